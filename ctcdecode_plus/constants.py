@@ -1,0 +1,24 @@
+"""Defaults in one place (as pyctcdecode's ``constants.py`` does)."""
+from __future__ import annotations
+
+#: Sampling rate (Hz) wav2vec2 models are trained on; the feature extractor's own value wins when present.
+DEFAULT_SAMPLING_RATE = 16_000
+
+#: Beam search defaults (pyctcdecode's own defaults).
+DEFAULT_BEAM_WIDTH = 100
+DEFAULT_BEAM_PRUNE_LOGP = -10.0
+DEFAULT_TOKEN_MIN_LOGP = -5.0
+DEFAULT_ALPHA = 0.5
+DEFAULT_BETA = 1.5
+DEFAULT_UNK_SCORE_OFFSET = -10.0
+DEFAULT_HOTWORD_WEIGHT = 10.0
+
+#: Long-audio chunking (seconds).
+DEFAULT_CHUNK_SECONDS = 20.0
+DEFAULT_CHUNK_OVERLAP_SECONDS = 2.0
+
+#: Audio whose peak absolute amplitude is below this is treated as silent.
+SILENCE_PEAK = 1e-4
+
+#: Name of the shipped demo acoustic model (``--model demo``).
+DEMO_MODEL_NAME = "demo"

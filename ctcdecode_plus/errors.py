@@ -1,0 +1,34 @@
+"""One exception family for every error a user can cause.
+
+Each message names the input that was wrong and says how to fix it. The CLI turns any
+:class:`CtcDecodeError` into a one-line message and a non-zero exit status, never a traceback.
+"""
+from __future__ import annotations
+
+
+class CtcDecodeError(Exception):
+    """Base class of all user-facing errors of ctcdecode-plus."""
+
+
+class AudioError(CtcDecodeError):
+    """An audio file or array could not be used (missing, corrupt, empty, silent)."""
+
+
+class ModelError(CtcDecodeError):
+    """An acoustic model folder or hub id could not be loaded as a CTC model with a tokenizer."""
+
+
+class EmissionsError(CtcDecodeError):
+    """Logits/emissions are malformed: wrong shape, width not matching the labels, NaN or inf."""
+
+
+class VocabularyError(CtcDecodeError):
+    """Labels, hotwords or a language model do not fit the acoustic model's alphabet."""
+
+
+class LanguageModelError(CtcDecodeError):
+    """A language model file is missing, malformed or truncated, or cannot be built from the given text."""
+
+
+class ManifestError(CtcDecodeError):
+    """A manifest (TSV or JSON lines) is empty, malformed or lacks required columns."""
