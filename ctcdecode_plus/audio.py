@@ -1,0 +1,200 @@
+"""Audio in: read any file or array, downmix to mono, resample to the model's rate, chunk long audio.
+
+Units: sample rates in Hz, durations and offsets in seconds, samples as float32 in [-1, 1].
+"""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Optional, Union
+
+import numpy as np
+
+from .constants import DEFAULT_SAMPLING_RATE, SILENCE_PEAK
+from .errors import AudioError
+
+logger = logging.getLogger(__name__)
+
+PathLike = Union[str, os.PathLike]
+
+
+@dataclass
+class Audio:
+    """Mono float32 audio at a known rate.
+
+    Attributes:
+        samples: shape ``[n_samples]``, float32.
+        sampling_rate: Hz.
+        source: file path or ``"<array>"``.
+        original_rate: rate of the input before resampling (Hz).
+        original_channels: channel count of the input before downmixing.
+    """
+
+    samples: np.ndarray
+    sampling_rate: int
+    source: str = "<array>"
+    original_rate: Optional[int] = None
+    original_channels: int = 1
+
+    @property
+    def duration(self) -> float:
+        """Length in seconds."""
+        return len(self.samples) / float(self.sampling_rate)
+
+
+def resample(samples: np.ndarray, orig_rate: int, target_rate: int) -> np.ndarray:
+    """Resample ``samples`` (shape ``[n]`` or ``[n, channels]``) from ``orig_rate`` to ``target_rate`` Hz.
+
+    Uses soxr's high-quality band-limited resampler; returns float32.
+    """
+    if orig_rate == target_rate:
+        return samples.astype(np.float32, copy=False)
+    import soxr
+
+    return soxr.resample(samples.astype(np.float32, copy=False), orig_rate, target_rate, quality="HQ").astype(
+        np.float32, copy=False
+    )
+
+
+def _to_mono(samples: np.ndarray, source: str, channel: Optional[int]) -> np.ndarray:
+    """``[n]`` or ``[n, channels]`` → ``[n]``: one channel if asked, else the mean of all channels."""
+    if samples.ndim == 1:
+        return samples
+    if samples.ndim != 2:
+        raise AudioError(f"{source}: audio must have shape [samples] or [samples, channels], got {samples.shape}.")
+    if channel is not None:
+        if not 0 <= channel < samples.shape[1]:
+            raise AudioError(
+                f"{source}: channel {channel} requested but the audio has {samples.shape[1]} channel(s); "
+                f"use a channel index from 0 to {samples.shape[1] - 1}."
+            )
+        return samples[:, channel]
+    return samples.mean(axis=1)
+
+
+def _check_content(samples: np.ndarray, source: str, allow_silence: bool) -> None:
+    if samples.size == 0:
+        raise AudioError(f"{source}: the audio is empty (0 samples). Check that the file was fully written.")
+    if not np.all(np.isfinite(samples)):
+        raise AudioError(f"{source}: the audio contains NaN or infinite samples; re-export it as PCM WAV or FLAC.")
+    if not allow_silence and float(np.max(np.abs(samples))) < SILENCE_PEAK:
+        raise AudioError(
+            f"{source}: the audio is silent (peak amplitude below {SILENCE_PEAK:g}); "
+            "check the recording level or the channel."
+        )
+
+
+def _read_file(path: Path) -> tuple[np.ndarray, int]:
+    """Read a file as float32 ``[n, channels]`` at its own rate: soundfile first, librosa/audioread as fallback."""
+    import soundfile as sf
+
+    try:
+        data, rate = sf.read(str(path), dtype="float32", always_2d=True)
+        return data, int(rate)
+    except Exception as sf_error:  # noqa: BLE001 - any libsndfile failure falls back to audioread
+        try:
+            import warnings
+
+            import librosa
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                data, rate = librosa.load(str(path), sr=None, mono=False)
+            data = np.asarray(data, dtype=np.float32)
+            data = data[:, None] if data.ndim == 1 else data.T
+            return data, int(rate)
+        except Exception as lr_error:  # noqa: BLE001
+            raise AudioError(
+                f"{path}: could not decode the audio ({sf_error}; fallback: {lr_error}). "
+                f"Is it a complete WAV/FLAC/MP3/Ogg file? Convert it with e.g. "
+                f"`ffmpeg -i {path} -ar 16000 -ac 1 out.wav`."
+            ) from None
+
+
+def load_audio(
+    source: Union[PathLike, np.ndarray],
+    sampling_rate: int = DEFAULT_SAMPLING_RATE,
+    *,
+    input_rate: Optional[int] = None,
+    channel: Optional[int] = None,
+    allow_silence: bool = False,
+) -> Audio:
+    """Load audio as float32 mono at ``sampling_rate`` Hz.
+
+    Args:
+        source: a path to any file soundfile or librosa reads (WAV 16/24-bit/float, FLAC, MP3, Ogg, ...), or a
+            numpy array of shape ``[n_samples]`` or ``[n_samples, channels]`` (then ``input_rate`` is required).
+        sampling_rate: target rate in Hz (the feature extractor's rate; 16 000 for wav2vec2).
+        input_rate: rate of an array ``source`` in Hz.
+        channel: keep only this channel (0-based) instead of averaging all channels.
+        allow_silence: accept all-silent audio instead of raising :class:`AudioError`.
+
+    Returns:
+        :class:`Audio` with ``samples`` of shape ``[n]``. Resampling is logged at INFO level.
+    """
+    if isinstance(source, np.ndarray):
+        name = "<array>"
+        if input_rate is None or input_rate <= 0:
+            raise AudioError("<array>: pass input_rate= (Hz) together with a numpy array of samples.")
+        data = np.asarray(source)
+        if not np.issubdtype(data.dtype, np.number):
+            raise AudioError(f"<array>: samples must be numeric, got dtype {data.dtype}.")
+        if np.issubdtype(data.dtype, np.integer):
+            data = data.astype(np.float32) / float(np.iinfo(data.dtype).max)
+        data = data.astype(np.float32, copy=False)
+        rate = int(input_rate)
+        channels = 1 if data.ndim == 1 else data.shape[-1]
+    else:
+        path = Path(source)
+        name = str(path)
+        if not path.exists():
+            raise AudioError(f"{path}: audio file not found. Check the path (relative paths start at {Path.cwd()}).")
+        if path.is_dir():
+            raise AudioError(f"{path}: is a folder, not an audio file.")
+        if path.stat().st_size == 0:
+            raise AudioError(f"{path}: the file is empty (0 bytes).")
+        data, rate = _read_file(path)
+        channels = data.shape[1]
+    mono = _to_mono(data, name, channel)
+    _check_content(mono, name, allow_silence)
+    if rate != sampling_rate:
+        logger.info("%s: resampling %d Hz -> %d Hz", name, rate, sampling_rate)
+        mono = resample(mono, rate, sampling_rate)
+    if channels > 1 and channel is None:
+        logger.info("%s: averaged %d channels to mono", name, channels)
+    return Audio(mono, sampling_rate, name, original_rate=rate, original_channels=channels)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One window of a long signal.
+
+    ``samples`` covers ``[start - left_context, end + right_context)`` seconds of the signal; only the frames of
+    ``[start, end)`` are kept when emissions are stitched, so each frame of the file comes from exactly one chunk.
+    """
+
+    samples: np.ndarray
+    start: float
+    end: float
+    left_context: float
+    right_context: float
+
+
+def iter_chunks(
+    audio: Audio, chunk_seconds: float, context_seconds: float, frame_samples: int
+) -> Iterator[Chunk]:
+    """Split ``audio`` into windows of ``chunk_seconds`` plus ``context_seconds`` on each side.
+
+    Window edges fall on multiples of ``frame_samples`` (the model's total conv stride, in samples), so the kept
+    frames of consecutive chunks tile the file's frame grid without gaps or overlaps.
+    """
+    rate = audio.sampling_rate
+    step = max(frame_samples, int(round(chunk_seconds * rate / frame_samples)) * frame_samples)
+    ctx = int(round(context_seconds * rate / frame_samples)) * frame_samples
+    n = len(audio.samples)
+    for begin in range(0, n, step):
+        end = min(n, begin + step)
+        lo, hi = max(0, begin - ctx), min(n, end + ctx)
+        yield Chunk(audio.samples[lo:hi], begin / rate, end / rate, (begin - lo) / rate, (hi - end) / rate)

@@ -1,0 +1,89 @@
+"""The decoder interface: ``decode(emissions) -> Transcript``, plus process-parallel batches.
+
+Decoders are plain configuration objects; anything that cannot be pickled (KenLM models, pyctcdecode
+instances) is built lazily and dropped on pickling. A worker process therefore rebuilds it from the
+configuration, which makes parallel decoding work under every multiprocessing start method
+(fork, spawn, forkserver) — unlike pyctcdecode's ``decode_batch``, which silently goes serial under spawn.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+from abc import ABC, abstractmethod
+from concurrent.futures import ProcessPoolExecutor
+from typing import Optional, Sequence, Union
+
+from ..emissions import Emissions
+from ..errors import CtcDecodeError
+from ..transcript import Transcript
+
+_WORKER_DECODER: Optional["Decoder"] = None
+
+
+def _init_worker(decoder: "Decoder") -> None:
+    global _WORKER_DECODER
+    _WORKER_DECODER = decoder
+
+
+def _decode_in_worker(emissions: Emissions) -> Union[Transcript, CtcDecodeError]:
+    assert _WORKER_DECODER is not None
+    try:
+        return _WORKER_DECODER.decode(emissions)
+    except CtcDecodeError as e:  # returned, not raised, so one bad item does not stop the batch
+        return e
+
+
+class Decoder(ABC):
+    """Common interface of all decoders."""
+
+    #: short name used in tables and JSON
+    name: str = "decoder"
+
+    @abstractmethod
+    def decode(self, emissions: Emissions) -> Transcript:
+        """Decode one utterance's emissions ``[frames, vocab]`` into a :class:`Transcript`."""
+
+    def decode_batch(
+        self,
+        batch: Sequence[Emissions],
+        num_workers: Optional[int] = None,
+        *,
+        start_method: Optional[str] = None,
+        errors: str = "raise",
+    ) -> list:
+        """Decode many utterances, in ``num_workers`` processes when more than one.
+
+        Args:
+            batch: emissions to decode.
+            num_workers: processes to use; ``None`` or 1 decodes in this process.
+            start_method: multiprocessing start method (``"fork"``, ``"spawn"``, ``"forkserver"``); default
+                the platform's.
+            errors: ``"raise"`` raises the first item's error after all items ran; ``"return"`` puts the
+                :class:`CtcDecodeError` in that item's place.
+
+        Returns:
+            One :class:`Transcript` (or error, with ``errors="return"``) per input, in order.
+        """
+        if not num_workers or num_workers <= 1 or len(batch) <= 1:
+            results: list = []
+            for em in batch:
+                try:
+                    results.append(self.decode(em))
+                except CtcDecodeError as e:
+                    results.append(e)
+        else:
+            ctx = multiprocessing.get_context(start_method)
+            workers = min(num_workers, len(batch), os.cpu_count() or 1)
+            with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(self,)) as pool:
+                results = list(pool.map(_decode_in_worker, batch, chunksize=max(1, len(batch) // (4 * workers))))
+        if errors == "raise":
+            for r in results:
+                if isinstance(r, CtcDecodeError):
+                    raise r
+        return results
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        for key in [k for k in state if k.startswith("_cache")]:
+            state[key] = {} if isinstance(state[key], dict) else None
+        return state

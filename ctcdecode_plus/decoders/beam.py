@@ -1,0 +1,286 @@
+"""Beam-search CTC decoding on pyctcdecode, optionally fused with a KenLM n-gram model and hotwords.
+
+What this adds to bare pyctcdecode:
+
+* **Case reconciliation.** An LM whose words are lower case used with upper-case labels (or the reverse) makes
+  every word out-of-vocabulary and the LM silently harmful. The LM's case is detected and the decoder works in
+  it; transcripts come back in the acoustic model's case. An LM that cannot be reconciled is an error.
+* **Hotwords that work.** pyctcdecode scores a hotword the LM does not know with the unknown-word penalty
+  (``unk_score_offset``, -10 by default) at every partial step, which cancels the hotword bonus. Here hotwords are
+  in-vocabulary for the penalty, so ``hotword_weight`` acts as the boost it is meant to be.
+* Clear errors for a missing or malformed LM, and hotwords with characters outside the alphabet.
+* Worker processes rebuild the decoder from its configuration (see :mod:`.base`).
+"""
+from __future__ import annotations
+
+import gzip
+import logging
+import os
+from pathlib import Path
+from typing import Iterable, Optional, Sequence, Union
+
+from ..constants import (
+    DEFAULT_ALPHA,
+    DEFAULT_BEAM_PRUNE_LOGP,
+    DEFAULT_BEAM_WIDTH,
+    DEFAULT_BETA,
+    DEFAULT_HOTWORD_WEIGHT,
+    DEFAULT_TOKEN_MIN_LOGP,
+    DEFAULT_UNK_SCORE_OFFSET,
+)
+from ..emissions import Emissions
+from ..errors import LanguageModelError, VocabularyError
+from ..transcript import Hypothesis, Transcript, Word
+from ..vocab import BLANK_LABEL, SPACE_LABEL, Labels, apply_case, text_case
+from .base import Decoder
+
+logger = logging.getLogger(__name__)
+
+PathLike = Union[str, os.PathLike]
+_LM_SPECIAL = {"<s>", "</s>", "<unk>"}
+_PROBE_WORDS = ("the", "a", "and", "of", "to", "is", "in", "it", "that", "you")
+
+
+def read_arpa_unigrams(path: PathLike) -> list[str]:
+    """Words of an ARPA file's ``\\1-grams:`` section (``.arpa`` or ``.arpa.gz``), specials excluded."""
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    words: list[str] = []
+    try:
+        with opener(path, "rt", encoding="utf-8") as f:
+            in_unigrams = False
+            for line in f:
+                line = line.strip()
+                if line == "\\1-grams:":
+                    in_unigrams = True
+                elif in_unigrams and (line.startswith("\\") or not line):
+                    if words or line.startswith("\\"):
+                        break
+                elif in_unigrams:
+                    parts = line.split("\t")
+                    if len(parts) >= 2 and parts[1] not in _LM_SPECIAL:
+                        words.append(parts[1])
+    except (OSError, UnicodeDecodeError) as e:
+        raise LanguageModelError(f"{path}: cannot read the ARPA file ({e}).") from None
+    if not words:
+        raise LanguageModelError(f"{path}: no 1-grams found; is this an ARPA file (it must contain '\\1-grams:')?")
+    return words
+
+
+def _is_arpa(path: Path) -> bool:
+    return path.name.endswith((".arpa", ".arpa.gz"))
+
+
+def _load_kenlm(path: Path):
+    import kenlm
+
+    if not path.is_file():
+        raise LanguageModelError(f"{path}: language model file not found. Pass an ARPA or KenLM binary file.")
+    try:
+        return kenlm.Model(str(path))
+    except (OSError, RuntimeError) as e:
+        detail = str(e).split(" threw ")[-1].strip()[:300]
+        raise LanguageModelError(
+            f"{path}: not a valid ARPA or KenLM binary language model ({detail}). "
+            "Rebuild it with `ctcdecode-plus build-lm` or KenLM's lmplz/build_binary."
+        ) from None
+
+
+def _find_unigrams_beside(path: Path) -> Optional[list[str]]:
+    for cand in (path.with_name(path.name + ".unigrams.txt"), path.with_suffix(".unigrams.txt"),
+                 path.parent / "unigrams.txt"):
+        if cand.is_file():
+            return [w for w in cand.read_text(encoding="utf-8").split() if w not in _LM_SPECIAL]
+    return None
+
+
+def _hotword_lm_class():
+    """A pyctcdecode ``LanguageModel`` that does not apply the unknown-word penalty to hotwords."""
+    from pyctcdecode.language_model import LanguageModel
+
+    class HotwordAwareLanguageModel(LanguageModel):
+        def __init__(self, *args, hotwords: Iterable[str] = (), **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self._hotwords = frozenset(hotwords)
+            self._hotword_prefixes = frozenset(w[:i] for w in self._hotwords for i in range(1, len(w) + 1))
+
+        def score_partial_token(self, partial_token: str) -> float:
+            if partial_token in self._hotword_prefixes:
+                return 0.0
+            return super().score_partial_token(partial_token)
+
+        def score(self, prev_state, word: str, is_last_word: bool = False):
+            if word not in self._hotwords:
+                return super().score(prev_state, word, is_last_word)
+            offset, self.unk_score_offset = self.unk_score_offset, 0.0
+            try:
+                return super().score(prev_state, word, is_last_word)
+            finally:
+                self.unk_score_offset = offset
+
+    return HotwordAwareLanguageModel
+
+
+class BeamSearchDecoder(Decoder):
+    """CTC prefix beam search (pyctcdecode), optionally with a KenLM model and hotwords.
+
+    Args:
+        lm: path of an ARPA (``.arpa``/``.arpa.gz``) or KenLM binary model, or ``None`` for no LM.
+        alpha: LM weight in shallow fusion (score = acoustic + alpha * ln P_lm + beta * words).
+        beta: word insertion bonus.
+        unk_score_offset: log-score added for words the LM does not know.
+        unigrams: known words; default: read from an ARPA file, or ``unigrams.txt`` beside a binary.
+        hotwords: words or phrases to boost (in the alphabet; case follows the labels).
+        hotword_weight: bonus per hotword match (pyctcdecode's scale).
+        beam_width, beam_prune_logp, token_min_logp: pyctcdecode's search parameters.
+        lm_score_boundary: score sentence start/end with the LM.
+        nbest: number of alternatives to keep in ``Transcript.nbest``.
+        name: name in comparison tables.
+    """
+
+    def __init__(
+        self,
+        lm: Optional[PathLike] = None,
+        *,
+        alpha: float = DEFAULT_ALPHA,
+        beta: float = DEFAULT_BETA,
+        unk_score_offset: float = DEFAULT_UNK_SCORE_OFFSET,
+        unigrams: Optional[Iterable[str]] = None,
+        hotwords: Optional[Sequence[str]] = None,
+        hotword_weight: float = DEFAULT_HOTWORD_WEIGHT,
+        beam_width: int = DEFAULT_BEAM_WIDTH,
+        beam_prune_logp: float = DEFAULT_BEAM_PRUNE_LOGP,
+        token_min_logp: float = DEFAULT_TOKEN_MIN_LOGP,
+        lm_score_boundary: bool = True,
+        nbest: int = 1,
+        name: Optional[str] = None,
+    ) -> None:
+        self.lm_path = Path(lm) if lm is not None else None
+        self.alpha = float(alpha)
+        self.beta = float(beta)
+        self.unk_score_offset = float(unk_score_offset)
+        self.hotwords = [h.strip() for h in (hotwords or []) if h and h.strip()]
+        self.hotword_weight = float(hotword_weight)
+        self.beam_width = int(beam_width)
+        self.beam_prune_logp = float(beam_prune_logp)
+        self.token_min_logp = float(token_min_logp)
+        self.lm_score_boundary = bool(lm_score_boundary)
+        self.nbest = max(1, int(nbest))
+        if self.beam_width < 1:
+            raise ValueError("beam_width must be at least 1")
+        self.name = name or ("beam" + ("+lm" if lm is not None else "") + ("+hotwords" if self.hotwords else ""))
+        self._cache_kenlm = None
+        self._cache_decoders: dict = {}
+        self.unigrams: Optional[list[str]] = list(unigrams) if unigrams is not None else None
+        self.lm_case = "none"
+        if self.lm_path is not None:
+            self._cache_kenlm = _load_kenlm(self.lm_path)  # validates the file now, not at the first decode
+            if self.unigrams is None:
+                self.unigrams = (read_arpa_unigrams(self.lm_path) if _is_arpa(self.lm_path)
+                                 else _find_unigrams_beside(self.lm_path))
+                if self.unigrams is None:
+                    logger.warning("%s: no unigram list found (write unigrams.txt beside it); "
+                                   "beam search works but is less accurate.", self.lm_path)
+            self.lm_case = self._detect_lm_case()
+
+    # --- configuration checks ----------------------------------------------------------------------------
+    def _detect_lm_case(self) -> str:
+        if self.unigrams:
+            return text_case("".join(self.unigrams[:5000]))
+        model = self._kenlm()
+        lower = sum(w in model for w in _PROBE_WORDS)
+        upper = sum(w.upper() in model for w in _PROBE_WORDS)
+        return "lower" if lower > upper else "upper" if upper > lower else "none"
+
+    def _kenlm(self):
+        if self._cache_kenlm is None and self.lm_path is not None:
+            self._cache_kenlm = _load_kenlm(self.lm_path)
+        return self._cache_kenlm
+
+    def _work_case(self, labels: Labels) -> str:
+        """The case the search runs in: the LM's when it differs from the labels' (reconciliation)."""
+        label_case = labels.case
+        if self.lm_path is None or self.lm_case in ("none", label_case) or label_case == "none":
+            return label_case
+        if self.lm_case == "mixed" or label_case == "mixed":
+            if self.lm_case != label_case:
+                raise VocabularyError(
+                    f"{self.lm_path}: the LM's words are {self.lm_case} case but the model's labels are "
+                    f"{label_case} case; rebuild the LM with `ctcdecode-plus build-lm --alphabet-from MODEL`."
+                )
+            return label_case
+        logger.info("%s: LM words are %s case, labels %s case: decoding in the LM's case.",
+                    self.lm_path, self.lm_case, label_case)
+        return self.lm_case
+
+    def _check_coverage(self, labels: Labels, case: str) -> None:
+        if not self.unigrams:
+            return
+        chars = {apply_case(c, case) for c in labels.characters}
+        sample = self.unigrams[:20000]
+        bad = [w for w in sample if any(ch not in chars for ch in w)]
+        if len(bad) > 0.5 * len(sample):
+            raise VocabularyError(
+                f"{self.lm_path}: {len(bad)} of {len(sample)} LM words use characters outside the model's "
+                f"alphabet (e.g. {bad[:3]}); the LM does not match this acoustic model. Rebuild it with "
+                "`ctcdecode-plus build-lm --alphabet-from MODEL`."
+            )
+
+    def _decoder_for(self, labels: Labels) -> tuple:
+        """(pyctcdecode decoder, search case, hotwords in that case) for a label set, built once."""
+        cached = self._cache_decoders.get(labels.labels)
+        if cached is not None:
+            return cached
+        from pyctcdecode.alphabet import Alphabet
+        from pyctcdecode.decoder import BeamSearchDecoderCTC
+
+        case = self._work_case(labels)
+        self._check_coverage(labels, case)
+        hotwords = [labels.validate_text(h, "hotword") for h in self.hotwords]
+        search_labels = []
+        for i, lab in enumerate(labels.labels):
+            if i in labels.suppressed:
+                search_labels.append(chr(0xE000 + i))  # private-use placeholder: never emitted (floored)
+            elif lab in (BLANK_LABEL, SPACE_LABEL):
+                search_labels.append(lab)
+            else:
+                search_labels.append(apply_case(lab, case))
+        alphabet = Alphabet(search_labels, is_bpe=False)
+        lm = None
+        if self.lm_path is not None:
+            lm_cls = _hotword_lm_class()
+            lm = lm_cls(
+                self._kenlm(),
+                self.unigrams,
+                alpha=self.alpha,
+                beta=self.beta,
+                unk_score_offset=self.unk_score_offset,
+                score_boundary=self.lm_score_boundary,
+                hotwords=[w for h in hotwords for w in apply_case(h, case).split()],
+            )
+        cached = (BeamSearchDecoderCTC(alphabet, lm), case, [apply_case(h, case) for h in hotwords])
+        self._cache_decoders[labels.labels] = cached
+        return cached
+
+    # --- decoding --------------------------------------------------------------------------------------------
+    def decode(self, emissions: Emissions) -> Transcript:
+        dec, _case, hotwords = self._decoder_for(emissions.labels)
+        beams = dec.decode_beams(
+            emissions.log_probs,
+            beam_width=self.beam_width,
+            beam_prune_logp=self.beam_prune_logp,
+            token_min_logp=self.token_min_logp,
+            hotwords=hotwords or None,
+            hotword_weight=self.hotword_weight,
+        )
+        out_case = emissions.labels.case
+        spf = emissions.seconds_per_frame
+        has_lm = self.lm_path is not None or bool(hotwords)
+        hyps = []
+        for text, _state, word_frames, logit_score, combined in beams[: self.nbest]:
+            words = [Word(apply_case(w, out_case), round(s * spf, 4), round(e * spf, 4)) for w, (s, e) in word_frames]
+            hyps.append(Hypothesis(apply_case(text, out_case), float(logit_score),
+                                   float(combined) if has_lm else None, words))
+        best = hyps[0]
+        return Transcript(best.text, best.words, best.acoustic_score, best.lm_score,
+                          hyps if self.nbest > 1 else [], emissions.source, self.name)

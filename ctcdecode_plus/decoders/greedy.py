@@ -1,0 +1,54 @@
+"""Greedy (best-path) CTC decoding: argmax per frame, collapse repeats, drop blanks."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..emissions import Emissions
+from ..transcript import Transcript, Word
+from ..vocab import SPACE_LABEL
+from .base import Decoder
+
+
+class GreedyDecoder(Decoder):
+    """Best-path decoding. Word times come from the first and last frame of each word's characters."""
+
+    name = "greedy"
+
+    def decode(self, emissions: Emissions) -> Transcript:
+        lp = emissions.log_probs
+        labels = emissions.labels.labels
+        blank = emissions.labels.blank_id
+        best = lp.argmax(axis=1)
+        best_lp = lp[np.arange(len(best)), best]
+        # start of each run of identical ids
+        run_start = np.flatnonzero(np.r_[True, best[1:] != best[:-1]])
+        run_end = np.r_[run_start[1:], len(best)]
+        spf = emissions.seconds_per_frame
+        words: list[Word] = []
+        chars: list[str] = []
+        first = last = -1
+        probs: list[float] = []
+
+        def flush() -> None:
+            if chars:
+                words.append(Word("".join(chars), round(first * spf, 4), round(last * spf, 4),
+                                  round(float(np.mean(probs)), 4)))
+                chars.clear()
+                probs.clear()
+
+        for s, e in zip(run_start, run_end):
+            tok = int(best[s])
+            if tok == blank:
+                continue
+            if labels[tok] == SPACE_LABEL:
+                flush()
+                continue
+            if not chars:
+                first = int(s)
+            chars.append(labels[tok])
+            last = int(e)
+            probs.extend(np.exp(best_lp[s:e]).tolist())
+        flush()
+        text = " ".join(w.word for w in words)
+        score = float(best_lp.sum())
+        return Transcript(text, words, acoustic_score=score, source=emissions.source, decoder=self.name)

@@ -1,0 +1,146 @@
+"""Emissions: frame-level CTC log-probabilities with everything a decoder needs to read them.
+
+Shape ``[frames, vocab]``, float32, natural-log probabilities (each row log-sum-exps to 0). A frame lasts
+``seconds_per_frame`` seconds (0.02 s for wav2vec2: conv stride 320 samples at 16 kHz).
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional, Sequence, Union
+
+import numpy as np
+
+from .errors import EmissionsError
+from .vocab import Labels
+
+#: log-probability given to suppressed tokens and used in place of -inf (exp(-1e4) == 0 in float32).
+LOG_FLOOR = -1.0e4
+
+
+def log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Numerically stable log-softmax along ``axis`` (float32 in, float32 out)."""
+    x = x.astype(np.float32, copy=False)
+    m = np.max(x, axis=axis, keepdims=True)
+    return (x - m - np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True))).astype(np.float32)
+
+
+@dataclass
+class Emissions:
+    """CTC log-probabilities of one utterance.
+
+    Attributes:
+        log_probs: ``[frames, vocab]`` float32 natural-log probabilities.
+        labels: the decoder label mapping; ``len(labels) == vocab``.
+        seconds_per_frame: duration of one frame in seconds.
+        source: where the emissions came from (audio path or ``"<array>"``).
+    """
+
+    log_probs: np.ndarray
+    labels: Labels
+    seconds_per_frame: float
+    source: str = "<array>"
+
+    @property
+    def num_frames(self) -> int:
+        return int(self.log_probs.shape[0])
+
+    @property
+    def duration(self) -> float:
+        """Audio duration covered, in seconds."""
+        return self.num_frames * self.seconds_per_frame
+
+    @property
+    def blank_id(self) -> int:
+        return self.labels.blank_id
+
+    @classmethod
+    def from_logits(
+        cls,
+        logits: np.ndarray,
+        labels: Union[Labels, Sequence[str]],
+        seconds_per_frame: float = 0.02,
+        source: str = "<array>",
+    ) -> "Emissions":
+        """Validate raw logits (or log-probs) ``[frames, vocab]`` and turn them into normalised log-probs.
+
+        Raises :class:`EmissionsError` for a wrong shape, a width that does not match ``labels``, NaN or +inf.
+        ``-inf`` (probability 0) is allowed and floored to :data:`LOG_FLOOR`. Suppressed tokens are floored too.
+        """
+        if not isinstance(labels, Labels):
+            labels = Labels.from_list(list(labels))
+        arr = np.asarray(logits)
+        if arr.ndim == 3 and arr.shape[0] == 1:
+            arr = arr[0]
+        if arr.ndim != 2:
+            raise EmissionsError(f"{source}: logits must have shape [frames, vocab], got {arr.shape}.")
+        if not np.issubdtype(arr.dtype, np.number):
+            raise EmissionsError(f"{source}: logits must be numeric, got dtype {arr.dtype}.")
+        if arr.shape[0] == 0:
+            raise EmissionsError(f"{source}: logits have 0 frames; the audio is too short for the model.")
+        if arr.shape[1] != len(labels):
+            raise EmissionsError(
+                f"{source}: logits have {arr.shape[1]} columns but the label set has {len(labels)} entries; "
+                "use the labels (vocabulary) of the model that produced these logits."
+            )
+        arr = arr.astype(np.float32)
+        nan = np.isnan(arr) | np.isposinf(arr)
+        if nan.any():
+            frames = np.unique(np.nonzero(nan)[0])
+            raise EmissionsError(
+                f"{source}: logits contain {int(nan.sum())} NaN/+inf values (frames {frames[:5].tolist()}...). "
+                "The model produced invalid output: check the audio, or run the model in float32 instead of float16."
+            )
+        arr = np.maximum(arr, LOG_FLOOR)
+        if labels.suppressed:
+            arr[:, list(labels.suppressed)] = LOG_FLOOR
+        return cls(log_softmax(arr), labels, float(seconds_per_frame), source)
+
+    # --- persistence -------------------------------------------------------------------------------------------
+    def save(self, path: Union[str, os.PathLike]) -> Path:
+        """Write to ``path`` (``.npz``): log-probs, labels, blank id, suppressed ids, seconds per frame, source."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        meta = {
+            "labels": list(self.labels.labels),
+            "blank_id": self.labels.blank_id,
+            "suppressed": list(self.labels.suppressed),
+            "seconds_per_frame": self.seconds_per_frame,
+            "source": self.source,
+        }
+        tmp = path.with_name(path.name + ".tmp.npz")
+        np.savez_compressed(tmp, log_probs=self.log_probs, meta=np.array(json.dumps(meta)))
+        os.replace(tmp, path)
+        return path
+
+    @classmethod
+    def load(cls, path: Union[str, os.PathLike]) -> "Emissions":
+        """Read emissions written by :meth:`save`."""
+        path = Path(path)
+        if not path.is_file():
+            raise EmissionsError(f"{path}: emissions file not found; create it with `ctcdecode-plus emissions`.")
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                log_probs = data["log_probs"]
+                meta = json.loads(str(data["meta"]))
+        except Exception as e:  # noqa: BLE001
+            raise EmissionsError(f"{path}: not an emissions .npz written by ctcdecode-plus ({e}).") from None
+        labels = Labels(tuple(meta["labels"]), int(meta["blank_id"]), tuple(meta.get("suppressed", ())))
+        em = cls.from_logits(log_probs, labels, meta["seconds_per_frame"], meta.get("source", str(path)))
+        return em
+
+
+def frames_to_seconds(frames: Union[int, np.ndarray], seconds_per_frame: float) -> Union[float, np.ndarray]:
+    """Frame index (or indices) → seconds from the start of the audio."""
+    return frames * seconds_per_frame
+
+
+def check_same_labels(a: Labels, b: Labels, what: Optional[str] = None) -> None:
+    """Raise if two label sets differ (e.g. emissions of two different models mixed in one batch)."""
+    if a.labels != b.labels:
+        raise EmissionsError(
+            f"{what or 'emissions'}: label set differs from the decoder's ({len(a)} vs {len(b)} labels); "
+            "decode emissions of one model with one decoder."
+        )

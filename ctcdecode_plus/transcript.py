@@ -1,0 +1,72 @@
+"""Transcripts: decoded text with word timings (seconds) and scores, as dataclasses."""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Optional
+
+
+@dataclass
+class Word:
+    """One decoded word. ``start``/``end`` in seconds from the start of the audio; ``confidence`` in [0, 1]."""
+
+    word: str
+    start: float
+    end: float
+    confidence: Optional[float] = None
+
+
+@dataclass
+class Hypothesis:
+    """One alternative of an n-best list. Scores are natural-log (acoustic) and pyctcdecode's combined score."""
+
+    text: str
+    acoustic_score: float
+    lm_score: Optional[float] = None
+    words: list[Word] = field(default_factory=list)
+
+
+@dataclass
+class Transcript:
+    """Result of decoding one utterance.
+
+    Attributes:
+        text: words joined by single spaces.
+        words: per-word timings in seconds.
+        acoustic_score: CTC log-probability of the best path/beam (natural log).
+        lm_score: combined score with LM, hotwords and word bonus (pyctcdecode's), ``None`` without an LM.
+        nbest: alternatives, best first (the best one included) when asked for.
+        source: audio or emissions the transcript came from.
+        decoder: the decoder's name.
+    """
+
+    text: str
+    words: list[Word] = field(default_factory=list)
+    acoustic_score: Optional[float] = None
+    lm_score: Optional[float] = None
+    nbest: list[Hypothesis] = field(default_factory=list)
+    source: str = "<array>"
+    decoder: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def to_json(self, indent: Optional[int] = None) -> str:
+        return json.dumps(self.to_dict(), indent=indent)
+
+    def to_srt(self, max_words: int = 8) -> str:
+        """SubRip subtitles: one cue per ``max_words`` words."""
+        cues = []
+        for n, i in enumerate(range(0, len(self.words), max_words), start=1):
+            chunk = self.words[i : i + max_words]
+            cues.append(f"{n}\n{_srt_time(chunk[0].start)} --> {_srt_time(chunk[-1].end)}\n"
+                        + " ".join(w.word for w in chunk) + "\n")
+        return "\n".join(cues)
+
+
+def _srt_time(seconds: float) -> str:
+    ms = int(round(seconds * 1000))
+    h, ms = divmod(ms, 3_600_000)
+    m, ms = divmod(ms, 60_000)
+    s, ms = divmod(ms, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d},{ms:03d}"
