@@ -1,0 +1,339 @@
+"""Read and write ARPA back-off language models (plain or ``.gz``), atomically.
+
+Writing follows lmplz's layout: ``\\data\\`` header, one section per order, a backoff column on every line of every
+order but the highest (on 1-grams always, even for a unigram model, because pyctcdecode's unigram reader skips
+1-gram lines without one), ``<s>`` with log10 probability 0. Files are written to a temporary name in the same
+folder and renamed, so an interrupted run never leaves a half-written model.
+
+Reading is strict and names file and line for every problem (a malformed line, a count that does not match the
+header, a missing ``\\end\\``: a truncated file).
+"""
+from __future__ import annotations
+
+import contextlib
+import gzip
+import io
+import math
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Iterator, Optional, Union
+
+import numpy as np
+
+from ..errors import LanguageModelError
+from .counts import BOS, EOS, SPECIALS, UNK
+
+PathLike = Union[str, Path]
+
+
+# --------------------------------------------------------------------------------------------------- atomic files
+@contextlib.contextmanager
+def atomic_write(path: PathLike, mode: str = "w", encoding: Optional[str] = "utf-8") -> Iterator[IO]:
+    """Open a temporary file beside ``path``; rename it to ``path`` only when the block ends without error."""
+    path = Path(path)
+    if path.is_dir():
+        raise LanguageModelError(f"{path}: is a folder; give a file name for the output")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.exists():
+        raise LanguageModelError(f"{parent}: output folder does not exist; create it first")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    os.close(fd)
+    try:
+        if path.suffix == ".gz":
+            raw = gzip.open(tmp, "wb" if "b" in mode else "wt", encoding=None if "b" in mode else encoding,
+                            compresslevel=6)
+        else:
+            raw = open(tmp, mode, encoding=None if "b" in mode else encoding, newline=None if "b" in mode else "\n")
+        with raw as fh:
+            yield fh
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+# --------------------------------------------------------------------------------------------------- writing
+def format_float(x: float) -> str:
+    """Shortest text that reads back as the same float32 (what lmplz prints), ``0`` for zero."""
+    if x == 0:
+        return "0"
+    if math.isinf(x):
+        return "-99" if x < 0 else "99"
+    return np.format_float_positional(np.float32(x), unique=True, trim="-")
+
+
+def _fmt_array(values: np.ndarray) -> list[str]:
+    """Vectorised-ish float formatting: 8 significant digits (lmplz's float32 precision), zeros as ``0``."""
+    v = np.asarray(values, dtype=np.float64)
+    v = np.where(np.isneginf(v), -99.0, v)
+    out = ["%.8g" % x for x in v.tolist()]
+    return ["0" if s in ("0", "-0") else s for s in out]
+
+
+def write_arpa_text(fh: IO[str], vocab: list[str], orders, chunk: int = 200_000) -> None:
+    """Write sections for ``orders`` (objects with ``log10_prob``, ``log10_backoff``, ``words``) to ``fh``."""
+    N = len(orders)
+    fh.write("\\data\\\n")
+    for k, o in enumerate(orders, 1):
+        fh.write(f"ngram {k}={len(o.log10_prob)}\n")
+    vocab_arr = np.array(vocab, dtype=object)
+    for k, o in enumerate(orders, 1):
+        fh.write(f"\n\\{k}-grams:\n")
+        n = len(o.log10_prob)
+        with_bo = k < N or k == 1
+        for s in range(0, n, chunk):
+            e = min(n, s + chunk)
+            w = o.words[s:e]
+            text = vocab_arr[w[:, 0]]
+            for j in range(1, k):
+                text = text + " " + vocab_arr[w[:, j]]
+            probs = _fmt_array(o.log10_prob[s:e])
+            if with_bo:
+                bos = _fmt_array(o.log10_backoff[s:e])
+                fh.write("".join(f"{p}\t{t}\t{b}\n" for p, t, b in zip(probs, text.tolist(), bos)))
+            else:
+                fh.write("".join(f"{p}\t{t}\n" for p, t in zip(probs, text.tolist())))
+    fh.write("\n\\end\\\n")
+
+
+def write_arpa(model, path: PathLike) -> Path:
+    """Write a model (``KneserNeyModel`` or :class:`ArpaModel`) as ARPA text, atomically. ``.gz`` compresses."""
+    path = Path(path)
+    if isinstance(model, ArpaModel):
+        orders = model.to_order_arrays()
+        vocab = orders.pop(0)
+    else:
+        orders, vocab = model.orders, model.vocab
+    with atomic_write(path) as fh:
+        write_arpa_text(fh, vocab, orders)
+    return path
+
+
+def unigram_list_path(arpa_path: PathLike) -> Path:
+    """``lm.arpa`` -> ``lm.unigrams.txt`` (also for ``.arpa.gz`` and ``.bin``)."""
+    p = Path(arpa_path)
+    name = p.name
+    for suf in (".gz", ".arpa", ".binary", ".bin", ".klm"):
+        if name.endswith(suf):
+            name = name[: -len(suf)]
+    return p.with_name(name + ".unigrams.txt")
+
+
+def write_unigrams(words, path: PathLike) -> Path:
+    """Write the sorted word list (specials ``<s> </s> <unk>`` left out), one a line, atomically."""
+    uni = sorted({w for w in words if w not in SPECIALS})
+    with atomic_write(path) as fh:
+        fh.write("".join(w + "\n" for w in uni))
+    return Path(path)
+
+
+def build_binary(arpa_path: PathLike, binary_path: PathLike) -> Optional[Path]:
+    """Run KenLM's ``build_binary`` where it is on PATH; return the binary, or ``None`` (ARPA works, loads slower)."""
+    exe = shutil.which("build_binary")
+    if exe is None:
+        return None
+    binary_path = Path(binary_path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{binary_path.name}.", suffix=".tmp", dir=binary_path.parent)
+    os.close(fd)
+    try:
+        res = subprocess.run([exe, str(arpa_path), tmp], capture_output=True, text=True)
+        if res.returncode != 0:
+            raise LanguageModelError(
+                f"{arpa_path}: build_binary failed ({res.stderr.strip().splitlines()[-1:] or res.returncode}); "
+                f"use the ARPA file instead"
+            )
+        os.replace(tmp, binary_path)
+        return binary_path
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
+# --------------------------------------------------------------------------------------------------- reading
+@dataclass
+class ArpaModel:
+    """An ARPA model in memory: ``ngrams[k-1]`` maps a word tuple to ``(log10_prob, log10_backoff)``."""
+
+    ngrams: list[dict[tuple[str, ...], tuple[float, float]]]
+    path: Optional[str] = None
+
+    @property
+    def order(self) -> int:
+        return len(self.ngrams)
+
+    @property
+    def counts(self) -> list[int]:
+        return [len(d) for d in self.ngrams]
+
+    @property
+    def vocab(self) -> set[str]:
+        return {g[0] for g in self.ngrams[0]}
+
+    def to_order_arrays(self) -> list:
+        """``[vocab, order1, order2, ...]`` in the array form :func:`write_arpa_text` takes."""
+        vocab = sorted(self.vocab, key=lambda w: (w not in (UNK, BOS, EOS), (UNK, BOS, EOS).index(w) if w in (UNK, BOS, EOS) else 0, w))
+        ids = {w: i for i, w in enumerate(vocab)}
+        out: list = [vocab]
+        for k, d in enumerate(self.ngrams, 1):
+            grams = list(d.keys())
+            words = np.array([[ids[w] for w in g] for g in grams], dtype=np.int32).reshape(len(grams), k)
+            vals = np.array([d[g] for g in grams], dtype=np.float64).reshape(len(grams), 2)
+            out.append(_Arrays(vals[:, 0], vals[:, 1], words))
+        return out
+
+    # ---- scoring (pure Python back-off)
+    def log10_prob(self, word: str, context: tuple[str, ...]) -> tuple[float, int]:
+        """log10 p(word | context) with back-off; returns (log10 prob, length of the n-gram matched)."""
+        ctx = tuple(context[-(self.order - 1):]) if self.order > 1 else ()
+        bo = 0.0
+        for start in range(len(ctx) + 1):
+            h = ctx[start:]
+            g = h + (word,)
+            k = len(g)
+            hit = self.ngrams[k - 1].get(g)
+            if hit is not None:
+                return bo + hit[0], k
+            if h:
+                hb = self.ngrams[len(h) - 1].get(h)
+                if hb is not None:
+                    bo += hb[1]
+        unk = self.ngrams[0].get((UNK,))
+        return bo + (unk[0] if unk is not None else -99.0), 0
+
+
+@dataclass
+class _Arrays:
+    log10_prob: np.ndarray
+    log10_backoff: np.ndarray
+    words: np.ndarray
+
+
+def _open_text(path: Path) -> IO[str]:
+    if not path.exists():
+        raise LanguageModelError(f"{path}: language model file not found; check the path")
+    if path.is_dir():
+        raise LanguageModelError(f"{path}: is a folder; give the .arpa file inside it")
+    with open(path, "rb") as fh:
+        magic = fh.read(2)
+    if magic == b"\x1f\x8b":
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", newline="\n")
+    return open(path, "r", encoding="utf-8", newline="\n")
+
+
+def _parse_float(tok: str) -> float:
+    t = tok.lower()
+    if t in ("-inf", "-infinity"):
+        return -math.inf
+    return float(tok)
+
+
+def read_arpa(path: PathLike) -> ArpaModel:
+    """Read an ARPA file (plain or gzip) strictly.
+
+    Raises:
+        LanguageModelError: missing file, not ARPA (binary KenLM model, no ``\\data\\``), a malformed line or a count
+            that does not match the header (file and line named), or a truncated file (no ``\\end\\``).
+    """
+    path = Path(path)
+    fh = _open_text(path)
+    where = lambda n: f"{path}:{n}"  # noqa: E731
+    try:
+        with fh:
+            lines = enumerate(fh, 1)
+            declared: dict[int, int] = {}
+            lineno = 0
+            # header
+            for lineno, line in lines:
+                s = line.strip()
+                if not s:
+                    continue
+                if s == "\\data\\":
+                    break
+                if lineno > 1000 or "\0" in line:
+                    raise LanguageModelError(f"{where(lineno)}: no \\data\\ header found; this is not an ARPA file "
+                                             f"(a KenLM binary? give the .arpa it was built from)")
+            else:
+                raise LanguageModelError(f"{path}: no \\data\\ header; this is not an ARPA file (empty or truncated)")
+            section = None
+            for lineno, line in lines:
+                s = line.strip()
+                if not s:
+                    continue
+                if s.startswith("ngram "):
+                    try:
+                        k_s, c_s = s[6:].split("=")
+                        k, c = int(k_s), int(c_s)
+                    except ValueError:
+                        raise LanguageModelError(f"{where(lineno)}: malformed header line {s!r}; expected "
+                                                 f"'ngram N=COUNT'") from None
+                    if k != len(declared) + 1 or c < 0:
+                        raise LanguageModelError(f"{where(lineno)}: header line {s!r} out of sequence; orders must "
+                                                 f"be listed 1, 2, ... with non-negative counts")
+                    declared[k] = c
+                    continue
+                if s == "\\1-grams:":
+                    section = 1
+                    break
+                raise LanguageModelError(f"{where(lineno)}: unexpected line {s[:60]!r} in the \\data\\ header")
+            if section is None:
+                raise LanguageModelError(f"{path}: file ends inside the \\data\\ header; the file is truncated")
+            if not declared:
+                raise LanguageModelError(f"{path}: the \\data\\ header lists no 'ngram N=COUNT' lines")
+            N = len(declared)
+            ngrams: list[dict] = [dict() for _ in range(N)]
+            cur = ngrams[0]
+            k = 1
+            ended = False
+            for lineno, line in lines:
+                s = line.strip()
+                if not s:
+                    continue
+                if s[0] == "\\":
+                    if len(cur) != declared[k]:
+                        raise LanguageModelError(
+                            f"{where(lineno)}: section \\{k}-grams: has {len(cur)} entries but the header declares "
+                            f"{declared[k]}; the file is damaged or truncated")
+                    if s == "\\end\\":
+                        ended = True
+                        break
+                    if s == f"\\{k + 1}-grams:" and k + 1 <= N:
+                        k += 1
+                        cur = ngrams[k - 1]
+                        continue
+                    raise LanguageModelError(f"{where(lineno)}: unexpected section {s!r} after \\{k}-grams:")
+                parts = s.split()
+                if len(parts) == k + 1:
+                    bo = 0.0
+                elif len(parts) == k + 2:
+                    try:
+                        bo = _parse_float(parts[-1])
+                    except ValueError:
+                        raise LanguageModelError(f"{where(lineno)}: backoff {parts[-1]!r} is not a number") from None
+                else:
+                    raise LanguageModelError(
+                        f"{where(lineno)}: expected 'log10prob' + {k} word(s) [+ backoff] in a {k}-gram line, got "
+                        f"{len(parts)} fields: {s[:80]!r}")
+                try:
+                    lp = _parse_float(parts[0])
+                except ValueError:
+                    raise LanguageModelError(f"{where(lineno)}: probability {parts[0]!r} is not a number") from None
+                if lp > 0 and not (k == 1 and parts[1] == BOS):
+                    raise LanguageModelError(f"{where(lineno)}: log10 probability {lp} is positive; not an ARPA model")
+                cur[tuple(parts[1:k + 1])] = (lp, bo)
+            if not ended:
+                raise LanguageModelError(
+                    f"{path}:{lineno}: file ends before \\end\\ (in \\{k}-grams:, {len(cur)} of {declared[k]} "
+                    f"entries read); the file is truncated, rebuild or re-download it")
+    except UnicodeDecodeError as exc:
+        raise LanguageModelError(f"{path}: not UTF-8 text ({exc.reason}); a KenLM binary or damaged file? "
+                                 f"give an ARPA text file") from None
+    except (EOFError, OSError, gzip.BadGzipFile) as exc:
+        if isinstance(exc, LanguageModelError):
+            raise
+        raise LanguageModelError(f"{path}: cannot read ({exc}); the file is damaged or truncated") from None
+    return ArpaModel(ngrams=ngrams, path=str(path))
