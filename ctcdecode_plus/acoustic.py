@@ -1,0 +1,293 @@
+"""The acoustic model: any Hugging Face CTC checkpoint (``Wav2Vec2ForCTC`` and kin) with its processor.
+
+``AcousticModel.from_pretrained(name_or_path)`` takes a local folder, a hub id (``facebook/wav2vec2-base-960h``;
+needs the network or the local hub cache) or ``"demo"``, the small model shipped with this package.
+``model.emissions(audio)`` turns audio into :class:`~ctcdecode_plus.emissions.Emissions`: log-probabilities
+``[frames, vocab]`` at ``seconds_per_frame`` seconds a frame (0.02 s for wav2vec2). Long audio runs in chunks with
+context on both sides, so model memory does not grow with the file's length.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import os
+from pathlib import Path
+from typing import Callable, Iterable, Optional, Sequence, Union
+
+import numpy as np
+
+from .audio import Audio, iter_chunks, load_audio
+from .constants import DEFAULT_CHUNK_OVERLAP_SECONDS, DEFAULT_CHUNK_SECONDS, DEMO_MODEL_NAME
+from .emissions import Emissions
+from .errors import CtcDecodeError, ModelError
+from .vocab import Labels
+
+logger = logging.getLogger(__name__)
+
+PathLike = Union[str, os.PathLike]
+AudioInput = Union[PathLike, Audio, np.ndarray]
+
+#: folder of the shipped demo model
+DEMO_MODEL_DIR = Path(__file__).resolve().parent / "models" / DEMO_MODEL_NAME
+
+
+def resolve_model_path(name_or_path: PathLike) -> str:
+    """``"demo"`` → the shipped model folder; anything else unchanged (a folder or a hub id)."""
+    if str(name_or_path) == DEMO_MODEL_NAME and not Path(DEMO_MODEL_NAME).exists():
+        if not (DEMO_MODEL_DIR / "config.json").is_file():
+            raise ModelError(
+                "the demo model is not installed in this copy of ctcdecode-plus "
+                f"({DEMO_MODEL_DIR} is missing); pass --model with a model folder or hub id."
+            )
+        return str(DEMO_MODEL_DIR)
+    return str(name_or_path)
+
+
+class AcousticModel:
+    """A CTC acoustic model and its processor (feature extractor + CTC tokenizer).
+
+    Attributes:
+        labels: decoder label mapping of the tokenizer vocabulary.
+        sampling_rate: Hz the model expects.
+        frame_samples: input samples per output frame (product of the conv strides).
+        seconds_per_frame: ``frame_samples / sampling_rate``.
+    """
+
+    def __init__(self, model, feature_extractor, tokenizer, *, device: str = "cpu", source: str = "") -> None:
+        self.model = model.eval()
+        self.feature_extractor = feature_extractor
+        self.tokenizer = tokenizer
+        self.device = device
+        self.source = source
+        self.labels = Labels.from_tokenizer(tokenizer)
+        self.sampling_rate = int(getattr(feature_extractor, "sampling_rate", 16000))
+        strides = getattr(model.config, "conv_stride", None) or [320]
+        self.frame_samples = int(math.prod(strides))
+        self.seconds_per_frame = self.frame_samples / self.sampling_rate
+        self.use_attention_mask = bool(getattr(feature_extractor, "return_attention_mask", False))
+        vocab_size = model.config.vocab_size
+        if vocab_size != len(self.labels):
+            raise ModelError(
+                f"{source}: the model has {vocab_size} output classes but the tokenizer has {len(self.labels)} "
+                "tokens; the processor does not belong to this model."
+            )
+
+    # --- loading ---------------------------------------------------------------------------------------------
+    @classmethod
+    def from_pretrained(
+        cls, name_or_path: PathLike = DEMO_MODEL_NAME, *, device: Optional[str] = None, **kwargs
+    ) -> "AcousticModel":
+        """Load a CTC model and processor from a folder, a hub id or ``"demo"``.
+
+        Args:
+            name_or_path: local folder written by ``save_pretrained``, hub id, or ``"demo"``.
+            device: ``"cpu"``, ``"cuda"``, ``"cuda:1"``...; default CUDA when available.
+            kwargs: passed to ``AutoModelForCTC.from_pretrained`` (e.g. ``revision``).
+        """
+        import torch
+        from transformers import AutoConfig, AutoFeatureExtractor, AutoModelForCTC, AutoTokenizer
+
+        path = resolve_model_path(name_or_path)
+        local = Path(path).is_dir()
+        looks_like_path = path.startswith(("/", ".", "~")) or path.count("/") > 1 or Path(path).exists()
+        if not local and looks_like_path:
+            raise ModelError(f"{path}: model folder not found. Pass a folder written by save_pretrained() or a hub id.")
+        if local and not (Path(path) / "config.json").is_file():
+            raise ModelError(f"{path}: no config.json; this folder is not a Hugging Face model (save_pretrained()).")
+        where = "folder" if local else "hub id"
+        try:
+            config = AutoConfig.from_pretrained(path)
+        except (OSError, ValueError) as e:
+            raise ModelError(
+                f"{path}: cannot load this {where} ({str(e).splitlines()[0][:200]}). A hub id needs the network or "
+                "the local hub cache (HF_HUB_OFFLINE=1 allows only the cache); otherwise pass a local folder."
+            ) from None
+        archs = getattr(config, "architectures", None) or []
+        if archs and not any(a.endswith("ForCTC") for a in archs):
+            raise ModelError(
+                f"{path}: the checkpoint has no CTC head (architectures={archs}). Use a model fine-tuned with CTC "
+                "(e.g. facebook/wav2vec2-base-960h), or fine-tune this one with a CTC head first."
+            )
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(path)
+            feature_extractor = AutoFeatureExtractor.from_pretrained(path)
+        except (OSError, ValueError, TypeError) as e:
+            raise ModelError(
+                f"{path}: no usable tokenizer/feature extractor ({str(e).splitlines()[0][:200]}). Save the "
+                "processor next to the model: Wav2Vec2Processor(...).save_pretrained(folder)."
+            ) from None
+        if not hasattr(tokenizer, "get_vocab") or not tokenizer.get_vocab():
+            raise ModelError(f"{path}: the tokenizer has no vocabulary (vocab.json).")
+        try:
+            model, info = AutoModelForCTC.from_pretrained(path, output_loading_info=True, **kwargs)
+        except (OSError, ValueError) as e:
+            raise ModelError(f"{path}: cannot load the model weights ({str(e).splitlines()[0][:200]}).") from None
+        if any(k.startswith("lm_head") for k in info.get("missing_keys", [])):
+            raise ModelError(
+                f"{path}: the checkpoint's CTC head (lm_head) is missing, so its outputs would be random. "
+                "Use a CTC fine-tuned checkpoint."
+            )
+        if device is None:
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        model = model.float().to(device)
+        return cls(model, feature_extractor, tokenizer, device=device, source=path)
+
+    def save_pretrained(self, folder: PathLike) -> Path:
+        """Write model, feature extractor and tokenizer to ``folder`` (``from_pretrained`` reads it back)."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        self.model.save_pretrained(folder)
+        self.feature_extractor.save_pretrained(folder)
+        self.tokenizer.save_pretrained(folder)
+        return folder
+
+    # --- inference -------------------------------------------------------------------------------------------
+    def num_frames(self, num_samples: int) -> int:
+        """Frames the model outputs for ``num_samples`` input samples."""
+        import torch
+
+        return int(self.model._get_feat_extract_output_lengths(torch.tensor([num_samples]))[0])
+
+    def _forward(self, signals: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """Run a padded batch; returns one ``[frames_i, vocab]`` log-prob array per signal."""
+        import torch
+
+        inputs = self.feature_extractor(
+            list(signals),
+            sampling_rate=self.sampling_rate,
+            padding=True,
+            return_attention_mask=self.use_attention_mask,
+            return_tensors="pt",
+        )
+        kwargs = {"input_values": inputs["input_values"].to(self.device)}
+        if self.use_attention_mask:
+            kwargs["attention_mask"] = inputs["attention_mask"].to(self.device)
+        with torch.inference_mode():
+            logits = self.model(**kwargs).logits.float()
+            log_probs = torch.log_softmax(logits, dim=-1).cpu().numpy()
+        lengths = self.model._get_feat_extract_output_lengths(torch.tensor([len(s) for s in signals]))
+        return [log_probs[i, : int(n)] for i, n in enumerate(lengths)]
+
+    def _load(self, source: AudioInput, input_rate: Optional[int]) -> Audio:
+        if isinstance(source, Audio):
+            if source.sampling_rate == self.sampling_rate:
+                return source
+            return load_audio(source.samples, self.sampling_rate, input_rate=source.sampling_rate)
+        return load_audio(source, self.sampling_rate, input_rate=input_rate)
+
+    def _min_samples(self) -> int:
+        kernels = getattr(self.model.config, "conv_kernel", None) or [400]
+        strides = getattr(self.model.config, "conv_stride", None) or [320]
+        need = 1
+        for k, s in zip(reversed(kernels), reversed(strides)):
+            need = (need - 1) * s + k
+        return need
+
+    def emissions(
+        self,
+        source: AudioInput,
+        *,
+        input_rate: Optional[int] = None,
+        chunk_seconds: float = DEFAULT_CHUNK_SECONDS,
+        context_seconds: float = DEFAULT_CHUNK_OVERLAP_SECONDS,
+        chunk_batch_size: int = 4,
+    ) -> Emissions:
+        """Emissions of one utterance: log-probs ``[frames, vocab]``, float32, 1 frame = ``seconds_per_frame`` s.
+
+        Audio longer than ``chunk_seconds`` (seconds) runs in chunks of that length with ``context_seconds`` of
+        audio on each side; only each chunk's central frames are kept, so no frame is dropped or duplicated.
+        ``chunk_seconds=0`` disables chunking.
+        """
+        audio = self._load(source, input_rate)
+        if len(audio.samples) < self._min_samples():
+            raise ModelError(
+                f"{audio.source}: audio of {audio.duration:.3f} s is shorter than the model's receptive field "
+                f"({self._min_samples() / self.sampling_rate:.3f} s); pad it or pass a longer recording."
+            )
+        if chunk_seconds and audio.duration > chunk_seconds + 2 * context_seconds:
+            log_probs = self._chunked(audio, chunk_seconds, context_seconds, chunk_batch_size)
+        else:
+            log_probs = self._forward([audio.samples])[0]
+        return Emissions.from_logits(log_probs, self.labels, self.seconds_per_frame, audio.source)
+
+    def _chunked(self, audio: Audio, chunk_seconds: float, context_seconds: float, batch_size: int) -> np.ndarray:
+        pieces: list[np.ndarray] = []
+        chunks = list(iter_chunks(audio, chunk_seconds, context_seconds, self.frame_samples))
+        for i in range(0, len(chunks), batch_size):
+            group = chunks[i : i + batch_size]
+            outs = self._forward([c.samples for c in group])
+            for c, out in zip(group, outs):
+                left = int(round(c.left_context * self.sampling_rate / self.frame_samples))
+                keep = int(round((c.end - c.start) * self.sampling_rate / self.frame_samples))
+                is_last = c.right_context == 0
+                pieces.append(out[left:] if is_last else out[left : left + keep])
+        return np.concatenate(pieces, axis=0)
+
+    def emissions_batch(
+        self,
+        sources: Sequence[AudioInput],
+        *,
+        batch_seconds: float = 60.0,
+        chunk_seconds: float = DEFAULT_CHUNK_SECONDS,
+        context_seconds: float = DEFAULT_CHUNK_OVERLAP_SECONDS,
+        progress: Optional[Callable[[int], None]] = None,
+    ) -> list[Union[Emissions, CtcDecodeError]]:
+        """Emissions for many inputs, batched by total duration (``batch_seconds`` of padded audio at most).
+
+        Inputs are sorted by length to limit padding; long inputs go through :meth:`emissions` in chunks. A bad
+        input does not stop the batch: its slot holds the :class:`CtcDecodeError` that explains it.
+        ``progress`` is called with the number of inputs finished after each step.
+        """
+        results: list[Union[Emissions, CtcDecodeError, None]] = [None] * len(sources)
+        loaded: list[tuple[int, Audio]] = []
+        for i, src in enumerate(sources):
+            try:
+                audio = self._load(src, None)
+                if len(audio.samples) < self._min_samples():
+                    results[i] = self.emissions(audio)  # raises the short-audio error
+                elif chunk_seconds and audio.duration > chunk_seconds + 2 * context_seconds:
+                    results[i] = self.emissions(audio, chunk_seconds=chunk_seconds, context_seconds=context_seconds)
+                    if progress:
+                        progress(1)
+                else:
+                    loaded.append((i, audio))
+            except CtcDecodeError as e:
+                results[i] = e
+                if progress:
+                    progress(1)
+        loaded.sort(key=lambda t: len(t[1].samples))
+        batch: list[tuple[int, Audio]] = []
+
+        def flush() -> None:
+            if not batch:
+                return
+            outs = self._forward([a.samples for _, a in batch])
+            for (i, a), out in zip(batch, outs):
+                try:
+                    results[i] = Emissions.from_logits(out, self.labels, self.seconds_per_frame, a.source)
+                except CtcDecodeError as e:
+                    results[i] = e
+            if progress:
+                progress(len(batch))
+            batch.clear()
+
+        for item in loaded:
+            longest = max([len(a.samples) for _, a in batch] + [len(item[1].samples)])
+            if batch and longest * (len(batch) + 1) > batch_seconds * self.sampling_rate:
+                flush()
+            batch.append(item)
+        flush()
+        return results  # type: ignore[return-value]
+
+
+def iter_sources(paths: Iterable[PathLike]) -> list[str]:
+    """Expand folders into the audio files they contain (sorted); files pass through."""
+    exts = {".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a", ".aiff", ".aif", ".au", ".webm"}
+    out: list[str] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            out.extend(str(f) for f in sorted(p.rglob("*")) if f.suffix.lower() in exts)
+        else:
+            out.append(str(p))
+    return out

@@ -1,0 +1,325 @@
+"""Command line: a thin layer over the Python API.
+
+    ctcdecode-plus transcribe AUDIO... [--model M] [--lm LM] [--hotwords W ...] [--format text|json|srt]
+    ctcdecode-plus emissions AUDIO... [--model M] -o DIR
+    ctcdecode-plus compare --manifest MANIFEST [--model M] [--lm [NAME=]LM ...] [--hotwords ...] [--json OUT]
+    ctcdecode-plus build-lm TEXT... -o OUT.arpa --order N        (language-model tools)
+    ctcdecode-plus perplexity --lm LM TEXT...
+
+User errors print one line (``error: ...``) and exit with status 2; a batch with some failed inputs finishes the
+rest, lists the failures at the end and exits with status 1.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Optional, Sequence
+
+from . import __version__
+from .constants import (
+    DEFAULT_ALPHA,
+    DEFAULT_BEAM_WIDTH,
+    DEFAULT_BETA,
+    DEFAULT_CHUNK_SECONDS,
+    DEFAULT_HOTWORD_WEIGHT,
+    DEFAULT_UNK_SCORE_OFFSET,
+    DEMO_MODEL_NAME,
+)
+from .errors import CtcDecodeError
+
+log = logging.getLogger("ctcdecode_plus")
+
+
+def _progress(total: int, desc: str):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="item", disable=None, leave=False, file=sys.stderr)
+
+
+def _read_hotwords(args) -> list[str]:
+    words = list(args.hotwords or [])
+    if getattr(args, "hotwords_file", None):
+        path = Path(args.hotwords_file)
+        if not path.is_file():
+            raise CtcDecodeError(f"{path}: hotwords file not found (one word or phrase per line).")
+        words += [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines()
+                  if ln.strip() and not ln.lstrip().startswith("#")]
+    return words
+
+
+def _load_model(args):
+    from .acoustic import AcousticModel
+
+    return AcousticModel.from_pretrained(args.model, device=args.device)
+
+
+def _add_model_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", default=DEMO_MODEL_NAME,
+                   help="acoustic model: a folder written by save_pretrained, a hub id such as "
+                        "facebook/wav2vec2-base-960h (needs the network or the hub cache), or 'demo' "
+                        "(the small model shipped with ctcdecode-plus; default)")
+    p.add_argument("--device", default=None, help="torch device (cpu, cuda, cuda:1); default: CUDA if available")
+    p.add_argument("--chunk-seconds", type=float, default=DEFAULT_CHUNK_SECONDS,
+                   help="run audio longer than this in chunks of this many seconds (0: never chunk)")
+
+
+def _add_decoder_args(p: argparse.ArgumentParser, multi_lm: bool = False) -> None:
+    g = p.add_argument_group("decoding")
+    if multi_lm:
+        g.add_argument("--lm", action="append", default=[], metavar="[NAME=]PATH",
+                       help="KenLM model (ARPA or binary); repeat to compare several (each gets a beam+NAME row)")
+    else:
+        g.add_argument("--lm", default=None, help="KenLM language model (ARPA or binary) for beam search")
+    g.add_argument("--alpha", type=float, default=DEFAULT_ALPHA, help="LM weight (default %(default)s)")
+    g.add_argument("--beta", type=float, default=DEFAULT_BETA, help="word insertion bonus (default %(default)s)")
+    g.add_argument("--unk-score-offset", type=float, default=DEFAULT_UNK_SCORE_OFFSET,
+                   help="score added to words the LM does not know (default %(default)s)")
+    g.add_argument("--beam-width", type=int, default=DEFAULT_BEAM_WIDTH, help="beams kept (default %(default)s)")
+    g.add_argument("--hotwords", nargs="+", default=[], metavar="WORD",
+                   help="words or phrases to boost (quote phrases)")
+    g.add_argument("--hotwords-file", default=None, help="file with one hotword or phrase per line")
+    g.add_argument("--hotword-weight", type=float, default=DEFAULT_HOTWORD_WEIGHT,
+                   help="score bonus per hotword (default %(default)s)")
+
+
+def _beam(args, lm: Optional[str], hotwords: Sequence[str], name: Optional[str] = None):
+    from .decoders import BeamSearchDecoder
+
+    return BeamSearchDecoder(lm, alpha=args.alpha, beta=args.beta, unk_score_offset=args.unk_score_offset,
+                             beam_width=args.beam_width, hotwords=hotwords, hotword_weight=args.hotword_weight,
+                             name=name)
+
+
+def _report_failures(failures: list[tuple[str, str]]) -> int:
+    if not failures:
+        return 0
+    print(f"\n{len(failures)} input(s) failed:", file=sys.stderr)
+    for src, msg in failures:
+        print(f"  {src}: {msg}" if not msg.startswith(src) else f"  {msg}", file=sys.stderr)
+    return 1
+
+
+# --- transcribe -----------------------------------------------------------------------------------------------
+def cmd_transcribe(args) -> int:
+    from .acoustic import iter_sources
+    from .decoders import GreedyDecoder
+
+    hotwords = _read_hotwords(args)
+    use_beam = args.decoder == "beam" or (args.decoder is None and (args.lm or hotwords))
+    decoder = _beam(args, args.lm, hotwords) if use_beam else GreedyDecoder()
+    model = _load_model(args)
+    sources = iter_sources(args.audio)
+    failures: list[tuple[str, str]] = []
+    results = []
+    bar = _progress(len(sources), "transcribing")
+    for src in sources:
+        try:
+            em = model.emissions(src, chunk_seconds=args.chunk_seconds)
+            t = decoder.decode(em)
+        except CtcDecodeError as e:
+            failures.append((src, str(e)))
+            bar.update(1)
+            continue
+        bar.update(1)
+        if args.format == "json":
+            results.append({"audio": src, "duration": round(em.duration, 3), **t.to_dict()})
+        elif args.format == "srt":
+            print(t.to_srt())
+        else:
+            print(f"{src}\t{t.text}" if len(sources) > 1 else t.text)
+    bar.close()
+    if args.format == "json":
+        print(json.dumps(results if len(sources) > 1 else (results[0] if results else {}), indent=2))
+    return _report_failures(failures)
+
+
+# --- emissions ------------------------------------------------------------------------------------------------
+def cmd_emissions(args) -> int:
+    from .acoustic import iter_sources
+
+    model = _load_model(args)
+    sources = iter_sources(args.audio)
+    out = Path(args.output)
+    bar = _progress(len(sources), "emissions")
+    results = model.emissions_batch(sources, chunk_seconds=args.chunk_seconds, progress=bar.update)
+    bar.close()
+    failures = []
+    for src, em in zip(sources, results):
+        if isinstance(em, CtcDecodeError):
+            failures.append((src, str(em)))
+        else:
+            path = em.save(out / (Path(src).stem + ".npz"))
+            print(f"{src}\t{path}\t{em.num_frames} frames")
+    return _report_failures(failures)
+
+
+# --- compare --------------------------------------------------------------------------------------------------
+def _parse_lms(specs: Sequence[str]) -> list[tuple[str, str]]:
+    lms = []
+    for spec in specs:
+        name, sep, path = spec.partition("=")
+        if not sep:
+            name, path = Path(spec).name.split(".")[0], spec
+        lms.append((name, path))
+    return lms
+
+
+def build_comparison_decoders(args, hotwords: Sequence[str]) -> dict:
+    """greedy, beam, beam+NAME per LM, and beam+NAME+hotwords (on ``--hotword-lm`` or the first LM)."""
+    from .decoders import GreedyDecoder
+
+    decoders = {"greedy": GreedyDecoder(), "beam": _beam(args, None, [], "beam")}
+    lms = _parse_lms(args.lm)
+    for name, path in lms:
+        decoders[f"beam+{name}"] = _beam(args, path, [], f"beam+{name}")
+    if hotwords:
+        target = [lm for lm in lms if lm[0] == args.hotword_lm] if args.hotword_lm else lms[:1]
+        if args.hotword_lm and not target:
+            raise CtcDecodeError(f"--hotword-lm {args.hotword_lm}: no --lm has that name ({[n for n, _ in lms]}).")
+        if target:
+            name, path = target[0]
+            decoders[f"beam+{name}+hotwords"] = _beam(args, path, hotwords, f"beam+{name}+hotwords")
+        else:
+            decoders["beam+hotwords"] = _beam(args, None, hotwords, "beam+hotwords")
+    return decoders
+
+
+def cmd_compare(args) -> int:
+    from .compare import Item, compare
+    from .emissions import Emissions
+    from .manifest import read_manifest
+
+    entries = read_manifest(args.manifest)
+    hotwords = _read_hotwords(args)
+    decoders = build_comparison_decoders(args, hotwords)
+    cache = Path(args.emissions) if args.emissions else None
+    emissions: dict[str, object] = {}
+    todo = []
+    for e in entries:
+        npz = cache / f"{e.id}.npz" if cache else None
+        if npz is not None and npz.is_file():
+            try:
+                emissions[e.id] = Emissions.load(npz)
+            except CtcDecodeError as err:
+                emissions[e.id] = err
+        else:
+            todo.append(e)
+    if todo:
+        model = _load_model(args)
+        bar = _progress(len(todo), "acoustic model")
+        outs = model.emissions_batch([e.audio for e in todo], chunk_seconds=args.chunk_seconds, progress=bar.update)
+        bar.close()
+        for e, em in zip(todo, outs):
+            emissions[e.id] = em
+            if cache is not None and isinstance(em, Emissions):
+                em.save(cache / f"{e.id}.npz")
+    items, failures = [], []
+    for e in entries:
+        em = emissions[e.id]
+        if isinstance(em, CtcDecodeError):
+            failures.append({"id": e.id, "audio": e.audio, "error": str(em)})
+        else:
+            items.append(Item(e.id, em, e.text))
+    if not items:
+        raise CtcDecodeError(f"{args.manifest}: no utterance could be processed; first error: "
+                             f"{failures[0]['error'] if failures else 'none'}")
+    bar = _progress(len(items) * len(decoders), "decoding")
+    result = compare(decoders, items, hotwords=hotwords, failures=failures, progress=bar.update)
+    bar.close()
+    print(result.table())
+    print(f"\n{len(items)} utterances, {sum(i.emissions.duration for i in items):.1f} s of audio"
+          + (f"; hotwords: {len(hotwords)}" if hotwords else ""))
+    if args.json:
+        result.to_json(args.json)
+        print(f"wrote {args.json}")
+    if args.csv:
+        result.to_csv(args.csv)
+        print(f"wrote {args.csv}")
+    return _report_failures([(f["audio"], f["error"]) for f in failures])
+
+
+# --- parser ---------------------------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ctcdecode-plus",
+        description="Speech to text with a Wav2Vec2 CTC model, then better text with language models: greedy and "
+                    "beam-search decoding, KenLM fusion, hotwords, decoder comparison, and ARPA LM building.",
+    )
+    parser.add_argument("--version", action="version", version=f"ctcdecode-plus {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens (resampling, LM case...)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("transcribe", help="transcribe audio files",
+                       description="Transcribe audio files (any format and rate; resampled to 16 kHz mono).")
+    p.add_argument("audio", nargs="+", help="audio files or folders")
+    _add_model_args(p)
+    _add_decoder_args(p)
+    p.add_argument("--decoder", choices=["greedy", "beam"], default=None,
+                   help="default: beam when --lm or --hotwords are given, else greedy")
+    p.add_argument("--format", choices=["text", "json", "srt"], default="text",
+                   help="json carries words with start/end times in seconds")
+    p.set_defaults(func=cmd_transcribe)
+
+    p = sub.add_parser("emissions", help="save frame-level log-probabilities (.npz)",
+                       description="Run the acoustic model and save emissions [frames, vocab] as .npz, one per file, "
+                                   "so decoders can be compared without rerunning the model.")
+    p.add_argument("audio", nargs="+", help="audio files or folders")
+    p.add_argument("-o", "--output", required=True, help="output folder")
+    _add_model_args(p)
+    p.set_defaults(func=cmd_emissions)
+
+    p = sub.add_parser("compare", help="compare decoders on a manifest (WER, CER, hotwords, speed)",
+                       description="Compare greedy, beam, beam+LM and beam+LM+hotwords on the utterances of a "
+                                   "manifest (TSV 'audio<TAB>text' or NeMo JSON lines) and print a table.")
+    p.add_argument("--manifest", required=True, help="TSV with header audio<TAB>text, or JSON lines")
+    _add_model_args(p)
+    _add_decoder_args(p, multi_lm=True)
+    p.add_argument("--hotword-lm", default=None, help="NAME of the --lm to combine with hotwords (default: first)")
+    p.add_argument("--emissions", default=None,
+                   help="folder of saved emissions (<id>.npz): reused when present, written when missing")
+    p.add_argument("--json", default=None, help="write the full comparison as JSON")
+    p.add_argument("--csv", default=None, help="write per-utterance rows as CSV")
+    p.set_defaults(func=cmd_compare)
+
+    try:
+        from .lm.cli import register
+    except ImportError:  # the LM tools are optional at import time
+        register = None
+    if register is not None:
+        register(sub)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    if not args.verbose:
+        for name in ("pyctcdecode", "transformers"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+        try:
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.set_verbosity_error()
+            hf_logging.disable_progress_bar()
+        except ImportError:
+            pass
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except CtcDecodeError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

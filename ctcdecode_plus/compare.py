@@ -1,0 +1,193 @@
+"""Comparison: several decoders over the same emissions and references, side by side.
+
+``compare({"greedy": GreedyDecoder(), "beam+lm": BeamSearchDecoder("lm.arpa")}, items)`` returns a
+:class:`Comparison` with WER, CER, hotword recall / false insertions and speed per decoder, and a row per
+utterance and decoder. It prints as a table and exports JSON and CSV.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Mapping, Optional, Sequence, Union
+
+from .decoders.base import Decoder
+from .emissions import Emissions
+from .errors import CtcDecodeError
+from .metrics import ErrorCounts, char_errors, hotword_counts, word_errors
+
+
+@dataclass
+class Item:
+    """One utterance to compare on: its emissions and reference text."""
+
+    id: str
+    emissions: Emissions
+    reference: str
+
+
+@dataclass
+class UtteranceResult:
+    """One decoder's result on one utterance. ``decode_seconds`` is wall time in seconds."""
+
+    id: str
+    decoder: str
+    reference: str
+    hypothesis: str
+    wer: float
+    cer: float
+    decode_seconds: float
+    error: Optional[str] = None
+
+
+@dataclass
+class DecoderScore:
+    """Corpus-level scores of one decoder.
+
+    ``wer``/``cer`` are total edit errors over total reference words/characters; ``rtf`` is decode seconds per
+    second of audio; hotword fields are ``None`` when no hotwords were given.
+    """
+
+    name: str
+    wer: float
+    cer: float
+    utterances: int
+    failed: int
+    decode_seconds: float
+    audio_seconds: float
+    rtf: float
+    hotword_recall: Optional[float] = None
+    hotword_false_insertion_rate: Optional[float] = None
+    hotword_insertions: Optional[int] = None
+
+
+@dataclass
+class Comparison:
+    """Result of :func:`compare`: per-decoder scores, per-utterance rows, and inputs that failed."""
+
+    decoders: dict[str, DecoderScore]
+    utterances: list[UtteranceResult]
+    failures: list[dict] = field(default_factory=list)
+    hotwords: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "decoders": {k: _clean(asdict(v)) for k, v in self.decoders.items()},
+            "utterances": [_clean(asdict(u)) for u in self.utterances],
+            "failures": self.failures,
+            "hotwords": self.hotwords,
+        }
+
+    def to_json(self, path: Optional[Union[str, os.PathLike]] = None, indent: int = 2) -> str:
+        text = json.dumps(self.to_dict(), indent=indent)
+        if path is not None:
+            _atomic_write(Path(path), text)
+        return text
+
+    def to_csv(self, path: Optional[Union[str, os.PathLike]] = None) -> str:
+        """Per-utterance rows as CSV (id, decoder, reference, hypothesis, wer, cer, decode_seconds, error)."""
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=list(UtteranceResult.__dataclass_fields__))
+        writer.writeheader()
+        for u in self.utterances:
+            writer.writerow(asdict(u))
+        if path is not None:
+            _atomic_write(Path(path), buf.getvalue())
+        return buf.getvalue()
+
+    def table(self, baseline: Optional[str] = None) -> str:
+        """A fixed-width text table; ``baseline`` (default: the first decoder) gives the relative WER column."""
+        names = list(self.decoders)
+        if not names:
+            return "(no decoders)"
+        base = self.decoders[baseline or names[0]]
+        show_hw = any(s.hotword_recall is not None for s in self.decoders.values())
+        head = ["decoder", "WER %", "rel. WER", "CER %"] + (["hotword recall %", "false ins. %"] if show_hw else [])
+        head += ["decode s", "RTF", "failed"]
+        rows = [head]
+        for s in self.decoders.values():
+            rel = (s.wer / base.wer - 1) * 100 if base.wer > 0 else 0.0
+            row = [s.name, f"{100 * s.wer:.1f}", f"{rel:+.0f}%", f"{100 * s.cer:.1f}"]
+            if show_hw:
+                row += [_pct(s.hotword_recall), _pct(s.hotword_false_insertion_rate)]
+            row += [f"{s.decode_seconds:.2f}", f"{s.rtf:.4f}", str(s.failed)]
+            rows.append(row)
+        widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+        lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+                 for r in rows]
+        lines.insert(1, "-" * len(lines[0]))
+        return "\n".join(lines)
+
+
+def _pct(x: Optional[float]) -> str:
+    return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.1f}"
+
+
+def _clean(d: dict) -> dict:
+    """JSON has no NaN/inf: write them as null."""
+    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()}
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def compare(
+    decoders: Mapping[str, Decoder],
+    items: Sequence[Item],
+    *,
+    hotwords: Optional[Sequence[str]] = None,
+    failures: Optional[list[dict]] = None,
+    progress: Optional[Callable[[int], None]] = None,
+) -> Comparison:
+    """Run every decoder on every item and score it against the references.
+
+    Args:
+        decoders: ``{name: decoder}``; names label the table rows.
+        items: utterances with emissions and reference text.
+        hotwords: words/phrases whose recall and false insertions are reported.
+        failures: inputs that failed before decoding (e.g. unreadable audio), carried into the result.
+        progress: called with 1 after each (decoder, item) decode.
+
+    A decoder error on one item is recorded in that row (and counted in ``failed``); the rest go on.
+    """
+    hotwords = list(hotwords or [])
+    utterances: list[UtteranceResult] = []
+    scores: dict[str, DecoderScore] = {}
+    audio_seconds = sum(it.emissions.duration for it in items)
+    for name, decoder in decoders.items():
+        words, chars = ErrorCounts(), ErrorCounts()
+        refs, hyps = [], []
+        seconds = 0.0
+        failed = 0
+        for it in items:
+            t0 = time.perf_counter()
+            try:
+                hyp, err = decoder.decode(it.emissions).text, None
+            except CtcDecodeError as e:
+                hyp, err = "", str(e)
+                failed += 1
+            dt = time.perf_counter() - t0
+            seconds += dt
+            we, ce = word_errors(it.reference, hyp), char_errors(it.reference, hyp)
+            words, chars = words + we, chars + ce
+            refs.append(it.reference)
+            hyps.append(hyp)
+            utterances.append(UtteranceResult(it.id, name, it.reference, hyp, we.rate, ce.rate, dt, err))
+            if progress:
+                progress(1)
+        hw = hotword_counts(refs, hyps, hotwords) if hotwords else None
+        scores[name] = DecoderScore(
+            name, words.rate, chars.rate, len(items), failed, seconds, audio_seconds,
+            seconds / audio_seconds if audio_seconds else 0.0,
+            hw.recall if hw else None, hw.false_insertion_rate if hw else None, hw.inserted if hw else None,
+        )
+    return Comparison(scores, utterances, list(failures or []), hotwords)

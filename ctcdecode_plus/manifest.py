@@ -1,0 +1,81 @@
+"""Manifests: which audio goes with which reference text.
+
+Two formats: a TSV with a header ``audio<TAB>text`` (more columns allowed), or NeMo-style JSON lines
+(``{"audio_filepath": ..., "text": ...}``). Relative audio paths are relative to the manifest's folder.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Union
+
+from .errors import ManifestError
+
+
+@dataclass
+class ManifestEntry:
+    """One utterance: ``id`` (file stem, unique), absolute ``audio`` path, ``text`` reference."""
+
+    id: str
+    audio: str
+    text: str
+
+
+def read_manifest(path: Union[str, os.PathLike]) -> list[ManifestEntry]:
+    """Read a TSV or JSON-lines manifest; raise :class:`ManifestError` naming the file, line and fix."""
+    path = Path(path)
+    if not path.is_file():
+        raise ManifestError(f"{path}: manifest not found.")
+    try:
+        content = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise ManifestError(f"{path}: not UTF-8 text ({e}); save the manifest as UTF-8.") from None
+    lines = [ln for ln in content.splitlines() if ln.strip()]
+    if not lines:
+        raise ManifestError(f"{path}: the manifest is empty; write a header 'audio<TAB>text' and one row per file.")
+    base = path.parent
+    entries: list[ManifestEntry] = []
+    if lines[0].lstrip().startswith("{"):
+        for n, line in enumerate(content.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise ManifestError(f"{path}:{n}: not valid JSON ({e.msg}).") from None
+            if not isinstance(row, dict) or "audio_filepath" not in row or "text" not in row:
+                raise ManifestError(f"{path}:{n}: each JSON line needs the keys 'audio_filepath' and 'text'.")
+            entries.append(_entry(base, str(row["audio_filepath"]), str(row["text"])))
+    else:
+        reader = csv.reader(content.splitlines(), delimiter="\t", quoting=csv.QUOTE_NONE)
+        header = [h.strip().lower() for h in next(reader)]
+        if "audio" not in header or "text" not in header:
+            raise ManifestError(
+                f"{path}:1: the header must name the columns 'audio' and 'text' (tab-separated), got {header}."
+            )
+        ia, it = header.index("audio"), header.index("text")
+        for n, row in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) <= max(ia, it):
+                raise ManifestError(f"{path}:{n}: expected {len(header)} tab-separated columns, got {len(row)}.")
+            entries.append(_entry(base, row[ia].strip(), row[it].strip()))
+    if not entries:
+        raise ManifestError(f"{path}: the manifest has a header but no rows.")
+    seen: dict[str, int] = {}
+    for e in entries:  # ids must be unique: add a suffix to repeated stems
+        k = seen.get(e.id, 0)
+        seen[e.id] = k + 1
+        if k:
+            e.id = f"{e.id}#{k}"
+    return entries
+
+
+def _entry(base: Path, audio: str, text: str) -> ManifestEntry:
+    p = Path(audio).expanduser()
+    if not p.is_absolute():
+        p = base / p
+    return ManifestEntry(Path(audio).stem, str(p), text)

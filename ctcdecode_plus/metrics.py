@@ -1,0 +1,122 @@
+"""Scoring: WER/CER (jiwer) and hotword recall / false insertions, on text normalised for scoring."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+_NON_WORD = re.compile(r"[^\w' ]+")
+_EDGE_APOS = re.compile(r"(?<!\w)'|'(?!\w)")
+
+
+def normalize_for_scoring(text: str) -> str:
+    """Upper case, punctuation removed (word-internal apostrophes kept), single spaces."""
+    text = unicodedata.normalize("NFKC", text).replace("\u2019", "'").replace("\u2018", "'")
+    text = _NON_WORD.sub(" ", text.replace("_", " ")).upper()
+    text = _EDGE_APOS.sub(" ", text)
+    return " ".join(text.split())
+
+
+@dataclass
+class ErrorCounts:
+    """Edit-distance counts of one or more utterances: ``errors / reference_length`` is the error rate."""
+
+    errors: int = 0
+    reference_length: int = 0
+
+    @property
+    def rate(self) -> float:
+        if self.reference_length == 0:
+            return 0.0 if self.errors == 0 else float("inf")
+        return self.errors / self.reference_length
+
+    def __add__(self, other: "ErrorCounts") -> "ErrorCounts":
+        return ErrorCounts(self.errors + other.errors, self.reference_length + other.reference_length)
+
+
+def _edit_distance(ref: Sequence[str], hyp: Sequence[str]) -> int:
+    import jiwer  # noqa: F401  (rapidfuzz ships with jiwer and does the C-speed Levenshtein)
+    from rapidfuzz.distance import Levenshtein
+
+    return int(Levenshtein.distance(ref, hyp))
+
+
+def word_errors(reference: str, hypothesis: str) -> ErrorCounts:
+    """Word-level edit distance (substitutions + deletions + insertions) and reference word count."""
+    ref, hyp = normalize_for_scoring(reference).split(), normalize_for_scoring(hypothesis).split()
+    return ErrorCounts(_edit_distance(ref, hyp), len(ref))
+
+
+def char_errors(reference: str, hypothesis: str) -> ErrorCounts:
+    """Character-level edit distance (spaces count as characters) and reference length."""
+    ref, hyp = normalize_for_scoring(reference), normalize_for_scoring(hypothesis)
+    return ErrorCounts(_edit_distance(list(ref), list(hyp)), len(ref))
+
+
+def wer(reference, hypothesis) -> float:
+    """Word error rate of one pair of strings, or corpus WER of two equal-length lists (jiwer's convention)."""
+    refs, hyps = ([reference], [hypothesis]) if isinstance(reference, str) else (reference, hypothesis)
+    return sum((word_errors(r, h) for r, h in zip(refs, hyps)), ErrorCounts()).rate
+
+
+def cer(reference, hypothesis) -> float:
+    """Character error rate of one pair of strings, or of two equal-length lists."""
+    refs, hyps = ([reference], [hypothesis]) if isinstance(reference, str) else (reference, hypothesis)
+    return sum((char_errors(r, h) for r, h in zip(refs, hyps)), ErrorCounts()).rate
+
+
+def count_phrase(text: str, phrase: str) -> int:
+    """Whole-word occurrences of ``phrase`` in ``text`` (both normalised for scoring)."""
+    phrase = normalize_for_scoring(phrase)
+    if not phrase:
+        return 0
+    return len(re.findall(r"(?<!\S)" + re.escape(phrase) + r"(?!\S)", normalize_for_scoring(text)))
+
+
+@dataclass
+class HotwordCounts:
+    """Hotword statistics over utterances.
+
+    Attributes:
+        expected: hotword occurrences in the references.
+        found: of those, how many the hypotheses contain (per utterance, ``min(ref, hyp)`` counts).
+        inserted: hotword occurrences in hypotheses beyond the reference's count (false insertions).
+        clean_utterances: utterances whose reference contains no hotword.
+        clean_with_insertion: of those, how many hypotheses contain a hotword.
+    """
+
+    expected: int = 0
+    found: int = 0
+    inserted: int = 0
+    clean_utterances: int = 0
+    clean_with_insertion: int = 0
+
+    @property
+    def recall(self) -> float:
+        return self.found / self.expected if self.expected else float("nan")
+
+    @property
+    def false_insertion_rate(self) -> float:
+        """Share of hotword-free utterances whose hypothesis contains a hotword."""
+        return self.clean_with_insertion / self.clean_utterances if self.clean_utterances else float("nan")
+
+
+def hotword_counts(references: Sequence[str], hypotheses: Sequence[str], hotwords: Iterable[str]) -> HotwordCounts:
+    """Recall and false insertions of ``hotwords`` over paired references and hypotheses."""
+    hotwords = [h for h in hotwords if normalize_for_scoring(h)]
+    out = HotwordCounts()
+    for ref, hyp in zip(references, hypotheses):
+        ref_total = 0
+        hyp_extra = 0
+        for h in hotwords:
+            r, c = count_phrase(ref, h), count_phrase(hyp, h)
+            ref_total += r
+            out.expected += r
+            out.found += min(r, c)
+            hyp_extra += max(0, c - r)
+        out.inserted += hyp_extra
+        if ref_total == 0:
+            out.clean_utterances += 1
+            out.clean_with_insertion += int(hyp_extra > 0)
+    return out
