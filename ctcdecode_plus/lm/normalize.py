@@ -1,0 +1,315 @@
+"""Normalise raw text to a CTC model's alphabet: one sentence a line, the model's characters and case.
+
+Steps, per input line (lines are never joined, so text that is already one sentence a line keeps its lines):
+
+1. Unicode NFKC; curly/typographic apostrophes and backticks become ``'``;
+2. sentence splitting after ``. ! ? …`` when the next word starts a sentence (common abbreviations excepted);
+3. numbers spelled out with ``num2words`` (``1,000`` -> one thousand, ``3.5``, ``21st``, ``50%``, years such as
+   ``1999`` -> nineteen ninety-nine);
+4. case taken from the alphabet (upper, lower, or kept where the alphabet is mixed or uncased);
+5. punctuation becomes a space, except an apostrophe between two letters (``don't``) where the alphabet has one;
+6. a word with characters outside the alphabet is cleaned where that is harmless (accents stripped: ``café`` ->
+   ``cafe``; apostrophes dropped where the alphabet has none) and otherwise dropped (or, with
+   ``unknown="strip"``, loses the foreign characters). Every change is counted in :class:`NormalizeStats`.
+
+Text already in the alphabet, one sentence a line, comes out unchanged.
+"""
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator, Optional, Sequence, Union
+
+from ..errors import VocabularyError, LanguageModelError
+from .arpa import atomic_write
+from .counts import iter_text_lines
+
+PathLike = Union[str, Path]
+
+_SPECIAL_TOKEN = re.compile(r"^[<\[].*[>\]]$")
+_APOSTROPHES = dict.fromkeys(map(ord, "\u2018\u2019\u201b\u2032\u02bc\u02bb`\u00b4\uff07"), "'")
+_ABBREV = {
+    "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "vs", "etc", "e.g", "i.e", "no", "fig", "approx", "inc",
+    "ltd", "co", "mt", "ft", "sgt", "capt", "gen", "col", "lt", "rev", "jan", "feb", "mar", "apr", "jun", "jul",
+    "aug", "sep", "sept", "oct", "nov", "dec", "u.s", "cf", "al",
+}
+_SENT_END = re.compile(r"([.!?\u2026]+)([\"')\]\u201d]*)\s+(?=[\"'(\[\u201c]*[^\W_a-z])", re.UNICODE)
+_NUMBER = re.compile(
+    r"(?P<cur>[$€£])?(?P<num>\d+(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?P<ord>st|nd|rd|th)?(?P<pct>%)?(?![\w])",
+    re.UNICODE | re.IGNORECASE,
+)
+_CURRENCY = {"$": "dollars", "€": "euros", "£": "pounds"}
+
+
+@dataclass(frozen=True)
+class Alphabet:
+    """Characters a word may contain (the word delimiter, space, is implied) and the case text is put in.
+
+    Attributes:
+        characters: allowed characters.
+        case: ``"upper"``, ``"lower"`` or ``"keep"``.
+    """
+
+    characters: frozenset[str]
+    case: str = "keep"
+
+    @property
+    def apostrophe(self) -> bool:
+        return "'" in self.characters
+
+    @classmethod
+    def from_labels(cls, labels: Iterable[str], case: Optional[str] = None) -> "Alphabet":
+        """From decoder labels or vocabulary tokens: 1-character tokens are characters; ``|`` and ``" "`` are the
+        word delimiter; ``""`` (blank) and ``<pad>``-style specials are ignored."""
+        chars = set()
+        for tok in labels:
+            if tok in ("", " ", "|") or _SPECIAL_TOKEN.match(tok):
+                continue
+            if len(tok) != 1:
+                raise VocabularyError(
+                    f"token {tok!r} is not a single character: this is not a character (Wav2Vec2-style) "
+                    f"vocabulary; give the alphabet as a string with --alphabet instead"
+                )
+            chars.add(tok)
+        if not chars:
+            raise VocabularyError("the alphabet has no characters; give the model's labels or --alphabet 'ABC...'")
+        return cls(frozenset(chars), case or detect_case(chars))
+
+    @classmethod
+    def from_string(cls, chars: Union[str, Sequence[str]], case: Optional[str] = None) -> "Alphabet":
+        """``"ABCDEFGHIJKLMNOPQRSTUVWXYZ'"`` or a list of characters."""
+        return cls.from_labels([c for c in chars if c != " "], case)
+
+    @classmethod
+    def from_model_dir(cls, folder: PathLike, case: Optional[str] = None) -> "Alphabet":
+        """From a Hugging Face Wav2Vec2 processor/model folder (its ``vocab.json``)."""
+        folder = Path(folder)
+        path = folder / "vocab.json" if folder.is_dir() else folder
+        if not path.exists():
+            raise VocabularyError(
+                f"{path}: not found; --alphabet-from needs a Wav2Vec2 processor folder with vocab.json "
+                f"(or give --alphabet 'ABC...')"
+            )
+        try:
+            vocab = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise VocabularyError(f"{path}: cannot read the vocabulary ({exc}); fix or re-download vocab.json") from None
+        if isinstance(vocab, dict) and vocab and all(isinstance(v, dict) for v in vocab.values()):
+            # multi-lingual tokenizers: {"en": {...}, ...}; take the first language
+            vocab = next(iter(vocab.values()))
+        if not isinstance(vocab, dict) or not vocab:
+            raise VocabularyError(f"{path}: expected a JSON object mapping tokens to ids; fix vocab.json")
+        return cls.from_labels(vocab.keys(), case)
+
+
+def detect_case(chars: Iterable[str]) -> str:
+    """``"upper"`` if every cased character is upper case, ``"lower"`` likewise, else ``"keep"``."""
+    cased = [c for c in chars if c.lower() != c.upper()]
+    if cased and all(c == c.upper() for c in cased):
+        return "upper"
+    if cased and all(c == c.lower() for c in cased):
+        return "lower"
+    return "keep"
+
+
+@dataclass
+class NormalizeStats:
+    """What normalisation changed.
+
+    Attributes:
+        lines_in: input lines read.
+        sentences_out: sentences (lines) written.
+        words_out: words written.
+        numbers_spelled: numbers replaced by words.
+        words_cleaned: words changed to fit the alphabet (accents or apostrophes removed).
+        words_dropped: words dropped because they had characters outside the alphabet.
+        empty_dropped: sentences left empty after normalisation (not written).
+        unknown_chars: characters outside the alphabet, with how often they were seen.
+    """
+
+    lines_in: int = 0
+    sentences_out: int = 0
+    words_out: int = 0
+    numbers_spelled: int = 0
+    words_cleaned: int = 0
+    words_dropped: int = 0
+    empty_dropped: int = 0
+    unknown_chars: Counter = field(default_factory=Counter)
+
+    def summary(self) -> str:
+        top = ", ".join(f"{c!r}x{n}" for c, n in self.unknown_chars.most_common(8))
+        return (
+            f"{self.lines_in} lines -> {self.sentences_out} sentences, {self.words_out} words; "
+            f"{self.numbers_spelled} numbers spelled out, {self.words_cleaned} words cleaned, "
+            f"{self.words_dropped} words dropped" + (f" (characters outside the alphabet: {top})" if top else "")
+        )
+
+
+def _spell_number(m: re.Match, lang: str) -> str:
+    from num2words import num2words
+
+    num = m.group("num").replace(",", "")
+    ordinal = m.group("ord")
+    pct = m.group("pct")
+    cur = m.group("cur")
+    try:
+        if "." in num:
+            words = num2words(float(num), lang=lang)
+        else:
+            value = int(num)
+            if ordinal:
+                words = num2words(value, lang=lang, to="ordinal")
+            elif (
+                not pct and not cur and len(num) == 4 and 1100 <= value <= 2099 and value % 100 != 0
+                and value // 100 != 20 and "," not in m.group("num")
+            ):
+                words = num2words(value, lang=lang, to="year")
+            else:
+                words = num2words(value, lang=lang)
+    except (NotImplementedError, ValueError, OverflowError, TypeError):
+        words = " ".join(num2words(int(d), lang=lang) if d.isdigit() else d for d in num)
+    if pct:
+        words += " percent"
+    if cur:
+        words += " " + _CURRENCY[cur]
+    return f" {words} "
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split a line after ``. ! ? …`` where the next word starts a new sentence (abbreviations excepted)."""
+    out: list[str] = []
+    start = 0
+    for m in _SENT_END.finditer(text):
+        before = text[start:m.start()].rstrip()
+        last_word = before.rsplit(None, 1)[-1].lower() if before.split() else ""
+        last_word = last_word.strip("\"'([")
+        if m.group(1) == "." and (last_word in _ABBREV or (len(last_word) == 1 and last_word.isalpha())):
+            continue
+        out.append(text[start:m.end()].strip())
+        start = m.end()
+    tail = text[start:].strip()
+    if tail:
+        out.append(tail)
+    return out
+
+
+class Normalizer:
+    """Normalises lines of raw text to an :class:`Alphabet`; keeps running :class:`NormalizeStats`."""
+
+    def __init__(self, alphabet: Alphabet, *, lang: str = "en", unknown: str = "drop", split: bool = True) -> None:
+        if unknown not in ("drop", "strip"):
+            raise LanguageModelError(f"unknown={unknown!r}: choose 'drop' (drop the word) or 'strip' (drop the characters)")
+        self.alphabet = alphabet
+        self.lang = lang
+        self.unknown = unknown
+        self.split = split
+        self.stats = NormalizeStats()
+        chars = alphabet.characters
+        self._fast = re.compile("[" + re.escape("".join(sorted(chars))) + "]+(?: [" + re.escape("".join(sorted(chars))) + "]+)*")
+
+    def _case(self, s: str) -> str:
+        if self.alphabet.case == "upper":
+            return s.upper()
+        if self.alphabet.case == "lower":
+            return s.lower()
+        return s
+
+    def _fit_word(self, word: str) -> Optional[str]:
+        chars = self.alphabet.characters
+        if all(c in chars for c in word):
+            return word
+        cleaned = "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+        cleaned = unicodedata.normalize("NFC", cleaned)
+        if not self.alphabet.apostrophe:
+            cleaned = cleaned.replace("'", "")
+        if cleaned and all(c in chars for c in cleaned):
+            self.stats.words_cleaned += 1
+            return cleaned
+        for c in cleaned:
+            if c not in chars:
+                self.stats.unknown_chars[c] += 1
+        if self.unknown == "strip":
+            kept = "".join(c for c in cleaned if c in chars)
+            if kept:
+                self.stats.words_cleaned += 1
+                return kept
+        self.stats.words_dropped += 1
+        return None
+
+    def sentence(self, text: str) -> str:
+        """Normalise one sentence (no splitting) to a line of words in the alphabet ('' if nothing is left)."""
+        if self._fast.fullmatch(text):  # already normalised
+            return text
+        s, n = _NUMBER.subn(lambda m: _spell_number(m, self.lang), text)
+        self.stats.numbers_spelled += n
+        s = self._case(s)
+        keep_apos = self.alphabet.apostrophe
+        out_chars = []
+        L = len(s)
+        for i, c in enumerate(s):
+            cat = unicodedata.category(c)
+            if c == "'":
+                inner = 0 < i < L - 1 and s[i - 1].isalpha() and s[i + 1].isalpha()
+                out_chars.append("'" if inner and keep_apos else ("" if inner else " "))
+            elif cat[0] in "LM" or (cat[0] == "N" and c not in "_") or c in self.alphabet.characters:
+                out_chars.append(c)
+            else:
+                out_chars.append(" ")
+        words = []
+        for w in "".join(out_chars).split():
+            fit = self._fit_word(w)
+            if fit:
+                words.append(fit)
+        return " ".join(words)
+
+    def line(self, line: str) -> list[str]:
+        """Normalise one input line into zero or more sentences."""
+        self.stats.lines_in += 1
+        text = unicodedata.normalize("NFKC", line).translate(_APOSTROPHES).strip()
+        parts = split_sentences(text) if self.split else [text]
+        out = []
+        for part in parts:
+            s = self.sentence(part)
+            if s:
+                out.append(s)
+                self.stats.sentences_out += 1
+                self.stats.words_out += s.count(" ") + 1
+            else:
+                self.stats.empty_dropped += 1
+        return out
+
+    def lines(self, lines: Iterable[str]) -> Iterator[str]:
+        for line in lines:
+            yield from self.line(line)
+
+
+def normalize_text(
+    text: Union[str, Iterable[str]], alphabet: Alphabet, *, lang: str = "en", unknown: str = "drop"
+) -> tuple[list[str], NormalizeStats]:
+    """Normalise a string (or lines) to sentences in ``alphabet``; returns (sentences, stats)."""
+    lines = text.splitlines() if isinstance(text, str) else text
+    norm = Normalizer(alphabet, lang=lang, unknown=unknown)
+    return list(norm.lines(lines)), norm.stats
+
+
+def iter_normalized_files(paths: Iterable[PathLike], norm: Normalizer) -> Iterator[tuple[str, str]]:
+    """Yield ``(sentence, "file:line")`` for every sentence of UTF-8 files, normalised on the fly."""
+    for p in paths:
+        for lineno, line in iter_text_lines(p):
+            for s in norm.line(line):
+                yield s, f"{p}:{lineno}"
+
+
+def normalize_files(
+    paths: Sequence[PathLike], out_path: PathLike, alphabet: Alphabet, *, lang: str = "en", unknown: str = "drop"
+) -> NormalizeStats:
+    """Normalise text files into one file, one sentence a line (written atomically)."""
+    norm = Normalizer(alphabet, lang=lang, unknown=unknown)
+    with atomic_write(out_path) as fh:
+        for s, _ in iter_normalized_files(paths, norm):
+            fh.write(s + "\n")
+    return norm.stats
