@@ -96,7 +96,8 @@ class Emissions:
         arr = np.maximum(arr, LOG_FLOOR)
         if labels.suppressed:
             arr[:, list(labels.suppressed)] = LOG_FLOOR
-        return cls(log_softmax(arr), labels, float(seconds_per_frame), source)
+        log_probs = np.maximum(log_softmax(arr), LOG_FLOOR)  # floored values stay exactly LOG_FLOOR
+        return cls(log_probs, labels, float(seconds_per_frame), source)
 
     # --- persistence -------------------------------------------------------------------------------------------
     def save(self, path: Union[str, os.PathLike]) -> Path:

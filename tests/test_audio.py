@@ -1,0 +1,98 @@
+"""Audio loading: formats, rates, channels, and bad input."""
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from conftest import shared_dir, write_tone_wav
+from ctcdecode_plus.audio import iter_chunks, load_audio, Audio
+from ctcdecode_plus.errors import AudioError
+
+
+@pytest.mark.parametrize("fmt,subtype,rate,channels", [
+    ("wav", "PCM_16", 16000, 1), ("wav", "PCM_24", 44100, 2), ("wav", "FLOAT", 22050, 1),
+    ("flac", "PCM_16", 48000, 2), ("ogg", "VORBIS", 48000, 1), ("mp3", "MPEG_LAYER_III", 44100, 1),
+])
+def test_formats_load_to_16k_mono(tmp_path, fmt, subtype, rate, channels):
+    path = write_tone_wav(tmp_path / f"x.{fmt}", 1.5, rate, channels, subtype=subtype)
+    audio = load_audio(path)
+    assert audio.sampling_rate == 16000
+    assert audio.samples.ndim == 1 and audio.samples.dtype == np.float32
+    assert audio.original_rate == rate and audio.original_channels == channels
+    assert abs(audio.duration - 1.5) < 0.08  # mp3 adds encoder padding
+    # the 440 Hz tone survives resampling: its spectral peak is still at 440 Hz
+    spec = np.abs(np.fft.rfft(audio.samples[:16000]))
+    assert abs(np.argmax(spec) - 440) <= 3
+
+
+def test_resampling_is_logged(tmp_path, caplog):
+    path = write_tone_wav(tmp_path / "x.wav", 1.0, 8000)
+    with caplog.at_level("INFO", logger="ctcdecode_plus.audio"):
+        load_audio(path)
+    assert "8000 Hz -> 16000 Hz" in caplog.text
+
+
+def test_channel_selection(tmp_path):
+    rate = 16000
+    t = np.arange(rate) / rate
+    left, right = 0.5 * np.sin(2 * np.pi * 300 * t), 0.5 * np.sin(2 * np.pi * 1000 * t)
+    sf.write(tmp_path / "st.wav", np.stack([left, right], 1), rate)
+    one = load_audio(tmp_path / "st.wav", channel=1).samples
+    assert np.argmax(np.abs(np.fft.rfft(one))) == 1000
+    with pytest.raises(AudioError, match="channel 2 requested"):
+        load_audio(tmp_path / "st.wav", channel=2)
+
+
+def test_array_input_and_int_samples():
+    x = (np.sin(np.arange(8000) / 5) * 10000).astype(np.int16)
+    audio = load_audio(x, input_rate=8000)
+    assert len(audio.samples) == 16000 and np.max(np.abs(audio.samples)) <= 1.0
+    with pytest.raises(AudioError, match="input_rate"):
+        load_audio(x)
+
+
+def test_bad_audio_inputs(tmp_path):
+    with pytest.raises(AudioError, match="not found"):
+        load_audio(tmp_path / "missing.wav")
+    (tmp_path / "empty.wav").write_bytes(b"")
+    with pytest.raises(AudioError, match="empty"):
+        load_audio(tmp_path / "empty.wav")
+    (tmp_path / "corrupt.flac").write_bytes(b"fLaC" + bytes(range(256)) * 4)
+    with pytest.raises(AudioError, match="could not decode"):
+        load_audio(tmp_path / "corrupt.flac")
+    sf.write(tmp_path / "silent.wav", np.zeros(16000, np.float32), 16000)
+    with pytest.raises(AudioError, match="silent"):
+        load_audio(tmp_path / "silent.wav")
+    assert load_audio(tmp_path / "silent.wav", allow_silence=True).duration == 1.0
+    sf.write(tmp_path / "zero.wav", np.zeros(0, np.float32), 16000)
+    with pytest.raises(AudioError, match="empty"):
+        load_audio(tmp_path / "zero.wav")
+    with pytest.raises(AudioError, match="NaN"):
+        load_audio(np.array([0.1, np.nan, 0.2], np.float32), input_rate=16000)
+    with pytest.raises(AudioError, match="folder"):
+        load_audio(tmp_path)
+
+
+def test_chunks_tile_the_signal():
+    audio = Audio(np.random.default_rng(0).standard_normal(16000 * 7).astype(np.float32), 16000)
+    chunks = list(iter_chunks(audio, 2.0, 0.5, 320))
+    assert chunks[0].start == 0 and chunks[0].left_context == 0
+    assert all(a.end == b.start for a, b in zip(chunks, chunks[1:]))
+    assert chunks[-1].end == 7.0 and chunks[-1].right_context == 0
+    assert all(round(c.start * 16000) % 320 == 0 for c in chunks)
+
+
+def test_real_audio_every_format_and_rate():
+    folder = shared_dir("real_audio")
+    with open(folder / "manifest.tsv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    assert len(rows) >= 10
+    for row in rows:
+        audio = load_audio(folder / row["file"])
+        assert audio.sampling_rate == 16000 and audio.samples.ndim == 1
+        assert audio.original_rate == int(row["sample_rate"])
+        assert audio.original_channels == int(row["channels"])
+        assert abs(audio.duration - float(row["duration_s"])) < 0.06, row["file"]

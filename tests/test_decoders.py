@@ -1,0 +1,138 @@
+"""Greedy and beam decoders on real logits and on hand-made ambiguous emissions."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import LIBRI_TEXT
+from ctcdecode_plus.decoders import BeamSearchDecoder, GreedyDecoder
+from ctcdecode_plus.emissions import Emissions
+from ctcdecode_plus.errors import LanguageModelError, VocabularyError
+
+LOWER = list(" abcdefghijklmnopqrstuvwxyz'") + [""]
+UPPER_960H = ["<pad>", "<s>", "</s>", "<unk>", "|", *"ETAONIHSRDLUMWCFGYPBVK'XJQZ"]
+
+
+def spell(spec: list, labels=LOWER, case=str.lower) -> Emissions:
+    """Emissions from a list of frames: a character (certain) or a {char: prob} dict; each followed by a blank."""
+    from ctcdecode_plus.vocab import Labels
+
+    lab = Labels.from_list(labels) if labels is LOWER else Labels.from_vocab({t: i for i, t in enumerate(labels)})
+    index = {(" " if t == "|" else case(t)): i for i, t in enumerate(labels) if len(t) == 1 or t == ""}
+    rows = []
+    for frame in spec:
+        probs = np.full(len(labels), 1e-6)
+        for ch, p in ({frame: 0.999} if isinstance(frame, str) else frame).items():
+            probs[index[case(ch)]] = p
+        rows.append(probs / probs.sum())
+        blank = np.full(len(labels), 1e-6)
+        blank[lab.blank_id] = 1.0
+        rows.append(blank / blank.sum())
+    return Emissions.from_logits(np.log(np.array(rows)), lab, 0.02, "hand-made")
+
+
+def ambiguous_bugs_bunny(**kw) -> Emissions:
+    # the acoustics prefer "bogs" (o 0.55) over "bugs" (u 0.45)
+    return spell(["b", {"o": 0.55, "u": 0.45}, "g", "s", " ", "b", "u", "n", "n", "y"], **kw)
+
+
+def test_greedy_libri_real_logits(libri_emissions):
+    t = GreedyDecoder().decode(libri_emissions)
+    assert t.text == LIBRI_TEXT
+    starts = [w.start for w in t.words]
+    assert starts == sorted(starts) and all(w.end > w.start for w in t.words)
+    assert t.words[-1].end <= libri_emissions.duration + 1e-6  # seconds, not frames
+    assert 0.3 < t.words[0].start < 1.0 and all(0 <= w.confidence <= 1 for w in t.words)
+
+
+def test_beam_libri_real_logits(libri_emissions):
+    t = BeamSearchDecoder(beam_width=50, nbest=3).decode(libri_emissions)
+    assert t.text == LIBRI_TEXT
+    assert [w.word for w in t.words] == LIBRI_TEXT.split()
+    starts = [w.start for w in t.words]
+    assert starts == sorted(starts) and t.words[-1].end <= libri_emissions.duration
+    assert 1 <= len(t.nbest) <= 3 and t.nbest[0].text == t.text
+    assert t.acoustic_score <= 0 and t.lm_score is None
+
+
+def test_lm_fixes_ambiguous_word(pyctc_data):
+    em = ambiguous_bugs_bunny()
+    assert GreedyDecoder().decode(em).text == "bogs bunny"
+    assert BeamSearchDecoder().decode(em).text == "bogs bunny"
+    t = BeamSearchDecoder(pyctc_data / "bugs_bunny_kenlm.arpa").decode(em)
+    assert t.text == "bugs bunny" and t.lm_score is not None
+
+
+def test_lm_case_mismatch_is_reconciled(pyctc_data):
+    em = ambiguous_bugs_bunny(labels=UPPER_960H, case=str.upper)  # upper-case labels, lower-case LM
+    dec = BeamSearchDecoder(pyctc_data / "bugs_bunny_kenlm.arpa")
+    assert dec.lm_case == "lower"
+    assert dec.decode(em).text == "BUGS BUNNY"
+
+
+def write_bigram_arpa(path, words):
+    """A valid 2-gram ARPA over ``words`` (uniform unigrams, one bigram)."""
+    uni = ["-1\t<unk>\t0", "0\t<s>\t0", "-1\t</s>\t0"] + [f"-0.5\t{w}\t0" for w in words]
+    path.write_text("\\data\\\n" f"ngram 1={len(uni)}\nngram 2=1\n\n\\1-grams:\n" + "\n".join(uni)
+                    + f"\n\n\\2-grams:\n-0.1\t<s> {words[0]}\n\n\\end\\\n", encoding="utf-8")
+    return path
+
+
+def test_mixed_case_lm_is_refused(tmp_path):
+    arpa = write_bigram_arpa(tmp_path / "mixed.arpa", ["Bugs", "bunny"])
+    em = ambiguous_bugs_bunny(labels=UPPER_960H, case=str.upper)
+    with pytest.raises(VocabularyError, match="mixed case"):
+        BeamSearchDecoder(arpa).decode(em)
+
+
+def test_lm_with_foreign_alphabet_is_refused(tmp_path):
+    arpa = write_bigram_arpa(tmp_path / "ru.arpa", ["привет", "мир"])
+    with pytest.raises(VocabularyError, match="outside the model's alphabet"):
+        BeamSearchDecoder(arpa).decode(ambiguous_bugs_bunny())
+
+
+def test_hotword_brings_in_weakly_supported_word():
+    em = spell([{"k": 0.7, "c": 0.3}, "a", "t", " ", "s", "a", "t"])
+    assert BeamSearchDecoder().decode(em).text == "kat sat"
+    assert BeamSearchDecoder(hotwords=["cat"]).decode(em).text == "cat sat"
+
+
+def test_hotword_beats_unknown_word_penalty(pyctc_data):
+    # "cat" is not in the LM: pyctcdecode alone penalises it with unk_score_offset; here it is a hotword.
+    em = spell([{"k": 0.7, "c": 0.3}, "a", "t", " ", "b", "u", "n", "n", "y"])
+    lm = pyctc_data / "bugs_bunny_kenlm.arpa"
+    assert BeamSearchDecoder(lm, hotwords=["cat"]).decode(em).text == "cat bunny"
+
+
+def test_bad_lm_and_hotword_inputs(tmp_path, libri_emissions):
+    with pytest.raises(LanguageModelError, match="not found"):
+        BeamSearchDecoder(tmp_path / "none.arpa")
+    bad = tmp_path / "bad.arpa"
+    bad.write_text("this is not an arpa file\n")
+    with pytest.raises(LanguageModelError, match="bad.arpa"):
+        BeamSearchDecoder(bad)
+    trunc = tmp_path / "trunc.arpa"
+    trunc.write_text("\\data\\\nngram 1=3\n\n\\1-grams:\n-1\t<s>\t0\n")
+    with pytest.raises(LanguageModelError, match="trunc.arpa"):
+        BeamSearchDecoder(trunc)
+    with pytest.raises(VocabularyError, match="hotword 'c3po'"):
+        BeamSearchDecoder(hotwords=["c3po"]).decode(libri_emissions)
+
+
+@pytest.mark.parametrize("method", ["spawn", "fork"])
+def test_parallel_decode_any_start_method(method, libri_emissions, pyctc_data):
+    dec = BeamSearchDecoder(pyctc_data / "bugs_bunny_kenlm.arpa", beam_width=16)
+    batch = [libri_emissions, ambiguous_bugs_bunny(), libri_emissions]
+    serial = dec.decode_batch(batch)
+    parallel = dec.decode_batch(batch, num_workers=2, start_method=method)
+    assert [t.text for t in parallel] == [t.text for t in serial]
+    assert parallel[1].text == "bugs bunny"
+
+
+def test_batch_reports_bad_item_and_continues(libri_emissions):
+    bad = Emissions.from_logits(np.log(np.full((5, 4), 0.25)), list(" ab") + [""])
+    dec = BeamSearchDecoder(hotwords=["zzz"])  # 'z' not in the small alphabet -> error for that item only
+    out = dec.decode_batch([libri_emissions, bad], errors="return")
+    assert out[0].text.startswith("i have") and isinstance(out[1], VocabularyError)
+    with pytest.raises(VocabularyError):
+        dec.decode_batch([libri_emissions, bad])

@@ -1,0 +1,75 @@
+"""The label mapping and the Emissions container: validation and .npz round trip."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import BASE_960H_VOCAB
+from ctcdecode_plus.emissions import LOG_FLOOR, Emissions
+from ctcdecode_plus.errors import EmissionsError, VocabularyError
+from ctcdecode_plus.vocab import Labels
+
+
+def test_base_960h_label_mapping():
+    labels = Labels.from_vocab({t: i for i, t in enumerate(BASE_960H_VOCAB)},
+                               special_tokens=["<s>", "</s>", "<unk>"])
+    assert labels.blank_id == 0 and labels.labels[0] == ""
+    assert labels.labels[4] == " "
+    assert labels.suppressed == (1, 2, 3)
+    assert labels.case == "upper"
+    assert "'" in labels.characters and " " not in labels.characters and "<s>" not in labels.characters
+
+
+def test_plain_label_list_and_lower_case():
+    labels = Labels.from_list(list(" abcdefghijklmnopqrstuvwxyz'") + [""])
+    assert labels.blank_id == 28 and labels.case == "lower" and labels.suppressed == ()
+    assert labels.validate_text("Hello", "hotword") == "hello"
+    with pytest.raises(VocabularyError, match="outside the model's alphabet: '3'"):
+        labels.validate_text("mp3", "hotword")
+
+
+def test_vocabulary_errors():
+    with pytest.raises(VocabularyError, match="blank"):
+        Labels.from_vocab({"a": 0, "|": 1}, pad_token="<pad>")
+    with pytest.raises(VocabularyError, match="empty"):
+        Labels.from_vocab({})
+
+
+def test_from_logits_normalises_and_suppresses():
+    labels = Labels.from_vocab({t: i for i, t in enumerate(BASE_960H_VOCAB)})
+    logits = np.random.default_rng(0).standard_normal((50, len(labels))).astype(np.float32) * 3
+    em = Emissions.from_logits(logits, labels, 0.02, "x")
+    assert em.log_probs.shape == (50, 32) and em.log_probs.dtype == np.float32
+    np.testing.assert_allclose(np.exp(em.log_probs).sum(1), 1.0, rtol=1e-5)
+    assert np.all(em.log_probs[:, [1, 2, 3]] < -1000)
+    assert em.duration == pytest.approx(1.0)
+    # idempotent on log-probs
+    np.testing.assert_allclose(Emissions.from_logits(em.log_probs, labels).log_probs, em.log_probs, atol=1e-5)
+
+
+def test_bad_logits():
+    labels = Labels.from_list(list(" ab") + [""])
+    with pytest.raises(EmissionsError, match="4 entries"):
+        Emissions.from_logits(np.zeros((10, 5)), labels, source="u1")
+    with pytest.raises(EmissionsError, match="NaN"):
+        Emissions.from_logits(np.array([[0, np.nan, 0, 0]]), labels)
+    with pytest.raises(EmissionsError, match="NaN/\\+inf"):
+        Emissions.from_logits(np.array([[0, np.inf, 0, 0]]), labels)
+    with pytest.raises(EmissionsError, match="shape"):
+        Emissions.from_logits(np.zeros(4), labels)
+    with pytest.raises(EmissionsError, match="0 frames"):
+        Emissions.from_logits(np.zeros((0, 4)), labels)
+    em = Emissions.from_logits(np.array([[0, -np.inf, 0, 0]]), labels)  # log(0) is fine
+    assert em.log_probs[0, 1] <= LOG_FLOOR
+
+
+def test_npz_round_trip(tmp_path, libri_emissions):
+    path = libri_emissions.save(tmp_path / "sub" / "u.npz")
+    back = Emissions.load(path)
+    np.testing.assert_array_equal(back.log_probs, libri_emissions.log_probs)
+    assert back.labels == libri_emissions.labels and back.seconds_per_frame == 0.02
+    (tmp_path / "bad.npz").write_bytes(b"nope")
+    with pytest.raises(EmissionsError, match="bad.npz"):
+        Emissions.load(tmp_path / "bad.npz")
+    with pytest.raises(EmissionsError, match="not found"):
+        Emissions.load(tmp_path / "none.npz")
