@@ -176,7 +176,8 @@ class ArpaModel:
 
     def to_order_arrays(self) -> list:
         """``[vocab, order1, order2, ...]`` in the array form :func:`write_arpa_text` takes."""
-        vocab = sorted(self.vocab, key=lambda w: (w not in (UNK, BOS, EOS), (UNK, BOS, EOS).index(w) if w in (UNK, BOS, EOS) else 0, w))
+        words = self.vocab
+        vocab = [w for w in (UNK, BOS, EOS) if w in words] + sorted(words - {UNK, BOS, EOS})
         ids = {w: i for i, w in enumerate(vocab)}
         out: list = [vocab]
         for k, d in enumerate(self.ngrams, 1):

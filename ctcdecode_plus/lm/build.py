@@ -1,0 +1,107 @@
+"""One call from text files to an ARPA model (+ unigram list, + KenLM binary where ``build_binary`` exists)."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional, Sequence, Union
+
+from ..errors import LanguageModelError
+from .arpa import build_binary, unigram_list_path, write_arpa, write_unigrams
+from .counts import MAX_ORDER, CorpusReader, counts_from_reader, iter_text_lines
+from .kneser_ney import Discount, estimate, parse_prune
+from .normalize import Alphabet, NormalizeStats, Normalizer
+
+PathLike = Union[str, Path]
+
+
+@dataclass
+class BuildResult:
+    """What :func:`build_lm` wrote and measured.
+
+    Attributes:
+        arpa_path: the ARPA file.
+        unigrams_path: sorted word list beside it (pyctcdecode's ``unigrams.txt``).
+        binary_path: KenLM binary, or ``None`` where ``build_binary`` is not on PATH (ARPA works, loads slower).
+        order: model order.
+        ngram_counts: n-grams per order written.
+        discounts: per-order discounts (``fallback`` marks lmplz's fallback values).
+        tokens: word tokens counted; sentences: lines counted.
+        normalize_stats: what normalisation changed (``None`` when the text was used as is).
+        warnings: messages for the user (discount fallback, no binary).
+        seconds: wall time.
+    """
+
+    arpa_path: Path
+    unigrams_path: Path
+    binary_path: Optional[Path]
+    order: int
+    ngram_counts: list[int]
+    discounts: list[Discount]
+    tokens: int
+    sentences: int
+    normalize_stats: Optional[NormalizeStats] = None
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def build_lm(
+    texts: Sequence[PathLike],
+    out_path: PathLike,
+    order: int,
+    *,
+    prune: Optional[Sequence[int]] = None,
+    discount_fallback: bool = False,
+    alphabet: Optional[Alphabet] = None,
+    skip_symbols: bool = False,
+    binary: bool = True,
+) -> BuildResult:
+    """Count ``texts`` (normalised to ``alphabet`` on the fly when given), estimate lmplz-exact modified Kneser-Ney,
+    and write ``out_path`` (ARPA; ``.gz`` compresses) plus ``<stem>.unigrams.txt`` beside it.
+
+    Raises:
+        LanguageModelError: bad order/thresholds (checked before reading), unreadable or empty text, reserved symbols,
+            discounts out of range without ``discount_fallback``.
+    """
+    t0 = time.perf_counter()
+    if not isinstance(order, int) or isinstance(order, bool) or not 1 <= order <= MAX_ORDER:
+        raise LanguageModelError(f"order {order!r} is not supported: choose an n-gram order from 1 to {MAX_ORDER}")
+    parse_prune(prune, order)  # fail fast, before reading a large corpus
+    texts = list(texts)
+    if not texts:
+        raise LanguageModelError("no text files given; pass one or more UTF-8 text files")
+    out_path = Path(out_path)
+    if not out_path.parent.exists():
+        raise LanguageModelError(f"{out_path.parent}: output folder does not exist; create it first")
+    reader = CorpusReader(skip_symbols=skip_symbols)
+    norm = Normalizer(alphabet) if alphabet is not None else None
+    for p in texts:
+        for lineno, line in iter_text_lines(p):
+            where = f"{p}:{lineno}"
+            if norm is None:
+                reader.add_line(line, where)
+            else:
+                for s in norm.line(line):
+                    reader.add_line(s, where)
+    if reader.n_tokens == 0:
+        raise LanguageModelError(
+            f"{', '.join(map(str, texts))}: no words left to count (empty, blank or all-punctuation text"
+            + (", or no word fits the alphabet" if norm else "") + "); give text with words in the model's alphabet"
+        )
+    counts = counts_from_reader(reader, order)
+    del reader
+    model = estimate(counts, prune=prune, discount_fallback=discount_fallback)
+    del counts
+    write_arpa(model, out_path)
+    uni_path = write_unigrams(model.vocab, unigram_list_path(out_path))
+    msgs = list(model.warnings)
+    bin_path = None
+    if binary and out_path.suffix != ".gz":
+        bin_path = build_binary(out_path, out_path.with_suffix(".bin"))
+        if bin_path is None:
+            msgs.append("KenLM's build_binary is not on PATH: wrote ARPA only (it works, it just loads slower)")
+    return BuildResult(
+        arpa_path=out_path, unigrams_path=uni_path, binary_path=bin_path, order=order,
+        ngram_counts=model.ngram_counts, discounts=model.discounts, tokens=model.tokens, sentences=model.sentences,
+        normalize_stats=norm.stats if norm else None, warnings=msgs, seconds=time.perf_counter() - t0,
+    )

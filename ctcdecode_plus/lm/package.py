@@ -1,0 +1,251 @@
+"""Decoder folders that pyctcdecode's ``BeamSearchDecoderCTC.load_from_dir`` and transformers'
+``Wav2Vec2ProcessorWithLM.from_pretrained`` read (pyctcdecode 0.5.0 layout)::
+
+    FOLDER/alphabet.json                 {"labels": [...], "is_bpe": false}
+    FOLDER/language_model/attrs.json     {"alpha": .., "beta": .., "unk_score_offset": .., "score_boundary": ..}
+    FOLDER/language_model/unigrams.txt   sorted words, one a line
+    FOLDER/language_model/<lm>.arpa|.bin|.binary   the KenLM model (exactly one)
+
+``Wav2Vec2ProcessorWithLM`` also needs the feature extractor and tokenizer files in the same folder: pass
+``processor_dir`` to copy them from the acoustic model's folder. The folder is assembled under a temporary name and
+renamed into place, so it is never left half-written.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Optional, Sequence, Union
+
+from ..constants import DEFAULT_ALPHA, DEFAULT_BETA, DEFAULT_UNK_SCORE_OFFSET
+from ..errors import LanguageModelError, VocabularyError
+from .arpa import unigram_list_path
+from .counts import SPECIALS
+
+PathLike = Union[str, Path]
+
+ALPHABET_FILENAME = "alphabet.json"
+LM_DIRNAME = "language_model"
+ATTRS_FILENAME = "attrs.json"
+UNIGRAMS_FILENAME = "unigrams.txt"
+JSON_ATTRS = ("alpha", "beta", "unk_score_offset", "score_boundary")
+LM_SUFFIXES = (".arpa", ".bin", ".binary")
+#: Files of a Wav2Vec2 processor that ``Wav2Vec2ProcessorWithLM.from_pretrained`` needs beside the decoder.
+PROCESSOR_FILES = ("preprocessor_config.json", "tokenizer_config.json", "vocab.json", "special_tokens_map.json",
+                   "added_tokens.json", "processor_config.json")
+
+
+@dataclass
+class DecoderFolder:
+    """A decoder folder read back.
+
+    Attributes:
+        folder: the folder.
+        labels: decoder labels (pyctcdecode's normalised form: ``""`` blank, ``" "`` word delimiter).
+        is_bpe: whether the labels are BPE pieces.
+        lm_path: the KenLM model file inside ``language_model/`` (``None`` for a folder without LM).
+        alpha, beta, unk_score_offset, score_boundary: pyctcdecode's LM parameters.
+        unigrams: the word list (empty without LM).
+    """
+
+    folder: Path
+    labels: list[str]
+    is_bpe: bool
+    lm_path: Optional[Path]
+    alpha: float
+    beta: float
+    unk_score_offset: float
+    score_boundary: bool
+    unigrams: list[str]
+
+
+def _normalize_labels(labels: Sequence[str]) -> tuple[list[str], bool]:
+    labels = list(labels)
+    if not labels or not all(isinstance(x, str) for x in labels):
+        raise VocabularyError("labels must be a non-empty list of strings (one per CTC output)")
+    try:
+        from pyctcdecode.alphabet import Alphabet as _PyAlphabet
+
+        alpha = _PyAlphabet.build_alphabet(labels)
+        return alpha.labels, alpha.is_bpe
+    except ImportError:
+        return labels, False
+    except ValueError as exc:
+        raise VocabularyError(f"labels {labels[:8]}...: pyctcdecode rejects them ({exc}); fix the labels") from None
+
+
+def _is_arpa_text(path: Path) -> bool:
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as fh:
+            head = fh.read(4096)
+    except (OSError, EOFError):
+        return False
+    return b"\\data\\" in head
+
+
+def _read_arpa_unigrams(path: Path) -> list[str]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    words = []
+    with opener(path, "rt", encoding="utf-8") as fh:
+        inside = False
+        for line in fh:
+            s = line.strip()
+            if s == "\\1-grams:":
+                inside = True
+                continue
+            if inside:
+                if s.startswith("\\"):
+                    break
+                parts = s.split()
+                if len(parts) >= 2:
+                    words.append(parts[1])
+    if not words:
+        raise LanguageModelError(f"{path}: no 1-grams found; is this an ARPA file? give unigrams=[...] explicitly")
+    return words
+
+
+def _resolve_unigrams(lm_path: Path, unigrams: Optional[Iterable[str]]) -> list[str]:
+    if unigrams is not None:
+        uni = list(unigrams)
+    else:
+        beside = unigram_list_path(lm_path)
+        if beside.exists():
+            uni = beside.read_text(encoding="utf-8").split()
+        elif _is_arpa_text(lm_path):
+            uni = _read_arpa_unigrams(lm_path)
+        else:
+            raise LanguageModelError(
+                f"{lm_path}: a binary model has no readable word list and {beside.name} is not beside it; "
+                f"pass unigrams=[...] (or the .unigrams.txt written by build-lm)"
+            )
+    return sorted({w for w in uni if w and w not in SPECIALS})
+
+
+def save_decoder_folder(
+    folder: PathLike,
+    labels: Sequence[str],
+    lm_path: Optional[PathLike],
+    *,
+    alpha: float = DEFAULT_ALPHA,
+    beta: float = DEFAULT_BETA,
+    unk_score_offset: float = DEFAULT_UNK_SCORE_OFFSET,
+    unigrams: Optional[Iterable[str]] = None,
+    score_boundary: bool = True,
+    processor_dir: Optional[PathLike] = None,
+    overwrite: bool = False,
+) -> Path:
+    """Write a decoder folder (labels + LM + alpha/beta + unigrams); returns the folder.
+
+    ``lm_path`` may be ARPA (``.gz`` is decompressed, since pyctcdecode wants ``.arpa``), or a KenLM binary; ``None``
+    writes a decoder without LM. ``unigrams`` default: the ``.unigrams.txt`` beside the LM, else the ARPA's 1-grams.
+
+    Raises:
+        LanguageModelError: missing LM file, binary LM without unigrams, existing non-empty folder without overwrite.
+        VocabularyError: labels pyctcdecode cannot use.
+    """
+    folder = Path(folder)
+    norm_labels, is_bpe = _normalize_labels(labels)
+    for name, v in (("alpha", alpha), ("beta", beta), ("unk_score_offset", unk_score_offset)):
+        if not isinstance(v, (int, float)) or isinstance(v, bool) or v != v:
+            raise LanguageModelError(f"{name}={v!r} must be a number")
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())) and not overwrite:
+        raise LanguageModelError(f"{folder}: already exists and is not empty; choose a new folder or pass overwrite=True")
+    if not folder.parent.exists():
+        raise LanguageModelError(f"{folder.parent}: parent folder does not exist; create it first")
+    lm = Path(lm_path) if lm_path is not None else None
+    if lm is not None and (not lm.exists() or lm.is_dir()):
+        raise LanguageModelError(f"{lm}: language model file not found; check the path (ARPA or KenLM binary)")
+    proc = Path(processor_dir) if processor_dir is not None else None
+    if proc is not None and not (proc / "preprocessor_config.json").exists():
+        raise LanguageModelError(f"{proc}: no preprocessor_config.json; give the acoustic model's processor folder")
+
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
+    try:
+        (tmp / ALPHABET_FILENAME).write_text(json.dumps({"labels": norm_labels, "is_bpe": is_bpe}), encoding="utf-8")
+        if lm is not None:
+            lmdir = tmp / LM_DIRNAME
+            lmdir.mkdir()
+            uni = _resolve_unigrams(lm, unigrams)
+            attrs = {"alpha": float(alpha), "beta": float(beta), "unk_score_offset": float(unk_score_offset),
+                     "score_boundary": bool(score_boundary)}
+            (lmdir / ATTRS_FILENAME).write_text(json.dumps(attrs), encoding="utf-8")
+            (lmdir / UNIGRAMS_FILENAME).write_text("".join(w + "\n" for w in uni), encoding="utf-8")
+            name = lm.name
+            if name.endswith(".gz"):
+                stem = name[:-3]
+                dest = lmdir / (stem if stem.endswith(".arpa") else stem + ".arpa")
+                with gzip.open(lm, "rb") as src, open(dest, "wb") as dst:
+                    shutil.copyfileobj(src, dst)
+            elif lm.suffix in LM_SUFFIXES:
+                shutil.copy2(lm, lmdir / name)
+            else:
+                shutil.copy2(lm, lmdir / (lm.stem + (".arpa" if _is_arpa_text(lm) else ".bin")))
+        if proc is not None:
+            for fname in PROCESSOR_FILES:
+                if (proc / fname).exists():
+                    shutil.copy2(proc / fname, tmp / fname)
+        if folder.exists():
+            old = folder.with_name(f".{folder.name}.old{os.getpid()}")
+            os.replace(folder, old)
+            os.replace(tmp, folder)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return folder
+
+
+def _read_json(path: Path, what: str) -> dict:
+    if not path.exists():
+        raise LanguageModelError(f"{path}: missing; {what}")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise LanguageModelError(f"{path}: not valid JSON ({exc}); {what}") from None
+    if not isinstance(data, dict):
+        raise LanguageModelError(f"{path}: expected a JSON object; {what}")
+    return data
+
+
+def load_decoder_folder(folder: PathLike) -> DecoderFolder:
+    """Read a decoder folder written by :func:`save_decoder_folder`, pyctcdecode or ``Wav2Vec2ProcessorWithLM``.
+
+    Raises:
+        LanguageModelError: a missing folder/file, bad JSON, wrong keys, or not exactly one LM file.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise LanguageModelError(f"{folder}: decoder folder not found; write one with save_decoder_folder")
+    alph = _read_json(folder / ALPHABET_FILENAME, "a decoder folder needs alphabet.json with labels and is_bpe")
+    if set(alph) != {"labels", "is_bpe"} or not isinstance(alph["labels"], list):
+        raise LanguageModelError(f"{folder / ALPHABET_FILENAME}: expected keys labels (a list) and is_bpe, "
+                                 f"found {sorted(alph)}; rewrite the folder")
+    lmdir = folder / LM_DIRNAME
+    if not lmdir.exists():
+        return DecoderFolder(folder, list(alph["labels"]), bool(alph["is_bpe"]), None, DEFAULT_ALPHA, DEFAULT_BETA,
+                             DEFAULT_UNK_SCORE_OFFSET, True, [])
+    attrs = _read_json(lmdir / ATTRS_FILENAME, "the language_model folder needs attrs.json")
+    if set(attrs) != set(JSON_ATTRS):
+        raise LanguageModelError(f"{lmdir / ATTRS_FILENAME}: expected keys {list(JSON_ATTRS)}, found {sorted(attrs)}")
+    uni_path = lmdir / UNIGRAMS_FILENAME
+    if not uni_path.exists():
+        raise LanguageModelError(f"{uni_path}: missing; the language_model folder needs unigrams.txt (may be empty)")
+    unigrams = uni_path.read_text(encoding="utf-8").splitlines()
+    others = [p for p in lmdir.iterdir()
+              if not p.name.startswith((".", "__")) and p.name not in (ATTRS_FILENAME, UNIGRAMS_FILENAME)]
+    if len(others) != 1 or others[0].suffix not in LM_SUFFIXES:
+        raise LanguageModelError(
+            f"{lmdir}: expected exactly one .arpa/.bin/.binary file beside attrs.json and unigrams.txt, found "
+            f"{sorted(p.name for p in others)}; pyctcdecode refuses such a folder")
+    return DecoderFolder(
+        folder=folder, labels=list(alph["labels"]), is_bpe=bool(alph["is_bpe"]), lm_path=others[0],
+        alpha=float(attrs["alpha"]), beta=float(attrs["beta"]), unk_score_offset=float(attrs["unk_score_offset"]),
+        score_boundary=bool(attrs["score_boundary"]), unigrams=unigrams,
+    )
