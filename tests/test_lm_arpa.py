@@ -1,0 +1,189 @@
+"""ARPA reading/writing, bad input to the builder, atomic outputs."""
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from ctcdecode_plus.errors import LanguageModelError
+from ctcdecode_plus.lm.arpa import atomic_write, read_arpa, unigram_list_path, write_arpa
+from ctcdecode_plus.lm.build import build_lm
+from ctcdecode_plus.lm.counts import count_ngrams
+
+pytestmark = pytest.mark.filterwarnings("ignore::ctcdecode_plus.lm.kneser_ney.DiscountFallbackWarning")
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+SAMPLES = sorted((SHARED / "arpa_samples").glob("*.arpa"))
+
+GOOD = """\\data\\
+ngram 1=4
+ngram 2=2
+
+\\1-grams:
+-0.7781512\t<unk>\t0
+0\t<s>\t-0.30103
+-0.38021123\t</s>\t0
+-0.38021123\tTest\t-0.30103
+
+\\2-grams:
+-0.1497623\t<s> Test
+-0.1497623\tTest </s>
+
+\\end\\
+"""
+
+
+def write(tmp_path, text, name="m.arpa"):
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=[p.name for p in SAMPLES])
+def test_reads_other_tools_arpa(path):
+    m = read_arpa(path)
+    assert m.order >= 1 and all(c > 0 for c in m.counts)
+
+
+def test_samples_present_or_skip():
+    if not SAMPLES:
+        pytest.skip(f"{SHARED / 'arpa_samples'} not available")
+    assert any(p.name == "kenlm_test.arpa" for p in SAMPLES)
+
+
+def test_round_trip_and_gzip(tmp_path):
+    m = read_arpa(write(tmp_path, GOOD))
+    write_arpa(m, tmp_path / "out.arpa.gz")
+    with gzip.open(tmp_path / "out.arpa.gz", "rt") as fh:
+        assert fh.read().startswith("\\data\\")
+    m2 = read_arpa(tmp_path / "out.arpa.gz")
+    assert m2.ngrams == m.ngrams
+
+
+def test_every_unigram_line_has_a_backoff_column_even_for_order_1(tmp_path):
+    res = build_lm([write(tmp_path, "a b\nb c\na\n", "t.txt")], tmp_path / "u.arpa", 1, discount_fallback=True,
+                   binary=False)
+    lines = res.arpa_path.read_text().split("\\1-grams:\n")[1].split("\n\n")[0].splitlines()
+    assert lines and all(len(line.split("\t")) == 3 for line in lines)
+    assert "0\t<s>\t0" in lines
+
+
+@pytest.mark.parametrize(
+    "text,match",
+    [
+        (GOOD.replace("-0.1497623\tTest </s>\n", ""), r"m.arpa:14: section \\2-grams: has 1 entries"),
+        (GOOD.split("\\2-grams:")[0], r"ends before \\end\\"),
+        (GOOD.replace("-0.38021123\t</s>\t0", "abc\t</s>\t0"), r"m.arpa:8: probability 'abc'"),
+        (GOOD.replace("-0.1497623\t<s> Test", "-0.1497623\t<s> Test x y"), r"m.arpa:12: expected"),
+        (GOOD.replace("ngram 2=2", "ngram 2=x"), r"m.arpa:3: malformed header"),
+        ("hello\nworld\n", r"no \\data\\ header"),
+        ("", r"no \\data\\ header"),
+        (GOOD.replace("\\2-grams:", "\\3-grams:"), r"m.arpa:11: unexpected section"),
+    ],
+    ids=["count-mismatch", "truncated", "bad-prob", "bad-fields", "bad-header", "not-arpa", "empty", "bad-section"],
+)
+def test_malformed_arpa_names_file_and_line(tmp_path, text, match):
+    with pytest.raises(LanguageModelError, match=match):
+        read_arpa(write(tmp_path, text))
+
+
+def test_truncated_gzip(tmp_path):
+    p = tmp_path / "m.arpa.gz"
+    data = gzip.compress(GOOD.encode() * 50)
+    p.write_bytes(data[: len(data) // 2])
+    with pytest.raises(LanguageModelError, match="m.arpa.gz"):
+        read_arpa(p)
+
+
+def test_missing_and_binary_files(tmp_path):
+    with pytest.raises(LanguageModelError, match="not found"):
+        read_arpa(tmp_path / "nope.arpa")
+    p = tmp_path / "x.bin"
+    p.write_bytes(b"mmap lm http://kheafield.com/code\0\xff\xfe" * 10)
+    with pytest.raises(LanguageModelError, match="x.bin"):
+        read_arpa(p)
+
+
+# ------------------------------------------------------------------------------------ bad corpora
+def _build(tmp_path, content, order=2, **kw):
+    src = tmp_path / "corpus.txt"
+    if isinstance(content, bytes):
+        src.write_bytes(content)
+    else:
+        src.write_text(content, encoding="utf-8")
+    out = tmp_path / "out.arpa"
+    return src, out, lambda: build_lm([src], out, order, binary=False, **kw)
+
+
+@pytest.mark.parametrize("content", ["", "\n\n  \n", "... !!! ???\n"], ids=["empty", "blank", "punct"])
+def test_empty_corpus(tmp_path, content):
+    from ctcdecode_plus.lm.normalize import Alphabet
+
+    src, out, run = _build(tmp_path, content, alphabet=Alphabet.from_string("ABC'"))
+    with pytest.raises(LanguageModelError, match="corpus.txt: no words"):
+        run()
+    assert not out.exists() and not unigram_list_path(out).exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["corpus.txt"]
+
+
+@pytest.mark.parametrize("symbol", ["<s>", "</s>", "<unk>"])
+def test_reserved_symbols(tmp_path, symbol):
+    src, out, run = _build(tmp_path, f"A B\nA {symbol} B\n")
+    with pytest.raises(LanguageModelError, match=f"corpus.txt:2: .*{symbol}.*skip_symbols"):
+        run()
+    assert not out.exists()
+    # documented recovery: treat them as spaces, as lmplz --skip_symbols
+    res = build_lm([src], out, 2, binary=False, skip_symbols=True, discount_fallback=True)
+    assert res.tokens == 4
+
+
+def test_non_utf8(tmp_path):
+    src, out, run = _build(tmp_path, b"A B\nCAF\xe9 B\n")
+    with pytest.raises(LanguageModelError, match="corpus.txt:2: not valid UTF-8.*iconv"):
+        run()
+    assert not out.exists()
+
+
+def test_missing_text_and_output_folder(tmp_path):
+    with pytest.raises(LanguageModelError, match="nope.txt: text file not found"):
+        build_lm([tmp_path / "nope.txt"], tmp_path / "o.arpa", 2)
+    (tmp_path / "t.txt").write_text("a b\n")
+    with pytest.raises(LanguageModelError, match="does not exist"):
+        build_lm([tmp_path / "t.txt"], tmp_path / "no" / "o.arpa", 2)
+
+
+def test_bad_order_and_prune_fail_before_reading(tmp_path):
+    with pytest.raises(LanguageModelError, match="1 to 6"):
+        build_lm([tmp_path / "missing.txt"], tmp_path / "o.arpa", 9)
+    with pytest.raises(LanguageModelError, match="non-decreasing"):
+        build_lm([tmp_path / "missing.txt"], tmp_path / "o.arpa", 3, prune=[0, 3, 1])
+
+
+def test_atomic_write_leaves_nothing_on_error(tmp_path):
+    target = tmp_path / "out.arpa"
+    target.write_text("old")
+    with pytest.raises(RuntimeError):
+        with atomic_write(target) as fh:
+            fh.write("half")
+            raise RuntimeError("boom")
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.arpa"]
+
+
+def test_build_writes_unigrams_beside(tmp_path):
+    src, out, _ = _build(tmp_path, "B A\nA C\n")
+    res = build_lm([src], out, 2, discount_fallback=True)
+    assert res.unigrams_path == tmp_path / "out.unigrams.txt"
+    assert res.unigrams_path.read_text().split() == ["A", "B", "C"]
+    assert res.binary_path is None or res.binary_path.exists()
+    if res.binary_path is None:
+        assert any("build_binary" in w for w in res.warnings)
+
+
+def test_count_ngrams_accepts_files_and_gz(tmp_path):
+    p = tmp_path / "c.txt.gz"
+    with gzip.open(p, "wt") as fh:
+        fh.write("a b\n\tb  c \r\n")
+    c = count_ngrams(p, 2)
+    assert c.tokens == 4 and c.sentences == 2

@@ -1,0 +1,121 @@
+"""Mixing ARPA models and measuring perplexity / OOV rate."""
+from __future__ import annotations
+
+import math
+import warnings
+
+import pytest
+
+from ctcdecode_plus.errors import LanguageModelError
+from ctcdecode_plus.lm.arpa import read_arpa, write_arpa
+from ctcdecode_plus.lm.counts import count_ngrams
+from ctcdecode_plus.lm.kneser_ney import estimate
+from ctcdecode_plus.lm.mix import mix_arpa, mix_models, parse_mix_spec
+from ctcdecode_plus.lm.perplexity import perplexity
+
+A = ["THE CAT SAT ON THE MAT", "THE CAT RAN", "A DOG SAT", "THE DOG RAN AWAY", "A CAT SAT ON A DOG"]
+B = ["SHE SAT ON THE CHAIR", "HE RAN HOME", "THE CHAIR IS RED", "SHE IS HOME", "HE SAT"]
+
+
+def make(tmp_path, lines, order, name):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = estimate(count_ngrams(lines=lines, order=order), discount_fallback=True)
+    p = tmp_path / name
+    write_arpa(m, p)
+    return p
+
+
+def test_mix_normalises_and_interpolates(tmp_path):
+    pa, pb = make(tmp_path, A, 3, "a.arpa"), make(tmp_path, B, 2, "b.arpa")
+    res = mix_arpa([pa, pb], [3, 1], tmp_path / "mix.arpa")
+    assert res.weights == [0.75, 0.25]
+    a, b, mix = read_arpa(pa), read_arpa(pb), read_arpa(res.path)
+    assert mix.order == 3
+    vocab = [w for w in mix.vocab if w != "<s>"]
+    # union of n-grams
+    for k in range(2):
+        assert set(mix.ngrams[k]) == set(a.ngrams[k]) | set(b.ngrams[k])
+    # n-grams in the union: the weighted sum of each model's backed-off probability (0 outside its vocabulary)
+    def p(model, w, h):
+        return 10 ** model.log10_prob(w, h)[0] if w in model.vocab else 0.0
+    for g in list(mix.ngrams[1])[:40]:
+        want = 0.75 * p(a, g[1], g[:1]) + 0.25 * p(b, g[1], g[:1])
+        assert 10 ** mix.ngrams[1][g][0] == pytest.approx(want, rel=1e-5)
+    # every context normalises over the union vocabulary
+    contexts = [()] + [g for k in range(2) for g in mix.ngrams[k] if g[-1] != "</s>"]
+    for h in contexts:
+        total = sum(10 ** mix.log10_prob(w, h)[0] for w in vocab)
+        assert total == pytest.approx(1.0, abs=1e-4), h
+
+
+def test_mix_with_itself_is_the_same_model(tmp_path):
+    pa = make(tmp_path, A, 3, "a.arpa")
+    a = read_arpa(pa)
+    mixed = mix_models([a, a], [0.5, 0.5])
+    for k in range(3):
+        for g, (lp, bo) in a.ngrams[k].items():
+            assert mixed.ngrams[k][g][0] == pytest.approx(lp, abs=1e-5)
+            if g[-1] not in ("</s>",):
+                assert mixed.ngrams[k][g][1] == pytest.approx(bo, abs=1e-4)
+
+
+def test_mix_bad_input(tmp_path):
+    pa = make(tmp_path, A, 2, "a.arpa")
+    bad = tmp_path / "bad.arpa"
+    bad.write_text(pa.read_text().replace("\\end\\", "").rsplit("\n", 4)[0])
+    with pytest.raises(LanguageModelError, match="bad.arpa.*truncated"):
+        mix_arpa([pa, bad], [0.5, 0.5], tmp_path / "out.arpa")
+    with pytest.raises(LanguageModelError, match="not found"):
+        mix_arpa([pa, tmp_path / "none.arpa"], [0.5, 0.5], tmp_path / "out.arpa")
+    with pytest.raises(LanguageModelError, match="positive"):
+        mix_arpa([pa, pa], [1, 0], tmp_path / "out.arpa")
+    with pytest.raises(LanguageModelError, match="one weight per model"):
+        mix_arpa([pa, pa], [1], tmp_path / "out.arpa")
+    assert not (tmp_path / "out.arpa").exists()
+    with pytest.raises(LanguageModelError, match="PATH:WEIGHT"):
+        parse_mix_spec("a.arpa")
+    with pytest.raises(LanguageModelError, match="between 0 and 1"):
+        parse_mix_spec("a.arpa:1.5")
+    assert parse_mix_spec("c:/x/a.arpa:0.25") == ("c:/x/a.arpa", 0.25)
+
+
+def test_perplexity_by_hand_and_backends_agree(tmp_path):
+    pa = make(tmp_path, A, 3, "a.arpa")
+    text = tmp_path / "t.txt"
+    text.write_text("THE CAT SAT\nTHE ZEBRA SAT\n\n")
+    py = perplexity(pa, [text], backend="python")
+    assert (py.sentences, py.words, py.oovs) == (2, 6, 1)
+    assert py.oov_rate == pytest.approx(1 / 6)
+    assert py.perplexity == pytest.approx(10 ** (-py.log10_prob / 8))
+    a = read_arpa(pa)
+    total, ctx = 0.0, ("<s>",)
+    for w in ["THE", "CAT", "SAT", "</s>"]:
+        total += a.log10_prob(w, ctx)[0]
+        ctx = (ctx + (w,))[-2:]
+    pytest.importorskip("kenlm")
+    kl = perplexity(pa, [text], backend="kenlm")
+    assert kl.log10_prob == pytest.approx(py.log10_prob, abs=1e-3)
+    assert (kl.oovs, kl.words, kl.sentences) == (py.oovs, py.words, py.sentences)
+    assert kl.perplexity_excluding_oov == pytest.approx(py.perplexity_excluding_oov, rel=1e-4)
+    one = perplexity(pa, lines=["THE CAT SAT"], backend="python")
+    assert one.log10_prob == pytest.approx(total, abs=1e-6)
+
+
+@pytest.mark.parametrize("backend", ["python", "kenlm"])
+def test_perplexity_bad_models(tmp_path, backend):
+    if backend == "kenlm":
+        pytest.importorskip("kenlm")
+    pa = make(tmp_path, A, 2, "a.arpa")
+    bad = tmp_path / "bad.arpa"
+    lines = pa.read_text().splitlines()
+    lines[8] = "oops\tTHE"
+    bad.write_text("\n".join(lines) + "\n")
+    with pytest.raises(LanguageModelError, match="bad.arpa:9"):
+        perplexity(bad, lines=["THE CAT"], backend=backend)
+    with pytest.raises(LanguageModelError, match="not found"):
+        perplexity(tmp_path / "none.arpa", lines=["THE CAT"], backend=backend)
+    with pytest.raises(LanguageModelError, match="t.txt: text file not found"):
+        perplexity(pa, [tmp_path / "t.txt"], backend=backend)
+    with pytest.raises(LanguageModelError, match="no sentences"):
+        perplexity(pa, lines=["", "  "], backend=backend)
