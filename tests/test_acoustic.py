@@ -1,0 +1,128 @@
+"""The acoustic side on tiny random Wav2Vec2ForCTC models saved with save_pretrained."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import make_tiny_model, shared_dir, write_tone_wav
+from ctcdecode_plus.acoustic import AcousticModel
+from ctcdecode_plus.audio import load_audio
+from ctcdecode_plus.decoders import BeamSearchDecoder, GreedyDecoder
+from ctcdecode_plus.errors import AudioError, ModelError
+
+
+@pytest.fixture(scope="module")
+def model(tiny_model_dir):
+    return AcousticModel.from_pretrained(tiny_model_dir, device="cpu")
+
+
+def test_file_to_every_decoder(model, tmp_path, pyctc_data):
+    wav = write_tone_wav(tmp_path / "a.wav", 2.0, 44100, 2)
+    em = model.emissions(wav)
+    assert model.seconds_per_frame == pytest.approx(0.02)  # conv strides 5*4*4*4 = 320 samples at 16 kHz
+    assert em.log_probs.shape == (model.num_frames(32000), 32) and em.log_probs.dtype == np.float32
+    assert abs(em.duration - 2.0) < 0.05
+    for dec in (GreedyDecoder(), BeamSearchDecoder(beam_width=8),
+                BeamSearchDecoder(pyctc_data / "bugs_bunny_kenlm.arpa", beam_width=8),
+                BeamSearchDecoder(beam_width=8, hotwords=["HELLO"])):
+        t = dec.decode(em)
+        assert isinstance(t.text, str) and t.text == t.text.upper()
+        assert all(0 <= w.start < w.end <= em.duration + 1e-6 for w in t.words)
+
+
+def test_lower_case_vocab_model(tmp_path):
+    m = AcousticModel.from_pretrained(make_tiny_model(tmp_path / "lc", lower=True))
+    assert m.labels.case == "lower"
+    t = GreedyDecoder().decode(m.emissions(write_tone_wav(tmp_path / "a.wav", 1.0)))
+    assert t.text == t.text.lower()
+
+
+def test_save_and_reload(model, tmp_path):
+    folder = model.save_pretrained(tmp_path / "copy")
+    again = AcousticModel.from_pretrained(folder)
+    x = write_tone_wav(tmp_path / "a.wav", 1.0)
+    np.testing.assert_allclose(again.emissions(x).log_probs, model.emissions(x).log_probs, atol=1e-5)
+
+
+def test_batch_with_padding_matches_single(model, tmp_path):
+    files = [write_tone_wav(tmp_path / f"{i}.wav", s, freq=f) for i, (s, f) in enumerate([(1.0, 300), (2.5, 500)])]
+    batch = model.emissions_batch(files)
+    for f, em in zip(files, batch):
+        single = model.emissions(f)
+        assert em.log_probs.shape == single.log_probs.shape
+        np.testing.assert_allclose(em.log_probs, single.log_probs, atol=2e-3)
+
+
+def test_batch_goes_past_bad_items(model, tmp_path):
+    good = write_tone_wav(tmp_path / "good.wav", 1.0)
+    (tmp_path / "bad.wav").write_bytes(b"RIFF1234WAVEjunk")
+    out = model.emissions_batch([good, tmp_path / "bad.wav", tmp_path / "missing.wav", good])
+    assert out[0].num_frames > 0 and out[3].num_frames > 0
+    assert isinstance(out[1], AudioError) and "bad.wav" in str(out[1])
+    assert isinstance(out[2], AudioError) and "not found" in str(out[2])
+
+
+def test_too_short_audio(model):
+    with pytest.raises(ModelError, match="receptive field"):
+        model.emissions(np.full(100, 0.1, np.float32), input_rate=16000)
+
+
+def test_chunked_equals_unchunked_away_from_seams(tmp_path):
+    # no transformer layers and no per-utterance normalisation: the model is local, so chunks with enough
+    # context must reproduce the unchunked emissions frame for frame.
+    m = AcousticModel.from_pretrained(make_tiny_model(tmp_path / "local", layers=0, normalize=False))
+    rng = np.random.default_rng(0)
+    sig = (rng.standard_normal(16000 * 13) * 0.1).astype(np.float32)
+    full = m.emissions(sig, input_rate=16000, chunk_seconds=0)
+    chunked = m.emissions(sig, input_rate=16000, chunk_seconds=3.0, context_seconds=1.0)
+    assert abs(chunked.num_frames - full.num_frames) <= 1
+    n = min(full.num_frames, chunked.num_frames) - 2
+    np.testing.assert_allclose(chunked.log_probs[:n], full.log_probs[:n], atol=1e-4)
+    assert GreedyDecoder().decode(chunked).text == GreedyDecoder().decode(full).text
+
+
+def test_chunked_real_model_words_away_from_edges(tmp_path):
+    # with attention (global context) chunking is an approximation; most frames still agree
+    m = AcousticModel.from_pretrained(make_tiny_model(tmp_path / "attn", layers=1, normalize=False))
+    sig = (np.random.default_rng(1).standard_normal(16000 * 12) * 0.1).astype(np.float32)
+    full = m.emissions(sig, input_rate=16000, chunk_seconds=0).log_probs.argmax(1)
+    chunked = m.emissions(sig, input_rate=16000, chunk_seconds=4.0, context_seconds=2.0).log_probs.argmax(1)
+    n = min(len(full), len(chunked))
+    assert (full[:n] == chunked[:n]).mean() > 0.9
+
+
+def test_model_errors(tmp_path, tiny_model_dir):
+    with pytest.raises(ModelError, match="not found"):
+        AcousticModel.from_pretrained(tmp_path / "nope")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ModelError, match="no config.json"):
+        AcousticModel.from_pretrained(tmp_path / "empty")
+    # a checkpoint without CTC head
+    import shutil
+
+    headless = tmp_path / "headless"
+    shutil.copytree(tiny_model_dir, headless)
+    cfg = json.loads((headless / "config.json").read_text())
+    cfg["architectures"] = ["Wav2Vec2Model"]
+    (headless / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(ModelError, match="no CTC head"):
+        AcousticModel.from_pretrained(headless)
+    # a model folder without tokenizer files
+    notok = tmp_path / "notok"
+    shutil.copytree(tiny_model_dir, notok)
+    for f in ("vocab.json", "tokenizer_config.json", "special_tokens_map.json"):
+        (notok / f).unlink(missing_ok=True)
+    with pytest.raises(ModelError, match="tokenizer"):
+        AcousticModel.from_pretrained(notok)
+    # hub ids cannot be reached offline: a clear message, not a traceback
+    with pytest.raises(ModelError, match="hub"):
+        AcousticModel.from_pretrained("facebook/wav2vec2-base-960h")
+
+
+def test_real_audio_through_model(model):
+    folder = shared_dir("real_audio")
+    em = model.emissions(folder / "derived_LJ050-0131_48k_stereo.ogg")
+    assert abs(em.duration - load_audio(folder / "sb_LJ050-0131.wav").duration) < 0.05

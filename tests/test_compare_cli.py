@@ -1,0 +1,136 @@
+"""Metrics, comparison tables and the command line, end to end on a tiny model."""
+from __future__ import annotations
+
+import json
+
+import jiwer
+import numpy as np
+import pytest
+
+from conftest import LIBRI_TEXT, write_tone_wav
+from ctcdecode_plus.cli import main
+from ctcdecode_plus.compare import Item, compare
+from ctcdecode_plus.decoders import BeamSearchDecoder, GreedyDecoder
+from ctcdecode_plus.errors import ManifestError
+from ctcdecode_plus.manifest import read_manifest
+from ctcdecode_plus.metrics import cer, hotword_counts, normalize_for_scoring, wer
+
+
+@pytest.mark.parametrize("ref,hyp", [("the cat sat on the mat", "the cat sat mat"), ("a b c", "x b c d e"),
+                                     ("hello world", "hello world")])
+def test_metrics_agree_with_jiwer(ref, hyp):
+    assert wer(ref, hyp) == pytest.approx(jiwer.wer(ref, hyp))
+    assert cer(ref, hyp) == pytest.approx(jiwer.cer(ref, hyp))
+    assert wer([ref, "a b"], [hyp, "a"]) == pytest.approx(jiwer.wer([ref, "a b"], [hyp, "a"]))
+
+
+def test_scoring_normalisation():
+    assert normalize_for_scoring("It’s a “Test”, isn't it?") == "IT'S A TEST ISN'T IT"
+    assert wer("Hello, World!", "hello world") == 0.0
+
+
+def test_hotword_counts():
+    c = hotword_counts(["use a lambda here", "plain text", "lambda and tuple", "nothing"],
+                       ["use a lambda here", "plain lambda", "lambda and couple", "nothing"], ["lambda", "tuple"])
+    assert (c.expected, c.found, c.inserted) == (3, 2, 1)
+    assert c.recall == pytest.approx(2 / 3)
+    assert c.clean_utterances == 2 and c.false_insertion_rate == pytest.approx(0.5)
+
+
+def test_compare_api(libri_emissions, pyctc_data):
+    items = [Item("libri", libri_emissions, LIBRI_TEXT.upper()), Item("libri2", libri_emissions, "i have a good")]
+    result = compare({"greedy": GreedyDecoder(), "beam": BeamSearchDecoder(beam_width=20),
+                      "hot": BeamSearchDecoder(beam_width=20, hotwords=["doubt"])}, items, hotwords=["doubt"])
+    g = result.decoders["greedy"]
+    assert g.utterances == 2 and g.failed == 0 and g.wer == pytest.approx(20 / 28)  # 24-word exact match + 20 insertions over 4 words
+    assert g.hotword_recall == 1.0 and g.hotword_false_insertion_rate == 1.0
+    assert g.rtf > 0 and g.audio_seconds == pytest.approx(2 * libri_emissions.duration)
+    assert len(result.utterances) == 6
+    table = result.table()
+    assert "greedy" in table and "hotword recall" in table
+    data = json.loads(result.to_json())
+    assert set(data["decoders"]) == {"greedy", "beam", "hot"} and "wer" in data["decoders"]["beam"]
+    assert result.to_csv().splitlines()[0].startswith("id,decoder,reference,hypothesis")
+
+
+def test_manifests(tmp_path):
+    (tmp_path / "a.tsv").write_text("audio\ttext\nx.wav\thello\n")
+    assert read_manifest(tmp_path / "a.tsv")[0].audio == str(tmp_path / "x.wav")
+    (tmp_path / "b.jsonl").write_text(json.dumps({"audio_filepath": "/abs/y.wav", "text": "hi", "duration": 1})
+                                      + "\n")
+    assert read_manifest(tmp_path / "b.jsonl")[0].audio == "/abs/y.wav"
+    for content, msg in [("", "empty"), ("file\ttranscript\nx\ty\n", "header"), ("audio\ttext\n", "no rows"),
+                         ('{"audio": 1}\n', "audio_filepath"), ('{"audio_filepath": "x", "text": "y"}\n{bad\n',
+                                                                ":2: not valid JSON")]:
+        (tmp_path / "m.txt").write_text(content)
+        with pytest.raises(ManifestError, match=msg):
+            read_manifest(tmp_path / "m.txt")
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    d = tmp_path_factory.mktemp("corpus")
+    for i, (sec, f) in enumerate([(1.0, 300), (1.5, 500), (2.0, 700)]):
+        write_tone_wav(d / f"u{i}.wav", sec, 22050 if i == 1 else 16000, freq=f)
+    (d / "broken.wav").write_bytes(b"not audio at all")
+    (d / "manifest.tsv").write_text("audio\ttext\nu0.wav\tHELLO WORLD\nu1.wav\tLAMBDA TUPLE\nbroken.wav\tX\n"
+                                    "u2.wav\tTHE END\n")
+    (d / "manifest.jsonl").write_text("".join(json.dumps({"audio_filepath": f"u{i}.wav", "text": "HELLO"}) + "\n"
+                                              for i in range(3)))
+    return d
+
+
+def test_cli_transcribe_json(tiny_model_dir, corpus, capsys):
+    assert main(["transcribe", str(corpus / "u0.wav"), "--model", str(tiny_model_dir), "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["decoder"] == "greedy" and isinstance(out["words"], list)
+    assert all(set(w) >= {"word", "start", "end"} for w in out["words"])
+    assert main(["transcribe", str(corpus / "u0.wav"), str(corpus / "broken.wav"), "--model",
+                 str(tiny_model_dir), "--decoder", "beam", "--beam-width", "8"]) == 1
+    captured = capsys.readouterr()
+    assert "broken.wav" in captured.err and "1 input(s) failed" in captured.err
+
+
+def test_cli_emissions_and_compare(tiny_model_dir, corpus, tmp_path, pyctc_data, capsys):
+    ems = tmp_path / "ems"
+    assert main(["emissions", str(corpus / "u0.wav"), str(corpus / "u1.wav"), "-o", str(ems),
+                 "--model", str(tiny_model_dir)]) == 0
+    assert sorted(p.name for p in ems.iterdir()) == ["u0.npz", "u1.npz"]
+    capsys.readouterr()
+    out_json = tmp_path / "cmp.json"
+    rc = main(["compare", "--manifest", str(corpus / "manifest.tsv"), "--model", str(tiny_model_dir),
+               "--lm", f"bunny={pyctc_data / 'bugs_bunny_kenlm.arpa'}", "--hotwords", "LAMBDA", "TUPLE",
+               "--beam-width", "8", "--emissions", str(ems), "--json", str(out_json), "--csv", str(tmp_path / "c.csv")])
+    assert rc == 1  # broken.wav failed, the rest was compared
+    out = capsys.readouterr()
+    assert "broken.wav" in out.err
+    data = json.loads(out_json.read_text())
+    assert list(data["decoders"]) == ["greedy", "beam", "beam+bunny", "beam+bunny+hotwords"]
+    assert all(d["utterances"] == 3 for d in data["decoders"].values())
+    assert data["decoders"]["beam+bunny+hotwords"]["hotword_recall"] is not None
+    assert len(data["failures"]) == 1 and (ems / "u2.npz").is_file()  # missing emissions were computed and saved
+    assert "beam+bunny" in out.out
+
+
+def test_cli_compare_jsonl_manifest(tiny_model_dir, corpus, capsys):
+    assert main(["compare", "--manifest", str(corpus / "manifest.jsonl"), "--model", str(tiny_model_dir),
+                 "--beam-width", "4"]) == 0
+    assert "greedy" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["transcribe", "x.wav", "--model", "/no/such/model"], "model folder not found"),
+    (["compare", "--manifest", "/no/such.tsv", "--model", "x"], "manifest not found"),
+    (["transcribe", "x.wav", "--lm", "/no/lm.arpa", "--model", "x"], "language model file not found"),
+    (["transcribe", "x.wav", "--hotwords-file", "/no/hw.txt"], "hotwords file not found"),
+])
+def test_cli_errors_are_one_line(argv, needle, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert needle in err and "Traceback" not in err and err.startswith("error:")
+
+
+def test_cli_help(capsys):
+    with pytest.raises(SystemExit):
+        main(["compare", "--help"])
+    assert "--manifest" in capsys.readouterr().out
