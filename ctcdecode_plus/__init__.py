@@ -1,7 +1,20 @@
 """ctcdecode-plus: Wav2Vec2 CTC transcription with greedy and beam-search decoders, KenLM fusion,
-hotwords, decoder comparison, and language-model tools."""
+hotwords, decoder comparison, and language-model tools.
+
+The pipeline, one module each::
+
+    load_audio (audio.py) -> AcousticModel (acoustic.py) -> Emissions (emissions.py)
+        -> GreedyDecoder / BeamSearchDecoder (decoders/) -> Transcript (transcript.py)
+        -> compare, wer, cer (compare.py, metrics.py)
+    lm/: normalise text, count, Kneser-Ney, ARPA, mix, package, perplexity
+"""
 from __future__ import annotations
 
+from .acoustic import AcousticModel
+from .audio import Audio, load_audio
+from .compare import Comparison, Item, compare
+from .decoders import BeamSearchDecoder, Decoder, GreedyDecoder
+from .emissions import Emissions
 from .errors import (
     AudioError,
     CtcDecodeError,
@@ -11,5 +24,16 @@ from .errors import (
     ModelError,
     VocabularyError,
 )
+from .manifest import read_manifest
+from .metrics import cer, wer
+from .transcript import Hypothesis, Transcript, Word
+from .vocab import Labels
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "AcousticModel", "Audio", "load_audio", "Emissions", "Labels", "Decoder", "GreedyDecoder", "BeamSearchDecoder",
+    "Transcript", "Word", "Hypothesis", "compare", "Comparison", "Item", "read_manifest", "wer", "cer",
+    "CtcDecodeError", "AudioError", "ModelError", "EmissionsError", "VocabularyError", "LanguageModelError",
+    "ManifestError",
+]

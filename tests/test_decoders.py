@@ -136,3 +136,16 @@ def test_batch_reports_bad_item_and_continues(libri_emissions):
     assert out[0].text.startswith("i have") and isinstance(out[1], VocabularyError)
     with pytest.raises(VocabularyError):
         dec.decode_batch([libri_emissions, bad])
+
+
+def test_decoder_folder_round_trip_and_pyctcdecode_reads_it(tmp_path, pyctc_data, libri_emissions):
+    from pyctcdecode import BeamSearchDecoderCTC
+
+    dec = BeamSearchDecoder(pyctc_data / "bugs_bunny_kenlm.arpa", alpha=0.7, beta=2.0)
+    folder = dec.save_pretrained(tmp_path / "decoder", libri_emissions.labels)
+    back = BeamSearchDecoder.from_pretrained(folder, beam_width=10)
+    assert (back.alpha, back.beta, back.beam_width) == (0.7, 2.0, 10)
+    assert sorted(back.unigrams) == ["bugs", "bunny"]
+    assert back.decode(ambiguous_bugs_bunny()).text == "bugs bunny"
+    theirs = BeamSearchDecoderCTC.load_from_dir(str(folder))
+    assert theirs.decode(ambiguous_bugs_bunny().log_probs) == "bugs bunny"

@@ -284,3 +284,34 @@ class BeamSearchDecoder(Decoder):
         best = hyps[0]
         return Transcript(best.text, best.words, best.acoustic_score, best.lm_score,
                           hyps if self.nbest > 1 else [], emissions.source, self.name)
+
+    # --- files ---------------------------------------------------------------------------------------------------
+    def save_pretrained(self, folder: PathLike, labels: Union[Labels, Sequence[str]], *,
+                        processor_dir: Optional[PathLike] = None, overwrite: bool = False) -> Path:
+        """Write a decoder folder that ``Wav2Vec2ProcessorWithLM.from_pretrained`` and pyctcdecode's
+        ``BeamSearchDecoderCTC.load_from_dir`` read (``alphabet.json``, ``language_model/``).
+
+        ``labels``: the acoustic model's labels (``AcousticModel.labels``); ``processor_dir``: a model folder
+        whose processor files are copied in, which makes the folder a complete ``Wav2Vec2ProcessorWithLM``.
+        """
+        from ..lm.package import save_decoder_folder
+
+        label_list = list(labels.labels) if isinstance(labels, Labels) else list(labels)
+        return save_decoder_folder(folder, label_list, self.lm_path, alpha=self.alpha, beta=self.beta,
+                                   unk_score_offset=self.unk_score_offset, unigrams=self.unigrams,
+                                   score_boundary=self.lm_score_boundary, processor_dir=processor_dir,
+                                   overwrite=overwrite)
+
+    @classmethod
+    def from_pretrained(cls, folder: PathLike, **overrides) -> "BeamSearchDecoder":
+        """Load a decoder folder (ours, pyctcdecode's or a ``Wav2Vec2ProcessorWithLM`` hub folder).
+
+        ``overrides`` replace stored values or set search options (``alpha=``, ``hotwords=``, ``beam_width=``...).
+        """
+        from ..lm.package import load_decoder_folder
+
+        df = load_decoder_folder(folder)
+        kwargs = dict(alpha=df.alpha, beta=df.beta, unk_score_offset=df.unk_score_offset,
+                      unigrams=df.unigrams or None, lm_score_boundary=df.score_boundary)
+        kwargs.update(overrides)
+        return cls(df.lm_path, **kwargs)
