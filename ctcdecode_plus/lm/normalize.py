@@ -271,6 +271,8 @@ class Normalizer:
         self.stats.lines_in += 1
         text = unicodedata.normalize("NFKC", line).translate(_APOSTROPHES).strip()
         parts = split_sentences(text) if self.split else [text]
+        if not parts:
+            self.stats.empty_dropped += 1
         out = []
         for part in parts:
             s = self.sentence(part)

@@ -1,0 +1,100 @@
+"""Text normalisation to a CTC model's alphabet."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ctcdecode_plus.errors import VocabularyError
+from ctcdecode_plus.lm.normalize import Alphabet, normalize_files, normalize_text, split_sentences
+
+UPPER = Alphabet.from_string("ABCDEFGHIJKLMNOPQRSTUVWXYZ'")
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+def test_alphabet_from_model_dir(tmp_path):
+    vocab = {"<pad>": 0, "<s>": 1, "</s>": 2, "<unk>": 3, "|": 4, "e": 5, "a": 6, "'": 7}
+    (tmp_path / "vocab.json").write_text(json.dumps(vocab))
+    a = Alphabet.from_model_dir(tmp_path)
+    assert a.characters == frozenset("ea'") and a.case == "lower"
+    with pytest.raises(VocabularyError, match="vocab.json"):
+        Alphabet.from_model_dir(tmp_path / "missing")
+    (tmp_path / "bpe").mkdir()
+    (tmp_path / "bpe" / "vocab.json").write_text(json.dumps({"<pad>": 0, "▁the": 1}))
+    with pytest.raises(VocabularyError, match="not a single character"):
+        Alphabet.from_model_dir(tmp_path / "bpe")
+
+
+def test_raw_text_is_normalised():
+    text = ("Hello, world! It’s 3.5 degrees — on May 21st, 1999 we paid $1,000 (50% off).\n"
+            "Mr. Smith said: “don't go”. Café déjà-vu Ωmega 'quoted'\n")
+    lines, st_ = normalize_text(text, UPPER)
+    assert lines == [
+        "HELLO WORLD",
+        "IT'S THREE POINT FIVE DEGREES ON MAY TWENTY FIRST NINETEEN NINETY NINE WE PAID ONE THOUSAND DOLLARS "
+        "FIFTY PERCENT OFF",
+        "MR SMITH SAID DON'T GO",
+        "CAFE DEJA VU QUOTED",
+    ]
+    assert st_.numbers_spelled == 5 and st_.words_dropped == 1 and st_.unknown_chars["Ω"] == 1
+    assert st_.words_cleaned == 2 and st_.lines_in == 2 and st_.sentences_out == 4
+    assert "words dropped" in st_.summary()
+
+
+def test_case_and_apostrophe_follow_the_alphabet():
+    lower = Alphabet.from_string("abcdefghijklmnopqrstuvwxyz")  # no apostrophe
+    lines, st_ = normalize_text("Don't STOP", lower)
+    assert lines == ["dont stop"]
+    keep = Alphabet.from_string("abcABC ")
+    assert keep.case == "keep"
+    assert normalize_text("Abc cab", keep)[0] == ["Abc cab"]
+
+
+def test_strip_unknown_characters():
+    lines, st_ = normalize_text("ABΩC D", UPPER, unknown="strip")
+    assert lines == ["ABC D"] and st_.words_cleaned == 1
+
+
+def test_punctuation_only_and_empty_lines_are_dropped():
+    lines, st_ = normalize_text("...\n\n!!! ???\n", UPPER)
+    assert lines == [] and st_.empty_dropped == 3
+
+
+def test_sentence_splitting_keeps_abbreviations():
+    assert split_sentences("Dr. Who came. He left! Why? e.g. this") == ["Dr. Who came.", "He left!", "Why? e.g. this"]
+
+
+def test_normalise_files_writes_atomically(tmp_path):
+    src = tmp_path / "in.txt"
+    src.write_text("One. Two!\n")
+    out = tmp_path / "out.txt"
+    st_ = normalize_files([src], out, UPPER)
+    assert out.read_text() == "ONE\nTWO\n" and st_.sentences_out == 2
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.lists(st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=1, max_size=6), min_size=1, max_size=6)
+                .map(" ".join), min_size=1, max_size=5))
+def test_normalised_text_passes_through_unchanged(lines):
+    out, st_ = normalize_text("\n".join(lines), UPPER)
+    assert out == lines and st_.words_dropped == 0 and st_.words_cleaned == 0
+
+
+def test_reference_corpus_passes_through_unchanged():
+    corpus = SHARED / "lmplz_reference" / "corpus_tiny.txt"
+    if not corpus.exists():
+        pytest.skip(f"{corpus} not available")
+    lines = corpus.read_text().splitlines()
+    assert normalize_text(lines, UPPER)[0] == lines
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.text(max_size=60))
+def test_any_text_ends_in_the_alphabet(text):
+    out, _ = normalize_text(text, UPPER)
+    for line in out:
+        assert line and line == line.strip() and "  " not in line
+        assert set(line) <= UPPER.characters | {" "}
