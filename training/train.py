@@ -1,0 +1,619 @@
+"""Train the shipped demo model: a small Wav2Vec2ForCTC from scratch on synthetic speech.
+
+* Vocabulary: exactly facebook/wav2vec2-base-960h's vocab.json (``<pad>`` = blank).
+* 20 ms frames (conv strides 5,4,4,4 = 320 samples at 16 kHz).
+* Data: ``training/cache/train.tsv`` (``python -m training.synth``), re-read every
+  epoch so the pool may still be growing; augmentation on the fly
+  (``training.augment``); batches of <= ``--batch-seconds`` of padded audio,
+  bucketed by length.
+* Resumable: ``checkpoints/last.pt`` (model, optimizer, schedule, step, epoch
+  position, RNG states, wall time) every ``--ckpt-every`` seconds and on
+  SIGTERM/SIGINT.  Without a checkpoint it initialises from the exported demo
+  model (``ctcdecode_plus/models/demo``) when present, with a short warm-up.
+* Every ``--eval-every`` seconds: greedy CER/WER per voice family on the held-out
+  sentences and on the held-out "new voice" (``checkpoints/eval.jsonl`` and
+  stdout); the best model by held-out CER is exported (fp16 safetensors +
+  processor + MODEL_CARD.md) to ``ctcdecode_plus/models/demo``.
+
+Runs until killed::
+
+    nohup setsid .venv/bin/python -m training.train > checkpoints/train.log 2>&1 &
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import torch
+
+from training.augment import augment
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / "training" / "cache"
+CKPT_DIR = ROOT / "checkpoints"
+DEMO_DIR = ROOT / "ctcdecode_plus" / "models" / "demo"
+SR = 16_000
+
+# facebook/wav2vec2-base-960h vocab.json, in id order.
+VOCAB_TOKENS = ["<pad>", "<s>", "</s>", "<unk>", "|"] + list("ETAONIHSRDLUMWCFGYPBVK'XJQZ")
+VOCAB = {t: i for i, t in enumerate(VOCAB_TOKENS)}
+BLANK_ID, DELIM_ID = 0, 4
+
+MODEL_KWARGS = dict(
+    vocab_size=len(VOCAB_TOKENS),
+    hidden_size=256,
+    num_hidden_layers=6,
+    num_attention_heads=4,
+    intermediate_size=1024,
+    hidden_act="gelu",
+    conv_dim=(128, 128, 256, 256),
+    conv_stride=(5, 4, 4, 4),
+    conv_kernel=(10, 8, 4, 4),
+    conv_bias=True,
+    feat_extract_norm="layer",
+    feat_extract_activation="gelu",
+    do_stable_layer_norm=True,
+    num_conv_pos_embeddings=32,
+    num_conv_pos_embedding_groups=16,
+    hidden_dropout=0.1,
+    attention_dropout=0.1,
+    activation_dropout=0.0,
+    feat_proj_dropout=0.0,
+    final_dropout=0.0,
+    layerdrop=0.0,
+    mask_time_prob=0.05,
+    mask_time_length=5,
+    mask_feature_prob=0.0,
+    ctc_loss_reduction="mean",
+    ctc_zero_infinity=True,
+    pad_token_id=BLANK_ID,
+    bos_token_id=1,
+    eos_token_id=2,
+)
+
+
+# --------------------------------------------------------------------------- model / processor
+def build_processor():
+    from transformers import Wav2Vec2CTCTokenizer, Wav2Vec2FeatureExtractor, Wav2Vec2Processor
+
+    with tempfile.TemporaryDirectory() as tmp:
+        vocab_file = os.path.join(tmp, "vocab.json")
+        with open(vocab_file, "w") as fh:
+            json.dump(VOCAB, fh)
+        tok = Wav2Vec2CTCTokenizer(
+            vocab_file, unk_token="<unk>", pad_token="<pad>", bos_token="<s>", eos_token="</s>",
+            word_delimiter_token="|", do_lower_case=False,
+        )
+    fe = Wav2Vec2FeatureExtractor(
+        feature_size=1, sampling_rate=SR, padding_value=0.0, do_normalize=True, return_attention_mask=True
+    )
+    return Wav2Vec2Processor(feature_extractor=fe, tokenizer=tok)
+
+
+def build_model():
+    from transformers import Wav2Vec2Config, Wav2Vec2ForCTC
+
+    return Wav2Vec2ForCTC(Wav2Vec2Config(**MODEL_KWARGS))
+
+
+def encode_text(text: str) -> list[int]:
+    return [DELIM_ID if c == " " else VOCAB[c] for c in text if c == " " or c in VOCAB]
+
+
+def greedy_decode(ids: np.ndarray) -> str:
+    out, prev = [], -1
+    for i in ids:
+        if i != prev and i != BLANK_ID:
+            out.append(" " if i == DELIM_ID else VOCAB_TOKENS[i])
+        prev = i
+    return " ".join("".join(out).split())
+
+
+def normalize_batch(audios: list[np.ndarray]):
+    """Exactly what the feature extractor does (zero-mean/unit-var per utterance, zero padding)."""
+    n = max(len(a) for a in audios)
+    x = np.zeros((len(audios), n), dtype=np.float32)
+    mask = np.zeros((len(audios), n), dtype=np.int64)
+    for i, a in enumerate(audios):
+        a = a.astype(np.float32)
+        x[i, : len(a)] = (a - a.mean()) / np.sqrt(a.var() + 1e-7)
+        mask[i, : len(a)] = 1
+    return torch.from_numpy(x), torch.from_numpy(mask)
+
+
+# --------------------------------------------------------------------------- data
+def read_manifest(path: Path) -> list[dict]:
+    rows = []
+    if not path.exists():
+        return rows
+    lines = path.read_text().splitlines()
+    for line in lines[1:]:
+        parts = line.split("\t")
+        if len(parts) != 5:
+            continue  # a row being written right now
+        rel, fam, voice, dur, text = parts
+        rows.append(dict(path=rel, family=fam, voice=voice, duration=float(dur), text=text))
+    return rows
+
+
+class AudioCache:
+    """Decoded utterances kept in memory as int16."""
+
+    def __init__(self):
+        self.data: dict[str, np.ndarray] = {}
+
+    def get(self, rel: str) -> np.ndarray:
+        a = self.data.get(rel)
+        if a is None:
+            a, sr = sf.read(str(CACHE / rel), dtype="int16")
+            assert sr == SR, (rel, sr)
+            if a.ndim > 1:
+                a = a[:, 0]
+            self.data[rel] = a
+        return a
+
+    def get_float(self, rel: str) -> np.ndarray:
+        return self.get(rel).astype(np.float32) / 32768.0
+
+
+def make_batches(rows: list[dict], batch_seconds: float, rng: random.Random) -> list[list[int]]:
+    """Length-bucketed batches whose padded duration (n x longest) is <= batch_seconds."""
+    est = [(r["duration"] * 1.12 + 0.5, i) for i, r in enumerate(rows)]
+    est.sort(key=lambda t: t[0] + rng.uniform(0, 0.4))
+    batches, cur, longest = [], [], 0.0
+    for d, i in est:
+        longest_new = max(longest, d)
+        if cur and longest_new * (len(cur) + 1) > batch_seconds:
+            batches.append(cur)
+            cur, longest_new = [], d
+        cur.append(i)
+        longest = longest_new
+    if cur:
+        batches.append(cur)
+    rng.shuffle(batches)
+    return batches
+
+
+# --------------------------------------------------------------------------- metrics
+def edit_distance(a, b) -> int:
+    try:
+        from rapidfuzz.distance import Levenshtein
+
+        return Levenshtein.distance(a, b)
+    except ImportError:  # pragma: no cover
+        prev = list(range(len(b) + 1))
+        for i, x in enumerate(a, 1):
+            cur = [i]
+            for j, y in enumerate(b, 1):
+                cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x != y)))
+            prev = cur
+        return prev[-1]
+
+
+@torch.no_grad()
+def evaluate(model, rows: list[dict], cache: AudioCache, device, batch_seconds: float = 60.0) -> dict:
+    model.eval()
+    stats: dict[str, list[int]] = {}
+    examples: dict[str, tuple[str, str]] = {}
+    order = sorted(range(len(rows)), key=lambda i: rows[i]["duration"])
+    batch, longest = [], 0.0
+    batches = []
+    for i in order:
+        d = rows[i]["duration"]
+        if batch and max(longest, d) * (len(batch) + 1) > batch_seconds:
+            batches.append(batch)
+            batch, longest = [], 0.0
+        batch.append(i)
+        longest = max(longest, d)
+    if batch:
+        batches.append(batch)
+    for b in batches:
+        audios = [cache.get_float(rows[i]["path"]) for i in b]
+        x, mask = normalize_batch(audios)
+        logits = model(x.to(device), attention_mask=mask.to(device)).logits
+        out_len = model._get_feat_extract_output_lengths(mask.sum(-1)).tolist()
+        ids = logits.argmax(-1).cpu().numpy()
+        for k, i in enumerate(b):
+            hyp = greedy_decode(ids[k, : out_len[k]])
+            ref = rows[i]["text"]
+            fam = rows[i]["family"]
+            s = stats.setdefault(fam, [0, 0, 0, 0, 0])
+            s[0] += edit_distance(hyp, ref)
+            s[1] += len(ref)
+            s[2] += edit_distance(hyp.split(), ref.split())
+            s[3] += len(ref.split())
+            s[4] += 1
+            examples.setdefault(fam, (ref, hyp))
+    model.train()
+    res = {
+        fam: dict(cer=s[0] / max(s[1], 1), wer=s[2] / max(s[3], 1), n=s[4]) for fam, s in sorted(stats.items())
+    }
+    held = [f for f in res if f != "newvoice"]
+    tot = [sum(stats[f][k] for f in held) for k in range(5)]
+    res["heldout_all"] = dict(cer=tot[0] / max(tot[1], 1), wer=tot[2] / max(tot[3], 1), n=tot[4])
+    res["_examples"] = examples
+    return res
+
+
+# --------------------------------------------------------------------------- export
+def export_demo(model, processor, meta: dict, ref_audio: np.ndarray | None) -> str:
+    """Save fp16 safetensors + processor + MODEL_CARD.md into DEMO_DIR; verify fp32 reload."""
+    from transformers import Wav2Vec2ForCTC
+
+    DEMO_DIR.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".export_", dir=DEMO_DIR.parent))
+    try:
+        m = build_model()
+        m.load_state_dict({k: v.detach().cpu() for k, v in model.state_dict().items()})
+        m.eval()
+        saved_dtype = "float16"
+        m16 = build_model()
+        m16.load_state_dict(m.state_dict())
+        m16.half().save_pretrained(tmp, safe_serialization=True)
+        _force_float32_config(tmp)
+        ok = _check_reload(tmp, m, ref_audio)
+        if not ok:
+            for f in tmp.iterdir():
+                f.unlink()
+            m.save_pretrained(tmp, safe_serialization=True)
+            saved_dtype = "float32"
+        save_processor(processor, tmp)
+        meta = dict(meta, weights_dtype=saved_dtype)
+        (tmp / "MODEL_CARD.md").write_text(model_card(meta))
+        (tmp / "training_meta.json").write_text(json.dumps(meta, indent=1, default=str) + "\n")
+        for f in tmp.iterdir():
+            os.replace(f, DEMO_DIR / f.name)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return saved_dtype
+
+
+def save_processor(processor, d: Path) -> None:
+    """processor.save_pretrained plus the classic per-component files.
+
+    transformers 5 writes only processor_config.json for the feature extractor; older
+    versions (and other tools) look for preprocessor_config.json and special_tokens_map.json.
+    """
+    processor.save_pretrained(str(d))
+    processor.feature_extractor.save_pretrained(str(d))
+    if not (d / "special_tokens_map.json").exists():
+        tok = processor.tokenizer
+        (d / "special_tokens_map.json").write_text(json.dumps(dict(
+            bos_token=tok.bos_token, eos_token=tok.eos_token, unk_token=tok.unk_token, pad_token=tok.pad_token,
+        ), indent=2) + "\n")
+
+
+def _force_float32_config(d: Path) -> None:
+    """Weights are stored in fp16, but loading (dtype "auto" included) should give float32."""
+    cfg_path = d / "config.json"
+    cfg = json.loads(cfg_path.read_text())
+    for key in ("torch_dtype", "dtype"):
+        if key in cfg:
+            cfg[key] = "float32"
+    cfg_path.write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n")
+
+
+def _check_reload(d: Path, ref_model, ref_audio) -> bool:
+    from transformers import Wav2Vec2ForCTC
+
+    try:
+        m = Wav2Vec2ForCTC.from_pretrained(str(d))
+        if next(m.parameters()).dtype != torch.float32:
+            return False
+        m.eval()
+        if ref_audio is None:
+            return True
+        x, mask = normalize_batch([ref_audio])
+        with torch.no_grad():
+            a = ref_model(x, attention_mask=mask).logits
+            b = m(x, attention_mask=mask).logits
+        agree = (a.argmax(-1) == b.argmax(-1)).float().mean().item()
+        return bool(torch.isfinite(b).all()) and agree > 0.98
+    except Exception as exc:  # pragma: no cover
+        print(f"fp16 reload check failed: {exc}", flush=True)
+        return False
+
+
+def _fmt_table(ev: dict) -> str:
+    lines = ["| evaluation set | utterances | greedy CER | greedy WER |", "|---|---|---|---|"]
+    names = {
+        "espeak": "held-out sentences, espeak-ng voices",
+        "flite": "held-out sentences, flite voices",
+        "festival": "held-out sentences, festival voices",
+        "heldout_all": "held-out sentences, all three families",
+        "newvoice": "held-out sentences, new voice (espeak en-gb-x-gbcwmd+f4, never trained on)",
+    }
+    for k in ["espeak", "flite", "festival", "heldout_all", "newvoice"]:
+        if k in ev:
+            r = ev[k]
+            lines.append(f"| {names[k]} | {r['n']} | {100 * r['cer']:.1f} % | {100 * r['wer']:.1f} % |")
+    return "\n".join(lines)
+
+
+def model_card(meta: dict) -> str:
+    ev = meta["eval"]
+    hours = meta["wall_seconds"] / 3600
+    pool = meta.get("pool", {})
+    pool_lines = "\n".join(
+        f"| {fam} | {v['n']} | {v['hours']:.2f} |" for fam, v in sorted(pool.items())
+    )
+    hist = "\n".join(
+        f"| {h['step']} | {h['wall_seconds'] / 3600:.2f} | {100 * h['heldout_all']:.1f} % | {100 * h['newvoice']:.1f} % |"
+        for h in meta.get("history", [])
+    )
+    return f"""# ctcdecode-plus demo model (`--model demo`)
+
+A small **Wav2Vec2ForCTC** trained from scratch, on CPU, on *synthetic* English speech
+(espeak-ng, flite and festival voices).  It exists so that the project can be demonstrated and tested
+offline without downloading anything; it is **not** a usable general-purpose recogniser:
+it has only ever heard robotic TTS voices, and its greedy output has many spelling errors that a
+language model (KenLM fusion, hotwords) is expected to fix.
+
+* Architecture: {meta['n_params'] / 1e6:.2f} M parameters; 4 conv layers (channels {list(MODEL_KWARGS['conv_dim'])},
+  kernels {list(MODEL_KWARGS['conv_kernel'])}, strides {list(MODEL_KWARGS['conv_stride'])} = 20 ms frames at 16 kHz,
+  layer norm, GELU, bias), hidden size {MODEL_KWARGS['hidden_size']}, {MODEL_KWARGS['num_hidden_layers']} transformer layers
+  (pre-LN, {MODEL_KWARGS['num_attention_heads']} heads, FFN {MODEL_KWARGS['intermediate_size']}), convolutional positional
+  embedding (kernel {MODEL_KWARGS['num_conv_pos_embeddings']}, {MODEL_KWARGS['num_conv_pos_embedding_groups']} groups).
+* Vocabulary: identical to `facebook/wav2vec2-base-960h` (`<pad>` = CTC blank = 0, `|` = word delimiter,
+  upper-case A-Z and apostrophe).  Feature extractor: 16 kHz, `do_normalize=True`, `return_attention_mask=True`.
+* Weights stored as {meta.get('weights_dtype', 'float16')} safetensors; `Wav2Vec2ForCTC.from_pretrained` loads them as float32.
+
+## Training recipe (`training/` in the repository)
+
+* Text: Debian fortunes (`/usr/share/games/fortunes`), attributions removed, normalised to the model
+  alphabet (digits spelt out with num2words), cut into 3-12-word utterances (`training/text.py`).
+  150 utterances are held out as validation *sentences* and never synthesised for training.
+* Speech: `training/synth.py` -- espeak-ng (accents en-us, en-gb, en-gb-scotland, en-029, en-us-nyc,
+  en-gb-x-rp, en-gb-x-gbclan x variants default/+m1..+m7/+f1..+f5, speed 135-195 wpm, pitch 25-75), flite
+  (kal, kal16, awb, rms, slt, duration stretch 0.85-1.2), festival (kal_diphone, ked_diphone,
+  cmu_us_slt_arctic_hts); 16 kHz mono.  The espeak West-Midlands accent (en-gb-x-gbcwmd) is never used for
+  training; `en-gb-x-gbcwmd+f4` is the "new voice" check.
+* Augmentation each epoch (`training/augment.py`): speed perturbation 0.9-1.1, synthetic reverberation,
+  white/pink/babble noise at 0-30 dB SNR, gain, leading/trailing silence.
+* Optimiser: AdamW (lr {meta['schedule']['peak_lr']}, betas 0.9/0.98, weight decay 0.01), {meta['schedule']['warmup']}
+  warm-up steps, constant to step {meta['schedule']['hold']} then 1/sqrt decay; gradient clipping 1.0; batches of
+  <= {meta['batch_seconds']} s padded audio bucketed by length; CTC loss (mean), SpecAugment-style time masking (p=0.05).
+
+Training pool at export time:
+
+| family | utterances | hours |
+|---|---|---|
+{pool_lines}
+
+## Status at export
+
+* Optimiser steps: **{meta['step']}**; training wall time: **{hours:.2f} h** on {meta['device_desc']}
+  ({meta['audio_hours_seen']:.1f} h of (augmented) audio seen).
+* Exported at: {meta['exported_at']}
+
+Greedy (argmax) decoding of the 150 held-out validation sentences, no language model; CER and WER are
+corpus-level (edit operations / reference characters or words), measured by the training script at this step:
+
+{_fmt_table(ev)}
+
+Evaluation history (held-out CER, all families / new voice):
+
+| step | wall hours | held-out CER | new-voice CER |
+|---|---|---|---|
+{hist}
+
+## Limitations
+
+Trained only on synthetic voices; expect much worse results on real human speech. Not for any production use.
+"""
+
+
+# --------------------------------------------------------------------------- training
+def lr_at(step: int, sched: dict) -> float:
+    s = step - sched["start_step"]
+    warm = min(1.0, (s + 1) / sched["warmup"])
+    decay = min(1.0, math.sqrt(sched["hold"] / max(step, 1)))
+    return sched["peak_lr"] * warm * max(decay, sched["floor"])
+
+
+def save_checkpoint(path: Path, state: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    torch.save(state, tmp)
+    if path.exists():
+        os.replace(path, path.with_name("prev.pt"))
+    os.replace(tmp, path)
+
+
+def pool_summary(rows: list[dict]) -> dict:
+    out: dict[str, dict] = {}
+    for r in rows:
+        s = out.setdefault(r["family"], dict(n=0, hours=0.0))
+        s["n"] += 1
+        s["hours"] += r["duration"] / 3600
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--batch-seconds", type=float, default=26.0)
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--warmup", type=int, default=300)
+    ap.add_argument("--hold", type=int, default=4000, help="constant lr until this step, then 1/sqrt decay")
+    ap.add_argument("--ckpt-every", type=float, default=600.0, help="seconds")
+    ap.add_argument("--eval-every", type=float, default=1200.0, help="seconds")
+    ap.add_argument("--log-every", type=int, default=25, help="steps")
+    ap.add_argument("--max-steps", type=int, default=0, help="0 = run until killed")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--ckpt-dir", default=str(CKPT_DIR))
+    ap.add_argument("--no-export", action="store_true")
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device_desc = torch.cuda.get_device_name(0) if device.type == "cuda" else f"CPU ({args.threads} threads)"
+    ckpt_dir = Path(args.ckpt_dir)
+    ckpt_dir.mkdir(parents=True, exist_ok=True)
+    last = ckpt_dir / "last.pt"
+    eval_log = ckpt_dir / "eval.jsonl"
+
+    random.seed(args.seed)
+    np.random.seed(args.seed)
+    torch.manual_seed(args.seed)
+
+    processor = build_processor()
+    model = build_model().to(device)
+    n_params = sum(p.numel() for p in model.parameters())
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.98), eps=1e-8, weight_decay=0.01)
+    sched = dict(peak_lr=args.lr, warmup=args.warmup, hold=args.hold, start_step=0, floor=0.1)
+    step, epoch, batch_pos, epoch_rows = 0, 0, 0, 0
+    wall, audio_seen, best, history = 0.0, 0.0, float("inf"), []
+
+    if last.exists():
+        ck = torch.load(last, map_location="cpu", weights_only=False)
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["optimizer"])
+        sched = ck["scheduler"]
+        step, epoch, batch_pos, epoch_rows = ck["step"], ck["epoch"], ck["batch_pos"], ck["epoch_rows"]
+        wall, audio_seen, best, history = ck["wall"], ck["audio_seen"], ck["best"], ck["history"]
+        torch.set_rng_state(ck["torch_rng"])
+        random.setstate(ck["py_rng"])
+        np.random.set_state(ck["np_rng"])
+        print(f"resumed from {last} at step {step} (epoch {epoch}, batch {batch_pos})", flush=True)
+    elif (DEMO_DIR / "model.safetensors").exists():
+        from transformers import Wav2Vec2ForCTC
+
+        init = Wav2Vec2ForCTC.from_pretrained(str(DEMO_DIR), dtype=torch.float32)
+        model.load_state_dict(init.state_dict())
+        meta_path = DEMO_DIR / "training_meta.json"
+        if meta_path.exists():
+            meta = json.loads(meta_path.read_text())
+            step, wall, audio_seen = meta["step"], meta["wall_seconds"], meta["audio_hours_seen"] * 3600
+            best, history = meta["eval"]["heldout_all"]["cer"], meta.get("history", [])
+            epoch = meta.get("epoch", 0) + 1
+        sched = dict(peak_lr=args.lr, warmup=100, hold=args.hold, start_step=step, floor=0.1)
+        print(f"initialised from exported demo model {DEMO_DIR} (step {step}); fresh optimizer, 100 warm-up steps",
+              flush=True)
+    model.train()
+
+    cache = AudioCache()
+    val_rows = read_manifest(CACHE / "val.tsv")
+    ref_audio = cache.get_float(val_rows[0]["path"]) if val_rows else None
+
+    stop = {"flag": False}
+
+    def _handler(signum, frame):
+        stop["flag"] = True
+
+    signal.signal(signal.SIGTERM, _handler)
+    signal.signal(signal.SIGINT, _handler)
+
+    def ckpt_state():
+        return dict(
+            model=model.state_dict(), optimizer=opt.state_dict(), scheduler=sched, step=step, epoch=epoch,
+            batch_pos=batch_pos, epoch_rows=epoch_rows, wall=wall, audio_seen=audio_seen, best=best,
+            history=history, torch_rng=torch.get_rng_state(), py_rng=random.getstate(),
+            np_rng=np.random.get_state(), model_kwargs=MODEL_KWARGS, args=vars(args),
+        )
+
+    def do_eval(rows_all):
+        nonlocal best
+        t0 = time.time()
+        ev = evaluate(model, val_rows, cache, device)
+        examples = ev.pop("_examples")
+        entry = dict(step=step, wall_seconds=wall, time=time.strftime("%Y-%m-%d %H:%M:%S"),
+                     eval_seconds=round(time.time() - t0, 1),
+                     **{k: dict(cer=round(v["cer"], 4), wer=round(v["wer"], 4), n=v["n"]) for k, v in ev.items()})
+        with open(eval_log, "a") as fh:
+            fh.write(json.dumps(entry) + "\n")
+        print("EVAL " + json.dumps(entry), flush=True)
+        for fam, (ref, hyp) in examples.items():
+            print(f"  [{fam}] REF: {ref}\n  [{fam}] HYP: {hyp}", flush=True)
+        history.append(dict(step=step, wall_seconds=wall, heldout_all=ev["heldout_all"]["cer"],
+                            newvoice=ev.get("newvoice", {}).get("cer", float("nan"))))
+        if ev["heldout_all"]["cer"] < best and not args.no_export:
+            best = ev["heldout_all"]["cer"]
+            meta = dict(
+                step=step, epoch=epoch, wall_seconds=wall, audio_hours_seen=audio_seen / 3600,
+                n_params=n_params, eval=ev, history=history, schedule=sched, batch_seconds=args.batch_seconds,
+                pool=pool_summary(rows_all), device_desc=device_desc,
+                exported_at=time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+            )
+            dt = export_demo(model, processor, meta, ref_audio)
+            print(f"exported demo model ({dt}) at step {step}, held-out CER {100 * best:.1f} %", flush=True)
+
+    t_last_ckpt = t_last_eval = time.time()
+    t_prev = time.time()
+    loss_acc, n_acc, t_log = 0.0, 0, time.time()
+    print(f"model: {n_params / 1e6:.2f} M params on {device_desc}; val rows {len(val_rows)}", flush=True)
+    while not stop["flag"]:
+        rows = read_manifest(CACHE / "train.tsv")
+        if batch_pos == 0 or epoch_rows == 0:
+            epoch_rows = len(rows)
+        rows = rows[:epoch_rows]
+        batches = make_batches(rows, args.batch_seconds, random.Random(args.seed * 100003 + epoch))
+        print(f"epoch {epoch}: {len(rows)} utterances, {sum(r['duration'] for r in rows) / 3600:.2f} h, "
+              f"{len(batches)} batches (starting at {batch_pos})", flush=True)
+        while batch_pos < len(batches) and not stop["flag"]:
+            b = batches[batch_pos]
+            rng = np.random.default_rng([args.seed, epoch, batch_pos])
+
+            def babble_source(k):
+                idx = rng.integers(0, len(rows), size=k)
+                return [cache.get_float(rows[int(i)]["path"]) for i in idx]
+
+            audios = [augment(cache.get_float(rows[i]["path"]), rng, babble_source) for i in b]
+            labels = [encode_text(rows[i]["text"]) for i in b]
+            x, mask = normalize_batch(audios)
+            lab = torch.full((len(b), max(len(l) for l in labels)), -100, dtype=torch.long)
+            for k, l in enumerate(labels):
+                lab[k, : len(l)] = torch.tensor(l)
+            for g in opt.param_groups:
+                g["lr"] = lr_at(step, sched)
+            out = model(x.to(device), attention_mask=mask.to(device), labels=lab.to(device))
+            loss = out.loss
+            opt.zero_grad(set_to_none=True)
+            if torch.isfinite(loss):
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                opt.step()
+                loss_acc += loss.item()
+                n_acc += 1
+            step += 1
+            batch_pos += 1
+            now = time.time()
+            wall += now - t_prev
+            t_prev = now
+            audio_seen += sum(len(a) for a in audios) / SR
+            if step % args.log_every == 0:
+                print(f"step {step} ep {epoch} loss {loss_acc / max(n_acc, 1):.4f} lr {lr_at(step, sched):.2e} "
+                      f"{(now - t_log) / args.log_every:.2f} s/step audio {audio_seen / 3600:.2f} h "
+                      f"wall {wall / 3600:.2f} h", flush=True)
+                loss_acc, n_acc, t_log = 0.0, 0, now
+            if now - t_last_eval >= args.eval_every:
+                do_eval(rows)
+                t_last_eval = time.time()
+                t_prev = time.time()  # eval time is not training time
+            if now - t_last_ckpt >= args.ckpt_every:
+                save_checkpoint(last, ckpt_state())
+                t_last_ckpt = time.time()
+                print(f"checkpoint saved at step {step}", flush=True)
+            if args.max_steps and step >= args.max_steps:
+                stop["flag"] = True
+        if batch_pos >= len(batches):
+            epoch += 1
+            batch_pos = 0
+            epoch_rows = 0
+    save_checkpoint(last, ckpt_state())
+    print(f"stopped; checkpoint saved at step {step}", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
