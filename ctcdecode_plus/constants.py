@@ -12,6 +12,8 @@ DEFAULT_ALPHA = 0.5
 DEFAULT_BETA = 1.5
 DEFAULT_UNK_SCORE_OFFSET = -10.0
 DEFAULT_HOTWORD_WEIGHT = 10.0
+#: Beam search visits one frame of each run of frames whose blank probability exceeds this (None: all frames).
+DEFAULT_BLANK_SKIP_THRESHOLD = 0.999
 
 #: Long-audio chunking (seconds).
 DEFAULT_CHUNK_SECONDS = 20.0

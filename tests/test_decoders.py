@@ -149,3 +149,18 @@ def test_decoder_folder_round_trip_and_pyctcdecode_reads_it(tmp_path, pyctc_data
     assert back.decode(ambiguous_bugs_bunny()).text == "bugs bunny"
     theirs = BeamSearchDecoderCTC.load_from_dir(str(folder))
     assert theirs.decode(ambiguous_bugs_bunny().log_probs) == "bugs bunny"
+
+
+def test_blank_skipping_keeps_text_and_times(libri_emissions):
+    from ctcdecode_plus.decoders.beam import skip_blank_frames
+
+    lp, index = skip_blank_frames(libri_emissions.log_probs, libri_emissions.blank_id, 0.999)
+    assert len(lp) < libri_emissions.num_frames and np.all(np.diff(index) > 0)
+    fast = BeamSearchDecoder(beam_width=32).decode(libri_emissions)
+    exact = BeamSearchDecoder(beam_width=32, blank_skip_threshold=None).decode(libri_emissions)
+    assert fast.text == exact.text
+    for a, b in zip(fast.words, exact.words):
+        assert abs(a.start - b.start) <= 0.04 and abs(a.end - b.end) <= 0.04
+    # a blank run between two identical letters is kept, so doubled letters survive
+    em = spell(["l", "l", "a"])  # l, blank, l, blank, a, blank
+    assert BeamSearchDecoder().decode(em).text == "lla"

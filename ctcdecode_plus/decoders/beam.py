@@ -19,9 +19,12 @@ import os
 from pathlib import Path
 from typing import Iterable, Optional, Sequence, Union
 
+import numpy as np
+
 from ..constants import (
     DEFAULT_ALPHA,
     DEFAULT_BEAM_PRUNE_LOGP,
+    DEFAULT_BLANK_SKIP_THRESHOLD,
     DEFAULT_BEAM_WIDTH,
     DEFAULT_BETA,
     DEFAULT_HOTWORD_WEIGHT,
@@ -121,6 +124,21 @@ def _hotword_lm_class():
     return HotwordAwareLanguageModel
 
 
+def skip_blank_frames(log_probs: np.ndarray, blank_id: int, threshold: Optional[float]) -> tuple[np.ndarray, np.ndarray]:
+    """Drop all but the first frame of each run of frames whose blank probability exceeds ``threshold``.
+
+    Such frames extend every beam by "blank" alone, so searching one of them is equivalent up to a score shift of
+    at most ``(run length - 1) * ln(threshold)`` per run. Returns the kept log-probs ``[kept, vocab]`` and, for
+    each kept frame, its index in the original ``[frames]`` axis.
+    """
+    if threshold is None or threshold >= 1.0:
+        return log_probs, np.arange(len(log_probs))
+    confident = log_probs[:, blank_id] > np.log(threshold)
+    keep = ~confident | np.r_[True, ~confident[:-1]]
+    index = np.flatnonzero(keep)
+    return log_probs[index], index
+
+
 class BeamSearchDecoder(Decoder):
     """CTC prefix beam search (pyctcdecode), optionally with a KenLM model and hotwords.
 
@@ -135,6 +153,9 @@ class BeamSearchDecoder(Decoder):
         beam_width, beam_prune_logp, token_min_logp: pyctcdecode's search parameters.
         lm_score_boundary: score sentence start/end with the LM.
         nbest: number of alternatives to keep in ``Transcript.nbest``.
+        blank_skip_threshold: in each run of frames whose blank probability exceeds this, only the first frame is
+            searched (one blank still separates repeated letters); word times are mapped back to the original
+            frames. ``None`` searches every frame, exactly as bare pyctcdecode does.
         name: name in comparison tables.
     """
 
@@ -153,6 +174,7 @@ class BeamSearchDecoder(Decoder):
         token_min_logp: float = DEFAULT_TOKEN_MIN_LOGP,
         lm_score_boundary: bool = True,
         nbest: int = 1,
+        blank_skip_threshold: Optional[float] = DEFAULT_BLANK_SKIP_THRESHOLD,
         name: Optional[str] = None,
     ) -> None:
         self.lm_path = Path(lm) if lm is not None else None
@@ -166,6 +188,7 @@ class BeamSearchDecoder(Decoder):
         self.token_min_logp = float(token_min_logp)
         self.lm_score_boundary = bool(lm_score_boundary)
         self.nbest = max(1, int(nbest))
+        self.blank_skip_threshold = blank_skip_threshold
         if self.beam_width < 1:
             raise ValueError("beam_width must be at least 1")
         self.name = name or ("beam" + ("+lm" if lm is not None else "") + ("+hotwords" if self.hotwords else ""))
@@ -265,8 +288,9 @@ class BeamSearchDecoder(Decoder):
     # --- decoding --------------------------------------------------------------------------------------------
     def decode(self, emissions: Emissions) -> Transcript:
         dec, _case, hotwords = self._decoder_for(emissions.labels)
+        log_probs, frame_index = skip_blank_frames(emissions.log_probs, emissions.blank_id, self.blank_skip_threshold)
         beams = dec.decode_beams(
-            emissions.log_probs,
+            log_probs,
             beam_width=self.beam_width,
             beam_prune_logp=self.beam_prune_logp,
             token_min_logp=self.token_min_logp,
@@ -278,7 +302,8 @@ class BeamSearchDecoder(Decoder):
         has_lm = self.lm_path is not None or bool(hotwords)
         hyps = []
         for text, _state, word_frames, logit_score, combined in beams[: self.nbest]:
-            words = [Word(apply_case(w, out_case), round(s * spf, 4), round(e * spf, 4)) for w, (s, e) in word_frames]
+            words = [Word(apply_case(w, out_case), round(int(frame_index[s]) * spf, 4),
+                          round((int(frame_index[e - 1]) + 1) * spf, 4)) for w, (s, e) in word_frames]
             hyps.append(Hypothesis(apply_case(text, out_case), float(logit_score),
                                    float(combined) if has_lm else None, words))
         best = hyps[0]
