@@ -8,6 +8,7 @@ context on both sides, so model memory does not grow with the file's length.
 """
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import os
@@ -16,7 +17,7 @@ from typing import Callable, Iterable, Optional, Sequence, Union
 
 import numpy as np
 
-from .audio import Audio, iter_chunks, load_audio
+from .audio import Audio, Chunk, iter_chunks, load_audio, stream_chunks
 from .constants import DEFAULT_CHUNK_OVERLAP_SECONDS, DEFAULT_CHUNK_SECONDS, DEMO_MODEL_NAME
 from .emissions import Emissions
 from .errors import CtcDecodeError, ModelError
@@ -198,6 +199,12 @@ class AcousticModel:
         audio on each side; only each chunk's central frames are kept, so no frame is dropped or duplicated.
         ``chunk_seconds=0`` disables chunking.
         """
+        if chunk_seconds and isinstance(source, (str, os.PathLike)):
+            streamed = stream_chunks(source, self.sampling_rate, chunk_seconds, context_seconds, self.frame_samples,
+                                     min_seconds=chunk_seconds + 2 * context_seconds)
+            if streamed is not None:
+                log_probs = self._stitch(streamed, chunk_batch_size)
+                return Emissions.from_logits(log_probs, self.labels, self.seconds_per_frame, str(source))
         audio = self._load(source, input_rate)
         if len(audio.samples) < self._min_samples():
             raise ModelError(
@@ -211,10 +218,16 @@ class AcousticModel:
         return Emissions.from_logits(log_probs, self.labels, self.seconds_per_frame, audio.source)
 
     def _chunked(self, audio: Audio, chunk_seconds: float, context_seconds: float, batch_size: int) -> np.ndarray:
+        return self._stitch(iter_chunks(audio, chunk_seconds, context_seconds, self.frame_samples), batch_size)
+
+    def _stitch(self, chunks: Iterable[Chunk], batch_size: int) -> np.ndarray:
+        """Run chunks ``batch_size`` at a time and keep each one's central frames; returns ``[frames, vocab]``."""
         pieces: list[np.ndarray] = []
-        chunks = list(iter_chunks(audio, chunk_seconds, context_seconds, self.frame_samples))
-        for i in range(0, len(chunks), batch_size):
-            group = chunks[i : i + batch_size]
+        it = iter(chunks)
+        while True:
+            group = list(itertools.islice(it, batch_size))
+            if not group:
+                break
             outs = self._forward([c.samples for c in group])
             for c, out in zip(group, outs):
                 left = int(round(c.left_context * self.sampling_rate / self.frame_samples))

@@ -86,6 +86,17 @@ def _check_content(samples: np.ndarray, source: str, allow_silence: bool) -> Non
         )
 
 
+def _check_path(source: PathLike) -> Path:
+    path = Path(source)
+    if not path.exists():
+        raise AudioError(f"{path}: audio file not found. Check the path (relative paths start at {Path.cwd()}).")
+    if path.is_dir():
+        raise AudioError(f"{path}: is a folder, not an audio file.")
+    if path.stat().st_size == 0:
+        raise AudioError(f"{path}: the file is empty (0 bytes).")
+    return path
+
+
 def _read_file(path: Path) -> tuple[np.ndarray, int]:
     """Read a file as float32 ``[n, channels]`` at its own rate: soundfile first, librosa/audioread as fallback."""
     import soundfile as sf
@@ -147,14 +158,8 @@ def load_audio(
         rate = int(input_rate)
         channels = 1 if data.ndim == 1 else data.shape[-1]
     else:
-        path = Path(source)
+        path = _check_path(source)
         name = str(path)
-        if not path.exists():
-            raise AudioError(f"{path}: audio file not found. Check the path (relative paths start at {Path.cwd()}).")
-        if path.is_dir():
-            raise AudioError(f"{path}: is a folder, not an audio file.")
-        if path.stat().st_size == 0:
-            raise AudioError(f"{path}: the file is empty (0 bytes).")
         data, rate = _read_file(path)
         channels = data.shape[1]
     mono = _to_mono(data, name, channel)
@@ -198,3 +203,58 @@ def iter_chunks(
         end = min(n, begin + step)
         lo, hi = max(0, begin - ctx), min(n, end + ctx)
         yield Chunk(audio.samples[lo:hi], begin / rate, end / rate, (begin - lo) / rate, (hi - end) / rate)
+
+
+def stream_chunks(
+    source: PathLike,
+    sampling_rate: int,
+    chunk_seconds: float,
+    context_seconds: float,
+    frame_samples: int,
+    *,
+    min_seconds: float = 0.0,
+) -> Optional[Iterator[Chunk]]:
+    """Like :func:`iter_chunks`, but reads each window from the file as it goes (memory independent of length).
+
+    Returns ``None`` when the file is no longer than ``min_seconds`` or soundfile cannot seek in it (then load it
+    whole with :func:`load_audio`). Windows are downmixed and resampled one by one; the context on each side
+    absorbs the resampler's edge effects. Raises :class:`AudioError` at the end if the whole file was silent.
+    """
+    import soundfile as sf
+
+    path = _check_path(source)
+    try:
+        f = sf.SoundFile(str(path))
+        seekable = f.seekable() and f.frames > 0
+    except Exception:  # noqa: BLE001 - not readable by libsndfile: the caller falls back to load_audio
+        return None
+    if not seekable or f.frames / f.samplerate <= min_seconds:
+        f.close()
+        return None
+
+    def gen() -> Iterator[Chunk]:
+        src_rate = f.samplerate
+        total = int(f.frames * sampling_rate / src_rate)  # length at the target rate
+        step = max(frame_samples, int(round(chunk_seconds * sampling_rate / frame_samples)) * frame_samples)
+        ctx = int(round(context_seconds * sampling_rate / frame_samples)) * frame_samples
+        peak = 0.0
+        if src_rate != sampling_rate:
+            logger.info("%s: resampling %d Hz -> %d Hz in %.1f s windows", path, src_rate, sampling_rate,
+                        chunk_seconds)
+        with f:
+            for begin in range(0, total, step):
+                end = min(total, begin + step)
+                lo, hi = max(0, begin - ctx), min(total, end + ctx)
+                s_lo, s_hi = int(round(lo * src_rate / sampling_rate)), int(round(hi * src_rate / sampling_rate))
+                f.seek(s_lo)
+                block = f.read(s_hi - s_lo, dtype="float32", always_2d=True).mean(axis=1)
+                if not np.all(np.isfinite(block)):
+                    raise AudioError(f"{path}: the audio contains NaN or infinite samples.")
+                peak = max(peak, float(np.max(np.abs(block))) if block.size else 0.0)
+                samples = resample(block, src_rate, sampling_rate)
+                yield Chunk(samples, begin / sampling_rate, end / sampling_rate, (begin - lo) / sampling_rate,
+                            (hi - end) / sampling_rate)
+        if peak < SILENCE_PEAK:
+            raise AudioError(f"{path}: the audio is silent (peak amplitude below {SILENCE_PEAK:g}).")
+
+    return gen()

@@ -126,3 +126,20 @@ def test_real_audio_through_model(model):
     folder = shared_dir("real_audio")
     em = model.emissions(folder / "derived_LJ050-0131_48k_stereo.ogg")
     assert abs(em.duration - load_audio(folder / "sb_LJ050-0131.wav").duration) < 0.05
+
+
+def test_streamed_file_chunks_match_in_memory(tmp_path):
+    import soundfile as sf
+
+    m = AcousticModel.from_pretrained(make_tiny_model(tmp_path / "local", layers=0, normalize=False))
+    sig = (np.random.default_rng(2).standard_normal(44100 * 11) * 0.1).astype(np.float32)
+    sf.write(tmp_path / "long.wav", np.stack([sig, sig], 1), 44100, subtype="FLOAT")
+    streamed = m.emissions(tmp_path / "long.wav", chunk_seconds=3.0, context_seconds=1.0)
+    whole = m.emissions(load_audio(tmp_path / "long.wav"), chunk_seconds=0)
+    assert abs(streamed.num_frames - whole.num_frames) <= 1
+    n = min(streamed.num_frames, whole.num_frames) - 2
+    assert (streamed.log_probs[:n].argmax(1) == whole.log_probs[:n].argmax(1)).mean() > 0.98
+    np.testing.assert_allclose(streamed.log_probs[:n], whole.log_probs[:n], atol=0.05)
+    sf.write(tmp_path / "silent.wav", np.zeros(16000 * 10, np.float32), 16000)
+    with pytest.raises(AudioError, match="silent"):
+        m.emissions(tmp_path / "silent.wav", chunk_seconds=3.0, context_seconds=1.0)
