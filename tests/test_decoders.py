@@ -97,11 +97,19 @@ def test_hotword_brings_in_weakly_supported_word():
     assert BeamSearchDecoder(hotwords=["cat"]).decode(em).text == "cat sat"
 
 
-def test_hotword_beats_unknown_word_penalty(pyctc_data):
-    # "cat" is not in the LM: pyctcdecode alone penalises it with unk_score_offset; here it is a hotword.
-    em = spell([{"k": 0.7, "c": 0.3}, "a", "t", " ", "b", "u", "n", "n", "y"])
-    lm = pyctc_data / "bugs_bunny_kenlm.arpa"
-    assert BeamSearchDecoder(lm, hotwords=["cat"]).decode(em).text == "cat bunny"
+def test_hotword_beats_unknown_word_penalty(tmp_path):
+    # The LM knows "kat" and "sat" but not the hotword "cat". Bare pyctcdecode adds unk_score_offset (-10) to
+    # "cat", which cancels the hotword bonus (+10), so the in-vocabulary "kat" wins; here the hotword wins.
+    from pyctcdecode import build_ctcdecoder
+
+    arpa = tmp_path / "kat.arpa"
+    arpa.write_text("\\data\\\nngram 1=5\nngram 2=1\n\n\\1-grams:\n-3\t<unk>\t0\n0\t<s>\t0\n-1\t</s>\t0\n"
+                    "-0.5\tkat\t0\n-0.5\tsat\t0\n\n\\2-grams:\n-0.2\tkat sat\n\n\\end\\\n")
+    em = spell([{"k": 0.7, "c": 0.3}, "a", "t", " ", "s", "a", "t"])
+    bare = build_ctcdecoder(list(em.labels.labels), str(arpa))
+    assert bare.decode(em.log_probs, hotwords=["cat"], hotword_weight=10.0) == "kat sat"
+    assert BeamSearchDecoder(arpa, hotwords=["cat"], hotword_weight=10.0).decode(em).text == "cat sat"
+    assert BeamSearchDecoder(arpa).decode(em).text == "kat sat"
 
 
 def test_bad_lm_and_hotword_inputs(tmp_path, libri_emissions):
