@@ -9,10 +9,12 @@ import argparse
 import os
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 
 from ..errors import LanguageModelError
 from .counts import MAX_ORDER
+from .kneser_ney import DiscountFallbackWarning
 from .normalize import Alphabet
 
 
@@ -38,7 +40,7 @@ def _add_alphabet_args(p: argparse.ArgumentParser) -> None:
 
 def cmd_build_lm(args) -> int:
     from .build import build_lm
-    from .mix import mix_arpa, parse_mix_spec
+    from .mix import parse_mix_spec
 
     alphabet = _alphabet(args)
     mixes = [parse_mix_spec(s) for s in (args.mix or [])]
@@ -49,36 +51,43 @@ def cmd_build_lm(args) -> int:
     if mixes and rest <= 0:
         raise LanguageModelError(f"--mix weights sum to {1 - rest:g}; they must leave the built model a share (< 1)")
     out = Path(args.output)
+    # read the models to mix first: a malformed one fails before the (long) build
+    from .arpa import read_arpa
+
+    mix_models_ = [read_arpa(p) for p, _ in mixes]
     target = out
     tmpdir = None
     if mixes:
         tmpdir = tempfile.mkdtemp(prefix=".build-lm.", dir=out.parent if out.parent.exists() else None)
-        target = Path(tmpdir) / ("domain" + "".join(out.suffixes[-2:] if out.name.endswith(".gz") else [".arpa"]))
+        target = Path(tmpdir) / "domain.arpa"
     try:
-        res = build_lm(args.text, target, args.order, prune=args.prune, discount_fallback=args.discount_fallback,
-                       alphabet=alphabet, skip_symbols=args.skip_symbols, binary=not args.no_binary and not mixes)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DiscountFallbackWarning)  # printed below, once
+            res = build_lm(args.text, target, args.order, prune=args.prune, discount_fallback=args.discount_fallback,
+                           alphabet=alphabet, skip_symbols=args.skip_symbols, binary=not args.no_binary and not mixes)
         for w in res.warnings:
             if not mixes or "build_binary" not in w:
                 print(f"warning: {w}", file=sys.stderr)
         if res.normalize_stats is not None:
             print(f"normalised: {res.normalize_stats.summary()}", file=sys.stderr)
         if mixes:
-            from .arpa import build_binary, read_arpa, unigram_list_path, write_unigrams
+            from .arpa import build_binary, unigram_list_path, write_arpa, write_unigrams
+            from .mix import _normalize_weights, mix_models
 
-            paths = [target] + [Path(p) for p, _ in mixes]
-            weights = [rest] + [w for _, w in mixes]
-            mres = mix_arpa(paths, weights, out)
-            write_unigrams(read_arpa(out).vocab, unigram_list_path(out))
-            counts = mres.ngram_counts
+            weights = _normalize_weights([rest] + [w for _, w in mixes], len(mixes) + 1)
+            mixed = mix_models([read_arpa(target)] + mix_models_, weights)
+            write_arpa(mixed, out)
+            write_unigrams(mixed.vocab, unigram_list_path(out))
+            counts = mixed.counts
             bin_path = None
             if not args.no_binary and out.suffix != ".gz":
                 bin_path = build_binary(out, out.with_suffix(".bin"))
             names = ["built model"] + [str(p) for p, _ in mixes]
-            print(f"mixed with weights {', '.join(f'{n}={w:.3g}' for n, w in zip(names, mres.weights))}",
+            print(f"mixed with weights {', '.join(f'{n}={w:.3g}' for n, w in zip(names, weights))}",
                   file=sys.stderr)
         else:
             counts, bin_path = res.ngram_counts, res.binary_path
-        print(f"wrote {out} (order {args.order}, n-grams {' '.join(map(str, counts))}, "
+        print(f"wrote {out} (order {len(counts)}, n-grams {' '.join(map(str, counts))}, "
               f"{res.tokens} words in {res.sentences} sentences, {res.seconds:.1f}s)")
         from .arpa import unigram_list_path as _uni
 

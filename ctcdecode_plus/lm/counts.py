@@ -163,8 +163,8 @@ class CorpusReader:
                     continue
                 raise LanguageModelError(
                     f"{where}: the corpus contains the reserved symbol {w!r}; remove it, normalise the text "
-                    f"(ctcdecode-plus build-lm --alphabet-from MODEL_DIR), or pass skip_symbols=True to treat "
-                    f"<s>, </s> and <unk> as spaces as lmplz --skip_symbols does"
+                    f"(build-lm --alphabet-from MODEL_DIR), or pass --skip-symbols (skip_symbols=True) to treat "
+                    f"<s>, </s> and <unk> as spaces, as lmplz --skip_symbols does"
                 )
             append(i)
         self.n_tokens += len(out) - 1
