@@ -221,3 +221,17 @@ def test_written_arpa_loads_in_kenlm_and_pyctcdecode(tmp_path):
     assert decoder._language_model is not None
     write_unigrams(model.vocab, tmp_path / "u.txt")
     assert (tmp_path / "u.txt").read_text().split() == ["A", "AWAY", "CAT", "DOG", "RAN", "SAT", "THE"]
+
+
+def test_lmplz_final_flush_counts_last_suffix_with_raw_count():
+    # adjust_counts.cc adds the n-grams still open at the end of the suffix-sorted stream (the suffixes of the last
+    # N-gram: here the unigram Z, newest id) to the counts-of-counts with their raw count, not the adjusted one.
+    lines = ["B C", "C B", "B B", "C", "A Z", "A Z", "A Z"]
+    c = count_ngrams(lines=lines, order=2)
+    z = c.vocab.index("Z")
+    assert c.last_suffixes == [z]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = estimate(c, discount_fallback=True)
+    # adjusted counts: Z 1 (only after A), raw 3; A 1, B 3 (<s>, C, B), C 2 (B, <s>), </s> 3 (Z, C, B)
+    assert m.discounts[0].counts_of_counts == (1, 1, 3, 0)

@@ -172,3 +172,13 @@ def test_cli_standalone_main_prints_one_line(tmp_path, capsys):
     assert main(["perplexity", "--lm", str(tmp_path / "none.arpa"), str(tmp_path / "t.txt")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "not found" in err[0]
+
+
+def test_cli_malformed_mix_model_fails_before_building(tmp_path):
+    (tmp_path / "t.txt").write_text("A B\nB A\n")
+    bad = tmp_path / "bad.arpa"
+    bad.write_text("\\data\\\nngram 1=3\n\n\\1-grams:\n-1\tA\t0\n-1\tB\n")
+    with pytest.raises(LanguageModelError, match="bad.arpa.*truncated"):
+        run_cli("build-lm", tmp_path / "t.txt", "-o", tmp_path / "o.arpa", "--order", 2, "--discount-fallback",
+                "--mix", f"{bad}:0.3")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.arpa", "t.txt"]
