@@ -13,7 +13,6 @@ What this adds to bare pyctcdecode:
 """
 from __future__ import annotations
 
-import gzip
 import logging
 import os
 from pathlib import Path
@@ -33,6 +32,7 @@ from ..constants import (
 )
 from ..emissions import Emissions
 from ..errors import LanguageModelError, VocabularyError
+from ..lm.arpa import is_arpa_file, read_arpa_unigrams, unigram_list_path
 from ..transcript import Hypothesis, Transcript, Word
 from ..vocab import BLANK_LABEL, SPACE_LABEL, Labels, apply_case, text_case
 from .base import Decoder
@@ -42,36 +42,6 @@ logger = logging.getLogger(__name__)
 PathLike = Union[str, os.PathLike]
 _LM_SPECIAL = {"<s>", "</s>", "<unk>"}
 _PROBE_WORDS = ("the", "a", "and", "of", "to", "is", "in", "it", "that", "you")
-
-
-def read_arpa_unigrams(path: PathLike) -> list[str]:
-    """Words of an ARPA file's ``\\1-grams:`` section (``.arpa`` or ``.arpa.gz``), specials excluded."""
-    path = Path(path)
-    opener = gzip.open if path.suffix == ".gz" else open
-    words: list[str] = []
-    try:
-        with opener(path, "rt", encoding="utf-8") as f:
-            in_unigrams = False
-            for line in f:
-                line = line.strip()
-                if line == "\\1-grams:":
-                    in_unigrams = True
-                elif in_unigrams and (line.startswith("\\") or not line):
-                    if words or line.startswith("\\"):
-                        break
-                elif in_unigrams:
-                    parts = line.split("\t")
-                    if len(parts) >= 2 and parts[1] not in _LM_SPECIAL:
-                        words.append(parts[1])
-    except (OSError, UnicodeDecodeError) as e:
-        raise LanguageModelError(f"{path}: cannot read the ARPA file ({e}).") from None
-    if not words:
-        raise LanguageModelError(f"{path}: no 1-grams found; is this an ARPA file (it must contain '\\1-grams:')?")
-    return words
-
-
-def _is_arpa(path: Path) -> bool:
-    return path.name.endswith((".arpa", ".arpa.gz"))
 
 
 def _load_kenlm(path: Path):
@@ -90,8 +60,8 @@ def _load_kenlm(path: Path):
 
 
 def _find_unigrams_beside(path: Path) -> Optional[list[str]]:
-    for cand in (path.with_name(path.name + ".unigrams.txt"), path.with_suffix(".unigrams.txt"),
-                 path.parent / "unigrams.txt"):
+    """The word list written beside a (binary) LM: ``lm.unigrams.txt`` (build-lm) or ``unigrams.txt``."""
+    for cand in (unigram_list_path(path), path.parent / "unigrams.txt"):
         if cand.is_file():
             return [w for w in cand.read_text(encoding="utf-8").split() if w not in _LM_SPECIAL]
     return None
@@ -199,7 +169,7 @@ class BeamSearchDecoder(Decoder):
         if self.lm_path is not None:
             self._cache_kenlm = _load_kenlm(self.lm_path)  # validates the file now, not at the first decode
             if self.unigrams is None:
-                self.unigrams = (read_arpa_unigrams(self.lm_path) if _is_arpa(self.lm_path)
+                self.unigrams = (read_arpa_unigrams(self.lm_path) if is_arpa_file(self.lm_path)
                                  else _find_unigrams_beside(self.lm_path))
                 if self.unigrams is None:
                     logger.warning("%s: no unigram list found (write unigrams.txt beside it); "

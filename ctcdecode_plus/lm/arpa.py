@@ -226,6 +226,42 @@ def _open_text(path: Path) -> IO[str]:
     return open(path, "r", encoding="utf-8", newline="\n")
 
 
+def is_arpa_file(path: PathLike) -> bool:
+    """Whether ``path`` (plain or gzip) starts like an ARPA file (``\\data\\`` in its first 4 KiB)."""
+    try:
+        with _open_text(Path(path)) as fh:
+            return "\\data\\" in fh.read(4096)
+    except (OSError, EOFError, UnicodeDecodeError, LanguageModelError):
+        return False
+
+
+def read_arpa_unigrams(path: PathLike) -> list[str]:
+    """Words of an ARPA file's ``\\1-grams:`` section (plain or gzip), ``<s> </s> <unk>`` left out.
+
+    Much faster than :func:`read_arpa` when only the vocabulary is needed (decoders, unigram lists).
+    """
+    path = Path(path)
+    words: list[str] = []
+    try:
+        with _open_text(path) as fh:
+            inside = False
+            for line in fh:
+                s = line.strip()
+                if s == "\\1-grams:":
+                    inside = True
+                elif inside and s.startswith("\\"):
+                    break
+                elif inside:
+                    parts = s.split()
+                    if len(parts) >= 2 and parts[1] not in SPECIALS:
+                        words.append(parts[1])
+    except (OSError, EOFError, UnicodeDecodeError) as e:
+        raise LanguageModelError(f"{path}: cannot read the ARPA file ({e}).") from None
+    if not words:
+        raise LanguageModelError(f"{path}: no 1-grams found; is this an ARPA file (it must contain '\\1-grams:')?")
+    return words
+
+
 def _parse_float(tok: str) -> float:
     t = tok.lower()
     if t in ("-inf", "-infinity"):

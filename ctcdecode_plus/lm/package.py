@@ -23,7 +23,7 @@ from typing import Iterable, Optional, Sequence, Union
 
 from ..constants import DEFAULT_ALPHA, DEFAULT_BETA, DEFAULT_UNK_SCORE_OFFSET
 from ..errors import LanguageModelError, VocabularyError
-from .arpa import unigram_list_path
+from .arpa import is_arpa_file, read_arpa_unigrams, unigram_list_path
 from .counts import SPECIALS
 
 PathLike = Union[str, Path]
@@ -78,37 +78,6 @@ def _normalize_labels(labels: Sequence[str]) -> tuple[list[str], bool]:
         raise VocabularyError(f"labels {labels[:8]}...: pyctcdecode rejects them ({exc}); fix the labels") from None
 
 
-def _is_arpa_text(path: Path) -> bool:
-    opener = gzip.open if path.suffix == ".gz" else open
-    try:
-        with opener(path, "rb") as fh:
-            head = fh.read(4096)
-    except (OSError, EOFError):
-        return False
-    return b"\\data\\" in head
-
-
-def _read_arpa_unigrams(path: Path) -> list[str]:
-    opener = gzip.open if path.suffix == ".gz" else open
-    words = []
-    with opener(path, "rt", encoding="utf-8") as fh:
-        inside = False
-        for line in fh:
-            s = line.strip()
-            if s == "\\1-grams:":
-                inside = True
-                continue
-            if inside:
-                if s.startswith("\\"):
-                    break
-                parts = s.split()
-                if len(parts) >= 2:
-                    words.append(parts[1])
-    if not words:
-        raise LanguageModelError(f"{path}: no 1-grams found; is this an ARPA file? give unigrams=[...] explicitly")
-    return words
-
-
 def _resolve_unigrams(lm_path: Path, unigrams: Optional[Iterable[str]]) -> list[str]:
     if unigrams is not None:
         uni = list(unigrams)
@@ -116,8 +85,8 @@ def _resolve_unigrams(lm_path: Path, unigrams: Optional[Iterable[str]]) -> list[
         beside = unigram_list_path(lm_path)
         if beside.exists():
             uni = beside.read_text(encoding="utf-8").split()
-        elif _is_arpa_text(lm_path):
-            uni = _read_arpa_unigrams(lm_path)
+        elif is_arpa_file(lm_path):
+            uni = read_arpa_unigrams(lm_path)
         else:
             raise LanguageModelError(
                 f"{lm_path}: a binary model has no readable word list and {beside.name} is not beside it; "
@@ -184,7 +153,7 @@ def save_decoder_folder(
             elif lm.suffix in LM_SUFFIXES:
                 shutil.copy2(lm, lmdir / name)
             else:
-                shutil.copy2(lm, lmdir / (lm.stem + (".arpa" if _is_arpa_text(lm) else ".bin")))
+                shutil.copy2(lm, lmdir / (lm.stem + (".arpa" if is_arpa_file(lm) else ".bin")))
         if proc is not None:
             for fname in PROCESSOR_FILES:
                 if (proc / fname).exists():
