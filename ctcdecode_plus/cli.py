@@ -187,14 +187,14 @@ def build_comparison_decoders(args, hotwords: Sequence[str]) -> dict:
     return decoders
 
 
-def cmd_compare(args) -> int:
-    from .compare import Item, compare
+def _manifest_items(args) -> tuple[list, list[dict]]:
+    """Emissions + references of a manifest's utterances: from ``--emissions DIR`` where saved, else from the
+    model (and then saved there). Returns the items and the inputs that failed, with their errors."""
+    from .compare import Item
     from .emissions import Emissions
     from .manifest import read_manifest
 
     entries = read_manifest(args.manifest)
-    hotwords = _read_hotwords(args)
-    decoders = build_comparison_decoders(args, hotwords)
     cache = Path(args.emissions) if args.emissions else None
     emissions: dict[str, object] = {}
     todo = []
@@ -226,6 +226,15 @@ def cmd_compare(args) -> int:
     if not items:
         raise CtcDecodeError(f"{args.manifest}: no utterance could be processed; first error: "
                              f"{failures[0]['error'] if failures else 'none'}")
+    return items, failures
+
+
+def cmd_compare(args) -> int:
+    from .compare import compare
+
+    hotwords = _read_hotwords(args)
+    decoders = build_comparison_decoders(args, hotwords)
+    items, failures = _manifest_items(args)
     bar = _progress(len(items) * len(decoders), "decoding")
     result = compare(decoders, items, hotwords=hotwords, failures=failures, progress=bar.update)
     bar.close()
@@ -238,6 +247,26 @@ def cmd_compare(args) -> int:
     if args.csv:
         result.to_csv(args.csv)
         print(f"wrote {args.csv}")
+    return _report_failures([(f["audio"], f["error"]) for f in failures])
+
+
+# --- tune -------------------------------------------------------------------------------------------------------
+def cmd_tune(args) -> int:
+    from .tune import tune_alpha_beta
+
+    if not args.lm:
+        raise CtcDecodeError("tune needs --lm LM: alpha and beta weigh a language model.")
+    hotwords = _read_hotwords(args)
+    decoder = _beam(args, args.lm, hotwords, "beam+lm")
+    items, failures = _manifest_items(args)
+    bar = _progress(len(items) * len(args.alphas) * len(args.betas), "tuning")
+    result = tune_alpha_beta(decoder, items, args.alphas, args.betas, progress=bar.update)
+    bar.close()
+    print(result.table())
+    print(f"\nbest: --alpha {result.alpha:g} --beta {result.beta:g}  (WER {100 * result.wer:.1f} %, "
+          f"CER {100 * result.cer:.1f} %) on {len(items)} utterances")
+    if args.json:
+        result.comparison.to_json(args.json)
     return _report_failures([(f["audio"], f["error"]) for f in failures])
 
 
@@ -283,6 +312,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", default=None, help="write the full comparison as JSON")
     p.add_argument("--csv", default=None, help="write per-utterance rows as CSV")
     p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("tune", help="grid-search the LM weight alpha and word bonus beta on a dev set",
+                       description="Decode a development manifest with every (alpha, beta) pair and report the "
+                                   "best. Tune on utterances you do not report results on.")
+    p.add_argument("--manifest", required=True, help="development set: TSV audio<TAB>text, or JSON lines")
+    _add_model_args(p)
+    _add_decoder_args(p)
+    p.add_argument("--alphas", type=float, nargs="+", default=[0.3, 0.5, 0.7, 1.0, 1.5], help="LM weights to try")
+    p.add_argument("--betas", type=float, nargs="+", default=[0.0, 1.0, 2.0, 3.0], help="word bonuses to try")
+    p.add_argument("--emissions", default=None, help="folder of saved emissions (reused / written)")
+    p.add_argument("--json", default=None, help="write every grid point's scores as JSON")
+    p.set_defaults(func=cmd_tune)
 
     try:
         from .lm.cli import register

@@ -134,3 +134,28 @@ def test_cli_help(capsys):
     with pytest.raises(SystemExit):
         main(["compare", "--help"])
     assert "--manifest" in capsys.readouterr().out
+
+
+def test_tune_alpha_beta_prefers_using_the_lm(pyctc_data):
+    from ctcdecode_plus.tune import tune_alpha_beta
+    from test_decoders import ambiguous_bugs_bunny
+
+    items = [Item("u", ambiguous_bugs_bunny(), "BUGS BUNNY")]
+    dec = BeamSearchDecoder(pyctc_data / "bugs_bunny_kenlm.arpa", beam_width=8)
+    res = tune_alpha_beta(dec, items, alphas=[0.0, 0.5], betas=[0.0, 1.0])
+    assert res.alpha == 0.5 and res.wer == 0.0
+    assert res.comparison.decoders["alpha=0 beta=0"].wer == 0.5  # without the LM "bogs" wins
+    assert dec.alpha == 0.5 and dec.beta == 1.5  # the original decoder is unchanged
+    with pytest.raises(TypeError):
+        dec.replace(lm="other.arpa")
+
+
+def test_cli_tune(tiny_model_dir, corpus, tmp_path, pyctc_data, capsys):
+    rc = main(["tune", "--manifest", str(corpus / "manifest.jsonl"), "--model", str(tiny_model_dir),
+               "--lm", str(pyctc_data / "bugs_bunny_kenlm.arpa"), "--alphas", "0.5", "1", "--betas", "0",
+               "--beam-width", "4", "--json", str(tmp_path / "t.json")])
+    assert rc == 0
+    out = capsys.readouterr().out
+    assert "best: --alpha" in out and "alpha=1 beta=0" in out
+    assert len(json.loads((tmp_path / "t.json").read_text())["decoders"]) == 2
+    assert main(["tune", "--manifest", str(corpus / "manifest.jsonl")]) == 2

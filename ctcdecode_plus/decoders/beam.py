@@ -280,6 +280,20 @@ class BeamSearchDecoder(Decoder):
         return Transcript(best.text, best.words, best.acoustic_score, best.lm_score,
                           hyps if self.nbest > 1 else [], emissions.source, self.name)
 
+    def replace(self, **changes) -> "BeamSearchDecoder":
+        """A copy with some settings changed (``alpha=``, ``beta=``, ``hotwords=``, ``name=``...) that shares the
+        loaded KenLM model and unigrams, so a parameter sweep loads the LM once."""
+        import copy
+
+        unknown = set(changes) - set(vars(self)) - {"lm"}
+        if unknown or "lm" in changes:
+            raise TypeError(f"replace() cannot change {sorted(unknown | ({'lm'} & set(changes)))}")
+        new = copy.copy(self)
+        for key, value in changes.items():
+            setattr(new, key, list(value) if key == "hotwords" else value)
+        new._cache_decoders = {}
+        return new
+
     # --- files ---------------------------------------------------------------------------------------------------
     def save_pretrained(self, folder: PathLike, labels: Union[Labels, Sequence[str]], *,
                         processor_dir: Optional[PathLike] = None, overwrite: bool = False) -> Path:
