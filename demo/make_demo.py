@@ -1,0 +1,116 @@
+"""Synthesise the domain demo set and choose its hotwords.
+
+Input: ``demo/sentences.txt`` (held-out Python-documentation sentences, written by
+``lm/make_corpora.py``) and the corpora ``lm/domain_corpus.txt(.gz)`` /
+``lm/general_corpus.txt(.gz)``.
+
+Output:
+
+* ``demo/audio/NNN_<family>.flac`` -- 16 kHz mono 16-bit FLAC, one per sentence; the
+  voices cycle over the four families: espeak-ng (training accents), flite,
+  festival and the held-out "new voice" (espeak ``en-gb-x-gbcwmd+f4``, never used
+  for acoustic training).  Leading/trailing silence trimmed.
+* ``demo/manifest.tsv`` -- header ``audio<TAB>text`` (paths relative to the manifest,
+  upper-case normalised text), plus ``demo/voices.tsv`` (which voice read what).
+* ``demo/hotwords.txt`` -- one a line; see ``choose_hotwords``.
+
+Usage (from the repository root)::
+
+    .venv/bin/python demo/make_demo.py
+"""
+from __future__ import annotations
+
+import gzip
+import random
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "demo"
+sys.path.insert(0, str(ROOT))
+
+from training.synth import FESTIVAL_VOICES, FLITE_VOICES, _tts, pick_voice  # noqa: E402
+
+SEED = 77
+FAMILIES = ["espeak", "flite", "festival", "newvoice"]
+MAX_DOMAIN_COUNT = 12
+# Ordinary English words that pass the frequency test but are not domain terms.
+NOT_DOMAIN_TERMS = {
+    "INTERVENING", "INTERACTING", "CONSUMED", "DESCRIBES", "TRACKING", "OVERVIEW", "PROFILE", "COMPRESSES",
+    "RECALCULATE", "UNCONNECTED",
+}
+
+
+def read_corpus(stem: str) -> list[str]:
+    p = ROOT / "lm" / stem
+    if p.exists():
+        return p.read_text().splitlines()
+    with gzip.open(str(p) + ".gz", "rt") as fh:
+        return fh.read().splitlines()
+
+
+def choose_hotwords(sentences: list[str]) -> list[tuple[str, int]]:
+    """Technical words of the demo sentences that the LMs lack or underweight.
+
+    A word of the demo sentences (>= 4 letters, no apostrophe) is a hotword when it never occurs in
+    the general corpus and at most ``MAX_DOMAIN_COUNT`` times in the domain corpus (which excludes
+    the demo sentences), unless it is plain English (``NOT_DOMAIN_TERMS``, by inspection).
+    """
+    dom = Counter(w for line in read_corpus("domain_corpus.txt") for w in line.split())
+    gen = Counter(w for line in read_corpus("general_corpus.txt") for w in line.split())
+    words = sorted({w for s in sentences for w in s.split()})
+    out = [
+        (w, dom[w])
+        for w in words
+        if len(w) >= 4 and "'" not in w and gen[w] == 0 and dom[w] <= MAX_DOMAIN_COUNT and w not in NOT_DOMAIN_TERMS
+    ]
+    return sorted(out, key=lambda t: (t[1], t[0]))
+
+
+def main() -> None:
+    sentences = (DEMO / "sentences.txt").read_text().splitlines()
+    hot = choose_hotwords(sentences)
+    (DEMO / "hotwords.txt").write_text("".join(f"{w}\n" for w, _ in hot))
+    hotset = {w for w, _ in hot}
+    n_with = sum(any(w in hotset for w in s.split()) for s in sentences)
+    print(f"{len(hot)} hotwords; {n_with}/{len(sentences)} demo utterances contain one")
+    for w, c in hot:
+        print(f"  {w}\t(domain corpus count {c})")
+
+    audio = DEMO / "audio"
+    audio.mkdir(exist_ok=True)
+    for old in audio.glob("*.flac"):
+        old.unlink()
+    rng = random.Random(SEED)
+    rows, voices = [], []
+    for i, text in enumerate(sentences):
+        fam = FAMILIES[i % len(FAMILIES)]
+        if fam == "flite":
+            voice = f"{FLITE_VOICES[(i // 4) % len(FLITE_VOICES)]}:d1.00"
+        elif fam == "festival":
+            voice = FESTIVAL_VOICES[(i // 4) % len(FESTIVAL_VOICES)]
+        else:
+            voice = pick_voice(fam, rng)
+        name = f"{i:03d}_{fam}.flac"
+        with tempfile.TemporaryDirectory() as tmp:
+            wav = f"{tmp}/x.wav"
+            _tts("espeak" if fam == "newvoice" else fam, voice, text, wav)
+            subprocess.run(
+                ["sox", wav, "-r", "16000", "-c", "1", "-b", "16", str(audio / name), "norm", "-3",
+                 "silence", "1", "0.05", "0.5%", "reverse", "silence", "1", "0.05", "0.5%", "reverse",
+                 "pad", "0.15", "0.15"],
+                check=True,
+            )
+        rows.append(f"audio/{name}\t{text}")
+        voices.append(f"audio/{name}\t{fam}\t{voice}")
+    (DEMO / "manifest.tsv").write_text("audio\ttext\n" + "\n".join(rows) + "\n")
+    (DEMO / "voices.tsv").write_text("audio\tfamily\tvoice\n" + "\n".join(voices) + "\n")
+    size = sum(p.stat().st_size for p in audio.glob("*.flac"))
+    print(f"{len(rows)} utterances, {size / 1e6:.1f} MB of FLAC")
+
+
+if __name__ == "__main__":
+    main()
