@@ -34,7 +34,7 @@ DEMO_MODEL_DIR = Path(__file__).resolve().parent / "models" / DEMO_MODEL_NAME
 
 def resolve_model_path(name_or_path: PathLike) -> str:
     """``"demo"`` → the shipped model folder; anything else unchanged (a folder or a hub id)."""
-    if str(name_or_path) == DEMO_MODEL_NAME and not Path(DEMO_MODEL_NAME).exists():
+    if str(name_or_path) == DEMO_MODEL_NAME and not (Path(DEMO_MODEL_NAME) / "config.json").is_file():
         if not (DEMO_MODEL_DIR / "config.json").is_file():
             raise ModelError(
                 "the demo model is not installed in this copy of ctcdecode-plus "
@@ -42,6 +42,40 @@ def resolve_model_path(name_or_path: PathLike) -> str:
             )
         return str(DEMO_MODEL_DIR)
     return str(name_or_path)
+
+
+def _check_device(device: str) -> None:
+    """Raise :class:`ModelError` for a device string torch cannot parse or a GPU this machine does not have."""
+    import torch
+
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError, ValueError):
+        raise ModelError(f"device={device!r}: not a torch device; use cpu, cuda or cuda:N (e.g. --device cpu).") from None
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ModelError(
+                f"device={device!r}: CUDA is not available here (no GPU, or torch built for CPU only); "
+                "use --device cpu or leave --device out."
+            )
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise ModelError(
+                f"device={device!r}: this machine has {torch.cuda.device_count()} CUDA device(s); "
+                f"use cuda:0 to cuda:{torch.cuda.device_count() - 1}."
+            )
+
+
+def _check_chunking(chunk_seconds: float, context_seconds: float, batch_size: int = 1) -> None:
+    """Raise for chunk settings that would loop forever, crash, or silently run 20 ms windows."""
+    for name, value in (("chunk_seconds", chunk_seconds), ("context_seconds", context_seconds)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+            raise CtcDecodeError(
+                f"{name}={value!r} (--{name.replace('_', '-')}): give 0 or a positive number of seconds "
+                f"(chunk_seconds=0 disables chunking; defaults {DEFAULT_CHUNK_SECONDS:g} and "
+                f"{DEFAULT_CHUNK_OVERLAP_SECONDS:g})."
+            )
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise CtcDecodeError(f"chunk_batch_size={batch_size!r}: give a positive whole number of chunks per batch.")
 
 
 class AcousticModel:
@@ -88,6 +122,8 @@ class AcousticModel:
         import torch
         from transformers import AutoConfig, AutoFeatureExtractor, AutoModelForCTC, AutoTokenizer
 
+        if device is not None:
+            _check_device(device)
         path = resolve_model_path(name_or_path)
         local = Path(path).is_dir()
         looks_like_path = path.startswith(("/", ".", "~")) or path.count("/") > 1 or Path(path).exists()
@@ -130,7 +166,12 @@ class AcousticModel:
             )
         if device is None:
             device = "cuda" if torch.cuda.is_available() else "cpu"
-        model = model.float().to(device)
+        try:
+            model = model.float().to(device)
+        except (RuntimeError, AssertionError, ValueError) as e:
+            raise ModelError(
+                f"device={device!r}: cannot move the model there ({str(e).splitlines()[0][:200]}); use --device cpu."
+            ) from None
         return cls(model, feature_extractor, tokenizer, device=device, source=path)
 
     def save_pretrained(self, folder: PathLike) -> Path:
@@ -199,6 +240,7 @@ class AcousticModel:
         audio on each side; only each chunk's central frames are kept, so no frame is dropped or duplicated.
         ``chunk_seconds=0`` disables chunking.
         """
+        _check_chunking(chunk_seconds, context_seconds, chunk_batch_size)
         if chunk_seconds and isinstance(source, (str, os.PathLike)):
             streamed = stream_chunks(source, self.sampling_rate, chunk_seconds, context_seconds, self.frame_samples,
                                      min_seconds=chunk_seconds + 2 * context_seconds)
@@ -251,6 +293,7 @@ class AcousticModel:
         input does not stop the batch: its slot holds the :class:`CtcDecodeError` that explains it.
         ``progress`` is called with the number of inputs finished after each step.
         """
+        _check_chunking(chunk_seconds, context_seconds)
         results: list[Union[Emissions, CtcDecodeError, None]] = [None] * len(sources)
         loaded: list[tuple[int, Audio]] = []
         for i, src in enumerate(sources):
@@ -294,13 +337,18 @@ class AcousticModel:
 
 
 def iter_sources(paths: Iterable[PathLike]) -> list[str]:
-    """Expand folders into the audio files they contain (sorted); files pass through."""
+    """Expand folders into the audio files they contain (sorted); files pass through.
+
+    A folder without audio files passes through as itself, so loading it fails with an error naming it (a batch
+    reports it with the other failures) instead of the folder being skipped without a word.
+    """
     exts = {".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a", ".aiff", ".aif", ".au", ".webm"}
     out: list[str] = []
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            out.extend(str(f) for f in sorted(p.rglob("*")) if f.suffix.lower() in exts)
+            found = [str(f) for f in sorted(p.rglob("*")) if f.suffix.lower() in exts and f.is_file()]
+            out.extend(found or [str(p)])
         else:
             out.append(str(p))
     return out

@@ -19,6 +19,9 @@ logger = logging.getLogger(__name__)
 
 PathLike = Union[str, os.PathLike]
 
+#: lowest input rate (Hz) taken as real audio; lower values are a wrong header or a rate given in kHz
+MIN_INPUT_RATE = 1000
+
 
 @dataclass
 class Audio:
@@ -86,12 +89,23 @@ def _check_content(samples: np.ndarray, source: str, allow_silence: bool) -> Non
         )
 
 
+def _check_rate(rate: float, source: str) -> None:
+    if not np.isfinite(rate) or rate < MIN_INPUT_RATE:
+        raise AudioError(
+            f"{source}: sample rate {rate:g} Hz is not a real audio rate (below {MIN_INPUT_RATE} Hz); "
+            "rates are in Hz (e.g. 16000, not 16). Fix the rate, or re-export the file with its true rate."
+        )
+
+
 def _check_path(source: PathLike) -> Path:
     path = Path(source)
     if not path.exists():
         raise AudioError(f"{path}: audio file not found. Check the path (relative paths start at {Path.cwd()}).")
     if path.is_dir():
-        raise AudioError(f"{path}: is a folder, not an audio file.")
+        raise AudioError(
+            f"{path}: is a folder, not an audio file; pass audio files (a folder given on the command line must "
+            "contain .wav/.flac/.mp3/.ogg/... files)."
+        )
     if path.stat().st_size == 0:
         raise AudioError(f"{path}: the file is empty (0 bytes).")
     return path
@@ -118,7 +132,7 @@ def _read_file(path: Path) -> tuple[np.ndarray, int]:
             return data, int(rate)
         except Exception as lr_error:  # noqa: BLE001
             raise AudioError(
-                f"{path}: could not decode the audio ({sf_error}; fallback: {lr_error}). "
+                f"{path}: could not decode the audio ({sf_error}; fallback: {str(lr_error) or type(lr_error).__name__}). "
                 f"Is it a complete WAV/FLAC/MP3/Ogg file? Convert it with e.g. "
                 f"`ffmpeg -i {path} -ar 16000 -ac 1 out.wav`."
             ) from None
@@ -149,6 +163,7 @@ def load_audio(
         name = "<array>"
         if input_rate is None or input_rate <= 0:
             raise AudioError("<array>: pass input_rate= (Hz) together with a numpy array of samples.")
+        _check_rate(float(input_rate), name)
         data = np.asarray(source)
         if not np.issubdtype(data.dtype, np.number):
             raise AudioError(f"<array>: samples must be numeric, got dtype {data.dtype}.")
@@ -161,6 +176,7 @@ def load_audio(
         path = _check_path(source)
         name = str(path)
         data, rate = _read_file(path)
+        _check_rate(rate, name)
         channels = data.shape[1]
     mono = _to_mono(data, name, channel)
     _check_content(mono, name, allow_silence)
@@ -228,6 +244,12 @@ def stream_chunks(
         seekable = f.seekable() and f.frames > 0
     except Exception:  # noqa: BLE001 - not readable by libsndfile: the caller falls back to load_audio
         return None
+    if seekable:
+        try:
+            _check_rate(f.samplerate, str(path))
+        except AudioError:
+            f.close()
+            raise
     if not seekable or f.frames / f.samplerate <= min_seconds:
         f.close()
         return None
@@ -249,12 +271,17 @@ def stream_chunks(
                 f.seek(s_lo)
                 block = f.read(s_hi - s_lo, dtype="float32", always_2d=True).mean(axis=1)
                 if not np.all(np.isfinite(block)):
-                    raise AudioError(f"{path}: the audio contains NaN or infinite samples.")
+                    raise AudioError(
+                        f"{path}: the audio contains NaN or infinite samples; re-export it as PCM WAV or FLAC."
+                    )
                 peak = max(peak, float(np.max(np.abs(block))) if block.size else 0.0)
                 samples = resample(block, src_rate, sampling_rate)
                 yield Chunk(samples, begin / sampling_rate, end / sampling_rate, (begin - lo) / sampling_rate,
                             (hi - end) / sampling_rate)
         if peak < SILENCE_PEAK:
-            raise AudioError(f"{path}: the audio is silent (peak amplitude below {SILENCE_PEAK:g}).")
+            raise AudioError(
+                f"{path}: the audio is silent (peak amplitude below {SILENCE_PEAK:g}); "
+                "check the recording level or the channel."
+            )
 
     return gen()

@@ -5,6 +5,7 @@ Shape ``[frames, vocab]``, float32, natural-log probabilities (each row log-sum-
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import dataclass
@@ -69,14 +70,29 @@ class Emissions:
         Raises :class:`EmissionsError` for a wrong shape, a width that does not match ``labels``, NaN or +inf.
         ``-inf`` (probability 0) is allowed and floored to :data:`LOG_FLOOR`. Suppressed tokens are floored too.
         """
+        if labels is None or isinstance(labels, (str, bytes)):
+            raise EmissionsError(
+                f"{source}: labels must be the model's label list (one string per vocabulary id) or Labels, "
+                f"got {type(labels).__name__}; use AcousticModel.labels or Labels.from_folder(model_dir)."
+            )
         if not isinstance(labels, Labels):
             labels = Labels.from_list(list(labels))
-        arr = np.asarray(logits)
+        spf = seconds_per_frame
+        if isinstance(spf, bool) or not isinstance(spf, (int, float, np.number)) or not np.isfinite(spf) or spf <= 0:
+            raise EmissionsError(
+                f"{source}: seconds_per_frame={spf!r} must be a positive number of seconds (0.02 for wav2vec2)."
+            )
+        try:
+            arr = np.asarray(logits)
+        except (ValueError, TypeError) as e:
+            raise EmissionsError(
+                f"{source}: logits are not a rectangular [frames, vocab] array (rows of different lengths?)."
+            ) from None
         if arr.ndim == 3 and arr.shape[0] == 1:
             arr = arr[0]
         if arr.ndim != 2:
             raise EmissionsError(f"{source}: logits must have shape [frames, vocab], got {arr.shape}.")
-        if not np.issubdtype(arr.dtype, np.number):
+        if not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.complexfloating):
             raise EmissionsError(f"{source}: logits must be numeric, got dtype {arr.dtype}.")
         if arr.shape[0] == 0:
             raise EmissionsError(f"{source}: logits have 0 frames; the audio is too short for the model.")
@@ -103,7 +119,8 @@ class Emissions:
     def save(self, path: Union[str, os.PathLike]) -> Path:
         """Write to ``path`` (``.npz``): log-probs, labels, blank id, suppressed ids, seconds per frame, source."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_dir():
+            raise EmissionsError(f"{path}: is a folder; give a file name for the emissions (e.g. {path / 'utt.npz'}).")
         meta = {
             "labels": list(self.labels.labels),
             "blank_id": self.labels.blank_id,
@@ -112,8 +129,16 @@ class Emissions:
             "source": self.source,
         }
         tmp = path.with_name(path.name + ".tmp.npz")
-        np.savez_compressed(tmp, log_probs=self.log_probs, meta=np.array(json.dumps(meta)))
-        os.replace(tmp, path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            np.savez_compressed(tmp, log_probs=self.log_probs, meta=np.array(json.dumps(meta)))
+            os.replace(tmp, path)
+        except OSError as e:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise EmissionsError(
+                f"{path}: cannot write the emissions ({e.strerror or e}); choose a writable output folder."
+            ) from None
         return path
 
     @classmethod
@@ -126,11 +151,21 @@ class Emissions:
             with np.load(path, allow_pickle=False) as data:
                 log_probs = data["log_probs"]
                 meta = json.loads(str(data["meta"]))
+            labels = Labels(tuple(str(x) for x in meta["labels"]), int(meta["blank_id"]),
+                            tuple(int(i) for i in meta.get("suppressed", ())))
+            seconds_per_frame = float(meta["seconds_per_frame"])
+            source = str(meta.get("source", path))
         except Exception as e:  # noqa: BLE001
-            raise EmissionsError(f"{path}: not an emissions .npz written by ctcdecode-plus ({e}).") from None
-        labels = Labels(tuple(meta["labels"]), int(meta["blank_id"]), tuple(meta.get("suppressed", ())))
-        em = cls.from_logits(log_probs, labels, meta["seconds_per_frame"], meta.get("source", str(path)))
-        return em
+            raise EmissionsError(
+                f"{path}: not an emissions .npz written by ctcdecode-plus ({type(e).__name__}: {e}); delete it and "
+                "write it again with `ctcdecode-plus emissions` or Emissions.save()."
+            ) from None
+        if not 0 <= labels.blank_id < len(labels) or any(not 0 <= i < len(labels) for i in labels.suppressed):
+            raise EmissionsError(f"{path}: blank or suppressed ids outside the label set; the file is damaged.")
+        try:
+            return cls.from_logits(log_probs, labels, seconds_per_frame, source)
+        except EmissionsError as e:  # name the file, not only the audio it came from
+            raise EmissionsError(f"{path}: {e}") from None
 
 
 def frames_to_seconds(frames: Union[int, np.ndarray], seconds_per_frame: float) -> Union[float, np.ndarray]:

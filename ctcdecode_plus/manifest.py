@@ -48,7 +48,12 @@ def read_manifest(path: Union[str, os.PathLike]) -> list[ManifestEntry]:
                 raise ManifestError(f"{path}:{n}: not valid JSON ({e.msg}).") from None
             if not isinstance(row, dict) or "audio_filepath" not in row or "text" not in row:
                 raise ManifestError(f"{path}:{n}: each JSON line needs the keys 'audio_filepath' and 'text'.")
-            entries.append(_entry(base, str(row["audio_filepath"]), str(row["text"])))
+            if not isinstance(row["audio_filepath"], str) or not isinstance(row["text"], str):
+                raise ManifestError(
+                    f"{path}:{n}: 'audio_filepath' and 'text' must be strings, got "
+                    f"{type(row['audio_filepath']).__name__} and {type(row['text']).__name__}."
+                )
+            entries.append(_entry(base, row["audio_filepath"], row["text"], f"{path}:{n}"))
     else:
         reader = csv.reader(content.splitlines(), delimiter="\t", quoting=csv.QUOTE_NONE)
         header = [h.strip().lower() for h in next(reader)]
@@ -62,7 +67,7 @@ def read_manifest(path: Union[str, os.PathLike]) -> list[ManifestEntry]:
                 continue
             if len(row) <= max(ia, it):
                 raise ManifestError(f"{path}:{n}: expected {len(header)} tab-separated columns, got {len(row)}.")
-            entries.append(_entry(base, row[ia].strip(), row[it].strip()))
+            entries.append(_entry(base, row[ia].strip(), row[it].strip(), f"{path}:{n}"))
     if not entries:
         raise ManifestError(f"{path}: the manifest has a header but no rows.")
     seen: dict[str, int] = {}
@@ -74,7 +79,14 @@ def read_manifest(path: Union[str, os.PathLike]) -> list[ManifestEntry]:
     return entries
 
 
-def _entry(base: Path, audio: str, text: str) -> ManifestEntry:
+def _entry(base: Path, audio: str, text: str, where: str) -> ManifestEntry:
+    if not audio.strip():
+        raise ManifestError(f"{where}: the audio path is empty; give the audio file of this row.")
+    if not text.strip():
+        raise ManifestError(
+            f"{where}: the reference text of {audio} is empty, so WER/CER cannot be computed; "
+            "write its transcript or remove the row."
+        )
     p = Path(audio).expanduser()
     if not p.is_absolute():
         p = base / p

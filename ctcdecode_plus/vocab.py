@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping, Optional, Sequence, Union
@@ -114,11 +115,19 @@ class Labels:
         vocab_file = folder / "vocab.json"
         if not vocab_file.is_file():
             raise VocabularyError(f"{folder}: no vocab.json; save the processor with processor.save_pretrained().")
-        vocab = json.loads(vocab_file.read_text(encoding="utf-8"))
+        cfg_file = folder / "tokenizer_config.json"
+        try:
+            vocab = json.loads(vocab_file.read_text(encoding="utf-8"))
+            cfg = json.loads(cfg_file.read_text(encoding="utf-8")) if cfg_file.is_file() else {}
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise VocabularyError(
+                f"{folder}: cannot read vocab.json/tokenizer_config.json ({e}); save the processor again with "
+                "processor.save_pretrained()."
+            ) from None
+        if not isinstance(vocab, dict) or not isinstance(cfg, dict):
+            raise VocabularyError(f"{vocab_file}: expected a JSON object mapping tokens to ids.")
         if vocab and all(isinstance(v, dict) for v in vocab.values()):  # multilingual tokenizers nest by language
             vocab = next(iter(vocab.values()))
-        cfg_file = folder / "tokenizer_config.json"
-        cfg = json.loads(cfg_file.read_text(encoding="utf-8")) if cfg_file.is_file() else {}
         return cls.from_vocab(
             vocab,
             pad_token=_token_str(cfg.get("pad_token"), "<pad>"),
@@ -128,6 +137,16 @@ class Labels:
     @classmethod
     def from_list(cls, labels: Sequence[str]) -> "Labels":
         """Accept a plain decoder label list (``""`` or ``<pad>`` blank, ``" "`` or ``|`` space)."""
+        labels = list(labels)
+        bad = [lab for lab in labels if not isinstance(lab, str)]
+        if bad:
+            raise VocabularyError(f"labels must be strings, got {bad[0]!r}; give one string per vocabulary id.")
+        dup = sorted(lab for lab, n in Counter(labels).items() if n > 1)
+        if dup:
+            raise VocabularyError(
+                f"labels {dup!r} appear more than once in the label list; each vocabulary id needs its own label "
+                "(use the model's vocabulary, e.g. Labels.from_folder(model_dir))."
+            )
         return cls.from_vocab({lab: i for i, lab in enumerate(labels)}, pad_token="", word_delimiter_token="|")
 
     def validate_text(self, text: str, what: str) -> str:

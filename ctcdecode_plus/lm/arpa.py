@@ -31,17 +31,31 @@ PathLike = Union[str, Path]
 
 
 # --------------------------------------------------------------------------------------------------- atomic files
-@contextlib.contextmanager
-def atomic_write(path: PathLike, mode: str = "w", encoding: Optional[str] = "utf-8") -> Iterator[IO]:
-    """Open a temporary file beside ``path``; rename it to ``path`` only when the block ends without error."""
-    path = Path(path)
+def _temp_beside(path: Path) -> str:
+    """An empty temporary file in ``path``'s folder, or a :class:`LanguageModelError` saying why there is none."""
     if path.is_dir():
         raise LanguageModelError(f"{path}: is a folder; give a file name for the output")
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.exists():
         raise LanguageModelError(f"{parent}: output folder does not exist; create it first")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    except OSError as exc:
+        raise LanguageModelError(f"{path}: cannot write here ({exc.strerror or exc}); choose a writable output path") from None
     os.close(fd)
+    return tmp
+
+
+def check_writable(path: PathLike) -> None:
+    """Raise :class:`LanguageModelError` now where ``path`` could not be written later (before a long build)."""
+    os.unlink(_temp_beside(Path(path)))
+
+
+@contextlib.contextmanager
+def atomic_write(path: PathLike, mode: str = "w", encoding: Optional[str] = "utf-8") -> Iterator[IO]:
+    """Open a temporary file beside ``path``; rename it to ``path`` only when the block ends without error."""
+    path = Path(path)
+    tmp = _temp_beside(path)
     try:
         if path.suffix == ".gz":
             raw = gzip.open(tmp, "wb" if "b" in mode else "wt", encoding=None if "b" in mode else encoding,
@@ -51,9 +65,12 @@ def atomic_write(path: PathLike, mode: str = "w", encoding: Optional[str] = "utf
         with raw as fh:
             yield fh
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):  # disk full, read-only file system, permission denied
+            raise LanguageModelError(f"{path}: cannot write ({exc.strerror or exc}); check free space and "
+                                     "permissions, or choose another output path") from None
         raise
 
 

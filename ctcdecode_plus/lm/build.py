@@ -1,13 +1,14 @@
 """One call from text files to an ARPA model (+ unigram list, + KenLM binary where ``build_binary`` exists)."""
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Sequence, Union
 
 from ..errors import LanguageModelError
-from .arpa import build_binary, unigram_list_path, write_arpa, write_unigrams
+from .arpa import build_binary, check_writable, unigram_list_path, write_arpa, write_unigrams
 from .counts import MAX_ORDER, CorpusReader, counts_from_reader, iter_text_lines
 from .kneser_ney import Discount, estimate, parse_prune
 from .normalize import Alphabet, NormalizeStats, Normalizer
@@ -67,12 +68,11 @@ def build_lm(
     if not isinstance(order, int) or isinstance(order, bool) or not 1 <= order <= MAX_ORDER:
         raise LanguageModelError(f"order {order!r} is not supported: choose an n-gram order from 1 to {MAX_ORDER}")
     parse_prune(prune, order)  # fail fast, before reading a large corpus
-    texts = list(texts)
+    texts = [texts] if isinstance(texts, (str, os.PathLike)) else list(texts)  # one path, not its characters
     if not texts:
         raise LanguageModelError("no text files given; pass one or more UTF-8 text files")
     out_path = Path(out_path)
-    if not out_path.parent.exists():
-        raise LanguageModelError(f"{out_path.parent}: output folder does not exist; create it first")
+    check_writable(out_path)  # fail now, not after counting a large corpus
     reader = CorpusReader(skip_symbols=skip_symbols)
     norm = Normalizer(alphabet) if alphabet is not None else None
     for p in texts:
@@ -95,6 +95,9 @@ def build_lm(
     write_arpa(model, out_path)
     uni_path = write_unigrams(model.vocab, unigram_list_path(out_path))
     msgs = list(model.warnings)
+    if order == 1:
+        msgs.append("an order-1 model works for perplexity (python backend) but KenLM, and so beam search, needs "
+                    "order 2 or more; use --order 2+ for decoding")
     bin_path = None
     if binary and out_path.suffix != ".gz":
         bin_path = build_binary(out_path, out_path.with_suffix(".bin"))

@@ -51,8 +51,10 @@ def cmd_build_lm(args) -> int:
     if mixes and rest <= 0:
         raise LanguageModelError(f"--mix weights sum to {1 - rest:g}; they must leave the built model a share (< 1)")
     out = Path(args.output)
-    # read the models to mix first: a malformed one fails before the (long) build
-    from .arpa import read_arpa
+    # check the output and read the models to mix first: a bad one fails before the (long) build
+    from .arpa import check_writable, read_arpa
+
+    check_writable(out)
 
     mix_models_ = [read_arpa(p) for p, _ in mixes]
     target = out

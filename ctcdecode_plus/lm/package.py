@@ -133,7 +133,10 @@ def save_decoder_folder(
     if proc is not None and not (proc / "preprocessor_config.json").exists():
         raise LanguageModelError(f"{proc}: no preprocessor_config.json; give the acoustic model's processor folder")
 
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
+    except OSError as exc:
+        raise LanguageModelError(f"{folder}: cannot write here ({exc.strerror or exc}); choose a writable folder") from None
     try:
         (tmp / ALPHABET_FILENAME).write_text(json.dumps({"labels": norm_labels, "is_bpe": is_bpe}), encoding="utf-8")
         if lm is not None:
@@ -165,8 +168,11 @@ def save_decoder_folder(
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(tmp, folder)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError):  # disk full, permissions
+            raise LanguageModelError(f"{folder}: cannot write the decoder folder ({exc.strerror or exc}); check free "
+                                     "space and permissions") from None
         raise
     return folder
 

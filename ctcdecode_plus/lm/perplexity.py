@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional, Sequence, Union
@@ -87,7 +88,25 @@ def load_kenlm(lm_path: PathLike):
         if p.suffix != ".bin" and p.suffix != ".binary":
             read_arpa(p)  # raises a precise file:line error where the ARPA is malformed
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise LanguageModelError(f"{p}: KenLM cannot load this model ({first[:200]}); rebuild it") from None
+        detail = first.split(" threw ")[-1].strip()  # the reason, not KenLM's C++ function signature
+        if detail.count(")") > detail.count("("):
+            detail = detail[:-1]
+        hint = ("; use --backend python (backend='python') for an order-1 model, or rebuild it with order 2+"
+                if "at least a bigram" in detail else "; rebuild it")
+        raise LanguageModelError(f"{p}: KenLM cannot load this model ({detail[:200]}){hint}") from None
+
+
+def _arpa_order(lm_path: PathLike) -> Optional[int]:
+    """Highest order in an ARPA file's ``\\data\\`` header, or ``None`` (not ARPA text, unreadable)."""
+    try:
+        with open(lm_path, "rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return None
+    if b"\\data\\" not in head:
+        return None
+    orders = [int(m) for m in re.findall(rb"^ngram\s+(\d+)\s*=", head, flags=re.MULTILINE)]
+    return max(orders) if orders else None
 
 
 def _sentences(texts: Sequence[PathLike], lines: Optional[Iterable[str]], alphabet: Optional[Alphabet]):
@@ -129,6 +148,11 @@ def perplexity(
             use_kenlm = False
     total = oov_total = 0.0
     sentences = words = oovs = 0
+    texts = [texts] if isinstance(texts, (str, os.PathLike)) else texts  # one path, not its characters
+    if isinstance(lines, str):
+        lines = [lines]
+    if use_kenlm and backend == "auto" and _arpa_order(lm_path) == 1:
+        use_kenlm = False  # KenLM refuses order-1 models; the python scorer reads them
     if use_kenlm:
         model = load_kenlm(lm_path)
         for s in _sentences(texts, lines, alphabet):
