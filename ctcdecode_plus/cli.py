@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections import Counter
 import logging
 import sys
 from pathlib import Path
@@ -45,9 +46,27 @@ def _read_hotwords(args) -> list[str]:
         path = Path(args.hotwords_file)
         if not path.is_file():
             raise CtcDecodeError(f"{path}: hotwords file not found (one word or phrase per line).")
-        words += [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines()
-                  if ln.strip() and not ln.lstrip().startswith("#")]
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as e:
+            raise CtcDecodeError(f"{path}: the hotwords file is not UTF-8 text (byte {e.start}); "
+                                 "save it as UTF-8, one word or phrase per line.") from None
+        words += [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
     return words
+
+
+def _check_writable(flag: str, path: Optional[str]) -> None:
+    """Fail before the work, not after it, when an output file cannot be written."""
+    if not path:
+        return
+    p = Path(path)
+    probe = p.with_name(p.name + ".check")
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        probe.touch()
+        probe.unlink()
+    except OSError as e:
+        raise CtcDecodeError(f"{flag} {path}: cannot write there ({e.strerror or e}); choose a writable path.") from None
 
 
 def _load_model(args):
@@ -140,19 +159,32 @@ def cmd_transcribe(args) -> int:
 def cmd_emissions(args) -> int:
     from .acoustic import iter_sources
 
+    out = Path(args.output)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise CtcDecodeError(f"-o {out}: cannot create the output folder ({e.strerror or e}); "
+                             "choose a writable folder.") from None
     model = _load_model(args)
     sources = iter_sources(args.audio)
-    out = Path(args.output)
     bar = _progress(len(sources), "emissions")
     results = model.emissions_batch(sources, chunk_seconds=args.chunk_seconds, progress=bar.update)
     bar.close()
     failures = []
+    seen: Counter = Counter()
     for src, em in zip(sources, results):
         if isinstance(em, CtcDecodeError):
             failures.append((src, str(em)))
-        else:
-            path = em.save(out / (Path(src).stem + ".npz"))
-            print(f"{src}\t{path}\t{em.num_frames} frames")
+            continue
+        stem = Path(src).stem
+        name = f"{stem}#{seen[stem]}" if seen[stem] else stem  # the ids read_manifest gives repeated stems
+        seen[stem] += 1
+        try:
+            path = em.save(out / f"{name}.npz")
+        except CtcDecodeError as e:
+            failures.append((src, str(e)))
+            continue
+        print(f"{src}\t{path}\t{em.num_frames} frames")
     return _report_failures(failures)
 
 
@@ -180,8 +212,8 @@ def build_comparison_decoders(args, hotwords: Sequence[str]) -> dict:
         if args.hotword_lm and not target:
             raise CtcDecodeError(f"--hotword-lm {args.hotword_lm}: no --lm has that name ({[n for n, _ in lms]}).")
         if target:
-            name, path = target[0]
-            decoders[f"beam+{name}+hotwords"] = _beam(args, path, hotwords, f"beam+{name}+hotwords")
+            name = f"beam+{target[0][0]}"
+            decoders[name + "+hotwords"] = decoders[name].replace(hotwords=hotwords, name=name + "+hotwords")
         else:
             decoders["beam+hotwords"] = _beam(args, None, hotwords, "beam+hotwords")
     return decoders
@@ -207,6 +239,7 @@ def _manifest_items(args) -> tuple[list, list[dict]]:
                 emissions[e.id] = err
         else:
             todo.append(e)
+    model = None
     if todo:
         model = _load_model(args)
         bar = _progress(len(todo), "acoustic model")
@@ -216,9 +249,15 @@ def _manifest_items(args) -> tuple[list, list[dict]]:
             emissions[e.id] = em
             if cache is not None and isinstance(em, Emissions):
                 em.save(cache / f"{e.id}.npz")
+    reference = _model_labels(args, model)
     items, failures = [], []
     for e in entries:
         em = emissions[e.id]
+        if isinstance(em, Emissions) and reference is not None and em.labels.labels != reference.labels:
+            em = CtcDecodeError(
+                f"{cache / (e.id + '.npz') if cache else e.id}: emissions of another model ({len(em.labels)} labels; "
+                f"{args.model} has {len(reference)}). Delete the file to recompute it, or pass the --model that "
+                "wrote it.")
         if isinstance(em, CtcDecodeError):
             failures.append({"id": e.id, "audio": e.audio, "error": str(em)})
         else:
@@ -229,9 +268,25 @@ def _manifest_items(args) -> tuple[list, list[dict]]:
     return items, failures
 
 
+def _model_labels(args, model):
+    """Labels of ``--model`` (loaded or not) to check cached emissions against; ``None`` if unknown."""
+    if model is not None:
+        return model.labels
+    from .acoustic import resolve_model_path
+    from .vocab import Labels
+
+    try:
+        folder = Path(resolve_model_path(args.model))
+        return Labels.from_folder(folder) if folder.is_dir() else None
+    except CtcDecodeError:
+        return None
+
+
 def cmd_compare(args) -> int:
     from .compare import compare
 
+    _check_writable("--json", args.json)
+    _check_writable("--csv", args.csv)
     hotwords = _read_hotwords(args)
     decoders = build_comparison_decoders(args, hotwords)
     items, failures = _manifest_items(args)
@@ -256,6 +311,7 @@ def cmd_tune(args) -> int:
 
     if not args.lm:
         raise CtcDecodeError("tune needs --lm LM: alpha and beta weigh a language model.")
+    _check_writable("--json", args.json)
     hotwords = _read_hotwords(args)
     decoder = _beam(args, args.lm, hotwords, "beam+lm")
     items, failures = _manifest_items(args)

@@ -6,6 +6,7 @@ utterance and decoder. It prints as a table and exports JSON and CSV.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -19,7 +20,7 @@ from typing import Callable, Mapping, Optional, Sequence, Union
 from .decoders.base import Decoder
 from .emissions import Emissions
 from .errors import CtcDecodeError
-from .metrics import ErrorCounts, char_errors, hotword_counts, word_errors
+from .metrics import ErrorCounts, char_errors, hotword_counts, normalize_for_scoring, word_errors
 
 
 @dataclass
@@ -134,10 +135,15 @@ def _clean(d: dict) -> dict:
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise CtcDecodeError(f"{path}: cannot write ({e.strerror or e}); choose a writable path.") from None
 
 
 def compare(
@@ -160,6 +166,15 @@ def compare(
     A decoder error on one item is recorded in that row (and counted in ``failed``); the rest go on.
     """
     hotwords = list(hotwords or [])
+    failures = list(failures or [])
+    scorable = []
+    for it in items:
+        if normalize_for_scoring(it.reference):
+            scorable.append(it)
+        else:  # nothing to score against: report it, compare the rest
+            failures.append({"id": it.id, "audio": it.emissions.source,
+                             "error": f"{it.id}: the reference text is empty; give the utterance's transcript."})
+    items = scorable
     utterances: list[UtteranceResult] = []
     scores: dict[str, DecoderScore] = {}
     audio_seconds = sum(it.emissions.duration for it in items)
@@ -190,4 +205,4 @@ def compare(
             seconds / audio_seconds if audio_seconds else 0.0,
             hw.recall if hw else None, hw.false_insertion_rate if hw else None, hw.inserted if hw else None,
         )
-    return Comparison(scores, utterances, list(failures or []), hotwords)
+    return Comparison(scores, utterances, failures, hotwords)

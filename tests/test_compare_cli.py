@@ -159,3 +159,47 @@ def test_cli_tune(tiny_model_dir, corpus, tmp_path, pyctc_data, capsys):
     assert "best: --alpha" in out and "alpha=1 beta=0" in out
     assert len(json.loads((tmp_path / "t.json").read_text())["decoders"]) == 2
     assert main(["tune", "--manifest", str(corpus / "manifest.jsonl")]) == 2
+
+
+def test_cli_robustness_fixes(tiny_model_dir, corpus, tmp_path, capsys):
+    # emissions: repeated stems get distinct files; an unwritable item does not stop the others
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "u0.wav").write_bytes((corpus / "u0.wav").read_bytes())
+    out = tmp_path / "eo"
+    (out / "u1.npz").mkdir(parents=True)  # a folder where the file should go
+    rc = main(["emissions", str(corpus / "u0.wav"), str(other / "u0.wav"), str(corpus / "u1.wav"),
+               str(corpus / "u2.wav"), "-o", str(out), "--model", str(tiny_model_dir)])
+    assert rc == 1
+    assert {p.name for p in out.iterdir()} >= {"u0.npz", "u0#1.npz", "u2.npz"}
+    assert "u1.wav" in capsys.readouterr().err
+    # compare: unwritable outputs fail before the work; cached emissions of another model are refused
+    assert main(["compare", "--manifest", str(corpus / "manifest.jsonl"), "--model", str(tiny_model_dir),
+                 "--json", "/proc/nope/x.json"]) == 2
+    assert "cannot write" in capsys.readouterr().err
+    cache = tmp_path / "cache"
+    from test_decoders import ambiguous_bugs_bunny
+
+    ambiguous_bugs_bunny().save(cache / "u0.npz")  # 29 lower-case labels, not the tiny model's 32
+    assert main(["compare", "--manifest", str(corpus / "manifest.jsonl"), "--model", str(tiny_model_dir),
+                 "--emissions", str(cache), "--beam-width", "4"]) == 1
+    assert "emissions of another model" in capsys.readouterr().err
+    # a hotwords file that is not text
+    assert main(["transcribe", str(corpus / "u0.wav"), "--model", str(tiny_model_dir),
+                 "--hotwords-file", str(corpus / "u0.wav")]) == 2
+    assert "not UTF-8" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kwargs,needle", [({"beam_width": -1}, "beam_width"), ({"alpha": float("nan")}, "alpha"),
+                                           ({"blank_skip_threshold": -1.0}, "blank_skip_threshold")])
+def test_beam_options_are_checked(kwargs, needle):
+    from ctcdecode_plus.errors import CtcDecodeError
+
+    with pytest.raises(CtcDecodeError, match=needle):
+        BeamSearchDecoder(**kwargs)
+    assert BeamSearchDecoder(hotwords="HELLO WORLD").hotwords == ["HELLO WORLD"]
+
+
+def test_compare_reports_empty_reference(libri_emissions):
+    result = compare({"greedy": GreedyDecoder()}, [Item("a", libri_emissions, LIBRI_TEXT), Item("b", libri_emissions, " ")])
+    assert result.decoders["greedy"].utterances == 1 and result.failures[0]["id"] == "b"

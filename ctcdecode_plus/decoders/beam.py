@@ -13,8 +13,12 @@ What this adds to bare pyctcdecode:
 """
 from __future__ import annotations
 
+import contextlib
 import logging
+import math
+import numbers
 import os
+import sys
 from pathlib import Path
 from typing import Iterable, Optional, Sequence, Union
 
@@ -31,7 +35,7 @@ from ..constants import (
     DEFAULT_UNK_SCORE_OFFSET,
 )
 from ..emissions import Emissions
-from ..errors import LanguageModelError, VocabularyError
+from ..errors import CtcDecodeError, LanguageModelError, VocabularyError
 from ..lm.arpa import is_arpa_file, read_arpa_unigrams, unigram_list_path
 from ..transcript import Hypothesis, Transcript, Word
 from ..vocab import BLANK_LABEL, SPACE_LABEL, Labels, apply_case, text_case
@@ -44,13 +48,37 @@ _LM_SPECIAL = {"<s>", "</s>", "<unk>"}
 _PROBE_WORDS = ("the", "a", "and", "of", "to", "is", "in", "it", "that", "you")
 
 
+@contextlib.contextmanager
+def _quiet_stderr():
+    """Silence what C++ code writes to file descriptor 2 (KenLM's loading banner and progress bar),
+    unless logging is at DEBUG level."""
+    if logger.isEnabledFor(logging.DEBUG):
+        yield
+        return
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as devnull:
+            sys.stderr.flush()
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def _load_kenlm(path: Path):
     import kenlm
 
     if not path.is_file():
         raise LanguageModelError(f"{path}: language model file not found. Pass an ARPA or KenLM binary file.")
     try:
-        return kenlm.Model(str(path))
+        logger.info("%s: loading the language model", path)
+        with _quiet_stderr():
+            return kenlm.Model(str(path))
     except (OSError, RuntimeError) as e:
         detail = str(e).split(" threw ")[-1].strip()[:300]
         raise LanguageModelError(
@@ -147,6 +175,19 @@ class BeamSearchDecoder(Decoder):
         blank_skip_threshold: Optional[float] = DEFAULT_BLANK_SKIP_THRESHOLD,
         name: Optional[str] = None,
     ) -> None:
+        for option, value in (("alpha", alpha), ("beta", beta), ("unk_score_offset", unk_score_offset),
+                              ("hotword_weight", hotword_weight), ("beam_prune_logp", beam_prune_logp),
+                              ("token_min_logp", token_min_logp)):
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+                raise CtcDecodeError(f"{option}={value!r} (--{option.replace('_', '-')}): must be a finite number.")
+        if isinstance(beam_width, bool) or not isinstance(beam_width, numbers.Integral) or beam_width < 1:
+            raise CtcDecodeError(f"beam_width={beam_width!r} (--beam-width): must be a whole number >= 1 "
+                                 f"(default {DEFAULT_BEAM_WIDTH}).")
+        if blank_skip_threshold is not None and not 0 < blank_skip_threshold <= 1:
+            raise CtcDecodeError(f"blank_skip_threshold={blank_skip_threshold!r}: give a probability in (0, 1], "
+                                 "or None to search every frame.")
+        if isinstance(hotwords, str):
+            hotwords = [hotwords]  # one phrase, not its letters
         self.lm_path = Path(lm) if lm is not None else None
         self.alpha = float(alpha)
         self.beta = float(beta)
@@ -159,8 +200,6 @@ class BeamSearchDecoder(Decoder):
         self.lm_score_boundary = bool(lm_score_boundary)
         self.nbest = max(1, int(nbest))
         self.blank_skip_threshold = blank_skip_threshold
-        if self.beam_width < 1:
-            raise ValueError("beam_width must be at least 1")
         self.name = name or ("beam" + ("+lm" if lm is not None else "") + ("+hotwords" if self.hotwords else ""))
         self._cache_kenlm = None
         self._cache_decoders: dict = {}
