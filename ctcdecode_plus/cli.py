@@ -307,13 +307,13 @@ def cmd_compare(args) -> int:
 
 # --- tune -------------------------------------------------------------------------------------------------------
 def cmd_tune(args) -> int:
-    from .tune import tune_alpha_beta
+    from .tune import tune_alpha_beta, tune_hotword_weight
 
     if not args.lm:
         raise CtcDecodeError("tune needs --lm LM: alpha and beta weigh a language model.")
     _check_writable("--json", args.json)
     hotwords = _read_hotwords(args)
-    decoder = _beam(args, args.lm, hotwords, "beam+lm")
+    decoder = _beam(args, args.lm, [], "beam+lm")
     items, failures = _manifest_items(args)
     bar = _progress(len(items) * len(args.alphas) * len(args.betas), "tuning")
     result = tune_alpha_beta(decoder, items, args.alphas, args.betas, progress=bar.update)
@@ -321,8 +321,18 @@ def cmd_tune(args) -> int:
     print(result.table())
     print(f"\nbest: --alpha {result.alpha:g} --beta {result.beta:g}  (WER {100 * result.wer:.1f} %, "
           f"CER {100 * result.cer:.1f} %) on {len(items)} utterances")
+    report = result.comparison.to_dict()
+    if hotwords and args.hotword_weights:
+        hw = tune_hotword_weight(decoder.replace(alpha=result.alpha, beta=result.beta), items, hotwords,
+                                 args.hotword_weights, max_false_insertion_rate=args.max_false_insertions)
+        print("\n" + hw.table())
+        print(f"\nbest: --hotword-weight {hw.weight:g}  (recall {100 * hw.recall:.1f} %, false insertions "
+              f"{100 * hw.false_insertion_rate:.1f} % of hotword-free utterances, WER {100 * hw.wer:.1f} %)")
+        report["hotword_weights"] = hw.comparison.to_dict()["decoders"]
     if args.json:
-        result.comparison.to_json(args.json)
+        from .compare import _atomic_write
+
+        _atomic_write(Path(args.json), json.dumps(report, indent=2))
     return _report_failures([(f["audio"], f["error"]) for f in failures])
 
 
@@ -377,6 +387,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_decoder_args(p)
     p.add_argument("--alphas", type=float, nargs="+", default=[0.3, 0.5, 0.7, 1.0, 1.5], help="LM weights to try")
     p.add_argument("--betas", type=float, nargs="+", default=[0.0, 1.0, 2.0, 3.0], help="word bonuses to try")
+    p.add_argument("--hotword-weights", type=float, nargs="+", default=[2.0, 5.0, 10.0, 15.0, 20.0],
+                   help="with --hotwords/--hotwords-file: weights to try after alpha/beta are chosen")
+    p.add_argument("--max-false-insertions", type=float, default=0.01,
+                   help="largest share of hotword-free utterances that may gain a hotword (default %(default)s)")
     p.add_argument("--emissions", default=None, help="folder of saved emissions (reused / written)")
     p.add_argument("--json", default=None, help="write every grid point's scores as JSON")
     p.set_defaults(func=cmd_tune)

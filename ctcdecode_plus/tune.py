@@ -48,3 +48,49 @@ def tune_alpha_beta(
     best = min(result.decoders.values(), key=lambda s: (s.wer, s.cer))
     chosen = grid[best.name]
     return TuneResult(chosen.alpha, chosen.beta, best.wer, best.cer, result)
+
+
+@dataclass
+class HotwordTuneResult:
+    """Hotword-weight sweep outcome: the chosen weight and every weight's scores.
+
+    The chosen weight is the smallest one whose recall is the best reached while the false-insertion rate stays
+    at or below ``max_false_insertion_rate``.
+    """
+
+    weight: float
+    recall: float
+    false_insertion_rate: float
+    wer: float
+    comparison: Comparison
+
+    def table(self) -> str:
+        return self.comparison.table()
+
+
+def tune_hotword_weight(
+    decoder: BeamSearchDecoder,
+    items: Sequence[Item],
+    hotwords: Sequence[str],
+    weights: Sequence[float] = (2.0, 5.0, 10.0, 15.0, 20.0),
+    *,
+    max_false_insertion_rate: float = 0.01,
+    progress: Optional[Callable[[int], None]] = None,
+) -> HotwordTuneResult:
+    """Decode ``items`` with ``hotwords`` at each weight and pick the weight as :class:`HotwordTuneResult` says.
+
+    The development items should include utterances without any hotword, so false insertions can be measured.
+    """
+    grid = {f"hotword_weight={w:g}": decoder.replace(hotwords=list(hotwords), hotword_weight=float(w),
+                                                     name=f"hotword_weight={w:g}") for w in sorted(weights)}
+    result = compare(grid, items, hotwords=hotwords, progress=progress)
+
+    def fi(s) -> float:
+        return s.hotword_false_insertion_rate or 0.0
+
+    allowed = [s for s in result.decoders.values() if fi(s) <= max_false_insertion_rate] or \
+        [min(result.decoders.values(), key=fi)]
+    best_recall = max((s.hotword_recall or 0.0) for s in allowed)
+    chosen = next(s for s in allowed if (s.hotword_recall or 0.0) == best_recall)  # smallest such weight
+    return HotwordTuneResult(grid[chosen.name].hotword_weight, chosen.hotword_recall or 0.0, fi(chosen), chosen.wer,
+                             result)

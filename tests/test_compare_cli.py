@@ -203,3 +203,16 @@ def test_beam_options_are_checked(kwargs, needle):
 def test_compare_reports_empty_reference(libri_emissions):
     result = compare({"greedy": GreedyDecoder()}, [Item("a", libri_emissions, LIBRI_TEXT), Item("b", libri_emissions, " ")])
     assert result.decoders["greedy"].utterances == 1 and result.failures[0]["id"] == "b"
+
+
+def test_tune_hotword_weight_respects_false_insertions(tmp_path):
+    from ctcdecode_plus.tune import tune_hotword_weight
+    from test_decoders import spell
+
+    with_hw = spell([{"k": 0.7, "c": 0.3}, "a", "t", " ", "s", "a", "t"])     # "cat sat", weakly "cat"
+    without = spell([{"k": 0.97, "c": 0.03}, "i", "t", " ", "s", "a", "t"])  # "kit sat": must stay
+    items = [Item("a", with_hw, "cat sat"), Item("b", without, "kit sat")]
+    res = tune_hotword_weight(BeamSearchDecoder(beam_width=16), items, ["cat"], weights=[0.5, 2.0, 50.0])
+    assert res.recall == 1.0 and res.false_insertion_rate == 0.0 and res.weight == 2.0
+    over = res.comparison.decoders["hotword_weight=50"]
+    assert over.hotword_recall == 1.0  # very large weights still recall; the choice is the smallest good one
