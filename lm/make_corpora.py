@@ -13,6 +13,8 @@
   among sentences with typical Python vocabulary (iterator, coroutine, tuple,
   lambda ...).  They are removed from the domain corpus (every normalised
   sentence equal to a held-out one is dropped).
+* ``demo/dev/sentences.txt``: 48 more held-out sentences, drawn the same way, for tuning (alpha, beta, hotword
+  weight) on data that is neither in the LM corpus nor in the demo set.
 * ``lm/domain_corpus.txt``: all other domain sentences, one a line (gzip'd when > 5 MB).
 * ``lm/general_corpus.txt``: general English from Debian fortunes, the part of
   ``training/text.py``'s utterances that the acoustic training pool does *not*
@@ -42,6 +44,7 @@ PYLIB = Path("/root/.pyenv/versions/3.11.7/lib/python3.11")
 ALPHABET = Alphabet.from_string("ABCDEFGHIJKLMNOPQRSTUVWXYZ'", case="upper")
 SEED = 2024
 N_DEMO = 64
+N_DEV = 48
 MAX_PLAIN_BYTES = 5_000_000
 
 # Typical Python vocabulary: half of the demo sentences are drawn among sentences with one of these.
@@ -159,6 +162,8 @@ def main() -> None:
     ap.add_argument("--pylib", default=str(PYLIB))
     ap.add_argument("--pool", type=int, default=15000, help="training-pool size used by training/synth.py")
     ap.add_argument("--n-demo", type=int, default=N_DEMO)
+    ap.add_argument("--n-dev", type=int, default=N_DEV,
+                    help="held-out development sentences (demo/dev/) for tuning alpha, beta and hotword weight")
     args = ap.parse_args()
     lib = Path(args.pylib)
 
@@ -184,11 +189,18 @@ def main() -> None:
     demo = rich[: args.n_demo // 2]
     demo += [c for c in cands if c not in set(demo)][: args.n_demo - len(demo)]
     rng.shuffle(demo)
-    held = set(demo)
-    print(f"demo candidates {len(cands)} (domain-rich {len(rich)}); chose {len(demo)}", file=sys.stderr)
+    # development sentences, drawn the same way from what is left (the demo choice above is unchanged by this)
+    left_rich = [c for c in rich if c not in set(demo)]
+    dev = left_rich[: args.n_dev // 2]
+    dev += [c for c in cands if c not in set(demo) and c not in set(dev)][: args.n_dev - len(dev)]
+    rng.shuffle(dev)
+    held = set(demo) | set(dev)
+    print(f"demo candidates {len(cands)} (domain-rich {len(rich)}); chose {len(demo)} demo + {len(dev)} dev",
+          file=sys.stderr)
 
-    (ROOT / "demo").mkdir(exist_ok=True)
+    (ROOT / "demo" / "dev").mkdir(parents=True, exist_ok=True)
     (ROOT / "demo" / "sentences.txt").write_text("\n".join(demo) + "\n")
+    (ROOT / "demo" / "dev" / "sentences.txt").write_text("\n".join(dev) + "\n")
 
     domain_lines = []
     for _, n in pairs:
