@@ -84,7 +84,7 @@ class Emissions:
             )
         try:
             arr = np.asarray(logits)
-        except (ValueError, TypeError) as e:
+        except (ValueError, TypeError):
             raise EmissionsError(
                 f"{source}: logits are not a rectangular [frames, vocab] array (rows of different lengths?)."
             ) from None

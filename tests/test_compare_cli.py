@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 
 import jiwer
-import numpy as np
 import pytest
 
 from conftest import LIBRI_TEXT, write_tone_wav

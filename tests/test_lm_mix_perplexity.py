@@ -1,7 +1,6 @@
 """Mixing ARPA models and measuring perplexity / OOV rate."""
 from __future__ import annotations
 
-import math
 import warnings
 
 import pytest

@@ -6,7 +6,6 @@ Handlers return an exit code and raise :class:`~ctcdecode_plus.errors.CtcDecodeE
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import warnings

@@ -12,7 +12,6 @@ model is "valid" in lmplz's sense: it ends at a real token (not ``<s>``) and hol
 from __future__ import annotations
 
 import gzip
-import io
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path

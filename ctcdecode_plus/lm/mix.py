@@ -13,7 +13,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Sequence, Union
+from typing import Sequence, Union
 
 from ..errors import LanguageModelError
 from .arpa import ArpaModel, read_arpa, write_arpa

@@ -7,7 +7,6 @@ counts out.
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import re
 from dataclasses import dataclass
