@@ -102,6 +102,9 @@ def _add_decoder_args(p: argparse.ArgumentParser, multi_lm: bool = False) -> Non
     g.add_argument("--hotwords-file", default=None, help="file with one hotword or phrase per line")
     g.add_argument("--hotword-weight", type=float, default=DEFAULT_HOTWORD_WEIGHT,
                    help="score bonus per hotword (default %(default)s)")
+    g.add_argument("--hotword-spotting", type=float, default=None, metavar="NATS",
+                   help="also spot hotwords in the acoustics and put them in place of the words they overlap, "
+                        "when their alignment is at most NATS per character worse than the best path (try 1.0)")
 
 
 def _beam(args, lm: Optional[str], hotwords: Sequence[str], name: Optional[str] = None):
@@ -109,7 +112,7 @@ def _beam(args, lm: Optional[str], hotwords: Sequence[str], name: Optional[str] 
 
     return BeamSearchDecoder(lm, alpha=args.alpha, beta=args.beta, unk_score_offset=args.unk_score_offset,
                              beam_width=args.beam_width, hotwords=hotwords, hotword_weight=args.hotword_weight,
-                             name=name)
+                             hotword_spotting=args.hotword_spotting if hotwords else None, name=name)
 
 
 def _report_failures(failures: list[tuple[str, str]]) -> int:
@@ -213,7 +216,8 @@ def build_comparison_decoders(args, hotwords: Sequence[str]) -> dict:
             raise CtcDecodeError(f"--hotword-lm {args.hotword_lm}: no --lm has that name ({[n for n, _ in lms]}).")
         if target:
             name = f"beam+{target[0][0]}"
-            decoders[name + "+hotwords"] = decoders[name].replace(hotwords=hotwords, name=name + "+hotwords")
+            decoders[name + "+hotwords"] = decoders[name].replace(hotwords=hotwords, name=name + "+hotwords",
+                                                                  hotword_spotting=args.hotword_spotting)
         else:
             decoders["beam+hotwords"] = _beam(args, None, hotwords, "beam+hotwords")
     return decoders
@@ -307,7 +311,7 @@ def cmd_compare(args) -> int:
 
 # --- tune -------------------------------------------------------------------------------------------------------
 def cmd_tune(args) -> int:
-    from .tune import tune_alpha_beta, tune_hotword_weight
+    from .tune import tune_alpha_beta, tune_hotwords
 
     if not args.lm:
         raise CtcDecodeError("tune needs --lm LM: alpha and beta weigh a language model.")
@@ -323,10 +327,12 @@ def cmd_tune(args) -> int:
           f"CER {100 * result.cer:.1f} %) on {len(items)} utterances")
     report = result.comparison.to_dict()
     if hotwords and args.hotword_weights:
-        hw = tune_hotword_weight(decoder.replace(alpha=result.alpha, beta=result.beta), items, hotwords,
-                                 args.hotword_weights, max_false_insertion_rate=args.max_false_insertions)
+        hw = tune_hotwords(decoder.replace(alpha=result.alpha, beta=result.beta), items, hotwords,
+                           args.hotword_weights, [None, *args.spotting_thresholds],
+                           max_false_insertion_rate=args.max_false_insertions)
         print("\n" + hw.table())
-        print(f"\nbest: --hotword-weight {hw.weight:g}  (recall {100 * hw.recall:.1f} %, false insertions "
+        spot = "" if hw.spotting is None else f" --hotword-spotting {hw.spotting:g}"
+        print(f"\nbest: --hotword-weight {hw.weight:g}{spot}  (recall {100 * hw.recall:.1f} %, false insertions "
               f"{100 * hw.false_insertion_rate:.1f} % of hotword-free utterances, WER {100 * hw.wer:.1f} %)")
         report["hotword_weights"] = hw.comparison.to_dict()["decoders"]
     if args.json:
@@ -389,6 +395,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--betas", type=float, nargs="+", default=[0.0, 1.0, 2.0, 3.0], help="word bonuses to try")
     p.add_argument("--hotword-weights", type=float, nargs="+", default=[2.0, 5.0, 10.0, 15.0, 20.0],
                    help="with --hotwords/--hotwords-file: weights to try after alpha/beta are chosen")
+    p.add_argument("--spotting-thresholds", type=float, nargs="*", default=[0.5, 1.0, 1.5],
+                   help="with hotwords: CTC word-spotting thresholds to try as well (nats per character)")
     p.add_argument("--max-false-insertions", type=float, default=0.01,
                    help="largest share of hotword-free utterances that may gain a hotword (default %(default)s)")
     p.add_argument("--emissions", default=None, help="folder of saved emissions (reused / written)")

@@ -52,13 +52,14 @@ def tune_alpha_beta(
 
 @dataclass
 class HotwordTuneResult:
-    """Hotword-weight sweep outcome: the chosen weight and every weight's scores.
+    """Hotword sweep outcome: the chosen weight and spotting threshold, and every setting's scores.
 
-    The chosen weight is the smallest one whose recall is the best reached while the false-insertion rate stays
-    at or below ``max_false_insertion_rate``.
+    The choice: among settings whose false-insertion rate is at most ``max_false_insertion_rate``, the best
+    recall, then the lowest WER, then the smallest weight.
     """
 
     weight: float
+    spotting: Optional[float]
     recall: float
     false_insertion_rate: float
     wer: float
@@ -68,21 +69,24 @@ class HotwordTuneResult:
         return self.comparison.table()
 
 
-def tune_hotword_weight(
+def tune_hotwords(
     decoder: BeamSearchDecoder,
     items: Sequence[Item],
     hotwords: Sequence[str],
     weights: Sequence[float] = (2.0, 5.0, 10.0, 15.0, 20.0),
+    spotting: Sequence[Optional[float]] = (None,),
     *,
     max_false_insertion_rate: float = 0.01,
     progress: Optional[Callable[[int], None]] = None,
 ) -> HotwordTuneResult:
-    """Decode ``items`` with ``hotwords`` at each weight and pick the weight as :class:`HotwordTuneResult` says.
-
-    The development items should include utterances without any hotword, so false insertions can be measured.
+    """Decode ``items`` with ``hotwords`` for every (weight, spotting threshold) and choose as
+    :class:`HotwordTuneResult` says. The items should include utterances without any hotword, so that false
+    insertions can be measured.
     """
-    grid = {f"hotword_weight={w:g}": decoder.replace(hotwords=list(hotwords), hotword_weight=float(w),
-                                                     name=f"hotword_weight={w:g}") for w in sorted(weights)}
+    grid = {}
+    for w, t in itertools.product(sorted(weights), spotting):
+        name = f"weight={w:g}" + ("" if t is None else f" spot={t:g}")
+        grid[name] = decoder.replace(hotwords=list(hotwords), hotword_weight=float(w), hotword_spotting=t, name=name)
     result = compare(grid, items, hotwords=hotwords, progress=progress)
 
     def fi(s) -> float:
@@ -90,7 +94,7 @@ def tune_hotword_weight(
 
     allowed = [s for s in result.decoders.values() if fi(s) <= max_false_insertion_rate] or \
         [min(result.decoders.values(), key=fi)]
-    best_recall = max((s.hotword_recall or 0.0) for s in allowed)
-    chosen = next(s for s in allowed if (s.hotword_recall or 0.0) == best_recall)  # smallest such weight
-    return HotwordTuneResult(grid[chosen.name].hotword_weight, chosen.hotword_recall or 0.0, fi(chosen), chosen.wer,
-                             result)
+    chosen = min(allowed, key=lambda s: (-(s.hotword_recall or 0.0), s.wer, grid[s.name].hotword_weight))
+    best = grid[chosen.name]
+    return HotwordTuneResult(best.hotword_weight, best.hotword_spotting, chosen.hotword_recall or 0.0, fi(chosen),
+                             chosen.wer, result)

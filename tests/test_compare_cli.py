@@ -204,14 +204,24 @@ def test_compare_reports_empty_reference(libri_emissions):
     assert result.decoders["greedy"].utterances == 1 and result.failures[0]["id"] == "b"
 
 
-def test_tune_hotword_weight_respects_false_insertions(tmp_path):
-    from ctcdecode_plus.tune import tune_hotword_weight
+def test_tune_hotwords_respects_false_insertions(tmp_path):
+    from ctcdecode_plus.tune import tune_hotwords
     from test_decoders import spell
 
     with_hw = spell([{"k": 0.7, "c": 0.3}, "a", "t", " ", "s", "a", "t"])     # "cat sat", weakly "cat"
     without = spell([{"k": 0.97, "c": 0.03}, "i", "t", " ", "s", "a", "t"])  # "kit sat": must stay
     items = [Item("a", with_hw, "cat sat"), Item("b", without, "kit sat")]
-    res = tune_hotword_weight(BeamSearchDecoder(beam_width=16), items, ["cat"], weights=[0.5, 2.0, 50.0])
-    assert res.recall == 1.0 and res.false_insertion_rate == 0.0 and res.weight == 2.0
-    over = res.comparison.decoders["hotword_weight=50"]
+    res = tune_hotwords(BeamSearchDecoder(beam_width=16), items, ["cat"], weights=[0.5, 2.0, 50.0])
+    assert res.recall == 1.0 and res.false_insertion_rate == 0.0 and res.weight == 2.0 and res.spotting is None
+    over = res.comparison.decoders["weight=50"]
     assert over.hotword_recall == 1.0  # very large weights still recall; the choice is the smallest good one
+
+
+def test_tune_hotwords_can_choose_spotting():
+    from ctcdecode_plus.tune import tune_hotwords
+    from test_decoders import spell
+
+    items = [Item("a", spell([{"k": 0.6, "c": 0.4}, "a", "t", " ", "s", "a", "t"]), "cat sat"),
+             Item("b", spell([{"k": 0.97, "c": 0.03}, "i", "t", " ", "s", "a", "t"]), "kit sat")]
+    res = tune_hotwords(BeamSearchDecoder(beam_width=16), items, ["cat"], weights=[0.0], spotting=[None, 1.0])
+    assert res.spotting == 1.0 and res.recall == 1.0 and res.false_insertion_rate == 0.0

@@ -172,3 +172,29 @@ def test_blank_skipping_keeps_text_and_times(libri_emissions):
     # a blank run between two identical letters is kept, so doubled letters survive
     em = spell(["l", "l", "a"])  # l, blank, l, blank, a, blank
     assert BeamSearchDecoder().decode(em).text == "lla"
+
+
+def test_hotword_spotting_replaces_weakly_decoded_word():
+    from ctcdecode_plus.decoders.spotting import spot_hotwords
+
+    em = spell([{"k": 0.6, "c": 0.4}, "a", "t", " ", "s", "a", "t"])
+    clean = spell([{"k": 0.97, "c": 0.03}, "i", "t", " ", "s", "a", "t"])
+    plain = BeamSearchDecoder(beam_width=16)
+    spot = BeamSearchDecoder(beam_width=16, hotwords=["cat"], hotword_weight=0.0, hotword_spotting=1.0)
+    assert plain.decode(em).text == "kat sat"
+    t = spot.decode(em)
+    assert t.text == "cat sat" and t.words[0].word == "cat" and t.words[0].start < t.words[1].start
+    assert spot.decode(clean).text == "kit sat"  # "i" is certain: "cat" is far from the acoustics
+    found = spot_hotwords(em.log_probs, em.labels.labels, em.blank_id, ["cat"], 1.0)
+    assert len(found) == 1 and found[0].deficit == pytest.approx(np.log(0.6 / 0.4) / 3, abs=0.01)
+
+
+def test_apply_detections_merges_split_words():
+    from ctcdecode_plus.decoders.spotting import Detection, apply_detections
+    from ctcdecode_plus.transcript import Word
+
+    words = [Word("the", 0.0, 0.2), Word("heap", 0.3, 0.5), Word("push", 0.5, 0.7), Word("call", 0.8, 1.0)]
+    out = apply_detections(words, [Detection("heappush", 15, 35, 0.1)], 0.02)
+    assert [w.word for w in out] == ["the", "heappush", "call"]
+    assert (out[1].start, out[1].end) == (0.3, 0.7)
+    assert apply_detections(words, [Detection("zz", 90, 95, 0.1)], 0.02) == words  # never inserts

@@ -40,6 +40,7 @@ from ..lm.arpa import is_arpa_file, read_arpa_unigrams, unigram_list_path
 from ..transcript import Hypothesis, Transcript, Word
 from ..vocab import BLANK_LABEL, SPACE_LABEL, Labels, apply_case, text_case
 from .base import Decoder
+from .spotting import apply_detections, spot_hotwords
 
 logger = logging.getLogger(__name__)
 
@@ -154,6 +155,9 @@ class BeamSearchDecoder(Decoder):
         blank_skip_threshold: in each run of frames whose blank probability exceeds this, only the first frame is
             searched (one blank still separates repeated letters); word times are mapped back to the original
             frames. ``None`` searches every frame, exactly as bare pyctcdecode does.
+        hotword_spotting: also spot hotwords acoustically (:mod:`.spotting`) and put them in place of the words
+            they overlap, when their CTC alignment is at most this many nats per character worse than the best
+            path over the same frames (``None``: off; tune it with ``tune_hotword_spotting``).
         name: name in comparison tables.
     """
 
@@ -173,6 +177,7 @@ class BeamSearchDecoder(Decoder):
         lm_score_boundary: bool = True,
         nbest: int = 1,
         blank_skip_threshold: Optional[float] = DEFAULT_BLANK_SKIP_THRESHOLD,
+        hotword_spotting: Optional[float] = None,
         name: Optional[str] = None,
     ) -> None:
         for option, value in (("alpha", alpha), ("beta", beta), ("unk_score_offset", unk_score_offset),
@@ -200,6 +205,10 @@ class BeamSearchDecoder(Decoder):
         self.lm_score_boundary = bool(lm_score_boundary)
         self.nbest = max(1, int(nbest))
         self.blank_skip_threshold = blank_skip_threshold
+        if hotword_spotting is not None and not (math.isfinite(hotword_spotting) and hotword_spotting >= 0):
+            raise CtcDecodeError(f"hotword_spotting={hotword_spotting!r}: give a threshold >= 0 (nats per "
+                                 "character) or None.")
+        self.hotword_spotting = hotword_spotting
         self.name = name or ("beam" + ("+lm" if lm is not None else "") + ("+hotwords" if self.hotwords else ""))
         self._cache_kenlm = None
         self._cache_decoders: dict = {}
@@ -259,7 +268,7 @@ class BeamSearchDecoder(Decoder):
             )
 
     def _decoder_for(self, labels: Labels) -> tuple:
-        """(pyctcdecode decoder, search case, hotwords in that case) for a label set, built once."""
+        """(pyctcdecode decoder, search case, hotwords in that case, hotwords in the labels' case), built once."""
         cached = self._cache_decoders.get(labels.labels)
         if cached is not None:
             return cached
@@ -290,13 +299,13 @@ class BeamSearchDecoder(Decoder):
                 score_boundary=self.lm_score_boundary,
                 hotwords=[w for h in hotwords for w in apply_case(h, case).split()],
             )
-        cached = (BeamSearchDecoderCTC(alphabet, lm), case, [apply_case(h, case) for h in hotwords])
+        cached = (BeamSearchDecoderCTC(alphabet, lm), case, [apply_case(h, case) for h in hotwords], hotwords)
         self._cache_decoders[labels.labels] = cached
         return cached
 
     # --- decoding --------------------------------------------------------------------------------------------
     def decode(self, emissions: Emissions) -> Transcript:
-        dec, _case, hotwords = self._decoder_for(emissions.labels)
+        dec, _case, hotwords, label_hotwords = self._decoder_for(emissions.labels)
         log_probs, frame_index = skip_blank_frames(emissions.log_probs, emissions.blank_id, self.blank_skip_threshold)
         beams = dec.decode_beams(
             log_probs,
@@ -316,6 +325,12 @@ class BeamSearchDecoder(Decoder):
             hyps.append(Hypothesis(apply_case(text, out_case), float(logit_score),
                                    float(combined) if has_lm else None, words))
         best = hyps[0]
+        if self.hotword_spotting is not None and label_hotwords:
+            found = spot_hotwords(emissions.log_probs, emissions.labels.labels, emissions.blank_id, label_hotwords,
+                                  self.hotword_spotting)
+            words = apply_detections(best.words, found, spf)
+            best = Hypothesis(" ".join(w.word for w in words), best.acoustic_score, best.lm_score, words)
+            hyps[0] = best
         return Transcript(best.text, best.words, best.acoustic_score, best.lm_score,
                           hyps if self.nbest > 1 else [], emissions.source, self.name)
 

@@ -1,0 +1,108 @@
+"""CTC word spotting for hotwords: find where the acoustics support a hotword, then put it in the transcript.
+
+For each hotword, a Viterbi pass over its CTC state sequence (``blank t1 blank t2 ... tn blank``) with a free
+start and end finds, for every end frame, the best alignment and its *deficit*: how much less log-probability it
+has than the best unconstrained path over the same frames (each frame scored relative to its best token, so the
+deficit is >= 0 and 0 means the greedy path already spells the hotword there). A span whose deficit per hotword
+character is at most ``threshold`` (natural-log units) is a detection; decoded words overlapping it are replaced
+by the hotword. This is the idea of NeMo's CTC word spotter (Andrusenko et al., 2024), on top of any beam search.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from ..transcript import Word
+
+
+@dataclass(frozen=True)
+class Detection:
+    """A hotword found in frames ``[start, end)``; ``deficit`` in nats per character (lower is surer)."""
+
+    word: str
+    start: int
+    end: int
+    deficit: float
+
+
+def _spot_one(rel: np.ndarray, ids: Sequence[int], blank: int, threshold: float) -> list[Detection]:
+    """Detections of one token sequence ``ids`` in relative log-probs ``rel`` ``[frames, vocab]`` (all <= 0)."""
+    n = len(ids)
+    ext = np.full(2 * n + 1, blank)
+    ext[1::2] = ids
+    S = len(ext)
+    emit = rel[:, ext]  # [T, S]
+    # skipping the blank between two tokens is allowed unless they are the same token
+    skip_ok = np.zeros(S, bool)
+    skip_ok[3::2] = np.asarray(ids[1:]) != np.asarray(ids[:-1])
+    T = rel.shape[0]
+    score = np.full(S, -np.inf)
+    start = np.zeros(S, int)
+    end_score = np.full(T, -np.inf)
+    end_start = np.zeros(T, int)
+    for f in range(T):
+        cand = np.stack([score, np.r_[-np.inf, score[:-1]], np.where(skip_ok, np.r_[-np.inf, -np.inf, score[:-2]],
+                                                                     -np.inf)])
+        cand_start = np.stack([start, np.r_[0, start[:-1]], np.r_[0, 0, start[:-2]]])
+        best = cand.argmax(0)
+        score = cand[best, np.arange(S)]
+        start = cand_start[best, np.arange(S)]
+        for j in (0, 1):  # a new alignment may begin here
+            if score[j] < 0.0:
+                score[j], start[j] = 0.0, f
+        score = score + emit[f]
+        k = S - 1 if score[S - 1] >= score[S - 2] else S - 2
+        end_score[f], end_start[f] = score[k], start[k]
+    deficit = -end_score / n
+    found: list[Detection] = []
+    order = np.argsort(deficit, kind="stable")
+    taken = np.zeros(T, bool)
+    for f in order:
+        if deficit[f] > threshold:
+            break
+        s = int(end_start[f])
+        if taken[s : f + 1].any():
+            continue
+        taken[s : f + 1] = True
+        found.append(Detection("", s, int(f) + 1, float(deficit[f])))
+    return found
+
+
+def spot_hotwords(log_probs: np.ndarray, labels: Sequence[str], blank: int, hotwords: Sequence[str],
+                  threshold: float) -> list[Detection]:
+    """Find ``hotwords`` (words or phrases, in the labels' case) in ``log_probs`` ``[frames, vocab]``."""
+    index = {lab: i for i, lab in enumerate(labels) if lab}
+    rel = log_probs - log_probs.max(axis=1, keepdims=True)
+    out: list[Detection] = []
+    for hw in hotwords:
+        ids = [index[ch] for ch in hw if ch in index]
+        if len(ids) != len(hw) or not ids:
+            continue  # the decoder has already refused hotwords outside the alphabet
+        out += [Detection(hw, d.start, d.end, d.deficit) for d in _spot_one(rel, ids, blank, threshold)]
+    return sorted(out, key=lambda d: d.deficit)
+
+
+def apply_detections(words: list[Word], detections: Sequence[Detection], seconds_per_frame: float) -> list[Word]:
+    """Replace the decoded words that overlap each detection (most certain first) by the hotword.
+
+    A word overlaps when more than half of it lies inside the detected span. Detections that overlap no word, or
+    a word already replaced, are ignored: spotting corrects words, it never inserts them.
+    """
+    words = list(words)
+    replaced: set[int] = set()
+    for d in detections:
+        t0, t1 = d.start * seconds_per_frame, d.end * seconds_per_frame
+        hit = [i for i, w in enumerate(words)
+               if min(w.end, t1) - max(w.start, t0) > 0.5 * max(w.end - w.start, 1e-9)]
+        if not hit or replaced & set(hit) or hit != list(range(hit[0], hit[-1] + 1)):
+            continue
+        if " ".join(words[i].word for i in hit) == d.word:
+            replaced |= set(hit)
+            continue
+        new = Word(d.word, words[hit[0]].start, words[hit[-1]].end, None)
+        words[hit[0] : hit[-1] + 1] = [new]
+        shift = len(hit) - 1  # indices after the run move left
+        replaced = {i if i < hit[0] else i - shift for i in replaced if not hit[0] <= i <= hit[-1]} | {hit[0]}
+    return words
