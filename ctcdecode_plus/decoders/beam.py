@@ -289,16 +289,15 @@ class BeamSearchDecoder(Decoder):
         alphabet = Alphabet(search_labels, is_bpe=False)
         lm = None
         if self.lm_path is not None:
-            lm_cls = _hotword_lm_class()
-            lm = lm_cls(
-                self._kenlm(),
-                self.unigrams,
-                alpha=self.alpha,
-                beta=self.beta,
-                unk_score_offset=self.unk_score_offset,
-                score_boundary=self.lm_score_boundary,
-                hotwords=[w for h in hotwords for w in apply_case(h, case).split()],
-            )
+            from pyctcdecode.language_model import LanguageModel
+
+            settings = dict(alpha=self.alpha, beta=self.beta, unk_score_offset=self.unk_score_offset,
+                            score_boundary=self.lm_score_boundary)
+            if hotwords:  # the subclass costs a Python call per LM query: only where it changes something
+                hot_words = [w for h in hotwords for w in apply_case(h, case).split()]
+                lm = _hotword_lm_class()(self._kenlm(), self.unigrams, hotwords=hot_words, **settings)
+            else:
+                lm = LanguageModel(self._kenlm(), self.unigrams, **settings)
         cached = (BeamSearchDecoderCTC(alphabet, lm), case, [apply_case(h, case) for h in hotwords], hotwords)
         self._cache_decoders[labels.labels] = cached
         return cached
@@ -312,6 +311,7 @@ class BeamSearchDecoder(Decoder):
             beam_width=self.beam_width,
             beam_prune_logp=self.beam_prune_logp,
             token_min_logp=self.token_min_logp,
+            prune_history=self.nbest == 1,  # as pyctcdecode's decode(): merge beams that share their LM history
             hotwords=hotwords or None,
             hotword_weight=self.hotword_weight,
         )
