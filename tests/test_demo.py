@@ -1,0 +1,58 @@
+"""The shipped demo: model, data and language models load and work together (a broken file fails CI)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ctcdecode_plus import AcousticModel, BeamSearchDecoder, GreedyDecoder, cer, read_manifest, wer
+from ctcdecode_plus.acoustic import DEMO_MODEL_DIR
+
+REPO = Path(__file__).resolve().parents[1]
+
+#: Greedy CER the shipped model must stay under on the two utterances below. Measured on the shipped weights
+#: (step 2455): 000_espeak 0.435, 001_flite 0.596. The bound leaves room for float differences across machines,
+#: not for a broken model or processor (a random or blank-only model scores about 1.0).
+CER_BOUND = 0.75
+
+
+@pytest.fixture(scope="module")
+def demo_model():
+    assert (DEMO_MODEL_DIR / "config.json").is_file(), "the demo model is missing from ctcdecode_plus/models/demo"
+    return AcousticModel.from_pretrained("demo", device="cpu")
+
+
+def test_demo_model_is_a_base_960h_style_ctc_model(demo_model):
+    assert demo_model.labels.labels[:5] == ("", "<s>", "</s>", "<unk>", " ")
+    assert demo_model.labels.case == "upper" and demo_model.seconds_per_frame == pytest.approx(0.02)
+    assert sum(p.numel() for p in demo_model.model.parameters()) < 10_000_000
+
+
+def test_demo_model_transcribes_two_demo_utterances(demo_model):
+    entries = {e.id: e for e in read_manifest(REPO / "demo" / "manifest.tsv")}
+    for uid in ("000_espeak", "001_flite"):
+        em = demo_model.emissions(entries[uid].audio)
+        hyp = GreedyDecoder().decode(em).text
+        assert cer(entries[uid].text, hyp) < CER_BOUND, (uid, hyp)
+
+
+def test_demo_files_are_complete():
+    entries = read_manifest(REPO / "demo" / "manifest.tsv")
+    assert 60 <= len(entries) <= 100 and all(Path(e.audio).is_file() for e in entries)
+    dev = read_manifest(REPO / "demo" / "dev" / "manifest.tsv")
+    assert not {e.text for e in dev} & {e.text for e in entries}  # tuning data is not the reported data
+    hotwords = (REPO / "demo" / "hotwords.txt").read_text().split()
+    assert 10 <= len(hotwords) <= 30
+    for lm in ("general_3gram", "domain_4gram", "mixed"):
+        assert (REPO / "lm" / f"{lm}.arpa.gz").is_file() and (REPO / "lm" / f"{lm}.unigrams.txt").is_file()
+
+
+def test_domain_lm_fixes_demo_words(demo_model):
+    # with the LM weights tuned on demo/dev, beam search with the domain LM has fewer word errors than greedy
+    entries = read_manifest(REPO / "demo" / "manifest.tsv")[:6]
+    ems = [demo_model.emissions(e.audio) for e in entries]
+    refs = [e.text for e in entries]
+    greedy = [GreedyDecoder().decode(em).text for em in ems]
+    lm = BeamSearchDecoder(REPO / "lm" / "domain_4gram.arpa.gz", alpha=0.8, beta=1.5, beam_width=32)
+    fused = [lm.decode(em).text for em in ems]
+    assert wer(refs, fused) < wer(refs, greedy)
