@@ -2,7 +2,9 @@
 # Set up (scripts/setup.sh), then compare the decoders on the shipped demo: the demo acoustic model
 # (ctcdecode_plus/models/demo), held-out Python-documentation sentences read by synthetic voices (demo/), the
 # general, domain and mixed language models (lm/) and the demo hotwords. Prints the table and writes
-# runs/demo_comparison.json. Extra arguments go to `ctcdecode-plus compare` (e.g. --alpha 0.8).
+# runs/demo_comparison.json. The LM weight, word bonus, hotword weight and spotting threshold below were tuned on
+# the development set demo/dev by benchmarks/demo_table.sh. Extra arguments go to `ctcdecode-plus compare` and
+# override these (e.g. --alpha 0.5).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -12,4 +14,5 @@ exec .venv/bin/ctcdecode-plus compare \
   --manifest demo/manifest.tsv --model demo \
   --lm general=lm/general_3gram.arpa.gz --lm domain=lm/domain_4gram.arpa.gz --lm mixed=lm/mixed.arpa.gz \
   --hotwords-file demo/hotwords.txt --hotword-lm domain \
+  --alpha 0.8 --beta 1.5 --hotword-weight 3 --hotword-spotting 1 \
   --json runs/demo_comparison.json --csv runs/demo_utterances.csv "$@"
