@@ -13,12 +13,10 @@ What this adds to bare pyctcdecode:
 """
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
 import numbers
 import os
-import sys
 from pathlib import Path
 from typing import Iterable, Optional, Sequence, Union
 
@@ -35,8 +33,9 @@ from ..constants import (
     DEFAULT_UNK_SCORE_OFFSET,
 )
 from ..emissions import Emissions
-from ..errors import CtcDecodeError, LanguageModelError, VocabularyError
+from ..errors import CtcDecodeError, VocabularyError
 from ..lm.arpa import is_arpa_file, read_arpa_unigrams, unigram_list_path
+from ..lm.perplexity import load_kenlm
 from ..transcript import Hypothesis, Transcript, Word
 from ..vocab import BLANK_LABEL, SPACE_LABEL, Labels, apply_case, text_case
 from .base import Decoder
@@ -47,45 +46,6 @@ logger = logging.getLogger(__name__)
 PathLike = Union[str, os.PathLike]
 _LM_SPECIAL = {"<s>", "</s>", "<unk>"}
 _PROBE_WORDS = ("the", "a", "and", "of", "to", "is", "in", "it", "that", "you")
-
-
-@contextlib.contextmanager
-def _quiet_stderr():
-    """Silence what C++ code writes to file descriptor 2 (KenLM's loading banner and progress bar),
-    unless logging is at DEBUG level."""
-    if logger.isEnabledFor(logging.DEBUG):
-        yield
-        return
-    try:
-        saved = os.dup(2)
-    except OSError:
-        yield
-        return
-    try:
-        with open(os.devnull, "w") as devnull:
-            sys.stderr.flush()
-            os.dup2(devnull.fileno(), 2)
-            yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
-def _load_kenlm(path: Path):
-    import kenlm
-
-    if not path.is_file():
-        raise LanguageModelError(f"{path}: language model file not found. Pass an ARPA or KenLM binary file.")
-    try:
-        logger.info("%s: loading the language model", path)
-        with _quiet_stderr():
-            return kenlm.Model(str(path))
-    except (OSError, RuntimeError) as e:
-        detail = str(e).split(" threw ")[-1].strip()[:300]
-        raise LanguageModelError(
-            f"{path}: not a valid ARPA or KenLM binary language model ({detail}). "
-            "Rebuild it with `ctcdecode-plus build-lm` or KenLM's lmplz/build_binary."
-        ) from None
 
 
 def _find_unigrams_beside(path: Path) -> Optional[list[str]]:
@@ -215,7 +175,7 @@ class BeamSearchDecoder(Decoder):
         self.unigrams: Optional[list[str]] = list(unigrams) if unigrams is not None else None
         self.lm_case = "none"
         if self.lm_path is not None:
-            self._cache_kenlm = _load_kenlm(self.lm_path)  # validates the file now, not at the first decode
+            self._cache_kenlm = load_kenlm(self.lm_path)  # validates the file now, not at the first decode
             if self.unigrams is None:
                 self.unigrams = (read_arpa_unigrams(self.lm_path) if is_arpa_file(self.lm_path)
                                  else _find_unigrams_beside(self.lm_path))
@@ -235,7 +195,7 @@ class BeamSearchDecoder(Decoder):
 
     def _kenlm(self):
         if self._cache_kenlm is None and self.lm_path is not None:
-            self._cache_kenlm = _load_kenlm(self.lm_path)
+            self._cache_kenlm = load_kenlm(self.lm_path)
         return self._cache_kenlm
 
     def _work_case(self, labels: Labels) -> str:
