@@ -85,6 +85,14 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
                    help="run audio longer than this in chunks of this many seconds (0: never chunk)")
 
 
+def _add_manifest_args(p: argparse.ArgumentParser, manifest_help: str) -> None:
+    """--manifest, the model options and --emissions: what :func:`_manifest_items` reads."""
+    p.add_argument("--manifest", required=True, help=manifest_help)
+    _add_model_args(p)
+    p.add_argument("--emissions", default=None,
+                   help="folder of saved emissions (<id>.npz): reused when present, written when missing")
+
+
 def _add_decoder_args(p: argparse.ArgumentParser, multi_lm: bool = False) -> None:
     g = p.add_argument_group("decoding")
     if multi_lm:
@@ -375,12 +383,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("compare", help="compare decoders on a manifest (WER, CER, hotwords, speed)",
                        description="Compare greedy, beam, beam+LM and beam+LM+hotwords on the utterances of a "
                                    "manifest (TSV 'audio<TAB>text' or NeMo JSON lines) and print a table.")
-    p.add_argument("--manifest", required=True, help="TSV with header audio<TAB>text, or JSON lines")
-    _add_model_args(p)
+    _add_manifest_args(p, "TSV with header audio<TAB>text, or JSON lines")
     _add_decoder_args(p, multi_lm=True)
     p.add_argument("--hotword-lm", default=None, help="NAME of the --lm to combine with hotwords (default: first)")
-    p.add_argument("--emissions", default=None,
-                   help="folder of saved emissions (<id>.npz): reused when present, written when missing")
     p.add_argument("--json", default=None, help="write the full comparison as JSON")
     p.add_argument("--csv", default=None, help="write per-utterance rows as CSV")
     p.set_defaults(func=cmd_compare)
@@ -388,8 +393,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("tune", help="grid-search the LM weight alpha and word bonus beta on a dev set",
                        description="Decode a development manifest with every (alpha, beta) pair and report the "
                                    "best. Tune on utterances you do not report results on.")
-    p.add_argument("--manifest", required=True, help="development set: TSV audio<TAB>text, or JSON lines")
-    _add_model_args(p)
+    _add_manifest_args(p, "development set: TSV audio<TAB>text, or JSON lines")
     _add_decoder_args(p)
     p.add_argument("--alphas", type=float, nargs="+", default=[0.3, 0.5, 0.7, 1.0, 1.5], help="LM weights to try")
     p.add_argument("--betas", type=float, nargs="+", default=[0.0, 1.0, 2.0, 3.0], help="word bonuses to try")
@@ -399,7 +403,6 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with hotwords: CTC word-spotting thresholds to try as well (nats per character)")
     p.add_argument("--max-false-insertions", type=float, default=0.01,
                    help="largest share of hotword-free utterances that may gain a hotword (default %(default)s)")
-    p.add_argument("--emissions", default=None, help="folder of saved emissions (reused / written)")
     p.add_argument("--json", default=None, help="write every grid point's scores as JSON")
     p.set_defaults(func=cmd_tune)
 
