@@ -4,12 +4,16 @@ Applied independently to every training utterance every epoch:
 
 * speed perturbation 0.9-1.1 (resampling, changes tempo and pitch, as Kaldi's
   speed perturbation does);
-* simple reverberation: a synthetic impulse response of exponentially decaying
-  noise (RT60 0.15-0.8 s) with a direct path;
-* additive noise at 0-30 dB SNR: white, pink (1/f) or babble (a sum of 2-4
-  other utterances from the pool);
+* simple reverberation (15 % of utterances): a synthetic impulse response of
+  exponentially decaying noise (RT60 0.15-0.8 s) with a direct path;
+* additive noise (35 % of utterances) at 10-35 dB SNR: white, pink (1/f) or
+  babble (a sum of 2-4 other utterances from the pool, 15-35 dB);
 * random gain (-18..+6 dB, clipped to [-1, 1]) and a little leading/trailing
   silence.
+
+History: steps 0-2713 of the shipped model used harsher settings (reverb 30 %,
+noise 60 % at 0-30 dB); on 2 CPU cores the 5 M-parameter model learned too
+slowly under them (held-out CER 55 % after 2 h), so they were relaxed.
 """
 from __future__ import annotations
 
@@ -72,14 +76,14 @@ def augment(x: np.ndarray, rng: np.random.Generator, babble_source=None) -> np.n
     x = x.astype(np.float32, copy=True)
     if rng.random() < 0.8:
         x = speed_perturb(x, rng.uniform(0.9, 1.1))
-    if rng.random() < 0.3:
+    if rng.random() < 0.15:
         x = reverb(x, rng)
     # a little silence around the utterance
     pre, post = rng.integers(0, int(0.25 * SR), size=2)
     x = np.concatenate([np.zeros(pre, np.float32), x, np.zeros(post, np.float32)])
     r = rng.random()
-    if r < 0.6:
-        snr = rng.uniform(0, 30)
+    if r < 0.35:
+        snr = rng.uniform(10, 35)
         kind = rng.random()
         if kind < 0.35:
             noise = rng.standard_normal(len(x)).astype(np.float32)
@@ -87,11 +91,11 @@ def augment(x: np.ndarray, rng: np.random.Generator, babble_source=None) -> np.n
             noise = pink_noise(len(x), rng)
         elif babble_source is not None:
             noise = babble(len(x), babble_source(int(rng.integers(2, 5))), rng)
-            snr = rng.uniform(5, 30)
+            snr = rng.uniform(15, 35)
         else:
             noise = pink_noise(len(x), rng)
         x = add_noise(x, noise, snr)
-    elif r < 0.7:
+    elif r < 0.5:
         x = x + rng.standard_normal(len(x)).astype(np.float32) * 1e-4  # near-clean
     peak = np.max(np.abs(x)) + 1e-9
     gain = 10 ** (rng.uniform(-18, 6) / 20)
