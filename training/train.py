@@ -467,6 +467,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--ckpt-dir", default=str(CKPT_DIR))
     ap.add_argument("--no-export", action="store_true")
+    ap.add_argument("--eval-on-stop", action=argparse.BooleanOptionalAction, default=True,
+                    help="on SIGTERM/SIGINT, evaluate (and export if best) when >= 200 steps since the last evaluation")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -578,6 +580,7 @@ def main() -> None:
     t_prev = time.time()
     loss_acc, n_acc, t_log = 0.0, 0, time.time()
     print(f"model: {n_params / 1e6:.2f} M params on {device_desc}; val rows {len(val_rows)}", flush=True)
+    rows: list[dict] = []
     while not stop["flag"]:
         rows = read_manifest(CACHE / "train.tsv")
         if batch_pos == 0 or epoch_rows == 0:
@@ -639,6 +642,8 @@ def main() -> None:
             epoch += 1
             batch_pos = 0
             epoch_rows = 0
+    if args.eval_on_stop and history and step - history[-1]["step"] >= 200:
+        do_eval(rows)  # so that stopping never throws away a better model than the last export
     save_checkpoint(last, ckpt_state())
     print(f"stopped; checkpoint saved at step {step}", flush=True)
 
