@@ -575,7 +575,6 @@ def main() -> None:
             p.requires_grad = False
         print(f"first conv layer frozen from step {step}", flush=True)
 
-    first_conv_frozen = False
     t_last_ckpt = t_last_eval = time.time()
     t_prev = time.time()
     loss_acc, n_acc, t_log = 0.0, 0, time.time()
@@ -603,9 +602,9 @@ def main() -> None:
             lab = torch.full((len(b), max(len(l) for l in labels)), -100, dtype=torch.long)
             for k, l in enumerate(labels):
                 lab[k, : len(l)] = torch.tensor(l)
-            if args.freeze_first_conv_at and step >= args.freeze_first_conv_at and not first_conv_frozen:
+            if args.freeze_first_conv_at and step >= args.freeze_first_conv_at and \
+                    model.wav2vec2.feature_extractor._requires_grad:
                 freeze_first_conv()
-                first_conv_frozen = True
             for g in opt.param_groups:
                 g["lr"] = lr_at(step, sched)
             out = model(x.to(device), attention_mask=mask.to(device), labels=lab.to(device))
