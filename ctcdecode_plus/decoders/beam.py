@@ -117,7 +117,7 @@ class BeamSearchDecoder(Decoder):
             frames. ``None`` searches every frame, exactly as bare pyctcdecode does.
         hotword_spotting: also spot hotwords acoustically (:mod:`.spotting`) and put them in place of the words
             they overlap, when their CTC alignment is at most this many nats per character worse than the best
-            path over the same frames (``None``: off; tune it with ``tune_hotword_spotting``).
+            path over the same frames (``None``: off; tune it with :func:`ctcdecode_plus.tune.tune_hotwords`).
         name: name in comparison tables.
     """
 
