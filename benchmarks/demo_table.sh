@@ -17,6 +17,7 @@ rm -rf runs/dev_emissions
 alpha=$(grep -o -- '--alpha [0-9.]*' runs/tune_dev.txt | head -1 | cut -d' ' -f2)
 beta=$(grep -o -- '--beta [0-9.]*' runs/tune_dev.txt | head -1 | cut -d' ' -f2)
 weight=$(grep -o -- '--hotword-weight [0-9.]*' runs/tune_dev.txt | head -1 | cut -d' ' -f2)
-spot=$(grep -o -- '--hotword-spotting [0-9.]*' runs/tune_dev.txt | head -1 || true)
-echo "tuned on demo/dev: --alpha $alpha --beta $beta --hotword-weight $weight $spot"
-bash scripts/demo.sh --alpha "$alpha" --beta "$beta" --hotword-weight "$weight" $spot | tee runs/demo_table.txt
+spot=$(grep -o -- '--hotword-spotting [0-9a-z.]*' runs/tune_dev.txt | head -1 | cut -d' ' -f2)
+echo "tuned on demo/dev: --alpha $alpha --beta $beta --hotword-weight $weight --hotword-spotting $spot"
+bash scripts/demo.sh --alpha "$alpha" --beta "$beta" --hotword-weight "$weight" --hotword-spotting "$spot" \
+  | tee runs/demo_table.txt

@@ -15,6 +15,7 @@ import argparse
 import json
 from collections import Counter
 import logging
+import math
 import sys
 from pathlib import Path
 from typing import Optional, Sequence
@@ -110,9 +111,23 @@ def _add_decoder_args(p: argparse.ArgumentParser, multi_lm: bool = False) -> Non
     g.add_argument("--hotwords-file", default=None, help="file with one hotword or phrase per line")
     g.add_argument("--hotword-weight", type=float, default=DEFAULT_HOTWORD_WEIGHT,
                    help="score bonus per hotword (default %(default)s)")
-    g.add_argument("--hotword-spotting", type=float, default=None, metavar="NATS",
+    g.add_argument("--hotword-spotting", type=_spotting_threshold, default=None, metavar="NATS|off",
                    help="also spot hotwords in the acoustics and put them in place of the words they overlap, "
-                        "when their alignment is at most NATS per character worse than the best path (try 1.0)")
+                        "when their alignment is at most NATS per character worse than the best path (try 1.0); "
+                        "'off' (the default) does not spot")
+
+
+def _spotting_threshold(text: str) -> Optional[float]:
+    """``--hotword-spotting`` value: a threshold in nats per character, or ``off``."""
+    if text.strip().lower() in ("off", "none", "no"):
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number of nats per character (e.g. 1.0) or 'off'")
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"{text!r}: the threshold must be a finite number >= 0, or 'off'")
+    return value
 
 
 def _beam(args, lm: Optional[str], hotwords: Sequence[str], name: Optional[str] = None):
@@ -339,8 +354,8 @@ def cmd_tune(args) -> int:
                            args.hotword_weights, [None, *args.spotting_thresholds],
                            max_false_insertion_rate=args.max_false_insertions)
         print("\n" + hw.table())
-        spot = "" if hw.spotting is None else f" --hotword-spotting {hw.spotting:g}"
-        print(f"\nbest: --hotword-weight {hw.weight:g}{spot}  (recall {100 * hw.recall:.1f} %, false insertions "
+        spot = "off" if hw.spotting is None else f"{hw.spotting:g}"
+        print(f"\nbest: --hotword-weight {hw.weight:g} --hotword-spotting {spot}  (recall {100 * hw.recall:.1f} %, false insertions "
               f"{100 * hw.false_insertion_rate:.1f} % of hotword-free utterances, WER {100 * hw.wer:.1f} %)")
         report["hotword_weights"] = hw.comparison.to_dict()["decoders"]
     if args.json:

@@ -129,6 +129,20 @@ def test_cli_errors_are_one_line(argv, needle, capsys):
     assert needle in err and "Traceback" not in err and err.startswith("error:")
 
 
+def test_hotword_spotting_option_takes_off_or_a_threshold(capsys):
+    from ctcdecode_plus.cli import build_parser
+
+    parser = build_parser()
+    base = ["compare", "--manifest", "m.tsv"]
+    assert parser.parse_args(base + ["--hotword-spotting", "off"]).hotword_spotting is None
+    assert parser.parse_args(base + ["--hotword-spotting", "1.5"]).hotword_spotting == 1.5
+    assert parser.parse_args(base).hotword_spotting is None
+    for bad in ("-1", "nan", "loud"):
+        with pytest.raises(SystemExit):
+            parser.parse_args(base + ["--hotword-spotting", bad])
+        assert "'off'" in capsys.readouterr().err
+
+
 def test_cli_help(capsys):
     with pytest.raises(SystemExit):
         main(["compare", "--help"])
