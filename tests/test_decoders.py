@@ -174,19 +174,36 @@ def test_blank_skipping_keeps_text_and_times(libri_emissions):
     assert BeamSearchDecoder().decode(em).text == "lla"
 
 
-def test_hotword_spotting_replaces_weakly_decoded_word():
-    from ctcdecode_plus.decoders.spotting import spot_hotwords
+def test_hotword_spotting_finds_what_the_beam_pruned():
+    from ctcdecode_plus.decoders.spotting import alignment_cost, relative_log_probs, spot_hotwords
 
-    em = spell([{"k": 0.6, "c": 0.4}, "a", "t", " ", "s", "a", "t"])
+    # "c" is below token_min_logp (-5): the beam never tries it, whatever the hotword bonus
+    em = spell([{"k": 0.995, "c": 0.005}, "a", "t", " ", "s", "a", "t"])
     clean = spell([{"k": 0.97, "c": 0.03}, "i", "t", " ", "s", "a", "t"])
-    plain = BeamSearchDecoder(beam_width=16)
-    spot = BeamSearchDecoder(beam_width=16, hotwords=["cat"], hotword_weight=0.0, hotword_spotting=1.0)
-    assert plain.decode(em).text == "kat sat"
+    boost = BeamSearchDecoder(beam_width=16, hotwords=["cat"], hotword_weight=10.0)
+    spot = boost.replace(hotword_spotting=2.0)
+    assert boost.decode(em).text == "kat sat"
     t = spot.decode(em)
     assert t.text == "cat sat" and t.words[0].word == "cat" and t.words[0].start < t.words[1].start
+    # the check: the bonus (3) does not pay for the acoustic deficit (ln(0.995 / 0.005) = 5.3 nats)
+    assert spot.replace(hotword_weight=3.0).decode(em).text == "kat sat"
     assert spot.decode(clean).text == "kit sat"  # "i" is certain: "cat" is far from the acoustics
-    found = spot_hotwords(em.log_probs, em.labels.labels, em.blank_id, ["cat"], 1.0)
-    assert len(found) == 1 and found[0].deficit == pytest.approx(np.log(0.6 / 0.4) / 3, abs=0.01)
+    found = spot_hotwords(em.log_probs, em.labels.labels, em.blank_id, ["cat"], 2.0)
+    assert len(found) == 1 and found[0].deficit == pytest.approx(np.log(0.995 / 0.005) / 3, abs=0.01)
+    rel = relative_log_probs(em.log_probs)
+    assert alignment_cost(rel, em.labels.labels, em.blank_id, "kat") == pytest.approx(0.0, abs=1e-6)
+    assert alignment_cost(rel, em.labels.labels, em.blank_id, "cat") == pytest.approx(np.log(0.995 / 0.005), abs=0.01)
+    assert alignment_cost(rel[:3], em.labels.labels, em.blank_id, "kat sat") == float("inf")  # does not fit
+
+
+def test_spotting_check_weighs_the_lm(pyctc_data):
+    # with an LM, a spotted hotword must beat the beam's words on the full score, LM included
+    lm = pyctc_data / "bugs_bunny_kenlm.arpa"
+    em = spell(["b", {"u": 0.995, "i": 0.005}, "g", "s", " ", "b", "u", "n", "n", "y"])
+    spot = BeamSearchDecoder(lm, beam_width=16, hotwords=["bigs"], hotword_weight=20.0, hotword_spotting=3.0)
+    # the LM gives "bigs bunny" log10 P = -10 against 0: 0.5 * ln(10) * 10 = 11.5 nats
+    assert spot.decode(em).text == "bigs bunny"  # bonus 20 > 5.3 (acoustics) + 11.5 (LM)
+    assert spot.replace(hotword_weight=10.0).decode(em).text == "bugs bunny"  # 10 < 5.3 + 11.5
 
 
 def test_apply_detections_merges_split_words():

@@ -39,7 +39,7 @@ from ..lm.perplexity import load_kenlm
 from ..transcript import Hypothesis, Transcript, Word
 from ..vocab import BLANK_LABEL, SPACE_LABEL, Labels, apply_case, text_case
 from .base import Decoder
-from .spotting import apply_detections, spot_hotwords
+from .spotting import alignment_cost, apply_detections, relative_log_probs, spot_hotwords
 
 logger = logging.getLogger(__name__)
 
@@ -115,9 +115,11 @@ class BeamSearchDecoder(Decoder):
         blank_skip_threshold: in each run of frames whose blank probability exceeds this, only the first frame is
             searched (one blank still separates repeated letters); word times are mapped back to the original
             frames. ``None`` searches every frame, exactly as bare pyctcdecode does.
-        hotword_spotting: also spot hotwords acoustically (:mod:`.spotting`) and put them in place of the words
-            they overlap, when their CTC alignment is at most this many nats per character worse than the best
-            path over the same frames (``None``: off; tune it with :func:`ctcdecode_plus.tune.tune_hotwords`).
+        hotword_spotting: also spot hotwords acoustically (:mod:`.spotting`): a hotword whose CTC alignment is at
+            most this many nats per character worse than the best path over the same frames is a candidate for
+            the words it overlaps, and replaces them if the full score (acoustics, LM, word bonus, hotword bonus)
+            prefers it. This finds hotwords the beam pruned. ``None``: off; tune it with
+            :func:`ctcdecode_plus.tune.tune_hotwords`.
         name: name in comparison tables.
     """
 
@@ -172,6 +174,7 @@ class BeamSearchDecoder(Decoder):
         self.name = name or ("beam" + ("+lm" if lm is not None else "") + ("+hotwords" if self.hotwords else ""))
         self._cache_kenlm = None
         self._cache_decoders: dict = {}
+        self._cache_unigram_set: Optional[frozenset] = None
         self.unigrams: Optional[list[str]] = list(unigrams) if unigrams is not None else None
         self.lm_case = "none"
         if self.lm_path is not None:
@@ -288,11 +291,57 @@ class BeamSearchDecoder(Decoder):
         if self.hotword_spotting is not None and label_hotwords:
             found = spot_hotwords(emissions.log_probs, emissions.labels.labels, emissions.blank_id, label_hotwords,
                                   self.hotword_spotting)
-            words = apply_detections(best.words, found, spf)
+            words = apply_detections(best.words, found, spf, accept=self._spotting_check(emissions, label_hotwords))
             best = Hypothesis(" ".join(w.word for w in words), best.acoustic_score, best.lm_score, words)
             hyps[0] = best
         return Transcript(best.text, best.words, best.acoustic_score, best.lm_score,
                           hyps if self.nbest > 1 else [], emissions.source, self.name)
+
+    def _spotting_check(self, emissions: Emissions, label_hotwords: Sequence[str]):
+        """``accept`` for :func:`.spotting.apply_detections`: keep a spotted hotword only if the beam's own score
+        (acoustics + alpha * LM + beta * words + unknown-word penalty + hotword bonus) prefers the transcript with
+        it. The beam may have pruned that transcript, not judged it worse; this judges it.
+
+        Acoustics of the changed words are compared as deficits from the best path (:func:`.spotting.alignment_cost`):
+        the hotword's over its detected frames, each replaced word's over its own frames.
+        """
+        _dec, case, _hot, _lab = self._decoder_for(emissions.labels)
+        rel = relative_log_probs(emissions.log_probs)
+        labels, blank, spf = emissions.labels.labels, emissions.blank_id, emissions.seconds_per_frame
+        hot_words = {w for h in label_hotwords for w in h.split()}
+        known = self._unigram_set()
+        kenlm_model = self._kenlm()
+        ln10 = math.log(10.0)
+
+        def fusion(words: list[Word]) -> float:
+            tokens = [w.word for w in words]
+            score = self.hotword_weight * sum(t in hot_words for t in tokens)
+            if kenlm_model is None:
+                return score
+            lm_tokens = [apply_case(t, case) for t in tokens]
+            score += self.alpha * ln10 * kenlm_model.score(" ".join(lm_tokens), bos=self.lm_score_boundary,
+                                                           eos=self.lm_score_boundary)
+            score += self.beta * len(tokens)
+            if known:
+                score += self.unk_score_offset * sum(t not in known and w not in hot_words
+                                                     for t, w in zip(lm_tokens, tokens))
+            return score
+
+        def accept(before: list[Word], after: list[Word], det) -> bool:
+            kept = {id(w) for w in after}
+            removed = [w for w in before if id(w) not in kept]
+            acoustic = -det.deficit * len(det.word)
+            for w in removed:
+                f0, f1 = int(round(w.start / spf)), max(int(round(w.end / spf)), int(round(w.start / spf)) + 1)
+                acoustic += alignment_cost(rel[f0:f1], labels, blank, w.word)
+            return acoustic + fusion(after) - fusion(before) >= 0.0
+
+        return accept
+
+    def _unigram_set(self) -> frozenset:
+        if self._cache_unigram_set is None:
+            self._cache_unigram_set = frozenset(self.unigrams or ())
+        return self._cache_unigram_set
 
     def replace(self, **changes) -> "BeamSearchDecoder":
         """A copy with some settings changed (``alpha=``, ``beta=``, ``hotwords=``, ``name=``...) that shares the
@@ -306,6 +355,7 @@ class BeamSearchDecoder(Decoder):
         for key, value in changes.items():
             setattr(new, key, list(value) if key == "hotwords" else value)
         new._cache_decoders = {}
+        new._cache_unigram_set = None
         return new
 
     # --- files ---------------------------------------------------------------------------------------------------

@@ -4,13 +4,14 @@ For each hotword, a Viterbi pass over its CTC state sequence (``blank t1 blank t
 start and end finds, for every end frame, the best alignment and its *deficit*: how much less log-probability it
 has than the best unconstrained path over the same frames (each frame scored relative to its best token, so the
 deficit is >= 0 and 0 means the greedy path already spells the hotword there). A span whose deficit per hotword
-character is at most ``threshold`` (natural-log units) is a detection; decoded words overlapping it are replaced
-by the hotword. This is the idea of NeMo's CTC word spotter (Andrusenko et al., 2024), on top of any beam search.
+character is at most ``threshold`` (natural-log units) is a detection; decoded words overlapping it may be
+replaced by the hotword (the beam decoder keeps a replacement only if its full fusion score prefers it). This is
+the idea of NeMo's CTC word spotter (Andrusenko et al., 2024), on top of any beam search.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Optional, Sequence
 
 import numpy as np
 
@@ -27,8 +28,11 @@ class Detection:
     deficit: float
 
 
-def _spot_one(rel: np.ndarray, ids: Sequence[int], blank: int, threshold: float) -> list[Detection]:
-    """Detections of one token sequence ``ids`` in relative log-probs ``rel`` ``[frames, vocab]`` (all <= 0)."""
+def _end_scores(rel: np.ndarray, ids: Sequence[int], blank: int) -> tuple[np.ndarray, np.ndarray]:
+    """Best alignment of token sequence ``ids`` ending at each frame of ``rel`` ``[frames, vocab]`` (all <= 0).
+
+    Returns its score (nats, <= 0; ``-inf`` where none ends) and its start frame, each ``[frames]``.
+    """
     n = len(ids)
     ext = np.full(2 * n + 1, blank)
     ext[1::2] = ids
@@ -55,12 +59,18 @@ def _spot_one(rel: np.ndarray, ids: Sequence[int], blank: int, threshold: float)
         score = score + emit[f]
         k = S - 1 if score[S - 1] >= score[S - 2] else S - 2
         end_score[f], end_start[f] = score[k], start[k]
-    deficit = -end_score / n
+    return end_score, end_start
+
+
+def _spot_one(rel: np.ndarray, ids: Sequence[int], blank: int, threshold: float) -> list[Detection]:
+    """Detections of one token sequence ``ids`` in relative log-probs ``rel`` ``[frames, vocab]`` (all <= 0)."""
+    end_score, end_start = _end_scores(rel, ids, blank)
+    deficit = -end_score / len(ids)
     found: list[Detection] = []
     order = np.argsort(deficit, kind="stable")
-    taken = np.zeros(T, bool)
+    taken = np.zeros(len(deficit), bool)
     for f in order:
-        if deficit[f] > threshold:
+        if not deficit[f] <= threshold:
             break
         s = int(end_start[f])
         if taken[s : f + 1].any():
@@ -70,11 +80,26 @@ def _spot_one(rel: np.ndarray, ids: Sequence[int], blank: int, threshold: float)
     return found
 
 
+def relative_log_probs(log_probs: np.ndarray) -> np.ndarray:
+    """``log_probs`` ``[frames, vocab]`` minus each frame's best: the best path scores 0, every other path < 0."""
+    return log_probs - log_probs.max(axis=1, keepdims=True)
+
+
+def alignment_cost(rel: np.ndarray, labels: Sequence[str], blank: int, text: str) -> float:
+    """Deficit (nats, >= 0) of the best CTC alignment of ``text`` within the frames of ``rel`` ``[frames, vocab]``
+    (from :func:`relative_log_probs`, free start and end); ``inf`` if ``text`` cannot be spelled or does not fit."""
+    index = {lab: i for i, lab in enumerate(labels) if lab}
+    ids = [index.get(ch, -1) for ch in text]
+    if not ids or -1 in ids or rel.shape[0] == 0:
+        return float("inf")
+    return float(-_end_scores(rel, ids, blank)[0].max())
+
+
 def spot_hotwords(log_probs: np.ndarray, labels: Sequence[str], blank: int, hotwords: Sequence[str],
                   threshold: float) -> list[Detection]:
     """Find ``hotwords`` (words or phrases, in the labels' case) in ``log_probs`` ``[frames, vocab]``."""
     index = {lab: i for i, lab in enumerate(labels) if lab}
-    rel = log_probs - log_probs.max(axis=1, keepdims=True)
+    rel = relative_log_probs(log_probs)
     out: list[Detection] = []
     for hw in hotwords:
         ids = [index[ch] for ch in hw if ch in index]
@@ -84,11 +109,13 @@ def spot_hotwords(log_probs: np.ndarray, labels: Sequence[str], blank: int, hotw
     return sorted(out, key=lambda d: d.deficit)
 
 
-def apply_detections(words: list[Word], detections: Sequence[Detection], seconds_per_frame: float) -> list[Word]:
+def apply_detections(words: list[Word], detections: Sequence[Detection], seconds_per_frame: float,
+                     accept: Optional[Callable[[list[Word], list[Word], Detection], bool]] = None) -> list[Word]:
     """Replace the decoded words that overlap each detection (most certain first) by the hotword.
 
     A word overlaps when more than half of it lies inside the detected span. Detections that overlap no word, or
-    a word already replaced, are ignored: spotting corrects words, it never inserts them.
+    a word already replaced, are ignored: spotting corrects words, it never inserts them. ``accept(before, after,
+    detection)``, given the word lists without and with one replacement, may veto it.
     """
     words = list(words)
     replaced: set[int] = set()
@@ -102,7 +129,10 @@ def apply_detections(words: list[Word], detections: Sequence[Detection], seconds
             replaced |= set(hit)
             continue
         new = Word(d.word, words[hit[0]].start, words[hit[-1]].end, None)
-        words[hit[0] : hit[-1] + 1] = [new]
+        after = words[: hit[0]] + [new] + words[hit[-1] + 1 :]
+        if accept is not None and not accept(words, after, d):
+            continue
+        words = after
         shift = len(hit) - 1  # indices after the run move left
         replaced = {i if i < hit[0] else i - shift for i in replaced if not hit[0] <= i <= hit[-1]} | {hit[0]}
     return words
