@@ -12,7 +12,7 @@ mkdir -p runs
 rm -rf runs/dev_emissions
 .venv/bin/ctcdecode-plus tune --manifest demo/dev/manifest.tsv --model demo --emissions runs/dev_emissions \
   --lm lm/domain_4gram.arpa.gz --alphas 0.3 0.5 0.8 1.2 --betas 0 1.5 3 \
-  --hotwords-file demo/dev/hotwords.txt --hotword-weights 0 3 6 10 --spotting-thresholds 0.5 1.0 1.5 \
+  --hotwords-file demo/dev/hotwords.txt --hotword-weights 0 3 6 10 --spotting-thresholds 1 2 3 \
   --json runs/tune_dev.json | tee runs/tune_dev.txt
 alpha=$(grep -o -- '--alpha [0-9.]*' runs/tune_dev.txt | head -1 | cut -d' ' -f2)
 beta=$(grep -o -- '--beta [0-9.]*' runs/tune_dev.txt | head -1 | cut -d' ' -f2)

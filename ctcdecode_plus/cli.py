@@ -414,7 +414,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--betas", type=float, nargs="+", default=[0.0, 1.0, 2.0, 3.0], help="word bonuses to try")
     p.add_argument("--hotword-weights", type=float, nargs="+", default=[2.0, 5.0, 10.0, 15.0, 20.0],
                    help="with --hotwords/--hotwords-file: weights to try after alpha/beta are chosen")
-    p.add_argument("--spotting-thresholds", type=float, nargs="*", default=[0.5, 1.0, 1.5],
+    p.add_argument("--spotting-thresholds", type=float, nargs="*", default=[1.0, 2.0, 3.0],
                    help="with hotwords: CTC word-spotting thresholds to try as well (nats per character)")
     p.add_argument("--max-false-insertions", type=float, default=0.01,
                    help="largest share of hotword-free utterances that may gain a hotword (default %(default)s)")
