@@ -331,9 +331,11 @@ class BeamSearchDecoder(Decoder):
             kept = {id(w) for w in after}
             removed = [w for w in before if id(w) not in kept]
             acoustic = -det.deficit * len(det.word)
-            for w in removed:
-                f0, f1 = int(round(w.start / spf)), max(int(round(w.end / spf)), int(round(w.start / spf)) + 1)
+            for w in removed:  # its own frames, one more each side against rounding
+                f0, f1 = max(int(round(w.start / spf)) - 1, 0), int(round(w.end / spf)) + 1
                 acoustic += alignment_cost(rel[f0:f1], labels, blank, w.word)
+            if not math.isfinite(acoustic):
+                return False  # a replaced word that cannot be aligned: no basis to judge, keep the beam's words
             return acoustic + fusion(after) - fusion(before) >= 0.0
 
         return accept
