@@ -388,8 +388,8 @@ language model (KenLM fusion, hotwords) is expected to fix.
 * Augmentation each epoch (`training/augment.py`): speed perturbation 0.9-1.1, synthetic reverberation (15 %),
   white/pink/babble noise (35 %) at 10-35 dB SNR, gain, leading/trailing silence (until step 2774: reverberation
   30 %, noise 60 % at 0-30 dB -- too harsh for this small model to learn quickly).
-* Optimiser: AdamW (lr {meta['schedule']['peak_lr']}, betas 0.9/0.98, weight decay 0.01), {meta['schedule']['warmup']}
-  warm-up steps, constant to step {meta['schedule']['hold']} then 1/sqrt decay; gradient clipping 1.0; batches of
+* Optimiser: AdamW (betas 0.9/0.98, weight decay 0.01), peak lr {lr_text(meta['schedule'])}, 300 linear
+  warm-up steps (100 after each change), constant to step {meta['schedule']['hold']} then 1/sqrt decay; gradient clipping 1.0; batches of
   <= {meta['batch_seconds']} s padded audio bucketed by length; CTC loss (mean), SpecAugment-style time masking (p=0.05), dropout {MODEL_KWARGS['hidden_dropout']} (0.1 until
   step ~3500); the first conv layer frozen from step {meta.get('freeze_first_conv_at') or 'never'} (its weight gradient
   costs ~45 % of a CPU step).
@@ -421,6 +421,12 @@ Evaluation history (held-out CER, all families / new voice):
 
 Trained only on synthetic voices; expect much worse results on real human speech. Not for any production use.
 """
+
+
+def lr_text(sched: dict) -> str:
+    """The peak learning rate and its changes, e.g. ``1e-3 (step 0), 3e-4 (step 12012)``."""
+    changes = sched.get("lr_changes") or [[sched["start_step"], sched["peak_lr"]]]
+    return ", ".join(f"{lr:g} (from step {st})" for st, lr in changes)
 
 
 # --------------------------------------------------------------------------- training
@@ -504,7 +510,8 @@ def main() -> None:
         np.random.set_state(ck["np_rng"])
         print(f"resumed from {last} at step {step} (epoch {epoch}, batch {batch_pos})", flush=True)
         if args.lr is not None and args.lr != sched["peak_lr"]:
-            sched = dict(sched, peak_lr=args.lr, warmup=100, start_step=step)
+            changes = sched.get("lr_changes", [[0, sched["peak_lr"]]]) + [[step, args.lr]]
+            sched = dict(sched, peak_lr=args.lr, warmup=100, start_step=step, lr_changes=changes)
             print(f"peak learning rate changed to {args.lr:g} (100-step ramp)", flush=True)
     elif (DEMO_DIR / "model.safetensors").exists():
         from transformers import Wav2Vec2ForCTC
