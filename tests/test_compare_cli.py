@@ -235,7 +235,9 @@ def test_tune_hotwords_can_choose_spotting():
     from ctcdecode_plus.tune import tune_hotwords
     from test_decoders import spell
 
-    items = [Item("a", spell([{"k": 0.6, "c": 0.4}, "a", "t", " ", "s", "a", "t"]), "cat sat"),
+    # "c" is below token_min_logp: only spotting finds "cat"; the bonus (10) pays for its 5.3-nat deficit
+    items = [Item("a", spell([{"k": 0.995, "c": 0.005}, "a", "t", " ", "s", "a", "t"]), "cat sat"),
              Item("b", spell([{"k": 0.97, "c": 0.03}, "i", "t", " ", "s", "a", "t"]), "kit sat")]
-    res = tune_hotwords(BeamSearchDecoder(beam_width=16), items, ["cat"], weights=[0.0], spotting=[None, 1.0])
-    assert res.spotting == 1.0 and res.recall == 1.0 and res.false_insertion_rate == 0.0
+    res = tune_hotwords(BeamSearchDecoder(beam_width=16), items, ["cat"], weights=[10.0], spotting=[None, 2.0])
+    assert res.spotting == 2.0 and res.recall == 1.0 and res.false_insertion_rate == 0.0
+    assert res.comparison.decoders["weight=10"].hotword_recall == 0.0
