@@ -19,7 +19,7 @@ from ctcdecode_plus.manifest import read_manifest
 
 
 class _NoCheck(BeamSearchDecoder):
-    def _spotting_check(self, emissions, label_hotwords):
+    def _spotting_check(self, emissions, case, label_hotwords):
         return None
 
 

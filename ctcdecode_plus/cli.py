@@ -355,8 +355,8 @@ def cmd_tune(args) -> int:
                            max_false_insertion_rate=args.max_false_insertions)
         print("\n" + hw.table())
         spot = "off" if hw.spotting is None else f"{hw.spotting:g}"
-        print(f"\nbest: --hotword-weight {hw.weight:g} --hotword-spotting {spot}  (recall {100 * hw.recall:.1f} %, false insertions "
-              f"{100 * hw.false_insertion_rate:.1f} % of hotword-free utterances, WER {100 * hw.wer:.1f} %)")
+        print(f"\nbest: --hotword-weight {hw.weight:g} --hotword-spotting {spot}  (recall {100 * hw.recall:.1f} %, "
+              f"false insertions {100 * hw.false_insertion_rate:.1f} % of hotword-free utterances, WER {100 * hw.wer:.1f} %)")
         report["hotword_weights"] = hw.comparison.to_dict()["decoders"]
     if args.json:
         from .compare import _atomic_write

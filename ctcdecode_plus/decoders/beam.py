@@ -267,7 +267,7 @@ class BeamSearchDecoder(Decoder):
 
     # --- decoding --------------------------------------------------------------------------------------------
     def decode(self, emissions: Emissions) -> Transcript:
-        dec, _case, hotwords, label_hotwords = self._decoder_for(emissions.labels)
+        dec, case, hotwords, label_hotwords = self._decoder_for(emissions.labels)
         log_probs, frame_index = skip_blank_frames(emissions.log_probs, emissions.blank_id, self.blank_skip_threshold)
         beams = dec.decode_beams(
             log_probs,
@@ -291,13 +291,14 @@ class BeamSearchDecoder(Decoder):
         if self.hotword_spotting is not None and label_hotwords:
             found = spot_hotwords(emissions.log_probs, emissions.labels.labels, emissions.blank_id, label_hotwords,
                                   self.hotword_spotting)
-            words = apply_detections(best.words, found, spf, accept=self._spotting_check(emissions, label_hotwords))
+            check = self._spotting_check(emissions, case, label_hotwords)
+            words = apply_detections(best.words, found, spf, accept=check)
             best = Hypothesis(" ".join(w.word for w in words), best.acoustic_score, best.lm_score, words)
             hyps[0] = best
         return Transcript(best.text, best.words, best.acoustic_score, best.lm_score,
                           hyps if self.nbest > 1 else [], emissions.source, self.name)
 
-    def _spotting_check(self, emissions: Emissions, label_hotwords: Sequence[str]):
+    def _spotting_check(self, emissions: Emissions, case: str, label_hotwords: Sequence[str]):
         """``accept`` for :func:`.spotting.apply_detections`: keep a spotted hotword only if the beam's own score
         (acoustics + alpha * LM + beta * words + unknown-word penalty + hotword bonus) prefers the transcript with
         it. The beam may have pruned that transcript, not judged it worse; this judges it.
@@ -305,7 +306,6 @@ class BeamSearchDecoder(Decoder):
         Acoustics of the changed words are compared as deficits from the best path (:func:`.spotting.alignment_cost`):
         the hotword's over its detected frames, each replaced word's over its own frames.
         """
-        _dec, case, _hot, _lab = self._decoder_for(emissions.labels)
         rel = relative_log_probs(emissions.log_probs)
         labels, blank, spf = emissions.labels.labels, emissions.blank_id, emissions.seconds_per_frame
         hot_words = {w for h in label_hotwords for w in h.split()}
