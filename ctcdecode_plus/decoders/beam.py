@@ -306,7 +306,7 @@ class BeamSearchDecoder(Decoder):
         Acoustics of the changed words are compared as deficits from the best path (:func:`.spotting.alignment_cost`):
         the hotword's over its detected frames, each replaced word's over its own frames.
         """
-        rel = relative_log_probs(emissions.log_probs)
+        rel: list[np.ndarray] = []  # computed at the first candidate: most utterances have none
         labels, blank, spf = emissions.labels.labels, emissions.blank_id, emissions.seconds_per_frame
         hot_words = {w for h in label_hotwords for w in h.split()}
         known = self._unigram_set()
@@ -333,7 +333,9 @@ class BeamSearchDecoder(Decoder):
             acoustic = -det.deficit * len(det.word)
             for w in removed:  # its own frames, one more each side against rounding
                 f0, f1 = max(int(round(w.start / spf)) - 1, 0), int(round(w.end / spf)) + 1
-                acoustic += alignment_cost(rel[f0:f1], labels, blank, w.word)
+                if not rel:
+                    rel.append(relative_log_probs(emissions.log_probs))
+                acoustic += alignment_cost(rel[0][f0:f1], labels, blank, w.word)
             if not math.isfinite(acoustic):
                 return False  # a replaced word that cannot be aligned: no basis to judge, keep the beam's words
             return acoustic + fusion(after) - fusion(before) >= 0.0
