@@ -1,11 +1,12 @@
-"""Ablation: hotword spotting with and without the full-score check, on saved emissions of a manifest.
+"""Ablation of hotword spotting on saved emissions of a manifest: its guided search and its full-score check.
 
     .venv/bin/python benchmarks/hotword_spotting.py --manifest demo/dev/manifest.tsv --emissions runs/dev_emissions \
-        --weights 3 6 10 --thresholds 1 1.5 2.5
+        --weights 3 6 10 --thresholds 1 2 3
 
-``--emissions`` is a folder of ``<id>.npz`` (``ctcdecode-plus tune/compare --emissions DIR`` writes them). The
-"no check" rows replace the check by accepting every spotted hotword (spotting as it was before the check).
-Prints the comparison table (WER, CER, hotword recall, false insertions).
+``--emissions`` is a folder of ``<id>.npz`` (``ctcdecode-plus tune/compare --emissions DIR`` writes them). Rows per
+weight and threshold: "full" (guided search + replacement, both checked: what the decoder does), "replace only"
+(no guided search), "no check" (guided search and replacement, every spotted hotword accepted). Prints the
+comparison table (WER, CER, hotword recall, false insertions).
 """
 from __future__ import annotations
 
@@ -14,13 +15,27 @@ from pathlib import Path
 
 from ctcdecode_plus.compare import Item, compare
 from ctcdecode_plus.decoders import BeamSearchDecoder
+from ctcdecode_plus.decoders.beam import _FusionJudge
 from ctcdecode_plus.emissions import Emissions
 from ctcdecode_plus.manifest import read_manifest
 
 
+class _AcceptAll(_FusionJudge):
+    def accept(self, before, after, det) -> bool:
+        return True
+
+    def merge(self, words, other):
+        hot = [w for w in other if w.word in self.hot_words]
+        return other if hot else words
+
+
 class _NoCheck(BeamSearchDecoder):
-    def _spotting_check(self, emissions, case, label_hotwords):
-        return None
+    def _judge(self, emissions, case, label_hotwords):
+        return _AcceptAll(self, emissions, case, label_hotwords)
+
+
+class _ReplaceOnly(BeamSearchDecoder):
+    _guided_search = False
 
 
 def main() -> None:
@@ -32,22 +47,21 @@ def main() -> None:
     p.add_argument("--alpha", type=float, default=0.8)
     p.add_argument("--beta", type=float, default=1.5)
     p.add_argument("--weights", type=float, nargs="+", default=[3.0, 6.0, 10.0])
-    p.add_argument("--thresholds", type=float, nargs="+", default=[1.0, 1.5, 2.5])
+    p.add_argument("--thresholds", type=float, nargs="+", default=[1.0, 2.0, 3.0])
     args = p.parse_args()
     manifest = Path(args.manifest)
     hotwords = [h.strip() for h in Path(args.hotwords_file or manifest.parent / "hotwords.txt").read_text().splitlines()
                 if h.strip()]
     items = [Item(e.id, Emissions.load(Path(args.emissions) / f"{e.id}.npz"), e.text) for e in read_manifest(manifest)]
     base = BeamSearchDecoder(args.lm, alpha=args.alpha, beta=args.beta, hotwords=hotwords)
-    base_unchecked = _NoCheck(args.lm, alpha=args.alpha, beta=args.beta, hotwords=hotwords)
+    kw = dict(alpha=args.alpha, beta=args.beta, hotwords=hotwords)
+    variants = {"full": base, "replace only": _ReplaceOnly(args.lm, **kw), "no check": _NoCheck(args.lm, **kw)}
     grid = {}
     for w in args.weights:
         grid[f"w={w:g} no spotting"] = base.replace(hotword_weight=w)
         for t in args.thresholds:
-            checked = base.replace(hotword_weight=w, hotword_spotting=t)
-            unchecked = base_unchecked.replace(hotword_weight=w, hotword_spotting=t)
-            grid[f"w={w:g} spot={t:g} check"] = checked
-            grid[f"w={w:g} spot={t:g} no check"] = unchecked
+            for name, variant in variants.items():
+                grid[f"w={w:g} spot={t:g} {name}"] = variant.replace(hotword_weight=w, hotword_spotting=t)
     print(compare(grid, items, hotwords=hotwords).table())
 
 

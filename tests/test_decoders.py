@@ -215,3 +215,28 @@ def test_apply_detections_merges_split_words():
     assert [w.word for w in out] == ["the", "heappush", "call"]
     assert (out[1].start, out[1].end) == (0.3, 0.7)
     assert apply_detections(words, [Detection("zz", 90, 95, 0.1)], 0.02) == words  # never inserts
+
+
+def test_guided_search_decodes_the_hotword_and_its_neighbours():
+    from ctcdecode_plus.decoders.spotting import apply_detections, forced_alignment, spot_hotwords
+
+    # the model runs "cat" into the next word with no delimiter, and "c" is below token_min_logp: the beam says
+    # "katsat", one word that a detection of "cat" covers only half of, so replacing words cannot help
+    em = spell([{"k": 0.995, "c": 0.005}, "a", "t", "s", "a", "t"])
+    plain = BeamSearchDecoder(beam_width=16, hotwords=["cat"], hotword_weight=10.0)
+    beam_words = plain.decode(em).words
+    assert [w.word for w in beam_words] == ["katsat"]
+    found = spot_hotwords(em.log_probs, em.labels.labels, em.blank_id, ["cat"], 2.0)
+    assert apply_detections(beam_words, found, em.seconds_per_frame) == beam_words
+    # the guided search re-decodes the span and its neighbour together: "cat sat"
+    t = plain.replace(hotword_spotting=2.0).decode(em)
+    assert t.text == "cat sat" and t.words[0].end <= t.words[1].start
+    # and the full score still decides: a bonus (3) below the deficit (5.3 nats) keeps the beam's words
+    assert plain.replace(hotword_spotting=2.0, hotword_weight=3.0).decode(em).text == "katsat"
+    # the alignment under the span spells the hotword with blanks between and around
+    rel = em.log_probs - em.log_probs.max(1, keepdims=True)
+    index = {lab: i for i, lab in enumerate(em.labels.labels)}
+    path = forced_alignment(rel[found[0].start:found[0].end], [index[c] for c in "cat"], em.blank_id)
+    assert "".join(em.labels.labels[i] for i in path if i != em.blank_id) == "cat"
+    with pytest.raises(ValueError):
+        forced_alignment(rel[:2], [index[c] for c in "cat"], em.blank_id)

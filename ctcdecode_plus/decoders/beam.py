@@ -13,6 +13,7 @@ What this adds to bare pyctcdecode:
 """
 from __future__ import annotations
 
+import difflib
 import logging
 import math
 import numbers
@@ -39,7 +40,7 @@ from ..lm.perplexity import load_kenlm
 from ..transcript import Hypothesis, Transcript, Word
 from ..vocab import BLANK_LABEL, SPACE_LABEL, Labels, apply_case, text_case
 from .base import Decoder
-from .spotting import alignment_cost, apply_detections, relative_log_probs, spot_hotwords
+from .spotting import alignment_cost, apply_detections, boost_detections, relative_log_probs, spot_hotwords
 
 logger = logging.getLogger(__name__)
 
@@ -83,16 +84,20 @@ def _hotword_lm_class():
     return HotwordAwareLanguageModel
 
 
-def skip_blank_frames(log_probs: np.ndarray, blank_id: int, threshold: Optional[float]) -> tuple[np.ndarray, np.ndarray]:
+def skip_blank_frames(log_probs: np.ndarray, blank_id: int, threshold: Optional[float],
+                      keep: Optional[np.ndarray] = None) -> tuple[np.ndarray, np.ndarray]:
     """Drop all but the first frame of each run of frames whose blank probability exceeds ``threshold``.
 
     Such frames extend every beam by "blank" alone, so searching one of them is equivalent up to a score shift of
-    at most ``(run length - 1) * ln(threshold)`` per run. Returns the kept log-probs ``[kept, vocab]`` and, for
-    each kept frame, its index in the original ``[frames]`` axis.
+    at most ``(run length - 1) * ln(threshold)`` per run. Frames where the ``[frames]`` mask ``keep`` is true are
+    never dropped. Returns the kept log-probs ``[kept, vocab]`` and, for each kept frame, its index in the
+    original ``[frames]`` axis.
     """
     if threshold is None or threshold >= 1.0:
         return log_probs, np.arange(len(log_probs))
     confident = log_probs[:, blank_id] > np.log(threshold)
+    if keep is not None:
+        confident &= ~keep
     keep = ~confident | np.r_[True, ~confident[:-1]]
     index = np.flatnonzero(keep)
     return log_probs[index], index
@@ -268,9 +273,22 @@ class BeamSearchDecoder(Decoder):
     # --- decoding --------------------------------------------------------------------------------------------
     def decode(self, emissions: Emissions) -> Transcript:
         dec, case, hotwords, label_hotwords = self._decoder_for(emissions.labels)
-        log_probs, frame_index = skip_blank_frames(emissions.log_probs, emissions.blank_id, self.blank_skip_threshold)
+        hyps = self._search(dec, hotwords, emissions, emissions.log_probs)
+        best = hyps[0]
+        if self.hotword_spotting is not None and label_hotwords:
+            words = self._spot(dec, case, hotwords, label_hotwords, emissions, best.words)
+            best = Hypothesis(" ".join(w.word for w in words), best.acoustic_score, best.lm_score, words)
+            hyps[0] = best
+        return Transcript(best.text, best.words, best.acoustic_score, best.lm_score,
+                          hyps if self.nbest > 1 else [], emissions.source, self.name)
+
+    def _search(self, dec, hotwords: Sequence[str], emissions: Emissions, log_probs: np.ndarray,
+                keep: Optional[np.ndarray] = None) -> list[Hypothesis]:
+        """pyctcdecode's beam search over ``log_probs`` ``[frames, vocab]`` (the emissions' or a boosted copy);
+        the ``nbest`` hypotheses with word times in seconds."""
+        searched, frame_index = skip_blank_frames(log_probs, emissions.blank_id, self.blank_skip_threshold, keep)
         beams = dec.decode_beams(
-            log_probs,
+            searched,
             beam_width=self.beam_width,
             beam_prune_logp=self.beam_prune_logp,
             token_min_logp=self.token_min_logp,
@@ -287,60 +305,35 @@ class BeamSearchDecoder(Decoder):
                           round((int(frame_index[e - 1]) + 1) * spf, 4)) for w, (s, e) in word_frames]
             hyps.append(Hypothesis(apply_case(text, out_case), float(logit_score),
                                    float(combined) if has_lm else None, words))
-        best = hyps[0]
-        if self.hotword_spotting is not None and label_hotwords:
-            found = spot_hotwords(emissions.log_probs, emissions.labels.labels, emissions.blank_id, label_hotwords,
-                                  self.hotword_spotting)
-            check = self._spotting_check(emissions, case, label_hotwords)
-            words = apply_detections(best.words, found, spf, accept=check)
-            best = Hypothesis(" ".join(w.word for w in words), best.acoustic_score, best.lm_score, words)
-            hyps[0] = best
-        return Transcript(best.text, best.words, best.acoustic_score, best.lm_score,
-                          hyps if self.nbest > 1 else [], emissions.source, self.name)
+        return hyps
 
-    def _spotting_check(self, emissions: Emissions, case: str, label_hotwords: Sequence[str]):
-        """``accept`` for :func:`.spotting.apply_detections`: keep a spotted hotword only if the beam's own score
-        (acoustics + alpha * LM + beta * words + unknown-word penalty + hotword bonus) prefers the transcript with
-        it. The beam may have pruned that transcript, not judged it worse; this judges it.
+    def _spot(self, dec, case: str, hotwords: Sequence[str], label_hotwords: Sequence[str], emissions: Emissions,
+              words: list[Word]) -> list[Word]:
+        """Hotword spotting (:mod:`.spotting`) on top of the beam's ``words``, in two steps, each judged by the
+        beam's own full score (:class:`_FusionJudge`):
 
-        Acoustics of the changed words are compared as deficits from the best path (:func:`.spotting.alignment_cost`):
-        the hotword's over its detected frames, each replaced word's over its own frames.
+        1. *guided search*: the beam search runs again with every spotted hotword's alignment made as likely as
+           the best path, so the hotword and the words around it are decoded together (a misheard hotword often
+           garbles its neighbours too); each changed stretch of words that brings in a hotword is kept if the
+           score prefers it;
+        2. *replacement*: a detection still missing replaces the words it covers, if the score prefers it.
         """
-        rel: list[np.ndarray] = []  # computed at the first candidate: most utterances have none
-        labels, blank, spf = emissions.labels.labels, emissions.blank_id, emissions.seconds_per_frame
-        hot_words = {w for h in label_hotwords for w in h.split()}
-        known = self._unigram_set()
-        kenlm_model = self._kenlm()
-        ln10 = math.log(10.0)
+        labels, blank = emissions.labels.labels, emissions.blank_id
+        found = spot_hotwords(emissions.log_probs, labels, blank, label_hotwords, self.hotword_spotting)
+        if not found:
+            return words
+        judge = self._judge(emissions, case, label_hotwords)
+        space = labels.index(SPACE_LABEL) if SPACE_LABEL in labels else None
+        boosted, keep, used = boost_detections(emissions.log_probs, found, labels, blank, space)
+        if used and self._guided_search:
+            guided = self._search(dec, hotwords, emissions, boosted, keep)[0].words
+            words = judge.merge(words, guided)
+        return apply_detections(words, found, emissions.seconds_per_frame, accept=judge.accept)
 
-        def fusion(words: list[Word]) -> float:
-            tokens = [w.word for w in words]
-            score = self.hotword_weight * sum(t in hot_words for t in tokens)
-            if kenlm_model is None:
-                return score
-            lm_tokens = [apply_case(t, case) for t in tokens]
-            score += self.alpha * ln10 * kenlm_model.score(" ".join(lm_tokens), bos=self.lm_score_boundary,
-                                                           eos=self.lm_score_boundary)
-            score += self.beta * len(tokens)
-            if known:
-                score += self.unk_score_offset * sum(t not in known and w not in hot_words
-                                                     for t, w in zip(lm_tokens, tokens))
-            return score
+    _guided_search = True  # step 1 of _spot; benchmarks/hotword_spotting.py turns it off for its ablation
 
-        def accept(before: list[Word], after: list[Word], det) -> bool:
-            kept = {id(w) for w in after}
-            removed = [w for w in before if id(w) not in kept]
-            acoustic = -det.deficit * len(det.word)
-            for w in removed:  # its own frames, one more each side against rounding
-                f0, f1 = max(int(round(w.start / spf)) - 1, 0), int(round(w.end / spf)) + 1
-                if not rel:
-                    rel.append(relative_log_probs(emissions.log_probs))
-                acoustic += alignment_cost(rel[0][f0:f1], labels, blank, w.word)
-            if not math.isfinite(acoustic):
-                return False  # a replaced word that cannot be aligned: no basis to judge, keep the beam's words
-            return acoustic + fusion(after) - fusion(before) >= 0.0
-
-        return accept
+    def _judge(self, emissions: Emissions, case: str, label_hotwords: Sequence[str]) -> "_FusionJudge":
+        return _FusionJudge(self, emissions, case, label_hotwords)
 
     def _unigram_set(self) -> frozenset:
         if self._cache_unigram_set is None:
@@ -392,3 +385,74 @@ class BeamSearchDecoder(Decoder):
                       unigrams=df.unigrams or None, lm_score_boundary=df.score_boundary)
         kwargs.update(overrides)
         return cls(df.lm_path, **kwargs)
+
+
+class _FusionJudge:
+    """Compares two transcripts of the same emissions by the beam's own full score: acoustics + alpha * LM +
+    beta * words + unknown-word penalty + hotword bonus. The beam may have pruned a transcript, not judged it
+    worse; this judges it.
+
+    Acoustics are compared only where the transcripts differ, as deficits from the best path
+    (:func:`.spotting.alignment_cost`) of each differing word over its own frames (one more each side against
+    rounding); a spotted hotword's deficit is its detection's.
+    """
+
+    def __init__(self, decoder: BeamSearchDecoder, emissions: Emissions, case: str,
+                 label_hotwords: Sequence[str]) -> None:
+        self.decoder, self.emissions, self.case = decoder, emissions, case
+        self.hot_words = {w for h in label_hotwords for w in h.split()}
+        self.known = decoder._unigram_set()
+        self.kenlm = decoder._kenlm()
+        self._rel: Optional[np.ndarray] = None  # computed at the first need
+
+    def fusion(self, words: Sequence[Word]) -> float:
+        """The non-acoustic part of the score of ``words``."""
+        d = self.decoder
+        tokens = [w.word for w in words]
+        score = d.hotword_weight * sum(t in self.hot_words for t in tokens)
+        if self.kenlm is None:
+            return score
+        lm_tokens = [apply_case(t, self.case) for t in tokens]
+        score += d.alpha * math.log(10.0) * self.kenlm.score(" ".join(lm_tokens), bos=d.lm_score_boundary,
+                                                             eos=d.lm_score_boundary)
+        score += d.beta * len(tokens)
+        if self.known:
+            score += d.unk_score_offset * sum(t not in self.known and w not in self.hot_words
+                                              for t, w in zip(lm_tokens, tokens))
+        return score
+
+    def word_cost(self, w: Word) -> float:
+        """Acoustic deficit (nats, >= 0) of ``w`` over its own frames; ``inf`` if it cannot be aligned there."""
+        em = self.emissions
+        if self._rel is None:
+            self._rel = relative_log_probs(em.log_probs)
+        spf = em.seconds_per_frame
+        f0, f1 = max(int(round(w.start / spf)) - 1, 0), int(round(w.end / spf)) + 1
+        return alignment_cost(self._rel[f0:f1], em.labels.labels, em.blank_id, w.word)
+
+    def accept(self, before: list[Word], after: list[Word], det) -> bool:
+        """``accept`` for :func:`.spotting.apply_detections`: does the score prefer ``after`` (``before`` with
+        the words under one detection replaced by its hotword)?"""
+        kept = {id(w) for w in after}
+        acoustic = -det.deficit * len(det.word) + sum(self.word_cost(w) for w in before if id(w) not in kept)
+        if not math.isfinite(acoustic):
+            return False  # a replaced word that cannot be aligned: no basis to judge, keep the beam's words
+        return acoustic + self.fusion(after) - self.fusion(before) >= 0.0
+
+    def merge(self, words: list[Word], other: list[Word]) -> list[Word]:
+        """``words`` with each stretch of ``other`` that differs, brings in a hotword, and raises the score;
+        stretches are judged one at a time, left to right."""
+        ops = difflib.SequenceMatcher(a=[w.word for w in words], b=[w.word for w in other],
+                                      autojunk=False).get_opcodes()
+        out, shift = list(words), 0
+        for tag, i1, i2, j1, j2 in ops:
+            old, new = out[i1 + shift:i2 + shift], other[j1:j2]
+            if tag == "equal" or not any(w.word in self.hot_words for w in new) or \
+                    {w.word for w in new} & self.hot_words <= {w.word for w in old}:
+                continue
+            acoustic = sum(self.word_cost(w) for w in old) - sum(self.word_cost(w) for w in new)
+            candidate = out[:i1 + shift] + new + out[i2 + shift:]
+            if math.isfinite(acoustic) and acoustic + self.fusion(candidate) - self.fusion(out) >= 0.0:
+                out = candidate
+                shift += len(new) - len(old)
+        return out

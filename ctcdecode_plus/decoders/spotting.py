@@ -136,3 +136,69 @@ def apply_detections(words: list[Word], detections: Sequence[Detection], seconds
         shift = len(hit) - 1  # indices after the run move left
         replaced = {i if i < hit[0] else i - shift for i in replaced if not hit[0] <= i <= hit[-1]} | {hit[0]}
     return words
+
+
+def forced_alignment(rel: np.ndarray, ids: Sequence[int], blank: int) -> np.ndarray:
+    """Best CTC alignment of ``ids`` over *all* frames of ``rel`` ``[frames, vocab]``: the token of each frame
+    ``[frames]`` (``blank`` between and around the tokens). Raises ``ValueError`` if ``ids`` do not fit."""
+    n = len(ids)
+    ext = np.full(2 * n + 1, blank)
+    ext[1::2] = ids
+    S, T = len(ext), rel.shape[0]
+    skip_ok = np.zeros(S, bool)
+    skip_ok[3::2] = np.asarray(ids[1:]) != np.asarray(ids[:-1])
+    emit = rel[:, ext]
+    back = np.zeros((T, S), np.int8)  # 0 stay, 1 from s-1, 2 from s-2
+    score = np.full(S, -np.inf)
+    score[: min(2, S)] = emit[0, : min(2, S)]
+    for f in range(1, T):
+        cand = np.stack([score, np.r_[-np.inf, score[:-1]], np.where(skip_ok, np.r_[-np.inf, -np.inf, score[:-2]],
+                                                                     -np.inf)])
+        back[f] = cand.argmax(0)
+        score = cand[back[f], np.arange(S)] + emit[f]
+    s = S - 1 if S < 2 or score[S - 1] >= score[S - 2] else S - 2
+    if not np.isfinite(score[s]):
+        raise ValueError("the token sequence does not fit in these frames")
+    path = np.empty(T, int)
+    for f in range(T - 1, -1, -1):
+        path[f] = ext[s]
+        s -= int(back[f, s])
+    return path
+
+
+def boost_detections(log_probs: np.ndarray, detections: Sequence[Detection], labels: Sequence[str], blank: int,
+                     space: Optional[int]) -> tuple[np.ndarray, np.ndarray, list[Detection]]:
+    """Make each detected hotword's best alignment as likely as the best path, so that a beam search over the
+    result can choose the hotword *and* re-decode the words around it (the language model then judges them
+    together). Non-overlapping detections are taken most certain first. So that the hotword can stand as its own
+    word, the word delimiter ``space`` is made as likely as the best token at each end of the span: in its first
+    (last) frame if the alignment has a blank there, else in the frame before (after) it if that frame is blank.
+
+    Returns the boosted copy of ``log_probs`` ``[frames, vocab]``, a ``[frames]`` mask of the frames changed (a
+    search must not skip them), and the detections used.
+    """
+    index = {lab: i for i, lab in enumerate(labels) if lab}
+    best = log_probs.max(axis=1)
+    out = log_probs.copy()
+    changed = np.zeros(len(log_probs), bool)
+    used: list[Detection] = []
+    for d in detections:
+        lo, hi = max(d.start - 1, 0), min(d.end + 1, len(log_probs))
+        if changed[lo:hi].any():
+            continue
+        ids = [index[ch] for ch in d.word if ch in index]
+        try:
+            path = forced_alignment(log_probs[d.start:d.end] - best[d.start:d.end, None], ids, blank)
+        except ValueError:
+            continue
+        frames = np.arange(d.start, d.end)
+        out[frames, path] = best[frames]
+        if space is not None:  # a delimiter where the span or the frame beside it is blank, never over a letter
+            for inner, outer in ((d.start, d.start - 1), (d.end - 1, d.end)):
+                if path[inner - d.start] == blank:
+                    out[inner, space] = best[inner]
+                elif 0 <= outer < len(out) and log_probs[outer].argmax() in (blank, space):
+                    out[outer, space] = best[outer]
+        changed[lo:hi] = True
+        used.append(d)
+    return out, changed, used
