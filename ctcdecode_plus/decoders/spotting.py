@@ -28,44 +28,57 @@ class Detection:
     deficit: float
 
 
-def _end_scores(rel: np.ndarray, ids: Sequence[int], blank: int) -> tuple[np.ndarray, np.ndarray]:
-    """Best alignment of token sequence ``ids`` ending at each frame of ``rel`` ``[frames, vocab]`` (all <= 0).
+def _end_scores_many(rel: np.ndarray, seqs: Sequence[Sequence[int]], blank: int) -> tuple[np.ndarray, np.ndarray]:
+    """Best alignment of each token sequence of ``seqs`` ending at each frame of ``rel`` ``[frames, vocab]``
+    (all <= 0), with a free start: one pass over the frames for all sequences at once.
 
-    Returns its score (nats, <= 0; ``-inf`` where none ends) and its start frame, each ``[frames]``.
+    Returns the score (nats, <= 0; ``-inf`` where none ends) and the start frame, each ``[frames, len(seqs)]``.
     """
-    n = len(ids)
-    ext = np.full(2 * n + 1, blank)
-    ext[1::2] = ids
-    S = len(ext)
-    emit = rel[:, ext]  # [T, S]
+    H, T = len(seqs), rel.shape[0]
+    lengths = np.array([2 * len(ids) + 1 for ids in seqs])
+    S = int(lengths.max())
+    ext = np.full((H, S), blank)
+    for h, ids in enumerate(seqs):
+        ext[h, 1 : lengths[h] : 2] = ids
+    states = np.arange(S)
+    valid = states[None, :] < lengths[:, None]
     # skipping the blank between two tokens is allowed unless they are the same token
-    skip_ok = np.zeros(S, bool)
-    skip_ok[3::2] = np.asarray(ids[1:]) != np.asarray(ids[:-1])
-    T = rel.shape[0]
-    score = np.full(S, -np.inf)
-    start = np.zeros(S, int)
-    end_score = np.full(T, -np.inf)
-    end_start = np.zeros(T, int)
+    skip_ok = (states % 2 == 1) & (states >= 3) & valid
+    skip_ok[:, 3:] &= ext[:, 3:] != ext[:, 1:-2]
+    emit = np.where(valid[None], rel[:, ext], -np.inf)  # [T, H, S]
+    rows = np.arange(H)
+    last, second = lengths - 1, lengths - 2
+    score = np.full((H, S), -np.inf)
+    start = np.zeros((H, S), int)
+    p1, p2 = np.full((H, S), -np.inf), np.full((H, S), -np.inf)
+    s1, s2 = np.zeros((H, S), int), np.zeros((H, S), int)
+    end_score = np.full((T, H), -np.inf)
+    end_start = np.zeros((T, H), int)
     for f in range(T):
-        cand = np.stack([score, np.r_[-np.inf, score[:-1]], np.where(skip_ok, np.r_[-np.inf, -np.inf, score[:-2]],
-                                                                     -np.inf)])
-        cand_start = np.stack([start, np.r_[0, start[:-1]], np.r_[0, 0, start[:-2]]])
-        best = cand.argmax(0)
-        score = cand[best, np.arange(S)]
-        start = cand_start[best, np.arange(S)]
-        for j in (0, 1):  # a new alignment may begin here
-            if score[j] < 0.0:
-                score[j], start[j] = 0.0, f
-        score = score + emit[f]
-        k = S - 1 if score[S - 1] >= score[S - 2] else S - 2
-        end_score[f], end_start[f] = score[k], start[k]
+        p1[:, 1:], s1[:, 1:] = score[:, :-1], start[:, :-1]
+        p2[:, 2:], s2[:, 2:] = score[:, :-2], start[:, :-2]
+        from1 = p1 > score  # ties keep the earlier choice: stay, then one step, then the skip
+        score, start = np.where(from1, p1, score), np.where(from1, s1, start)
+        from2 = skip_ok & (p2 > score)
+        score, start = np.where(from2, p2, score), np.where(from2, s2, start)
+        new = score[:, :2] < 0.0  # a new alignment may begin here
+        score[:, :2][new], start[:, :2][new] = 0.0, f
+        score += emit[f]
+        take_last = score[rows, last] >= score[rows, second]
+        k = np.where(take_last, last, second)
+        end_score[f], end_start[f] = score[rows, k], start[rows, k]
     return end_score, end_start
 
 
-def _spot_one(rel: np.ndarray, ids: Sequence[int], blank: int, threshold: float) -> list[Detection]:
-    """Detections of one token sequence ``ids`` in relative log-probs ``rel`` ``[frames, vocab]`` (all <= 0)."""
-    end_score, end_start = _end_scores(rel, ids, blank)
-    deficit = -end_score / len(ids)
+def _end_scores(rel: np.ndarray, ids: Sequence[int], blank: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_end_scores_many` for one token sequence ``ids``: score and start frame, each ``[frames]``."""
+    end_score, end_start = _end_scores_many(rel, [ids], blank)
+    return end_score[:, 0], end_start[:, 0]
+
+
+def _detections(end_score: np.ndarray, end_start: np.ndarray, n: int, threshold: float) -> list[Detection]:
+    """Non-overlapping detections of one sequence of ``n`` tokens, from its ``[frames]`` end scores and starts."""
+    deficit = -end_score / n
     found: list[Detection] = []
     order = np.argsort(deficit, kind="stable")
     taken = np.zeros(len(deficit), bool)
@@ -99,13 +112,16 @@ def spot_hotwords(log_probs: np.ndarray, labels: Sequence[str], blank: int, hotw
                   threshold: float) -> list[Detection]:
     """Find ``hotwords`` (words or phrases, in the labels' case) in ``log_probs`` ``[frames, vocab]``."""
     index = {lab: i for i, lab in enumerate(labels) if lab}
-    rel = relative_log_probs(log_probs)
+    # the decoder has already refused hotwords outside the alphabet
+    words = [hw for hw in hotwords if hw and all(ch in index for ch in hw)]
+    if not words or len(log_probs) == 0:
+        return []
+    seqs = [[index[ch] for ch in hw] for hw in words]
+    end_score, end_start = _end_scores_many(relative_log_probs(log_probs), seqs, blank)
     out: list[Detection] = []
-    for hw in hotwords:
-        ids = [index[ch] for ch in hw if ch in index]
-        if len(ids) != len(hw) or not ids:
-            continue  # the decoder has already refused hotwords outside the alphabet
-        out += [Detection(hw, d.start, d.end, d.deficit) for d in _spot_one(rel, ids, blank, threshold)]
+    for h, hw in enumerate(words):
+        out += [Detection(hw, d.start, d.end, d.deficit)
+                for d in _detections(end_score[:, h], end_start[:, h], len(seqs[h]), threshold)]
     return sorted(out, key=lambda d: d.deficit)
 
 
