@@ -187,3 +187,33 @@ def test_count_ngrams_accepts_files_and_gz(tmp_path):
         fh.write("a b\n\tb  c \r\n")
     c = count_ngrams(p, 2)
     assert c.tokens == 4 and c.sentences == 2
+
+
+def _fake_build_binary(folder: Path, script: str) -> None:
+    """A stand-in for KenLM's ``build_binary INPUT OUTPUT`` on PATH (the real tool is not installed here)."""
+    folder.mkdir()
+    exe = folder / "build_binary"
+    exe.write_text("#!/bin/sh\n" + script)
+    exe.chmod(0o755)
+
+
+def test_build_binary_is_called_and_its_failure_keeps_the_arpa(tmp_path, monkeypatch):
+    import os
+
+    ok, bad = tmp_path / "ok", tmp_path / "bad"
+    _fake_build_binary(ok, 'head -c 5 "$1" > "$2"\n')  # the real tool writes the binary to its 2nd argument
+    _fake_build_binary(bad, 'echo "reading $1" >&2; echo "Bad ARPA header" >&2; exit 3\n')
+    path = os.environ["PATH"]
+    src = tmp_path / "c.txt"
+    src.write_text("B A\nA C\n")
+
+    monkeypatch.setenv("PATH", f"{ok}{os.pathsep}{path}")
+    res = build_lm([src], tmp_path / "m.arpa", 2, discount_fallback=True)
+    assert res.binary_path == tmp_path / "m.bin" and res.binary_path.read_text() == "\\data"
+    assert not any("build_binary" in w for w in res.warnings)
+
+    monkeypatch.setenv("PATH", f"{bad}{os.pathsep}{path}")
+    res = build_lm([src], tmp_path / "n.arpa", 2, discount_fallback=True)
+    assert res.binary_path is None and read_arpa(res.arpa_path).order == 2  # the ARPA is kept and valid
+    assert any("build_binary failed" in w and "Bad ARPA header" in w for w in res.warnings)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no temp file left

@@ -100,9 +100,13 @@ def build_lm(
                     "order 2 or more; use --order 2+ for decoding")
     bin_path = None
     if binary and out_path.suffix != ".gz":
-        bin_path = build_binary(out_path, out_path.with_suffix(".bin"))
-        if bin_path is None:
-            msgs.append("KenLM's build_binary is not on PATH: wrote ARPA only (it works, it just loads slower)")
+        try:
+            bin_path = build_binary(out_path, out_path.with_suffix(".bin"))
+        except LanguageModelError as exc:  # the ARPA is written and works: keep it, say why there is no binary
+            msgs.append(str(exc))
+        else:
+            if bin_path is None:
+                msgs.append("KenLM's build_binary is not on PATH: wrote ARPA only (it works, it just loads slower)")
     return BuildResult(
         arpa_path=out_path, unigrams_path=uni_path, binary_path=bin_path, order=order,
         ngram_counts=model.ngram_counts, discounts=model.discounts, tokens=model.tokens, sentences=model.sentences,

@@ -82,7 +82,10 @@ def cmd_build_lm(args) -> int:
             counts = mixed.counts
             bin_path = None
             if not args.no_binary and out.suffix != ".gz":
-                bin_path = build_binary(out, out.with_suffix(".bin"))
+                try:
+                    bin_path = build_binary(out, out.with_suffix(".bin"))
+                except LanguageModelError as exc:  # the mixed ARPA is written and works
+                    print(f"warning: {exc}", file=sys.stderr)
             names = ["built model"] + [str(p) for p, _ in mixes]
             print(f"mixed with weights {', '.join(f'{n}={w:.3g}' for n, w in zip(names, weights))}",
                   file=sys.stderr)
