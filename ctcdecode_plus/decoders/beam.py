@@ -8,6 +8,8 @@ What this adds to bare pyctcdecode:
 * **Hotwords that work.** pyctcdecode scores a hotword the LM does not know with the unknown-word penalty
   (``unk_score_offset``, -10 by default) at every partial step, which cancels the hotword bonus. Here hotwords are
   in-vocabulary for the penalty, so ``hotword_weight`` acts as the boost it is meant to be.
+* **Hotword spotting** (``hotword_spotting=``): CTC word spotting finds hotwords the beam never tried; a guided
+  second search and a replacement step put them in, each only where the beam's full score prefers the result.
 * Clear errors for a missing or malformed LM, and hotwords with characters outside the alphabet.
 * Worker processes rebuild the decoder from its configuration (see :mod:`.base`).
 """
