@@ -55,7 +55,9 @@ class HotwordTuneResult:
     """Hotword sweep outcome: the chosen weight and spotting threshold, and every setting's scores.
 
     The choice: among settings whose false-insertion rate is at most ``max_false_insertion_rate``, the best
-    recall, then the lowest WER, then the smallest weight.
+    recall, then the lowest WER, then the smallest weight, then the largest spotting threshold (off counts as the
+    smallest). A larger threshold only adds candidates, each of which the score check judges, so where the
+    development set shows no difference it is the setting with more room to find a hotword.
     """
 
     weight: float
@@ -94,7 +96,12 @@ def tune_hotwords(
 
     allowed = [s for s in result.decoders.values() if fi(s) <= max_false_insertion_rate] or \
         [min(result.decoders.values(), key=fi)]
-    chosen = min(allowed, key=lambda s: (-(s.hotword_recall or 0.0), s.wer, grid[s.name].hotword_weight))
+    def key(s):
+        threshold = grid[s.name].hotword_spotting
+        return (-(s.hotword_recall or 0.0), s.wer, grid[s.name].hotword_weight,
+                -(threshold if threshold is not None else -1.0))
+
+    chosen = min(allowed, key=key)
     best = grid[chosen.name]
     return HotwordTuneResult(best.hotword_weight, best.hotword_spotting, chosen.hotword_recall or 0.0, fi(chosen),
                              chosen.wer, result)

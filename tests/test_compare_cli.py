@@ -241,3 +241,7 @@ def test_tune_hotwords_can_choose_spotting():
     res = tune_hotwords(BeamSearchDecoder(beam_width=16), items, ["cat"], weights=[10.0], spotting=[None, 2.0])
     assert res.spotting == 2.0 and res.recall == 1.0 and res.false_insertion_rate == 0.0
     assert res.comparison.decoders["weight=10"].hotword_recall == 0.0
+    # where thresholds tie on every score, the larger one (more candidates, each judged by the check) is chosen
+    tied = tune_hotwords(BeamSearchDecoder(beam_width=16), items, ["cat"], weights=[10.0], spotting=[None, 2.0, 4.0])
+    assert tied.comparison.decoders["weight=10 spot=2"].hotword_recall == 1.0
+    assert tied.spotting == 4.0 and tied.recall == 1.0 and tied.false_insertion_rate == 0.0
