@@ -426,7 +426,10 @@ Trained only on synthetic voices; expect much worse results on real human speech
 def lr_text(sched: dict) -> str:
     """The peak learning rate and its changes, e.g. ``1e-3 (step 0), 3e-4 (step 12012)``."""
     changes = sched.get("lr_changes") or [[sched["start_step"], sched["peak_lr"]]]
-    return ", ".join(f"{lr:g} (from step {st})" for st, lr in changes)
+    text = ", ".join(f"{lr:g} (from step {st})" for st, lr in changes)
+    for st, a, b in sched.get("growth", []):
+        text += f"; transformer grown from {a} to {b} layers at step {st} (new layers on top, starting as the identity)"
+    return text
 
 
 # --------------------------------------------------------------------------- training
@@ -473,6 +476,11 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--ckpt-dir", default=str(CKPT_DIR))
     ap.add_argument("--no-export", action="store_true")
+    ap.add_argument("--init-from", default=str(DEMO_DIR),
+                    help="without a checkpoint: start from this exported model (default: the shipped one)")
+    ap.add_argument("--layers", type=int, default=None,
+                    help="transformer layers (default 6, or the checkpoint's); more than --init-from's model has "
+                         "grows it: the new layers go on top and start as the identity (zeroed residual outputs)")
     ap.add_argument("--eval-on-stop", action=argparse.BooleanOptionalAction, default=True,
                     help="on SIGTERM/SIGINT, evaluate (and export if best) when >= 200 steps since the last evaluation")
     args = ap.parse_args()
@@ -489,6 +497,15 @@ def main() -> None:
     np.random.seed(args.seed)
     torch.manual_seed(args.seed)
 
+    ck = torch.load(last, map_location="cpu", weights_only=False) if last.exists() else None
+    if ck is not None and ck.get("model_kwargs"):
+        MODEL_KWARGS.update(ck["model_kwargs"])
+        if args.layers is not None and args.layers != MODEL_KWARGS["num_hidden_layers"]:
+            raise SystemExit(f"--layers {args.layers}: {last} has {MODEL_KWARGS['num_hidden_layers']} layers; "
+                             "grow from an exported model with a fresh --ckpt-dir instead")
+    elif args.layers is not None:
+        MODEL_KWARGS["num_hidden_layers"] = args.layers
+
     processor = build_processor()
     model = build_model().to(device)
     n_params = sum(p.numel() for p in model.parameters())
@@ -498,8 +515,8 @@ def main() -> None:
     step, epoch, batch_pos, epoch_rows = 0, 0, 0, 0
     wall, audio_seen, best, history = 0.0, 0.0, float("inf"), []
 
-    if last.exists():
-        ck = torch.load(last, map_location="cpu", weights_only=False)
+    init_dir = Path(args.init_from)
+    if ck is not None:
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["optimizer"])
         sched = ck["scheduler"]
@@ -513,20 +530,32 @@ def main() -> None:
             changes = sched.get("lr_changes", [[0, sched["peak_lr"]]]) + [[step, args.lr]]
             sched = dict(sched, peak_lr=args.lr, warmup=100, start_step=step, lr_changes=changes)
             print(f"peak learning rate changed to {args.lr:g} (100-step ramp)", flush=True)
-    elif (DEMO_DIR / "model.safetensors").exists():
+    elif (init_dir / "model.safetensors").exists():
         from transformers import Wav2Vec2ForCTC
 
-        init = Wav2Vec2ForCTC.from_pretrained(str(DEMO_DIR), dtype=torch.float32)
-        model.load_state_dict(init.state_dict())
-        meta_path = DEMO_DIR / "training_meta.json"
+        init = Wav2Vec2ForCTC.from_pretrained(str(init_dir), dtype=torch.float32)
+        model.load_state_dict(init.state_dict(), strict=False)
+        old_layers, new_layers = init.config.num_hidden_layers, MODEL_KWARGS["num_hidden_layers"]
+        if new_layers < old_layers:
+            raise SystemExit(f"--layers {new_layers}: {init_dir} has {old_layers}; a model can grow, not shrink")
+        with torch.no_grad():
+            for layer in model.wav2vec2.encoder.layers[old_layers:]:  # residual branches output 0: identity
+                for lin in (layer.attention.out_proj, layer.feed_forward.output_dense):
+                    lin.weight.zero_()
+                    lin.bias.zero_()
+        meta_path = init_dir / "training_meta.json"
+        changes = []
         if meta_path.exists():
             meta = json.loads(meta_path.read_text())
             step, wall, audio_seen = meta["step"], meta["wall_seconds"], meta["audio_hours_seen"] * 3600
             best, history = meta["eval"]["heldout_all"]["cer"], meta.get("history", [])
             epoch = meta.get("epoch", 0) + 1
-        sched = dict(peak_lr=peak_lr, warmup=100, hold=args.hold, start_step=step, floor=0.1)
-        print(f"initialised from exported demo model {DEMO_DIR} (step {step}); fresh optimizer, 100 warm-up steps",
-              flush=True)
+            changes = meta.get("schedule", {}).get("lr_changes", [])
+        sched = dict(peak_lr=peak_lr, warmup=100, hold=args.hold, start_step=step, floor=0.1,
+                     lr_changes=changes + [[step, peak_lr]], growth=[[step, old_layers, new_layers]]
+                     if new_layers > old_layers else [])
+        print(f"initialised from exported model {init_dir} (step {step}, {old_layers} layers -> {new_layers}); "
+              "fresh optimizer, 100 warm-up steps", flush=True)
     model.train()
 
     cache = AudioCache()
