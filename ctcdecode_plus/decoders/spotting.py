@@ -161,6 +161,8 @@ def forced_alignment(rel: np.ndarray, ids: Sequence[int], blank: int) -> np.ndar
     ext = np.full(2 * n + 1, blank)
     ext[1::2] = ids
     S, T = len(ext), rel.shape[0]
+    if T == 0:
+        raise ValueError("no frames to align")
     skip_ok = np.zeros(S, bool)
     skip_ok[3::2] = np.asarray(ids[1:]) != np.asarray(ids[:-1])
     emit = rel[:, ext]
