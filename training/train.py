@@ -534,10 +534,15 @@ def main() -> None:
         from transformers import Wav2Vec2ForCTC
 
         init = Wav2Vec2ForCTC.from_pretrained(str(init_dir), dtype=torch.float32)
-        model.load_state_dict(init.state_dict(), strict=False)
         old_layers, new_layers = init.config.num_hidden_layers, MODEL_KWARGS["num_hidden_layers"]
         if new_layers < old_layers:
             raise SystemExit(f"--layers {new_layers}: {init_dir} has {old_layers}; a model can grow, not shrink")
+        loaded = model.load_state_dict(init.state_dict(), strict=False)
+        grown = tuple(f"wav2vec2.encoder.layers.{i}." for i in range(old_layers, new_layers))
+        if loaded.unexpected_keys or any(not k.startswith(grown) for k in loaded.missing_keys):
+            raise SystemExit(f"{init_dir}: not this architecture with fewer layers (missing "
+                             f"{[k for k in loaded.missing_keys if not k.startswith(grown)][:3]}, unexpected "
+                             f"{loaded.unexpected_keys[:3]})")
         with torch.no_grad():
             for layer in model.wav2vec2.encoder.layers[old_layers:]:  # residual branches output 0: identity
                 for lin in (layer.attention.out_proj, layer.feed_forward.output_dense):
