@@ -3,7 +3,8 @@
 The training and validation text comes from Debian's fortunes; ``/usr/share/common-licenses`` is kept out of
 training so that this check measures the model on another register of English (legal prose) read by the same
 voice families. ``N`` sentences (seeded) are synthesised once per family (espeak, flite, festival, and the held-out
-"new voice") into ``training/cache/independent/`` and transcribed greedily by the model.
+"new voice") into ``training/cache/audio/<family>/ind_*.flac`` (manifest ``training/cache/independent.tsv``)
+and transcribed greedily by the model.
 
     .venv/bin/python -m training.independent_check                  # the shipped model
     .venv/bin/python -m training.independent_check --model DIR --json runs/independent.json
@@ -18,11 +19,10 @@ import random
 import re
 from pathlib import Path
 
-from training.synth import CACHE, FESTIVAL_VOICES, FLITE_VOICES, pick_voice, run_jobs
+from training.synth import CACHE, FAMILIES, fixed_voice_jobs, run_jobs
 from training.text import utterances_from_fortunes
 
 LICENSE_DIR = Path("/usr/share/common-licenses")
-OUT = CACHE / "independent"
 SEED = 2026
 N = 60
 
@@ -37,21 +37,6 @@ def licence_sentences(n: int = N, directory: Path = LICENSE_DIR, seed: int = SEE
     utts = [u for u in utterances_from_fortunes(texts) if 4 <= len(u.split()) <= 12]
     random.Random(seed).shuffle(utts)
     return utts[:n]
-
-
-def jobs(sentences: list[str]) -> list[tuple[str, str, str, str]]:
-    rng = random.Random(SEED)
-    out = []
-    for fam in ("espeak", "flite", "festival", "newvoice"):
-        for i, text in enumerate(sentences):
-            if fam == "flite":
-                voice = f"{FLITE_VOICES[i % len(FLITE_VOICES)]}:d1.00"
-            elif fam == "festival":
-                voice = FESTIVAL_VOICES[i % len(FESTIVAL_VOICES)]
-            else:
-                voice = pick_voice(fam, rng)
-            out.append((f"ind_{fam}_{i:04d}", fam, voice, text))
-    return out
 
 
 def main() -> None:
@@ -71,8 +56,8 @@ def main() -> None:
 
     sentences = licence_sentences(args.n)
     manifest = CACHE / "independent.tsv"
-    run_jobs(jobs(sentences), manifest, args.processes)
-    wanted = {f"ind_{fam}_{i:04d}" for fam in ("espeak", "flite", "festival", "newvoice") for i in range(len(sentences))}
+    run_jobs(fixed_voice_jobs(sentences, "ind", SEED), manifest, args.processes)
+    wanted = {f"ind_{fam}_{i:04d}" for fam in FAMILIES + ["newvoice"] for i in range(len(sentences))}
     rows = [r for r in read_manifest(manifest) if Path(r["path"]).stem in wanted]
     model = Wav2Vec2ForCTC.from_pretrained(args.model).eval()
     torch.set_num_threads(2)

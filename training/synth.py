@@ -133,9 +133,10 @@ def run_jobs(jobs, manifest: Path, processes: int) -> None:
     print(f"{manifest.name}: wrote {n} new rows", flush=True)
 
 
-def val_jobs() -> list[tuple[str, str, str, str]]:
-    sentences = (CACHE / "val_text.txt").read_text().splitlines()
-    rng = random.Random(SEED)
+def fixed_voice_jobs(sentences: list[str], prefix: str, seed: int = SEED) -> list[tuple[str, str, str, str]]:
+    """Each sentence once per family + the new voice: flite and festival voices cycled, espeak and the new
+    voice drawn with a seeded generator. Ids are ``<prefix>_<family>_<index>``."""
+    rng = random.Random(seed)
     jobs = []
     for fam in FAMILIES + ["newvoice"]:
         for i, text in enumerate(sentences):
@@ -147,8 +148,12 @@ def val_jobs() -> list[tuple[str, str, str, str]]:
                 voice = FESTIVAL_VOICES[i % len(FESTIVAL_VOICES)]
             else:
                 voice = pick_voice("newvoice", rng)
-            jobs.append((f"val_{fam}_{i:04d}", fam, voice, text))
+            jobs.append((f"{prefix}_{fam}_{i:04d}", fam, voice, text))
     return jobs
+
+
+def val_jobs() -> list[tuple[str, str, str, str]]:
+    return fixed_voice_jobs((CACHE / "val_text.txt").read_text().splitlines(), "val")
 
 
 def train_jobs(n: int) -> list[tuple[str, str, str, str]]:

@@ -171,6 +171,18 @@ def build_binary(arpa_path: PathLike, binary_path: PathLike) -> Optional[Path]:
             os.unlink(tmp)
 
 
+def try_build_binary(arpa_path: PathLike, binary_path: PathLike) -> tuple[Optional[Path], Optional[str]]:
+    """:func:`build_binary` for a caller whose ARPA file is already written and works without a binary: returns
+    ``(binary path, None)``, or ``(None, warning)`` saying why there is no binary (tool missing, or it failed)."""
+    try:
+        path = build_binary(arpa_path, binary_path)
+    except LanguageModelError as exc:
+        return None, str(exc)
+    if path is None:
+        return None, "KenLM's build_binary is not on PATH: wrote ARPA only (it works, it just loads slower)"
+    return path, None
+
+
 # --------------------------------------------------------------------------------------------------- reading
 @dataclass
 class ArpaModel:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Optional, Sequence, Union
 
 from ..errors import LanguageModelError
-from .arpa import build_binary, check_writable, unigram_list_path, write_arpa, write_unigrams
+from .arpa import check_writable, try_build_binary, unigram_list_path, write_arpa, write_unigrams
 from .counts import MAX_ORDER, CorpusReader, counts_from_reader, iter_text_lines
 from .kneser_ney import Discount, estimate, parse_prune
 from .normalize import Alphabet, NormalizeStats, Normalizer
@@ -100,13 +100,9 @@ def build_lm(
                     "order 2 or more; use --order 2+ for decoding")
     bin_path = None
     if binary and out_path.suffix != ".gz":
-        try:
-            bin_path = build_binary(out_path, out_path.with_suffix(".bin"))
-        except LanguageModelError as exc:  # the ARPA is written and works: keep it, say why there is no binary
-            msgs.append(str(exc))
-        else:
-            if bin_path is None:
-                msgs.append("KenLM's build_binary is not on PATH: wrote ARPA only (it works, it just loads slower)")
+        bin_path, warning = try_build_binary(out_path, out_path.with_suffix(".bin"))
+        if warning:
+            msgs.append(warning)
     return BuildResult(
         arpa_path=out_path, unigrams_path=uni_path, binary_path=bin_path, order=order,
         ngram_counts=model.ngram_counts, discounts=model.discounts, tokens=model.tokens, sentences=model.sentences,

@@ -72,7 +72,7 @@ def cmd_build_lm(args) -> int:
         if res.normalize_stats is not None:
             print(f"normalised: {res.normalize_stats.summary()}", file=sys.stderr)
         if mixes:
-            from .arpa import build_binary, unigram_list_path, write_arpa, write_unigrams
+            from .arpa import try_build_binary, unigram_list_path, write_arpa, write_unigrams
             from .mix import _normalize_weights, mix_models
 
             weights = _normalize_weights([rest] + [w for _, w in mixes], len(mixes) + 1)
@@ -82,10 +82,9 @@ def cmd_build_lm(args) -> int:
             counts = mixed.counts
             bin_path = None
             if not args.no_binary and out.suffix != ".gz":
-                try:
-                    bin_path = build_binary(out, out.with_suffix(".bin"))
-                except LanguageModelError as exc:  # the mixed ARPA is written and works
-                    print(f"warning: {exc}", file=sys.stderr)
+                bin_path, warning = try_build_binary(out, out.with_suffix(".bin"))
+                if warning:
+                    print(f"warning: {warning}", file=sys.stderr)
             names = ["built model"] + [str(p) for p, _ in mixes]
             print(f"mixed with weights {', '.join(f'{n}={w:.3g}' for n, w in zip(names, weights))}",
                   file=sys.stderr)
