@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gzip
+import shutil
 from pathlib import Path
 
 import pytest
@@ -217,3 +218,39 @@ def test_build_binary_is_called_and_its_failure_keeps_the_arpa(tmp_path, monkeyp
     assert res.binary_path is None and read_arpa(res.arpa_path).order == 2  # the ARPA is kept and valid
     assert any("build_binary failed" in w and "Bad ARPA header" in w for w in res.warnings)
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no temp file left
+
+    # a compressed ARPA gets its binary too (KenLM reads .gz), named lm.bin rather than lm.arpa.bin
+    monkeypatch.setenv("PATH", f"{ok}{os.pathsep}{path}")
+    res = build_lm([src], tmp_path / "g.arpa.gz", 2, discount_fallback=True)
+    assert res.binary_path == tmp_path / "g.bin" and res.binary_path.exists()
+
+
+def test_written_files_follow_the_umask_not_private_temp_modes(tmp_path, monkeypatch):
+    """Atomic writes go through mkstemp (0600); the renamed result must get the usual 0666 & ~umask."""
+    import os
+
+    ok = tmp_path / "ok"
+    _fake_build_binary(ok, 'head -c 5 "$1" > "$2"\n')
+    monkeypatch.setenv("PATH", f"{ok}{os.pathsep}{os.environ['PATH']}")
+    src = tmp_path / "c.txt"
+    src.write_text("B A\nA C\n")
+    old = os.umask(0o022)
+    try:
+        res = build_lm([src], tmp_path / "m.arpa", 2, discount_fallback=True)
+    finally:
+        os.umask(old)
+    for p in (res.arpa_path, res.unigrams_path, res.binary_path):
+        assert p.stat().st_mode & 0o777 == 0o644, p
+
+
+@pytest.mark.skipif(shutil.which("build_binary") is None,
+                    reason="KenLM's build_binary is not on PATH (see lm/README.md to compile it)")
+def test_real_build_binary_scores_like_the_arpa(tmp_path):
+    kenlm = pytest.importorskip("kenlm")
+    src = tmp_path / "c.txt"
+    src.write_text("THE CAT SAT\nTHE DOG SAT ON THE MAT\nA CAT ON A MAT\n" * 3 + "THE BIRD\n")
+    res = build_lm([src], tmp_path / "m.arpa.gz", 3, discount_fallback=True)
+    assert res.binary_path == tmp_path / "m.bin", res.warnings
+    arpa, binary = kenlm.Model(str(res.arpa_path)), kenlm.Model(str(res.binary_path))
+    for s in ("THE CAT SAT ON THE MAT", "A DOG", "THE UNSEEN WORD", ""):
+        assert binary.score(s) == pytest.approx(arpa.score(s), abs=1e-5), s

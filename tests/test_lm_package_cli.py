@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import warnings
 
 import pytest
@@ -44,6 +45,23 @@ def test_save_and_load_round_trip(tmp_path, lm_path):
     assert d.unigrams == ["A", "AWAY", "CAT", "DOG", "IT'S", "RAN", "SAT", "THE"]
     assert d.labels == alph["labels"]
     assert sorted(p.name for p in folder.iterdir()) == ["alphabet.json", "language_model"]
+
+
+def test_saved_folder_follows_the_umask(tmp_path, lm_path):
+    """The folder is built in a mkdtemp (0700) and renamed: it must end up as readable as a plain mkdir."""
+    old = os.umask(0o022)
+    try:
+        folder = save_decoder_folder(tmp_path / "dec", LABELS, lm_path)
+    finally:
+        os.umask(old)
+    assert folder.stat().st_mode & 0o777 == 0o755
+
+
+def test_prune_list_swallowing_the_text_gets_a_hint(tmp_path, capsys):
+    (tmp_path / "t.txt").write_text("A B\n")
+    with pytest.raises(SystemExit):
+        run_cli("build-lm", "-o", tmp_path / "o.arpa", "--order", 2, "--prune", 0, 1, tmp_path / "t.txt")
+    assert "put the TEXT files before --prune" in capsys.readouterr().err
 
 
 def test_pyctcdecode_loads_the_folder(tmp_path, lm_path):

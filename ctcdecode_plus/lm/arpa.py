@@ -31,6 +31,14 @@ PathLike = Union[str, Path]
 
 
 # --------------------------------------------------------------------------------------------------- atomic files
+def default_mode(folder: bool = False) -> int:
+    """The permission bits ``open``/``mkdir`` would give a new file (folder) under the current umask: ``mkstemp``
+    and ``mkdtemp`` make theirs private (0600/0700), which would hide a written model from other users."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return (0o777 if folder else 0o666) & ~mask
+
+
 def _temp_beside(path: Path) -> str:
     """An empty temporary file in ``path``'s folder, or a :class:`LanguageModelError` saying why there is none."""
     if path.is_dir():
@@ -43,6 +51,7 @@ def _temp_beside(path: Path) -> str:
     except OSError as exc:
         raise LanguageModelError(f"{path}: cannot write here ({exc.strerror or exc}); choose a writable output path") from None
     os.close(fd)
+    os.chmod(tmp, default_mode())
     return tmp
 
 
@@ -149,14 +158,23 @@ def write_unigrams(words, path: PathLike) -> Path:
     return Path(path)
 
 
+def binary_path_for(arpa_path: PathLike) -> Path:
+    """Where :func:`build_binary` puts the binary of an ARPA file: ``lm.arpa`` / ``lm.arpa.gz`` -> ``lm.bin``."""
+    p = Path(arpa_path)
+    name = p.name
+    for suf in (".gz", ".arpa"):
+        if name.endswith(suf) and len(name) > len(suf):
+            name = name[: -len(suf)]
+    return p.with_name(name + ".bin")
+
+
 def build_binary(arpa_path: PathLike, binary_path: PathLike) -> Optional[Path]:
     """Run KenLM's ``build_binary`` where it is on PATH; return the binary, or ``None`` (ARPA works, loads slower)."""
     exe = shutil.which("build_binary")
     if exe is None:
         return None
     binary_path = Path(binary_path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{binary_path.name}.", suffix=".tmp", dir=binary_path.parent)
-    os.close(fd)
+    tmp = _temp_beside(binary_path)
     try:
         res = subprocess.run([exe, str(arpa_path), tmp], capture_output=True, text=True)
         if res.returncode != 0:

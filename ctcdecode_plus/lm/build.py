@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Optional, Sequence, Union
 
 from ..errors import LanguageModelError
-from .arpa import check_writable, try_build_binary, unigram_list_path, write_arpa, write_unigrams
+from .arpa import binary_path_for, check_writable, try_build_binary, unigram_list_path, write_arpa, write_unigrams
 from .counts import MAX_ORDER, CorpusReader, counts_from_reader, iter_text_lines
 from .kneser_ney import Discount, estimate, parse_prune
 from .normalize import Alphabet, NormalizeStats, Normalizer
@@ -99,8 +99,8 @@ def build_lm(
         msgs.append("an order-1 model works for perplexity (python backend) but KenLM, and so beam search, needs "
                     "order 2 or more; use --order 2+ for decoding")
     bin_path = None
-    if binary and out_path.suffix != ".gz":
-        bin_path, warning = try_build_binary(out_path, out_path.with_suffix(".bin"))
+    if binary:
+        bin_path, warning = try_build_binary(out_path, binary_path_for(out_path))
         if warning:
             msgs.append(warning)
     return BuildResult(

@@ -28,6 +28,19 @@ def _alphabet(args) -> "Alphabet | None":
     return None
 
 
+def _count_threshold(text: str) -> int:
+    """``--prune`` values; a word that is not one is usually a TEXT file swallowed by the list (argparse's nargs)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a count threshold; if it is a TEXT file, put the TEXT files before --prune "
+            f"(or end the thresholds with --)") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value}: thresholds are counts, 0 or more")
+    return value
+
+
 def _add_alphabet_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("normalisation (text is used as is without these)")
     x = g.add_mutually_exclusive_group()
@@ -72,7 +85,7 @@ def cmd_build_lm(args) -> int:
         if res.normalize_stats is not None:
             print(f"normalised: {res.normalize_stats.summary()}", file=sys.stderr)
         if mixes:
-            from .arpa import try_build_binary, unigram_list_path, write_arpa, write_unigrams
+            from .arpa import binary_path_for, try_build_binary, unigram_list_path, write_arpa, write_unigrams
             from .mix import _normalize_weights, mix_models
 
             weights = _normalize_weights([rest] + [w for _, w in mixes], len(mixes) + 1)
@@ -81,8 +94,8 @@ def cmd_build_lm(args) -> int:
             write_unigrams(mixed.vocab, unigram_list_path(out))
             counts = mixed.counts
             bin_path = None
-            if not args.no_binary and out.suffix != ".gz":
-                bin_path, warning = try_build_binary(out, out.with_suffix(".bin"))
+            if not args.no_binary:
+                bin_path, warning = try_build_binary(out, binary_path_for(out))
                 if warning:
                     print(f"warning: {warning}", file=sys.stderr)
             names = ["built model"] + [str(p) for p, _ in mixes]
@@ -126,7 +139,7 @@ def register(subparsers) -> None:
     p.add_argument("text", nargs="+", metavar="TEXT", help="UTF-8 text files (.gz too)")
     p.add_argument("-o", "--output", required=True, metavar="OUT.arpa", help="ARPA file to write (.arpa.gz compresses)")
     p.add_argument("--order", type=int, required=True, metavar="N", help=f"n-gram order, 1..{MAX_ORDER}")
-    p.add_argument("--prune", type=int, nargs="+", metavar="T",
+    p.add_argument("--prune", type=_count_threshold, nargs="+", metavar="T",
                    help="count thresholds per order as lmplz --prune (e.g. 0 1 1: drop singleton 2- and 3+-grams)")
     p.add_argument("--discount-fallback", action="store_true",
                    help="use D1=0.5 D2=1 D3+=1.5 where discounts cannot be estimated (small data)")

@@ -23,7 +23,7 @@ from typing import Iterable, Optional, Sequence, Union
 
 from ..constants import DEFAULT_ALPHA, DEFAULT_BETA, DEFAULT_UNK_SCORE_OFFSET
 from ..errors import LanguageModelError, VocabularyError
-from .arpa import is_arpa_file, read_arpa_unigrams, unigram_list_path
+from .arpa import default_mode, is_arpa_file, read_arpa_unigrams, unigram_list_path
 from .counts import SPECIALS
 
 PathLike = Union[str, Path]
@@ -135,6 +135,7 @@ def save_decoder_folder(
 
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
+        os.chmod(tmp, default_mode(folder=True))
     except OSError as exc:
         raise LanguageModelError(f"{folder}: cannot write here ({exc.strerror or exc}); choose a writable folder") from None
     try:
