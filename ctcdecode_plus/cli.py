@@ -156,6 +156,7 @@ def cmd_transcribe(args) -> int:
     use_beam = args.decoder == "beam" or (args.decoder is None and (args.lm or hotwords))
     decoder = _beam(args, args.lm, hotwords) if use_beam else GreedyDecoder()
     model = _load_model(args)
+    decoder.prepare(model.labels)  # an LM or hotword that does not fit the model fails here, once
     sources = iter_sources(args.audio)
     failures: list[tuple[str, str]] = []
     results = []
@@ -309,6 +310,15 @@ def _model_labels(args, model):
         return None
 
 
+def _prepare(decoders, args) -> None:
+    """Check the decoders against ``--model``'s labels before any audio is processed (where they can be read
+    without loading the model): a mismatch then fails once instead of on every utterance."""
+    labels = _model_labels(args, None)
+    if labels is not None:
+        for decoder in decoders:
+            decoder.prepare(labels)
+
+
 def cmd_compare(args) -> int:
     from .compare import compare
 
@@ -316,6 +326,7 @@ def cmd_compare(args) -> int:
     _check_writable("--csv", args.csv)
     hotwords = _read_hotwords(args)
     decoders = build_comparison_decoders(args, hotwords)
+    _prepare(decoders.values(), args)
     items, failures = _manifest_items(args)
     bar = _progress(len(items) * len(decoders), "decoding")
     result = compare(decoders, items, hotwords=hotwords, failures=failures, progress=bar.update)
@@ -341,6 +352,7 @@ def cmd_tune(args) -> int:
     _check_writable("--json", args.json)
     hotwords = _read_hotwords(args)
     decoder = _beam(args, args.lm, [], "beam+lm")
+    _prepare([decoder, decoder.replace(hotwords=hotwords)] if hotwords else [decoder], args)
     items, failures = _manifest_items(args)
     bar = _progress(len(items) * len(args.alphas) * len(args.betas), "tuning")
     result = tune_alpha_beta(decoder, items, args.alphas, args.betas, progress=bar.update)

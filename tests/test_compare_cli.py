@@ -203,6 +203,20 @@ def test_cli_robustness_fixes(tiny_model_dir, corpus, tmp_path, capsys):
     assert "not UTF-8" in capsys.readouterr().err
 
 
+def test_cli_checks_hotwords_against_the_model_before_the_audio(tiny_model_dir, corpus, tmp_path, capsys):
+    """A hotword the model cannot spell is one up-front error (exit 2), not a failure per file after the
+    acoustic model ran on each, and compare computes no emissions for it."""
+    files = [str(corpus / f"u{i}.wav") for i in range(3)]
+    assert main(["transcribe", *files, "--model", str(tiny_model_dir), "--hotwords", "C++"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("'C++'") == 1 and "outside the model's alphabet" in err and "input(s) failed" not in err
+    cache = tmp_path / "cache"
+    assert main(["compare", "--manifest", str(corpus / "manifest.jsonl"), "--model", str(tiny_model_dir),
+                 "--emissions", str(cache), "--hotwords", "KÖLN"]) == 2
+    assert "outside the model's alphabet" in capsys.readouterr().err
+    assert not cache.exists() or not any(cache.iterdir())
+
+
 @pytest.mark.parametrize("kwargs,needle", [({"beam_width": -1}, "beam_width"), ({"alpha": float("nan")}, "alpha"),
                                            ({"blank_skip_threshold": -1.0}, "blank_skip_threshold")])
 def test_beam_options_are_checked(kwargs, needle):

@@ -16,6 +16,7 @@ from typing import Optional, Sequence, Union
 from ..emissions import Emissions
 from ..errors import CtcDecodeError
 from ..transcript import Transcript
+from ..vocab import Labels
 
 _WORKER_DECODER: Optional["Decoder"] = None
 
@@ -42,6 +43,12 @@ class Decoder(ABC):
     @abstractmethod
     def decode(self, emissions: Emissions) -> Transcript:
         """Decode one utterance's emissions ``[frames, vocab]`` into a :class:`Transcript`."""
+
+    def prepare(self, labels: Labels) -> "Decoder":
+        """Check this decoder against a model's labels now and build what decoding needs (LM, hotwords), so that
+        a mismatch (LM in another alphabet, a hotword the labels cannot spell) fails once, before any audio is
+        processed, instead of on every utterance. Raises what :meth:`decode` would raise; returns ``self``."""
+        return self
 
     def decode_batch(
         self,

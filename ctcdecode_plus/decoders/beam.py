@@ -273,6 +273,10 @@ class BeamSearchDecoder(Decoder):
         return cached
 
     # --- decoding --------------------------------------------------------------------------------------------
+    def prepare(self, labels: Labels) -> "BeamSearchDecoder":
+        self._decoder_for(labels)
+        return self
+
     def decode(self, emissions: Emissions) -> Transcript:
         dec, case, hotwords, label_hotwords = self._decoder_for(emissions.labels)
         hyps = self._search(dec, hotwords, emissions, emissions.log_probs)
