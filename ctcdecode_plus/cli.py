@@ -107,8 +107,10 @@ def _add_decoder_args(p: argparse.ArgumentParser, multi_lm: bool = False) -> Non
                    help="score added to words the LM does not know (default %(default)s)")
     g.add_argument("--beam-width", type=int, default=DEFAULT_BEAM_WIDTH, help="beams kept (default %(default)s)")
     g.add_argument("--hotwords", nargs="+", default=[], metavar="WORD",
-                   help="words or phrases to boost (quote phrases)")
-    g.add_argument("--hotwords-file", default=None, help="file with one hotword or phrase per line")
+                   help="words or phrases to boost (quote phrases); 'SHOWN: SPOKEN, ...' for a term written unlike "
+                        "it sounds, e.g. 'STDLIB: ES TEE DEE LIB' or 'C++: SEE PLUS PLUS'")
+    g.add_argument("--hotwords-file", default=None,
+                   help="file with one hotword or phrase per line (or 'SHOWN: SPOKEN, ...'; # starts a comment)")
     g.add_argument("--hotword-weight", type=float, default=DEFAULT_HOTWORD_WEIGHT,
                    help="score bonus per hotword (default %(default)s)")
     g.add_argument("--hotword-spotting", type=_spotting_threshold, default=None, metavar="NATS|off",

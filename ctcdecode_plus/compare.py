@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable, Mapping, Optional, Sequence, Union
 
 from .decoders.base import Decoder
+from .decoders.hotwords import display_forms
 from .emissions import Emissions
 from .errors import CtcDecodeError
 from .metrics import ErrorCounts, char_errors, hotword_counts, normalize_for_scoring, word_errors
@@ -159,13 +160,14 @@ def compare(
     Args:
         decoders: ``{name: decoder}``; names label the table rows.
         items: utterances with emissions and reference text.
-        hotwords: words/phrases whose recall and false insertions are reported.
+        hotwords: words/phrases whose recall and false insertions are reported (entries with spoken forms,
+            ``"SHOWN: SPOKEN, ..."``, are scored by their shown form).
         failures: inputs that failed before decoding (e.g. unreadable audio), carried into the result.
         progress: called with 1 after each (decoder, item) decode.
 
     A decoder error on one item is recorded in that row (and counted in ``failed``); the rest go on.
     """
-    hotwords = list(hotwords or [])
+    hotwords = display_forms(hotwords or [])  # "C++: SEE PLUS PLUS" is scored as C++
     failures = list(failures or [])
     scorable = []
     for it in items:

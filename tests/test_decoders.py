@@ -7,7 +7,7 @@ import pytest
 from conftest import LIBRI_TEXT
 from ctcdecode_plus.decoders import BeamSearchDecoder, GreedyDecoder
 from ctcdecode_plus.emissions import Emissions
-from ctcdecode_plus.errors import LanguageModelError, VocabularyError
+from ctcdecode_plus.errors import CtcDecodeError, LanguageModelError, VocabularyError
 
 LOWER = list(" abcdefghijklmnopqrstuvwxyz'") + [""]
 UPPER_960H = ["<pad>", "<s>", "</s>", "<unk>", "|", *"ETAONIHSRDLUMWCFGYPBVK'XJQZ"]
@@ -240,3 +240,44 @@ def test_guided_search_decodes_the_hotword_and_its_neighbours():
     assert "".join(em.labels.labels[i] for i in path if i != em.blank_id) == "cat"
     with pytest.raises(ValueError):
         forced_alignment(rel[:2], [index[c] for c in "cat"], em.blank_id)
+
+
+def test_spoken_forms_show_the_written_term():
+    from ctcdecode_plus.decoders.hotwords import apply_display, parse_hotword
+    from ctcdecode_plus.transcript import Word
+
+    assert parse_hotword(" C++ :  see plus plus, c  plus plus") == \
+        parse_hotword("C++: see plus plus,c plus plus")
+    assert parse_hotword("C++: SEE PLUS PLUS").spoken == ("SEE PLUS PLUS",)
+    assert parse_hotword("KUBE PROXY").spoken == ()
+    for bad in (": SEE", "C++:", "C++: SEE,, PLUS"):
+        with pytest.raises(CtcDecodeError, match="hotword"):
+            parse_hotword(bad)
+    words = [Word("a", 0.0, 0.1), Word("see", 0.2, 0.3), Word("plus", 0.3, 0.4), Word("plus", 0.4, 0.5)]
+    out = apply_display(words, {("see", "plus", "plus"): "C++", ("plus",): "+"})
+    assert [(w.word, w.start, w.end) for w in out] == [("a", 0.0, 0.1), ("C++", 0.2, 0.5)]  # longest first
+
+    # the audio spells what it hears ("es tee dee lib"); the written term cannot be heard letter by letter
+    em = spell(["e", "s", "t", "e", "e", "d", "e", "e", "l", "i", "b", " ", "m", "o", "d", "u", "l", "e", "s"])
+    plain = BeamSearchDecoder(beam_width=16, hotwords=["stdlib"])
+    assert plain.decode(em).text == "esteedeelib modules"
+    t = plain.replace(hotwords=["STDLIB: ES TEE DEE LIB, esteedeelib"]).decode(em)
+    assert t.text == "STDLIB modules" and t.words[0].word == "STDLIB"
+    assert (t.words[0].start, t.words[0].end) == (0.0, plain.decode(em).words[0].end)
+    # a term outside the alphabet is fine with a spoken form; without one the error says how to give it
+    assert BeamSearchDecoder(hotwords=["C++: esteedeelib"]).decode(em).text == "C++ modules"
+    with pytest.raises(VocabularyError, match="Or say how it sounds: 'C\\+\\+: SPOKEN FORM'"):
+        BeamSearchDecoder(hotwords=["C++"]).decode(em)
+    with pytest.raises(VocabularyError, match="spoken form of hotword 'C\\+\\+'"):
+        BeamSearchDecoder(hotwords=["C++: c plus plus!"]).decode(em)
+
+
+def test_spoken_form_is_spotted_and_scored_by_its_written_form():
+    from ctcdecode_plus.compare import Item, compare
+
+    # "c" is below token_min_logp: only spotting finds the spoken form "cat", which is then shown as "KAT-5"
+    em = spell([{"k": 0.995, "c": 0.005}, "a", "t", " ", "s", "a", "t"])
+    dec = BeamSearchDecoder(beam_width=16, hotwords=["KAT-5: cat"], hotword_weight=10.0, hotword_spotting=2.0)
+    assert dec.decode(em).text == "KAT-5 sat"
+    r = compare({"hw": dec}, [Item("u", em, "KAT-5 SAT")], hotwords=["KAT-5: cat"])
+    assert r.hotwords == ["KAT-5"] and r.decoders["hw"].hotword_recall == 1.0 and r.decoders["hw"].wer == 0.0

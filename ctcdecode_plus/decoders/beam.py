@@ -10,11 +10,14 @@ What this adds to bare pyctcdecode:
   in-vocabulary for the penalty, so ``hotword_weight`` acts as the boost it is meant to be.
 * **Hotword spotting** (``hotword_spotting=``): CTC word spotting finds hotwords the beam never tried; a guided
   second search and a replacement step put them in, each only where the beam's full score prefers the result.
+* **Spoken forms** (``"C++: SEE PLUS PLUS"``): a hotword that cannot be spelled from how it sounds is searched by
+  its spoken spelling and shown as written (:mod:`.hotwords`).
 * Clear errors for a missing or malformed LM, and hotwords with characters outside the alphabet.
 * Worker processes rebuild the decoder from its configuration (see :mod:`.base`).
 """
 from __future__ import annotations
 
+import contextlib
 import difflib
 import logging
 import math
@@ -42,6 +45,7 @@ from ..lm.perplexity import load_kenlm
 from ..transcript import Hypothesis, Transcript, Word
 from ..vocab import BLANK_LABEL, SPACE_LABEL, Labels, apply_case, text_case
 from .base import Decoder
+from .hotwords import apply_display, parse_hotword
 from .spotting import alignment_cost, apply_detections, boost_detections, relative_log_probs, spot_hotwords
 
 logger = logging.getLogger(__name__)
@@ -114,7 +118,9 @@ class BeamSearchDecoder(Decoder):
         beta: word insertion bonus.
         unk_score_offset: log-score added for words the LM does not know.
         unigrams: known words; default: read from an ARPA file, or ``unigrams.txt`` beside a binary.
-        hotwords: words or phrases to boost (in the alphabet; case follows the labels).
+        hotwords: words or phrases to boost (in the alphabet; case follows the labels). An entry
+            ``"SHOWN: SPOKEN, SPOKEN..."`` also searches how the term sounds and shows ``SHOWN`` (verbatim, any
+            characters) in its place, e.g. ``"STDLIB: ES TEE DEE LIB"``, ``"C++: SEE PLUS PLUS"`` (:mod:`.hotwords`).
         hotword_weight: bonus per hotword match (pyctcdecode's scale).
         beam_width, beam_prune_logp, token_min_logp: pyctcdecode's search parameters.
         lm_score_boundary: score sentence start/end with the LM.
@@ -247,7 +253,7 @@ class BeamSearchDecoder(Decoder):
 
         case = self._work_case(labels)
         self._check_coverage(labels, case)
-        hotwords = [labels.validate_text(h, "hotword") for h in self.hotwords]
+        hotwords, to_display = self._spellings(labels)
         search_labels = []
         for i, lab in enumerate(labels.labels):
             if i in labels.suppressed:
@@ -268,9 +274,29 @@ class BeamSearchDecoder(Decoder):
                 lm = _hotword_lm_class()(self._kenlm(), self.unigrams, hotwords=hot_words, **settings)
             else:
                 lm = LanguageModel(self._kenlm(), self.unigrams, **settings)
-        cached = (BeamSearchDecoderCTC(alphabet, lm), case, [apply_case(h, case) for h in hotwords], hotwords)
+        cached = (BeamSearchDecoderCTC(alphabet, lm), case, [apply_case(h, case) for h in hotwords], hotwords,
+                  to_display)
         self._cache_decoders[labels.labels] = cached
         return cached
+
+    def _spellings(self, labels: Labels) -> tuple[list[str], dict]:
+        """The hotword spellings to search, in the labels' case (each entry's shown form where the labels can
+        spell it, and its spoken forms: :mod:`.hotwords`), and ``{spoken words: shown form}`` for the output."""
+        spellings, to_display = [], {}
+        for entry in map(parse_hotword, self.hotwords):
+            if not entry.spoken:
+                try:
+                    spellings.append(labels.validate_text(entry.display, "hotword"))
+                except VocabularyError as e:
+                    raise VocabularyError(f"{e} Or say how it sounds: '{entry.display}: SPOKEN FORM'.") from None
+                continue
+            with contextlib.suppress(VocabularyError):  # "C++: SEE PLUS PLUS": only the spoken form is searched
+                spellings.append(labels.validate_text(entry.display, "hotword"))
+            for spoken in entry.spoken:
+                spelled = labels.validate_text(spoken, f"spoken form of hotword {entry.display!r}:")
+                spellings.append(spelled)
+                to_display[tuple(spelled.split())] = entry.display
+        return list(dict.fromkeys(spellings)), to_display
 
     # --- decoding --------------------------------------------------------------------------------------------
     def prepare(self, labels: Labels) -> "BeamSearchDecoder":
@@ -278,13 +304,19 @@ class BeamSearchDecoder(Decoder):
         return self
 
     def decode(self, emissions: Emissions) -> Transcript:
-        dec, case, hotwords, label_hotwords = self._decoder_for(emissions.labels)
+        dec, case, hotwords, label_hotwords, to_display = self._decoder_for(emissions.labels)
         hyps = self._search(dec, hotwords, emissions, emissions.log_probs)
         best = hyps[0]
         if self.hotword_spotting is not None and label_hotwords:
             words = self._spot(dec, case, hotwords, label_hotwords, emissions, best.words)
             best = Hypothesis(" ".join(w.word for w in words), best.acoustic_score, best.lm_score, words)
             hyps[0] = best
+        if to_display:  # spoken forms -> what the transcript shows
+            for i, h in enumerate(hyps):
+                words = apply_display(h.words, to_display)
+                if [w.word for w in words] != [w.word for w in h.words]:
+                    hyps[i] = Hypothesis(" ".join(w.word for w in words), h.acoustic_score, h.lm_score, words)
+            best = hyps[0]
         return Transcript(best.text, best.words, best.acoustic_score, best.lm_score,
                           hyps if self.nbest > 1 else [], emissions.source, self.name)
 
