@@ -281,3 +281,28 @@ def test_spoken_form_is_spotted_and_scored_by_its_written_form():
     assert dec.decode(em).text == "KAT-5 sat"
     r = compare({"hw": dec}, [Item("u", em, "KAT-5 SAT")], hotwords=["KAT-5: cat"])
     assert r.hotwords == ["KAT-5"] and r.decoders["hw"].hotword_recall == 1.0 and r.decoders["hw"].wer == 0.0
+
+
+def test_spotting_judge_scores_like_pyctcdecode(pyctc_data):
+    """The judge's LM part equals pyctcdecode's word-by-word LM score (unknown-word offset in log10 units, scaled
+    by alpha * ln 10 with the rest), hotwords exempt from the offset as in the search."""
+    from pyctcdecode.language_model import LanguageModel
+
+    from ctcdecode_plus.decoders.beam import _FusionJudge, _hotword_lm_class
+    from ctcdecode_plus.transcript import Word
+
+    lm = pyctc_data / "bugs_bunny_kenlm.arpa"
+    em = ambiguous_bugs_bunny()
+    for hot in ([], ["zork"]):
+        dec = BeamSearchDecoder(lm, alpha=0.8, beta=1.5, hotwords=hot, hotword_weight=0.0)
+        judge = _FusionJudge(dec, em, "lower", hot)
+        ref = (_hotword_lm_class()(dec._kenlm(), dec.unigrams, hotwords=hot, alpha=0.8, beta=1.5) if hot
+               else LanguageModel(dec._kenlm(), dec.unigrams, alpha=0.8, beta=1.5))
+        for text in ("bugs bunny", "bugs zork bunny", "zork", "qq bunny zork"):
+            state, total = ref.get_start_state(), 0.0
+            words = text.split()
+            for i, w in enumerate(words):
+                s, state = ref.score(state, w, is_last_word=i == len(words) - 1)
+                total += s
+            got = judge.fusion([Word(w, 0.0, 0.1) for w in words])
+            assert got == pytest.approx(total, abs=1e-4), (hot, text)

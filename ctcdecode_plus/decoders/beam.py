@@ -451,13 +451,12 @@ class _FusionJudge:
         if self.kenlm is None:
             return score
         lm_tokens = [apply_case(t, self.case) for t in tokens]
-        score += d.alpha * math.log(10.0) * self.kenlm.score(" ".join(lm_tokens), bos=d.lm_score_boundary,
-                                                             eos=d.lm_score_boundary)
-        score += d.beta * len(tokens)
-        if self.known:
-            score += d.unk_score_offset * sum(t not in self.known and w not in self.hot_words
-                                              for t, w in zip(lm_tokens, tokens))
-        return score
+        log10_p = self.kenlm.score(" ".join(lm_tokens), bos=d.lm_score_boundary, eos=d.lm_score_boundary)
+        # pyctcdecode adds the unknown-word offset to the log10 score, before the alpha * ln(10) scaling
+        # (LanguageModel.score); hotwords are exempt (_hotword_lm_class)
+        unknown = sum(((bool(self.known) and t not in self.known) or t not in self.kenlm) and w not in self.hot_words
+                      for t, w in zip(lm_tokens, tokens))
+        return score + d.alpha * math.log(10.0) * (log10_p + d.unk_score_offset * unknown) + d.beta * len(tokens)
 
     def word_cost(self, w: Word) -> float:
         """Acoustic deficit (nats, >= 0) of ``w`` over its own frames; ``inf`` if it cannot be aligned there."""
