@@ -3,6 +3,7 @@ hotwords, decoder comparison, and language-model tools.
 
 The pipeline, one module each::
 
+    transcribe (pipeline.py): all of it in one call
     load_audio (audio.py) -> AcousticModel (acoustic.py) -> Emissions (emissions.py)
         -> GreedyDecoder / BeamSearchDecoder (decoders/) -> Transcript (transcript.py)
         -> compare, wer, cer (compare.py, metrics.py)
@@ -26,13 +27,14 @@ from .errors import (
 )
 from .manifest import read_manifest
 from .metrics import cer, wer
+from .pipeline import load_model, transcribe
 from .transcript import Hypothesis, Transcript, Word
 from .vocab import Labels
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "AcousticModel", "Audio", "load_audio", "Emissions", "Labels", "Decoder", "GreedyDecoder", "BeamSearchDecoder",
+    "transcribe", "load_model", "AcousticModel", "Audio", "load_audio", "Emissions", "Labels", "Decoder", "GreedyDecoder", "BeamSearchDecoder",
     "Transcript", "Word", "Hypothesis", "compare", "Comparison", "Item", "read_manifest", "wer", "cer",
     "CtcDecodeError", "AudioError", "ModelError", "EmissionsError", "VocabularyError", "LanguageModelError",
     "ManifestError",

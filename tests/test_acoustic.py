@@ -142,3 +142,29 @@ def test_streamed_file_chunks_match_in_memory(tmp_path):
     sf.write(tmp_path / "silent.wav", np.zeros(16000 * 10, np.float32), 16000)
     with pytest.raises(AudioError, match="silent"):
         m.emissions(tmp_path / "silent.wav", chunk_seconds=3.0, context_seconds=1.0)
+
+
+def test_transcribe_in_one_call(tiny_model_dir, tmp_path):
+    from ctcdecode_plus import Transcript, load_model, transcribe
+    from ctcdecode_plus.errors import CtcDecodeError, VocabularyError
+
+    wav = tmp_path / "a.wav"
+    write_tone_wav(wav, 1.0, 22050)
+    (tmp_path / "bad.wav").write_bytes(b"not audio")
+    model = load_model(tiny_model_dir)
+    assert load_model(tiny_model_dir) is model and load_model(model) is model  # loaded once, kept
+    t = transcribe(wav, model=tiny_model_dir)
+    assert isinstance(t, Transcript) and t.decoder == "greedy"
+    assert t.text == GreedyDecoder().decode(model.emissions(wav)).text
+    samples = load_audio(wav).samples
+    assert transcribe(samples, model=model, input_rate=16000).text == t.text  # arrays need their rate
+    beam = transcribe(wav, model=model, beam_width=4)
+    assert beam.decoder == "beam"
+    out = transcribe([wav, tmp_path / "bad.wav", wav], model=model, errors="return")
+    assert [type(r).__name__ for r in out] == ["Transcript", "AudioError", "Transcript"]
+    with pytest.raises(AudioError, match="bad.wav"):
+        transcribe([wav, tmp_path / "bad.wav"], model=model)
+    with pytest.raises(VocabularyError, match="hotword 'C\\+\\+'"):  # before any audio is read
+        transcribe(tmp_path / "missing.wav", model=model, hotwords=["C++"])
+    with pytest.raises(CtcDecodeError, match="not both"):
+        transcribe(wav, model=model, decoder=GreedyDecoder(), beam_width=4)

@@ -1,0 +1,93 @@
+"""One call from audio to text: ``transcribe("talk.flac", lm="domain.arpa.gz", hotwords=["KUBERNETES"])``.
+
+The same steps as the classes (:class:`~ctcdecode_plus.acoustic.AcousticModel` -> emissions -> a decoder), with
+the acoustic model loaded once per name and device and kept for the next call.
+"""
+from __future__ import annotations
+
+import functools
+import os
+from typing import Optional, Sequence, Union
+
+from .acoustic import AcousticModel, AudioInput
+from .constants import DEFAULT_CHUNK_SECONDS, DEMO_MODEL_NAME
+from .decoders import BeamSearchDecoder, Decoder, GreedyDecoder
+from .errors import CtcDecodeError
+from .transcript import Transcript
+
+ModelLike = Union[str, os.PathLike, AcousticModel]
+
+
+@functools.lru_cache(maxsize=2)
+def _cached_model(name: str, device: Optional[str]) -> AcousticModel:
+    return AcousticModel.from_pretrained(name, device=device)
+
+
+def load_model(model: ModelLike = DEMO_MODEL_NAME, device: Optional[str] = None) -> AcousticModel:
+    """``model`` itself if it is an :class:`AcousticModel`, else the model of that folder / hub id / ``"demo"``,
+    loaded once per (name, device) and kept (the two most recent)."""
+    if isinstance(model, AcousticModel):
+        return model
+    return _cached_model(os.fspath(model), device)
+
+
+def transcribe(
+    audio: Union[AudioInput, Sequence[AudioInput]],
+    *,
+    model: ModelLike = DEMO_MODEL_NAME,
+    lm: Optional[Union[str, os.PathLike]] = None,
+    hotwords: Optional[Sequence[str]] = None,
+    decoder: Optional[Decoder] = None,
+    input_rate: Optional[int] = None,
+    chunk_seconds: float = DEFAULT_CHUNK_SECONDS,
+    device: Optional[str] = None,
+    errors: str = "raise",
+    **beam_options,
+) -> Union[Transcript, list]:
+    """Transcribe one recording, or a list of them, with word times in seconds.
+
+    Args:
+        audio: a file path (any format and rate; resampled to the model's 16 kHz mono), a float array of samples
+            (give ``input_rate`` in Hz), or a list of these.
+        model: an :class:`AcousticModel`, or a model folder, hub id or ``"demo"`` (loaded once and kept).
+        lm: KenLM model (ARPA, ``.arpa.gz`` or binary) for beam search; ``None``: no LM.
+        hotwords: words or phrases to boost (``"SHOWN: SPOKEN, ..."`` for terms written unlike they sound).
+        decoder: any decoder, instead of the one ``lm``/``hotwords``/``beam_options`` describe.
+        input_rate: sample rate of array input, Hz.
+        chunk_seconds: audio longer than this (seconds) runs through the model in chunks; 0: never.
+        device: torch device for the model (``"cpu"``, ``"cuda"``); default CUDA when available.
+        errors: for a list: ``"raise"`` raises the first failure after all inputs ran; ``"return"`` puts the
+            :class:`~ctcdecode_plus.errors.CtcDecodeError` in that input's place.
+        beam_options: :class:`BeamSearchDecoder` settings (``alpha``, ``beta``, ``beam_width``,
+            ``hotword_weight``, ``hotword_spotting``...).
+
+    Returns:
+        A :class:`Transcript` (``.text``, ``.words`` with start/end seconds), or a list of them for a list.
+
+    Raises:
+        CtcDecodeError: bad input, with what to do about it (for a list with ``errors="raise"``: the first one).
+    """
+    if errors not in ("raise", "return"):
+        raise CtcDecodeError(f"errors={errors!r}: give 'raise' or 'return'.")
+    if decoder is not None and (lm is not None or hotwords or beam_options):
+        raise CtcDecodeError("transcribe(): give either decoder= or lm/hotwords/beam options, not both.")
+    if decoder is None:
+        beam = lm is not None or bool(hotwords) or bool(beam_options)
+        decoder = BeamSearchDecoder(lm, hotwords=hotwords, **beam_options) if beam else GreedyDecoder()
+    acoustic = load_model(model, device)
+    decoder.prepare(acoustic.labels)  # a mismatched LM or hotword fails before any audio is processed
+    single = not isinstance(audio, (list, tuple))
+    if single:
+        return decoder.decode(acoustic.emissions(audio, input_rate=input_rate, chunk_seconds=chunk_seconds))
+    results: list = []
+    for source in audio:
+        try:
+            em = acoustic.emissions(source, input_rate=input_rate, chunk_seconds=chunk_seconds)
+            results.append(decoder.decode(em))
+        except CtcDecodeError as e:
+            results.append(e)
+    if errors == "raise":
+        for r in results:
+            if isinstance(r, CtcDecodeError):
+                raise r
+    return results
