@@ -334,6 +334,8 @@ def cmd_compare(args) -> int:
     result = compare(decoders, items, hotwords=hotwords, failures=failures, progress=bar.update)
     bar.close()
     print(result.table())
+    if hotwords:
+        print("\nhotwords found / in the references (+ insertions beyond them):\n" + result.hotword_table())
     print(f"\n{len(items)} utterances, {sum(i.emissions.duration for i in items):.1f} s of audio"
           + (f"; hotwords: {len(hotwords)}" if hotwords else ""))
     if args.json:

@@ -66,6 +66,7 @@ class DecoderScore:
     hotword_recall: Optional[float] = None
     hotword_false_insertion_rate: Optional[float] = None
     hotword_insertions: Optional[int] = None
+    hotword_detail: Optional[dict] = None  # {hotword: {"expected", "found", "inserted"}}
 
 
 @dataclass
@@ -119,11 +120,33 @@ class Comparison:
                 row += [_pct(s.hotword_recall), _pct(s.hotword_false_insertion_rate)]
             row += [f"{s.decode_seconds:.2f}", f"{s.rtf:.4f}", str(s.failed)]
             rows.append(row)
-        widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
-        lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
-                 for r in rows]
-        lines.insert(1, "-" * len(lines[0]))
-        return "\n".join(lines)
+        return _format_rows(rows)
+
+
+    def hotword_table(self) -> str:
+        """One row per hotword, one column per decoder: ``found/expected`` in the references, ``+N`` for N
+        insertions beyond them; empty when no hotwords were scored."""
+        scored = {n: s.hotword_detail for n, s in self.decoders.items() if s.hotword_detail}
+        if not scored:
+            return ""
+        terms = list(next(iter(scored.values())))
+        rows = [["hotword", *scored]]
+        for t in terms:
+            cells = []
+            for detail in scored.values():
+                d = detail[t]
+                cells.append(f"{d['found']}/{d['expected']}" + (f" +{d['inserted']}" if d["inserted"] else ""))
+            rows.append([t, *cells])
+        return _format_rows(rows)
+
+
+def _format_rows(rows: list[list[str]]) -> str:
+    """Fixed-width text: the first row is the header, then a rule; first column left-aligned, the rest right."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+             for r in rows]
+    lines.insert(1, "-" * len(lines[0]))
+    return "\n".join(lines)
 
 
 def _pct(x: Optional[float]) -> str:
@@ -206,5 +229,6 @@ def compare(
             name, words.rate, chars.rate, len(items), failed, seconds, audio_seconds,
             seconds / audio_seconds if audio_seconds else 0.0,
             hw.recall if hw else None, hw.false_insertion_rate if hw else None, hw.inserted if hw else None,
+            hw.per_hotword if hw else None,
         )
     return Comparison(scores, utterances, failures, hotwords)

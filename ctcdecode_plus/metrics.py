@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 _NON_WORD = re.compile(r"[^\w' ]+")
@@ -84,6 +84,7 @@ class HotwordCounts:
         inserted: hotword occurrences in hypotheses beyond the reference's count (false insertions).
         clean_utterances: utterances whose reference contains no hotword.
         clean_with_insertion: of those, how many hypotheses contain a hotword.
+        per_hotword: ``{hotword: {"expected": n, "found": n, "inserted": n}}``, the same counts per term.
     """
 
     expected: int = 0
@@ -91,6 +92,7 @@ class HotwordCounts:
     inserted: int = 0
     clean_utterances: int = 0
     clean_with_insertion: int = 0
+    per_hotword: dict = field(default_factory=dict)
 
     @property
     def recall(self) -> float:
@@ -104,8 +106,8 @@ class HotwordCounts:
 
 def hotword_counts(references: Sequence[str], hypotheses: Sequence[str], hotwords: Iterable[str]) -> HotwordCounts:
     """Recall and false insertions of ``hotwords`` over paired references and hypotheses."""
-    hotwords = [h for h in hotwords if normalize_for_scoring(h)]
-    out = HotwordCounts()
+    hotwords = list(dict.fromkeys(h for h in hotwords if normalize_for_scoring(h)))
+    out = HotwordCounts(per_hotword={h: {"expected": 0, "found": 0, "inserted": 0} for h in hotwords})
     for ref, hyp in zip(references, hypotheses):
         ref_total = 0
         hyp_extra = 0
@@ -115,6 +117,10 @@ def hotword_counts(references: Sequence[str], hypotheses: Sequence[str], hotword
             out.expected += r
             out.found += min(r, c)
             hyp_extra += max(0, c - r)
+            per = out.per_hotword[h]
+            per["expected"] += r
+            per["found"] += min(r, c)
+            per["inserted"] += max(0, c - r)
         out.inserted += hyp_extra
         if ref_total == 0:
             out.clean_utterances += 1

@@ -34,6 +34,9 @@ def test_hotword_counts():
     assert (c.expected, c.found, c.inserted) == (3, 2, 1)
     assert c.recall == pytest.approx(2 / 3)
     assert c.clean_utterances == 2 and c.false_insertion_rate == pytest.approx(0.5)
+    assert c.per_hotword == {"lambda": {"expected": 2, "found": 2, "inserted": 1},
+                             "tuple": {"expected": 1, "found": 0, "inserted": 0}}
+    assert hotword_counts(["a lambda"], ["a lambda"], ["lambda", "lambda"]).expected == 1  # listed twice: once
 
 
 def test_compare_api(libri_emissions, pyctc_data):
@@ -49,6 +52,10 @@ def test_compare_api(libri_emissions, pyctc_data):
     assert "greedy" in table and "hotword recall" in table
     data = json.loads(result.to_json())
     assert set(data["decoders"]) == {"greedy", "beam", "hot"} and "wer" in data["decoders"]["beam"]
+    assert data["decoders"]["hot"]["hotword_detail"] == {"doubt": {"expected": 1, "found": 1, "inserted": 1}}
+    hw_table = result.hotword_table().splitlines()
+    assert hw_table[0].split() == ["hotword", "greedy", "beam", "hot"] and hw_table[2].split()[:2] == ["doubt", "1/1"]
+    assert "+1" in hw_table[2]
     assert result.to_csv().splitlines()[0].startswith("id,decoder,reference,hypothesis")
 
 
