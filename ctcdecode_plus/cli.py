@@ -163,6 +163,7 @@ def cmd_transcribe(args) -> int:
     failures: list[tuple[str, str]] = []
     results = []
     bar = _progress(len(sources), "transcribing")
+    interrupted, processed = False, 0
     for src in sources:
         try:
             em = model.emissions(src, chunk_seconds=args.chunk_seconds)
@@ -170,8 +171,13 @@ def cmd_transcribe(args) -> int:
         except CtcDecodeError as e:
             failures.append((src, str(e)))
             bar.update(1)
+            processed += 1
             continue
+        except KeyboardInterrupt:  # keep what is done: the JSON below still gets the finished files
+            interrupted = True
+            break
         bar.update(1)
+        processed += 1
         if args.format == "json":
             results.append({"audio": src, "duration": round(em.duration, 3), **t.to_dict()})
         elif args.format == "srt":
@@ -181,7 +187,12 @@ def cmd_transcribe(args) -> int:
     bar.close()
     if args.format == "json":
         print(json.dumps(results if len(sources) > 1 else (results[0] if results else {}), indent=2))
-    return _report_failures(failures)
+    rc = _report_failures(failures)
+    if interrupted:
+        print(f"interrupted: {processed} of {len(sources)} inputs processed; the results above are complete",
+              file=sys.stderr)
+        return 130
+    return rc
 
 
 # --- emissions ------------------------------------------------------------------------------------------------

@@ -266,3 +266,24 @@ def test_tune_hotwords_can_choose_spotting():
     tied = tune_hotwords(BeamSearchDecoder(beam_width=16), items, ["cat"], weights=[10.0], spotting=[None, 2.0, 4.0])
     assert tied.comparison.decoders["weight=10 spot=2"].hotword_recall == 1.0
     assert tied.spotting == 4.0 and tied.recall == 1.0 and tied.false_insertion_rate == 0.0
+
+
+def test_transcribe_interrupted_keeps_the_finished_files(tiny_model_dir, corpus, capsys, monkeypatch):
+    """Ctrl-C in a long batch: the files already transcribed are still printed (as valid JSON), exit 130."""
+    from ctcdecode_plus.decoders import GreedyDecoder
+
+    calls = {"n": 0}
+    original = GreedyDecoder.decode
+
+    def decode(self, em):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return original(self, em)
+
+    monkeypatch.setattr(GreedyDecoder, "decode", decode)
+    files = [str(corpus / f"u{i}.wav") for i in range(3)]
+    assert main(["transcribe", *files, "--model", str(tiny_model_dir), "--format", "json"]) == 130
+    out = capsys.readouterr()
+    assert [r["audio"] for r in json.loads(out.out)] == files[:2]
+    assert "interrupted: 2 of 3 inputs processed" in out.err
