@@ -260,6 +260,9 @@ def build_comparison_decoders(args, hotwords: Sequence[str]) -> dict:
     return decoders
 
 
+_SAVE_EMISSIONS_EVERY = 32  # inputs
+
+
 def _manifest_items(args) -> tuple[list, list[dict]]:
     """Emissions + references of a manifest's utterances: from ``--emissions DIR`` where saved, else from the
     model (and then saved there). Returns the items and the inputs that failed, with their errors."""
@@ -284,12 +287,16 @@ def _manifest_items(args) -> tuple[list, list[dict]]:
     if todo:
         model = _load_model(args)
         bar = _progress(len(todo), "acoustic model")
-        outs = model.emissions_batch([e.audio for e in todo], chunk_seconds=args.chunk_seconds, progress=bar.update)
+        step = _SAVE_EMISSIONS_EVERY  # saved slice by slice: an interrupted run keeps what it computed
+        for k in range(0, len(todo), step):
+            part = todo[k:k + step]
+            outs = model.emissions_batch([e.audio for e in part], chunk_seconds=args.chunk_seconds,
+                                         progress=bar.update)
+            for e, em in zip(part, outs):
+                emissions[e.id] = em
+                if cache is not None and isinstance(em, Emissions):
+                    em.save(cache / f"{e.id}.npz")
         bar.close()
-        for e, em in zip(todo, outs):
-            emissions[e.id] = em
-            if cache is not None and isinstance(em, Emissions):
-                em.save(cache / f"{e.id}.npz")
     reference = _model_labels(args, model)
     items, failures = [], []
     for e in entries:

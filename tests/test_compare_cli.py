@@ -287,3 +287,24 @@ def test_transcribe_interrupted_keeps_the_finished_files(tiny_model_dir, corpus,
     out = capsys.readouterr()
     assert [r["audio"] for r in json.loads(out.out)] == files[:2]
     assert "interrupted: 2 of 3 inputs processed" in out.err
+
+
+def test_compare_interrupted_keeps_computed_emissions(tiny_model_dir, corpus, tmp_path, monkeypatch):
+    """Emissions are saved to --emissions slice by slice, so a rerun after Ctrl-C starts where it stopped."""
+    import ctcdecode_plus.cli as cli
+    from ctcdecode_plus.acoustic import AcousticModel
+
+    monkeypatch.setattr(cli, "_SAVE_EMISSIONS_EVERY", 1)
+    original, calls = AcousticModel.emissions_batch, {"n": 0}
+
+    def batch(self, *a, **kw):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+        return original(self, *a, **kw)
+
+    monkeypatch.setattr(AcousticModel, "emissions_batch", batch)
+    cache = tmp_path / "em"
+    assert main(["compare", "--manifest", str(corpus / "manifest.jsonl"), "--model", str(tiny_model_dir),
+                 "--emissions", str(cache)]) == 130
+    assert [p.name for p in cache.iterdir()] == ["u0.npz"]
