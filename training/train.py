@@ -419,7 +419,9 @@ Evaluation history (held-out CER, all families / new voice):
 
 ## Limitations
 
-Trained only on synthetic voices; expect much worse results on real human speech. Not for any production use.
+Trained only on synthetic voices; expect much worse results on real human speech (measure it with
+`python -m training.real_speech_check`: real recordings of `../shared/real_audio`). Other text read by the same
+voice families: `python -m training.independent_check`. Not for any production use.
 """
 
 
