@@ -122,7 +122,6 @@ class Comparison:
             rows.append(row)
         return _format_rows(rows)
 
-
     def hotword_table(self) -> str:
         """One row per hotword, one column per decoder: ``found/expected`` in the references, ``+N`` for N
         insertions beyond them; empty when no hotwords were scored."""
