@@ -43,6 +43,7 @@ import numpy as np
 import soundfile as sf
 import torch
 
+from ctcdecode_plus.lm.arpa import default_mode
 from training.augment import augment
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -279,6 +280,7 @@ def export_demo(model, processor, meta: dict, ref_audio: np.ndarray | None) -> s
         (tmp / "MODEL_CARD.md").write_text(model_card(meta))
         (tmp / "training_meta.json").write_text(json.dumps(meta, indent=1, default=str) + "\n")
         for f in tmp.iterdir():
+            os.chmod(f, default_mode())  # some writers leave 0600: the package folder must be readable by all
             os.replace(f, DEMO_DIR / f.name)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
