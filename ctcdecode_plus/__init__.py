@@ -27,14 +27,15 @@ from .errors import (
 )
 from .manifest import read_manifest
 from .metrics import cer, wer
-from .pipeline import load_model, transcribe
+from .pipeline import each_transcript, load_model, transcribe
 from .transcript import Hypothesis, Transcript, Word
 from .vocab import Labels
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "transcribe", "load_model", "AcousticModel", "Audio", "load_audio", "Emissions", "Labels", "Decoder", "GreedyDecoder", "BeamSearchDecoder",
+    "transcribe", "each_transcript", "load_model", "AcousticModel", "Audio", "load_audio", "Emissions", "Labels",
+    "Decoder", "GreedyDecoder", "BeamSearchDecoder",
     "Transcript", "Word", "Hypothesis", "compare", "Comparison", "Item", "read_manifest", "wer", "cer",
     "CtcDecodeError", "AudioError", "ModelError", "EmissionsError", "VocabularyError", "LanguageModelError",
     "ManifestError",

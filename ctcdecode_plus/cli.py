@@ -153,6 +153,7 @@ def _report_failures(failures: list[tuple[str, str]]) -> int:
 def cmd_transcribe(args) -> int:
     from .acoustic import iter_sources
     from .decoders import GreedyDecoder
+    from .pipeline import each_transcript
 
     hotwords = _read_hotwords(args)
     use_beam = args.decoder == "beam" or (args.decoder is None and (args.lm or hotwords))
@@ -164,26 +165,20 @@ def cmd_transcribe(args) -> int:
     results = []
     bar = _progress(len(sources), "transcribing")
     interrupted, processed = False, 0
-    for src in sources:
-        try:
-            em = model.emissions(src, chunk_seconds=args.chunk_seconds)
-            t = decoder.decode(em)
-        except CtcDecodeError as e:
-            failures.append((src, str(e)))
+    try:
+        for src, em, t in each_transcript(sources, model, decoder, chunk_seconds=args.chunk_seconds):
             bar.update(1)
             processed += 1
-            continue
-        except KeyboardInterrupt:  # keep what is done: the JSON below still gets the finished files
-            interrupted = True
-            break
-        bar.update(1)
-        processed += 1
-        if args.format == "json":
-            results.append({"audio": src, "duration": round(em.duration, 3), **t.to_dict()})
-        elif args.format == "srt":
-            print(t.to_srt())
-        else:
-            print(f"{src}\t{t.text}" if len(sources) > 1 else t.text)
+            if isinstance(t, CtcDecodeError):
+                failures.append((src, str(t)))
+            elif args.format == "json":
+                results.append({"audio": src, "duration": round(em.duration, 3), **t.to_dict()})
+            elif args.format == "srt":
+                print(t.to_srt())
+            else:
+                print(f"{src}\t{t.text}" if len(sources) > 1 else t.text)
+    except KeyboardInterrupt:  # keep what is done: the JSON below still gets the finished files
+        interrupted = True
     bar.close()
     if args.format == "json":
         print(json.dumps(results if len(sources) > 1 else (results[0] if results else {}), indent=2))

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import functools
 import os
-from typing import Optional, Sequence, Union
+from typing import Iterable, Iterator, Optional, Sequence, Tuple, Union
 
 from .acoustic import AcousticModel, AudioInput
 from .constants import DEFAULT_CHUNK_SECONDS, DEMO_MODEL_NAME
 from .decoders import BeamSearchDecoder, Decoder, GreedyDecoder
+from .emissions import Emissions
 from .errors import CtcDecodeError
 from .transcript import Transcript
 
@@ -29,6 +30,25 @@ def load_model(model: ModelLike = DEMO_MODEL_NAME, device: Optional[str] = None)
     if isinstance(model, AcousticModel):
         return model
     return _cached_model(os.fspath(model), device)
+
+
+def each_transcript(
+    sources: Iterable[AudioInput],
+    acoustic: AcousticModel,
+    decoder: Decoder,
+    *,
+    input_rate: Optional[int] = None,
+    chunk_seconds: float = DEFAULT_CHUNK_SECONDS,
+) -> Iterator[Tuple[AudioInput, Optional[Emissions], Union[Transcript, CtcDecodeError]]]:
+    """``(source, emissions, transcript)`` for each source as soon as it is done; a source that fails gives
+    ``(source, None, the CtcDecodeError)`` and the next one goes on. ``decoder`` must be prepared for
+    ``acoustic.labels``. The loop under :func:`transcribe` and ``ctcdecode-plus transcribe``."""
+    for source in sources:
+        try:
+            em = acoustic.emissions(source, input_rate=input_rate, chunk_seconds=chunk_seconds)
+            yield source, em, decoder.decode(em)
+        except CtcDecodeError as e:
+            yield source, None, e
 
 
 def transcribe(
@@ -79,13 +99,8 @@ def transcribe(
     single = not isinstance(audio, (list, tuple))
     if single:
         return decoder.decode(acoustic.emissions(audio, input_rate=input_rate, chunk_seconds=chunk_seconds))
-    results: list = []
-    for source in audio:
-        try:
-            em = acoustic.emissions(source, input_rate=input_rate, chunk_seconds=chunk_seconds)
-            results.append(decoder.decode(em))
-        except CtcDecodeError as e:
-            results.append(e)
+    results = [t for _, _, t in each_transcript(audio, acoustic, decoder, input_rate=input_rate,
+                                                chunk_seconds=chunk_seconds)]
     if errors == "raise":
         for r in results:
             if isinstance(r, CtcDecodeError):

@@ -145,7 +145,7 @@ def test_streamed_file_chunks_match_in_memory(tmp_path):
 
 
 def test_transcribe_in_one_call(tiny_model_dir, tmp_path):
-    from ctcdecode_plus import Transcript, load_model, transcribe
+    from ctcdecode_plus import Transcript, each_transcript, load_model, transcribe
     from ctcdecode_plus.errors import CtcDecodeError, VocabularyError
 
     wav = tmp_path / "a.wav"
@@ -164,6 +164,12 @@ def test_transcribe_in_one_call(tiny_model_dir, tmp_path):
     assert [type(r).__name__ for r in out] == ["Transcript", "AudioError", "Transcript"]
     with pytest.raises(AudioError, match="bad.wav"):
         transcribe([wav, tmp_path / "bad.wav"], model=model)
+    streamed = each_transcript(iter([tmp_path / "bad.wav", wav]), model, GreedyDecoder())  # one at a time
+    src, em, err = next(streamed)
+    assert src == tmp_path / "bad.wav" and em is None and isinstance(err, AudioError)
+    src, em, t = next(streamed)
+    assert src == wav and t.text == out[0].text and em.num_frames == len(em.log_probs)
+    assert next(streamed, None) is None
     with pytest.raises(VocabularyError, match="hotword 'C\\+\\+'"):  # before any audio is read
         transcribe(tmp_path / "missing.wav", model=model, hotwords=["C++"])
     with pytest.raises(CtcDecodeError, match="not both"):
