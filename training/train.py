@@ -480,6 +480,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--ckpt-dir", default=str(CKPT_DIR))
     ap.add_argument("--no-export", action="store_true")
+    ap.add_argument("--new-epoch", action="store_true",
+                    help="on resume, start the next epoch now instead of finishing the current one "
+                         "(e.g. after synth.py grew the pool)")
     ap.add_argument("--init-from", default=str(DEMO_DIR),
                     help="without a checkpoint: start from this exported model (default: the shipped one)")
     ap.add_argument("--layers", type=int, default=None,
@@ -530,6 +533,9 @@ def main() -> None:
         random.setstate(ck["py_rng"])
         np.random.set_state(ck["np_rng"])
         print(f"resumed from {last} at step {step} (epoch {epoch}, batch {batch_pos})", flush=True)
+        if args.new_epoch and batch_pos:
+            epoch, batch_pos, epoch_rows = epoch + 1, 0, 0
+            print(f"--new-epoch: starting epoch {epoch} now", flush=True)
         if args.lr is not None and args.lr != sched["peak_lr"]:
             changes = sched.get("lr_changes", [[0, sched["peak_lr"]]]) + [[step, args.lr]]
             sched = dict(sched, peak_lr=args.lr, warmup=100, start_step=step, lr_changes=changes)
