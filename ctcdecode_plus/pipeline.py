@@ -41,8 +41,10 @@ def each_transcript(
     chunk_seconds: float = DEFAULT_CHUNK_SECONDS,
 ) -> Iterator[Tuple[AudioInput, Optional[Emissions], Union[Transcript, CtcDecodeError]]]:
     """``(source, emissions, transcript)`` for each source as soon as it is done; a source that fails gives
-    ``(source, None, the CtcDecodeError)`` and the next one goes on. ``decoder`` must be prepared for
-    ``acoustic.labels``. The loop under :func:`transcribe` and ``ctcdecode-plus transcribe``."""
+    ``(source, None, the CtcDecodeError)`` and the next one goes on. An LM or hotword that does not fit the
+    model raises once, before any audio is read. ``input_rate`` (Hz) and ``chunk_seconds`` as in
+    :func:`transcribe`. The loop under :func:`transcribe` and ``ctcdecode-plus transcribe``."""
+    decoder.prepare(acoustic.labels)
     for source in sources:
         try:
             em = acoustic.emissions(source, input_rate=input_rate, chunk_seconds=chunk_seconds)

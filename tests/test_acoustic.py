@@ -170,6 +170,8 @@ def test_transcribe_in_one_call(tiny_model_dir, tmp_path):
     src, em, t = next(streamed)
     assert src == wav and t.text == out[0].text and em.num_frames == len(em.log_probs)
     assert next(streamed, None) is None
+    with pytest.raises(VocabularyError, match="hotword 'C\\+\\+'"):  # once, not per file
+        next(each_transcript([wav, wav], model, BeamSearchDecoder(hotwords=["C++"])))
     with pytest.raises(VocabularyError, match="hotword 'C\\+\\+'"):  # before any audio is read
         transcribe(tmp_path / "missing.wav", model=model, hotwords=["C++"])
     with pytest.raises(CtcDecodeError, match="not both"):
