@@ -149,6 +149,20 @@ def _report_failures(failures: list[tuple[str, str]]) -> int:
     return 1
 
 
+def _note_unused_beam_options(args, hotwords: Sequence[str]) -> None:
+    """Greedy decoding ignores the beam options: say so, rather than let ``--beam-width 8`` look like it did
+    something."""
+    defaults = build_parser().parse_args(["transcribe", "x"])
+    given = [f"--{k.replace('_', '-')}" for k in ("lm", "alpha", "beta", "unk_score_offset", "beam_width",
+                                                 "hotword_weight", "hotword_spotting")
+             if getattr(args, k) != getattr(defaults, k)] + (["--hotwords"] if hotwords else [])
+    if given:
+        why = "--decoder greedy" if args.decoder == "greedy" else "beam search runs with --lm, --hotwords or " \
+              "--decoder beam"
+        print(f"note: {', '.join(given)}: beam-search options, ignored: this run decodes greedily ({why})",
+              file=sys.stderr)
+
+
 # --- transcribe -----------------------------------------------------------------------------------------------
 def cmd_transcribe(args) -> int:
     from .acoustic import iter_sources
@@ -158,6 +172,8 @@ def cmd_transcribe(args) -> int:
     hotwords = _read_hotwords(args)
     use_beam = args.decoder == "beam" or (args.decoder is None and (args.lm or hotwords))
     decoder = _beam(args, args.lm, hotwords) if use_beam else GreedyDecoder()
+    if not use_beam:
+        _note_unused_beam_options(args, hotwords)
     model = _load_model(args)
     decoder.prepare(model.labels)  # an LM or hotword that does not fit the model fails here, once
     sources = iter_sources(args.audio)

@@ -268,6 +268,17 @@ def test_tune_hotwords_can_choose_spotting():
     assert tied.spotting == 4.0 and tied.recall == 1.0 and tied.false_insertion_rate == 0.0
 
 
+def test_transcribe_says_when_beam_options_are_ignored(tiny_model_dir, corpus, capsys):
+    wav = str(corpus / "u0.wav")
+    assert main(["transcribe", wav, "--model", str(tiny_model_dir), "--beam-width", "8"]) == 0
+    assert "note: --beam-width: beam-search options, ignored: this run decodes greedily" in capsys.readouterr().err
+    assert main(["transcribe", wav, "--model", str(tiny_model_dir), "--decoder", "greedy", "--hotwords", "CAT"]) == 0
+    assert "--hotwords: beam-search options, ignored: this run decodes greedily (--decoder greedy)" in \
+        capsys.readouterr().err
+    assert main(["transcribe", wav, "--model", str(tiny_model_dir), "--beam-width", "8", "--decoder", "beam"]) == 0
+    assert "note:" not in capsys.readouterr().err
+
+
 def test_transcribe_interrupted_keeps_the_finished_files(tiny_model_dir, corpus, capsys, monkeypatch):
     """Ctrl-C in a long batch: the files already transcribed are still printed (as valid JSON), exit 130."""
     from ctcdecode_plus.decoders import GreedyDecoder
