@@ -97,14 +97,11 @@ def transcribe(
         beam = lm is not None or bool(hotwords) or bool(beam_options)
         decoder = BeamSearchDecoder(lm, hotwords=hotwords, **beam_options) if beam else GreedyDecoder()
     acoustic = load_model(model, device)
-    decoder.prepare(acoustic.labels)  # a mismatched LM or hotword fails before any audio is processed
     single = not isinstance(audio, (list, tuple))
-    if single:
-        return decoder.decode(acoustic.emissions(audio, input_rate=input_rate, chunk_seconds=chunk_seconds))
-    results = [t for _, _, t in each_transcript(audio, acoustic, decoder, input_rate=input_rate,
-                                                chunk_seconds=chunk_seconds)]
-    if errors == "raise":
+    results = [t for _, _, t in each_transcript([audio] if single else audio, acoustic, decoder,
+                                                input_rate=input_rate, chunk_seconds=chunk_seconds)]
+    if errors == "raise" or single:
         for r in results:
             if isinstance(r, CtcDecodeError):
                 raise r
-    return results
+    return results[0] if single else results
