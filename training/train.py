@@ -357,7 +357,7 @@ def model_card(meta: dict) -> str:
         f"| {fam} | {v['n']} | {v['hours']:.2f} |" for fam, v in sorted(pool.items())
     )
     hist = "\n".join(
-        f"| {h['step']} | {h['wall_seconds'] / 3600:.2f} | {100 * h['heldout_all']:.1f} % | {100 * h['newvoice']:.1f} % |"
+        f"| {h['step']}{' (mean of %d)' % h['averaged'] if h.get('averaged') else ''} | {h['wall_seconds'] / 3600:.2f} | {100 * h['heldout_all']:.1f} % | {100 * h['newvoice']:.1f} % |"
         for h in meta.get("history", [])
     )
     return f"""# ctcdecode-plus demo model (`--model demo`)
@@ -406,7 +406,7 @@ Training pool at export time:
 
 * Optimiser steps: **{meta['step']}**; training wall time: **{hours:.2f} h** on {meta['device_desc']}
   ({meta['audio_hours_seen']:.1f} h of (augmented) audio seen).
-* Exported at: {meta['exported_at']}
+* Exported at: {meta['exported_at']}{_averaged_text(meta)}
 
 Greedy (argmax) decoding of the 150 held-out validation sentences, no language model; CER and WER are
 corpus-level (edit operations / reference characters or words), measured by the training script at this step:
@@ -425,6 +425,14 @@ Trained only on synthetic voices; expect much worse results on real human speech
 `python -m training.real_speech_check`: real recordings of `../shared/real_audio`). Other text read by the same
 voice families: `python -m training.independent_check`. Not for any production use.
 """
+
+
+def _averaged_text(meta: dict) -> str:
+    steps = meta.get("averaged_steps")
+    if not steps:
+        return ""
+    return (f"\n* Weights: the mean of {len(steps)} checkpoints of this run, steps {', '.join(map(str, steps))} "
+            "(`python -m training.average`); the numbers below are the average's.")
 
 
 def lr_text(sched: dict) -> str:
