@@ -4,9 +4,10 @@
         --weights 3 6 10 --thresholds 1 2 3
 
 ``--emissions`` is a folder of ``<id>.npz`` (``ctcdecode-plus tune/compare --emissions DIR`` writes them). Rows per
-weight and threshold: "full" (guided search + replacement, both checked: what the decoder does), "replace only"
-(no guided search), "no check" (guided search and replacement, every spotted hotword accepted). Prints the
-comparison table (WER, CER, hotword recall, false insertions).
+weight and threshold: "full" (guided search + replacement, both checked by acoustics + LM without the hotword
+bonus: what the decoder does), "replace only" (no guided search), "bonus in check" (the check also counts the
+hotword bonus, as before session 7), "no check" (guided search and replacement, every spotted hotword accepted).
+Prints the comparison table (WER, CER, hotword recall, false insertions).
 """
 from __future__ import annotations
 
@@ -38,6 +39,13 @@ class _ReplaceOnly(BeamSearchDecoder):
     _guided_search = False
 
 
+class _BonusInCheck(BeamSearchDecoder):
+    """The check as before session 7: the hotword bonus counted in the score that judges a spotted hotword."""
+
+    def _judge(self, emissions, case, label_hotwords):
+        return _FusionJudge(self, emissions, case, label_hotwords, hotword_bonus=self.hotword_weight)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--manifest", default="demo/dev/manifest.tsv")
@@ -55,7 +63,8 @@ def main() -> None:
     items = [Item(e.id, Emissions.load(Path(args.emissions) / f"{e.id}.npz"), e.text) for e in read_manifest(manifest)]
     base = BeamSearchDecoder(args.lm, alpha=args.alpha, beta=args.beta, hotwords=hotwords)
     kw = dict(alpha=args.alpha, beta=args.beta, hotwords=hotwords)
-    variants = {"full": base, "replace only": _ReplaceOnly(args.lm, **kw), "no check": _NoCheck(args.lm, **kw)}
+    variants = {"full": base, "replace only": _ReplaceOnly(args.lm, **kw), "bonus in check": _BonusInCheck(args.lm, **kw),
+                "no check": _NoCheck(args.lm, **kw)}
     grid = {}
     for w in args.weights:
         grid[f"w={w:g} no spotting"] = base.replace(hotword_weight=w)

@@ -27,6 +27,7 @@ from .constants import (
     DEFAULT_BETA,
     DEFAULT_CHUNK_SECONDS,
     DEFAULT_HOTWORD_WEIGHT,
+    DEFAULT_SPOTTING_RATIO,
     DEFAULT_UNK_SCORE_OFFSET,
     DEMO_MODEL_NAME,
 )
@@ -116,7 +117,20 @@ def _add_decoder_args(p: argparse.ArgumentParser, multi_lm: bool = False) -> Non
     g.add_argument("--hotword-spotting", type=_spotting_threshold, default=None, metavar="NATS|off",
                    help="also spot hotwords in the acoustics and put them in place of the words they overlap, "
                         "when their alignment is at most NATS per character worse than the best path (try 1.0); "
-                        "'off' (the default) does not spot")
+                        "'off' (the default) does not spot; with --spotting-background, the most any hotword's "
+                        "calibrated threshold may be")
+    g.add_argument("--spotting-background", type=_off_or_path, default=None, metavar="PATH|off",
+                   help="speech like your inputs that does not contain the hotwords (a manifest, audio files or a "
+                        "folder; transcripts are not used): turns spotting on with a threshold per hotword, "
+                        "--spotting-ratio times the deficit of its closest false alarm there")
+    g.add_argument("--spotting-ratio", type=float, default=DEFAULT_SPOTTING_RATIO,
+                   help="with --spotting-background: share of each hotword's closest false alarm that a detection "
+                        "must stay under, in (0, 1] (default %(default)s)")
+
+
+def _off_or_path(text: str) -> Optional[str]:
+    """``--spotting-background`` value: a path, or ``off``."""
+    return None if text.strip().lower() in ("off", "none", "no") else text
 
 
 def _spotting_threshold(text: str) -> Optional[float]:
@@ -140,6 +154,51 @@ def _beam(args, lm: Optional[str], hotwords: Sequence[str], name: Optional[str] 
                              hotword_spotting=args.hotword_spotting if hotwords else None, name=name)
 
 
+def _background_emissions(args, model=None) -> list:
+    """Emissions of ``--spotting-background`` (a manifest, audio files or a folder), cached in
+    ``--emissions DIR/background`` where that option exists. Inputs that fail are reported and skipped."""
+    from .acoustic import iter_sources
+    from .emissions import Emissions
+    from .manifest import read_manifest
+
+    path = Path(args.spotting_background)
+    if not path.exists():
+        raise CtcDecodeError(f"--spotting-background {path}: no such file or folder; give a manifest, audio files "
+                             "or a folder of recordings without the hotwords.")
+    is_manifest = path.is_file() and path.suffix.lower() in (".tsv", ".json", ".jsonl")
+    entries = [(e.id, e.audio) for e in read_manifest(path)] if is_manifest else \
+        [(Path(s).stem, s) for s in iter_sources([str(path)])]
+    cache = Path(args.emissions) / "background" if getattr(args, "emissions", None) else None
+    out, todo = [], []
+    for key, audio in entries:
+        npz = cache / f"{key}.npz" if cache else None
+        if npz is not None and npz.is_file():
+            out.append(Emissions.load(npz))
+        else:
+            todo.append((key, audio))
+    if todo:
+        model = model or _load_model(args)
+        results = model.emissions_batch([a for _, a in todo], chunk_seconds=args.chunk_seconds)
+        for (key, audio), em in zip(todo, results):
+            if isinstance(em, CtcDecodeError):
+                print(f"--spotting-background: skipped {audio}: {em}", file=sys.stderr)
+                continue
+            if cache is not None:
+                cache.mkdir(parents=True, exist_ok=True)
+                em.save(cache / f"{key}.npz")
+            out.append(em)
+    if not out:
+        raise CtcDecodeError(f"--spotting-background {path}: no recording could be read.")
+    return out
+
+
+def _calibrate(decoder, args, background):
+    """``decoder`` with per-hotword spotting thresholds from ``background`` (when it has hotwords)."""
+    if not background or not getattr(decoder, "hotwords", None):
+        return decoder
+    return decoder.calibrate_spotting(background, ratio=args.spotting_ratio, cap=args.hotword_spotting)
+
+
 def _report_failures(failures: list[tuple[str, str]]) -> int:
     if not failures:
         return 0
@@ -154,7 +213,8 @@ def _note_unused_beam_options(args, hotwords: Sequence[str]) -> None:
     something."""
     defaults = build_parser().parse_args(["transcribe", "x"])
     given = [f"--{k.replace('_', '-')}" for k in ("lm", "alpha", "beta", "unk_score_offset", "beam_width",
-                                                 "hotword_weight", "hotword_spotting")
+                                                 "hotword_weight", "hotword_spotting", "spotting_background",
+                                                 "spotting_ratio")
              if getattr(args, k) != getattr(defaults, k)] + (["--hotwords"] if hotwords else [])
     if given:
         why = "--decoder greedy" if args.decoder == "greedy" else "beam search runs with --lm, --hotwords or " \
@@ -175,6 +235,8 @@ def cmd_transcribe(args) -> int:
     if not use_beam:
         _note_unused_beam_options(args, hotwords)
     model = _load_model(args)
+    if use_beam and args.spotting_background:
+        decoder = _calibrate(decoder, args, _background_emissions(args, model))
     decoder.prepare(model.labels)  # an LM or hotword that does not fit the model fails here, once
     sources = iter_sources(args.audio)
     failures: list[tuple[str, str]] = []
@@ -357,6 +419,9 @@ def cmd_compare(args) -> int:
     _check_writable("--csv", args.csv)
     hotwords = _read_hotwords(args)
     decoders = build_comparison_decoders(args, hotwords)
+    if hotwords and args.spotting_background:
+        background = _background_emissions(args)
+        decoders = {name: _calibrate(d, args, background) for name, d in decoders.items()}
     _prepare(decoders.values(), args)
     items, failures = _manifest_items(args)
     bar = _progress(len(items) * len(decoders), "decoding")
@@ -395,11 +460,14 @@ def cmd_tune(args) -> int:
           f"CER {100 * result.cer:.1f} %) on {len(items)} utterances")
     report = result.comparison.to_dict()
     if hotwords and args.hotword_weights:
+        background = _background_emissions(args) if args.spotting_background else []
         hw = tune_hotwords(decoder.replace(alpha=result.alpha, beta=result.beta), items, hotwords,
-                           args.hotword_weights, [None, *args.spotting_thresholds],
-                           max_false_insertion_rate=args.max_false_insertions)
+                           args.hotword_weights, [None, *args.spotting_thresholds], background=background,
+                           ratios=args.spotting_ratios, max_false_insertion_rate=args.max_false_insertions)
         print("\n" + hw.table())
         spot = "off" if hw.spotting is None else f"{hw.spotting:g}"
+        if hw.ratio is not None:
+            spot += f" --spotting-ratio {hw.ratio:g}"
         print(f"\nbest: --hotword-weight {hw.weight:g} --hotword-spotting {spot}  (recall {100 * hw.recall:.1f} %, "
               f"false insertions {100 * hw.false_insertion_rate:.1f} % of hotword-free utterances, WER {100 * hw.wer:.1f} %)")
         report["hotword_weights"] = hw.comparison.to_dict()["decoders"]
@@ -461,6 +529,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --hotwords/--hotwords-file: weights to try after alpha/beta are chosen")
     p.add_argument("--spotting-thresholds", type=float, nargs="*", default=[1.0, 2.0, 3.0],
                    help="with hotwords: CTC word-spotting thresholds to try as well (nats per character)")
+    p.add_argument("--spotting-ratios", type=float, nargs="*", default=[0.5, 0.7, 1.0],
+                   help="with hotwords and --spotting-background: calibration ratios to try as well")
     p.add_argument("--max-false-insertions", type=float, default=0.01,
                    help="largest share of hotword-free utterances that may gain a hotword (default %(default)s)")
     p.add_argument("--json", default=None, help="write every grid point's scores as JSON")

@@ -14,6 +14,9 @@ DEFAULT_UNK_SCORE_OFFSET = -10.0
 DEFAULT_HOTWORD_WEIGHT = 10.0
 #: Beam search visits one frame of each run of frames whose blank probability exceeds this (None: all frames).
 DEFAULT_BLANK_SKIP_THRESHOLD = 0.999
+#: Calibrated hotword spotting: a detection must be at most this share of the hotword's closest false alarm in
+#: background speech (nats per character; ``BeamSearchDecoder.calibrate_spotting``).
+DEFAULT_SPOTTING_RATIO = 0.7
 
 #: Long-audio chunking (seconds).
 DEFAULT_CHUNK_SECONDS = 20.0

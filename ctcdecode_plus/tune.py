@@ -11,6 +11,7 @@ from typing import Callable, Optional, Sequence
 
 from .compare import Comparison, Item, compare
 from .decoders.beam import BeamSearchDecoder
+from .emissions import Emissions
 
 
 @dataclass
@@ -55,9 +56,11 @@ class HotwordTuneResult:
     """Hotword sweep outcome: the chosen weight and spotting threshold, and every setting's scores.
 
     The choice: among settings whose false-insertion rate is at most ``max_false_insertion_rate``, the best
-    recall, then the lowest WER, then the smallest weight, then the largest spotting threshold (off counts as the
-    smallest). A larger threshold only adds candidates, each of which the score check judges, so where the
-    development set shows no difference it is the setting with more room to find a hotword.
+    recall, then the lowest WER, then the smallest weight, then the largest spotting threshold or ratio (off
+    counts as the smallest). A larger one only adds candidates, each of which the score check judges, so where the
+    development set shows no difference it is the setting with more room to find a hotword. ``spotting`` is the
+    chosen threshold (nats per character) or ``None``; ``ratio`` the chosen calibration ratio (with a background
+    set) or ``None``.
     """
 
     weight: float
@@ -66,6 +69,7 @@ class HotwordTuneResult:
     false_insertion_rate: float
     wer: float
     comparison: Comparison
+    ratio: Optional[float] = None
 
     def table(self) -> str:
         return self.comparison.table()
@@ -78,17 +82,26 @@ def tune_hotwords(
     weights: Sequence[float] = (2.0, 5.0, 10.0, 15.0, 20.0),
     spotting: Sequence[Optional[float]] = (None,),
     *,
+    background: Sequence[Emissions] = (),
+    ratios: Sequence[float] = (),
     max_false_insertion_rate: float = 0.01,
     progress: Optional[Callable[[int], None]] = None,
 ) -> HotwordTuneResult:
-    """Decode ``items`` with ``hotwords`` for every (weight, spotting threshold) and choose as
-    :class:`HotwordTuneResult` says. The items should include utterances without any hotword, so that false
-    insertions can be measured.
+    """Decode ``items`` with ``hotwords`` for every (weight, spotting threshold), and with ``background`` speech
+    (no hotwords in it) every (weight, calibration ratio) (:meth:`BeamSearchDecoder.calibrate_spotting`), and
+    choose as :class:`HotwordTuneResult` says. The items should include utterances without any hotword, so that
+    false insertions can be measured.
     """
-    grid = {}
-    for w, t in itertools.product(sorted(weights), spotting):
-        name = f"weight={w:g}" + ("" if t is None else f" spot={t:g}")
-        grid[name] = decoder.replace(hotwords=list(hotwords), hotword_weight=float(w), hotword_spotting=t, name=name)
+    grid, ratio_of = {}, {}
+    for w in sorted(weights):
+        weighted = decoder.replace(hotwords=list(hotwords), hotword_weight=float(w))
+        for t in spotting:
+            name = f"weight={w:g}" + ("" if t is None else f" spot={t:g}")
+            grid[name] = weighted.replace(hotword_spotting=t, name=name)
+        for r in ratios if background else ():
+            name = f"weight={w:g} spot=x{r:g}"
+            grid[name] = weighted.calibrate_spotting(background, ratio=r).replace(name=name)
+            ratio_of[name] = float(r)
     result = compare(grid, items, hotwords=hotwords, progress=progress)
 
     def fi(s) -> float:
@@ -97,11 +110,12 @@ def tune_hotwords(
     allowed = [s for s in result.decoders.values() if fi(s) <= max_false_insertion_rate] or \
         [min(result.decoders.values(), key=fi)]
     def key(s):
-        threshold = grid[s.name].hotword_spotting
+        threshold = ratio_of.get(s.name, grid[s.name].hotword_spotting)
         return (-(s.hotword_recall or 0.0), s.wer, grid[s.name].hotword_weight,
                 -(threshold if threshold is not None else -1.0))
 
     chosen = min(allowed, key=key)
     best = grid[chosen.name]
-    return HotwordTuneResult(best.hotword_weight, best.hotword_spotting, chosen.hotword_recall or 0.0, fi(chosen),
-                             chosen.wer, result)
+    ratio = ratio_of.get(chosen.name)
+    return HotwordTuneResult(best.hotword_weight, None if ratio is not None else best.hotword_spotting,
+                             chosen.hotword_recall or 0.0, fi(chosen), chosen.wer, result, ratio)

@@ -118,6 +118,28 @@ def test_cli_emissions_and_compare(tiny_model_dir, corpus, tmp_path, pyctc_data,
     assert "beam+bunny" in out.out
 
 
+def test_cli_spotting_background_calibrates_the_hotword_row(tiny_model_dir, corpus, tmp_path, pyctc_data, capsys):
+    base = ["compare", "--manifest", str(corpus / "manifest.tsv"), "--model", str(tiny_model_dir),
+            "--lm", str(pyctc_data / "bugs_bunny_kenlm.arpa"), "--hotwords", "LAMBDA", "--beam-width", "4",
+            "--emissions", str(tmp_path / "ems")]
+    out_json = tmp_path / "cmp.json"
+    # a background folder with one unreadable file: it is skipped and said, the rest calibrates
+    assert main(base + ["--spotting-background", str(corpus), "--spotting-ratio", "0.5", "--json",
+                        str(out_json)]) == 1  # broken.wav of the manifest fails, as without spotting
+    err = capsys.readouterr().err
+    assert "--spotting-background: skipped" in err and "broken.wav" in err
+    assert "beam+bugs_bunny_kenlm+hotwords" in json.loads(out_json.read_text())["decoders"]
+    assert len(list((tmp_path / "ems" / "background").glob("*.npz"))) >= 2  # cached for the next run
+    assert main(base + ["--spotting-background", str(tmp_path / "nowhere")]) == 2
+    assert "--spotting-background" in capsys.readouterr().err
+    # transcribe takes it too; 'off' turns it off
+    wav = str(corpus / "u0.wav")
+    tr = ["transcribe", wav, "--model", str(tiny_model_dir), "--lm", str(pyctc_data / "bugs_bunny_kenlm.arpa"),
+          "--hotwords", "LAMBDA"]
+    assert main(tr + ["--spotting-background", str(corpus / "u1.wav")]) == 0
+    assert main(tr + ["--spotting-background", "off"]) == 0
+
+
 def test_cli_compare_jsonl_manifest(tiny_model_dir, corpus, capsys):
     assert main(["compare", "--manifest", str(corpus / "manifest.jsonl"), "--model", str(tiny_model_dir),
                  "--beam-width", "4"]) == 0
@@ -252,20 +274,33 @@ def test_tune_hotwords_respects_false_insertions(tmp_path):
     assert over.hotword_recall == 1.0  # very large weights still recall; the choice is the smallest good one
 
 
-def test_tune_hotwords_can_choose_spotting():
+def test_tune_hotwords_can_choose_spotting(tmp_path):
     from ctcdecode_plus.tune import tune_hotwords
-    from test_decoders import spell
+    from test_decoders import spell, write_bigram_arpa
 
-    # "c" is below token_min_logp: only spotting finds "cat"; the bonus (10) pays for its 5.3-nat deficit
+    # "c" is below token_min_logp: only spotting finds "cat", which the LM prefers to the unknown "kat"
+    lm = write_bigram_arpa(tmp_path / "sat.arpa", ["sat", "on"])
     items = [Item("a", spell([{"k": 0.995, "c": 0.005}, "a", "t", " ", "s", "a", "t"]), "cat sat"),
              Item("b", spell([{"k": 0.97, "c": 0.03}, "i", "t", " ", "s", "a", "t"]), "kit sat")]
-    res = tune_hotwords(BeamSearchDecoder(beam_width=16), items, ["cat"], weights=[10.0], spotting=[None, 2.0])
-    assert res.spotting == 2.0 and res.recall == 1.0 and res.false_insertion_rate == 0.0
+    res = tune_hotwords(BeamSearchDecoder(lm, beam_width=16), items, ["cat"], weights=[10.0], spotting=[None, 2.0])
+    assert res.spotting == 2.0 and res.ratio is None and res.recall == 1.0 and res.false_insertion_rate == 0.0
     assert res.comparison.decoders["weight=10"].hotword_recall == 0.0
     # where thresholds tie on every score, the larger one (more candidates, each judged by the check) is chosen
-    tied = tune_hotwords(BeamSearchDecoder(beam_width=16), items, ["cat"], weights=[10.0], spotting=[None, 2.0, 4.0])
+    tied = tune_hotwords(BeamSearchDecoder(lm, beam_width=16), items, ["cat"], weights=[10.0],
+                         spotting=[None, 2.0, 4.0])
     assert tied.comparison.decoders["weight=10 spot=2"].hotword_recall == 1.0
     assert tied.spotting == 4.0 and tied.recall == 1.0 and tied.false_insertion_rate == 0.0
+    # calibrated thresholds: background speech with a near "cat" ("cut", deficit ln(0.6/0.4)/3 per character)
+    # leaves "cat" in item a (1.8 per character) unspotted at any ratio <= 1; a distant one lets it through
+    near = [spell(["c", {"u": 0.6, "a": 0.4}, "t"])]
+    far = [spell(["d", "o", "g"])]
+    cal = tune_hotwords(BeamSearchDecoder(lm, beam_width=16), items, ["cat"], weights=[10.0], spotting=[None],
+                        background=far, ratios=[0.5, 1.0])
+    assert cal.ratio == 1.0 and cal.spotting is None and cal.recall == 1.0
+    assert "weight=10 spot=x0.5" in cal.comparison.decoders
+    strict = tune_hotwords(BeamSearchDecoder(lm, beam_width=16), items, ["cat"], weights=[10.0], spotting=[None],
+                           background=near, ratios=[1.0])
+    assert strict.comparison.decoders["weight=10 spot=x1"].hotword_recall == 0.0
 
 
 def test_transcribe_says_when_beam_options_are_ignored(tiny_model_dir, corpus, capsys):

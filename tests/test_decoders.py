@@ -174,20 +174,24 @@ def test_blank_skipping_keeps_text_and_times(libri_emissions):
     assert BeamSearchDecoder().decode(em).text == "lla"
 
 
-def test_hotword_spotting_finds_what_the_beam_pruned():
+def test_hotword_spotting_finds_what_the_beam_pruned(pyctc_data):
     from ctcdecode_plus.decoders.spotting import alignment_cost, relative_log_probs, spot_hotwords
 
     # "c" is below token_min_logp (-5): the beam never tries it, whatever the hotword bonus
     em = spell([{"k": 0.995, "c": 0.005}, "a", "t", " ", "s", "a", "t"])
     clean = spell([{"k": 0.97, "c": 0.03}, "i", "t", " ", "s", "a", "t"])
-    boost = BeamSearchDecoder(beam_width=16, hotwords=["cat"], hotword_weight=10.0)
+    lm = pyctc_data / "bugs_bunny_kenlm.arpa"  # knows "bugs" and "bunny": "kat" is an unknown word
+    boost = BeamSearchDecoder(lm, beam_width=16, hotwords=["cat"], hotword_weight=10.0)
     spot = boost.replace(hotword_spotting=2.0)
     assert boost.decode(em).text == "kat sat"
     t = spot.decode(em)
+    # the hotword, a known word, beats the unknown "kat" (LM offset -10 log10) by more than its acoustic deficit
+    # (ln(0.995 / 0.005) = 5.3 nats), with no hotword bonus at all
     assert t.text == "cat sat" and t.words[0].word == "cat" and t.words[0].start < t.words[1].start
-    # the check: the bonus (3) does not pay for the acoustic deficit (ln(0.995 / 0.005) = 5.3 nats)
-    assert spot.replace(hotword_weight=3.0).decode(em).text == "kat sat"
+    assert spot.replace(hotword_weight=0.0).decode(em).text == "cat sat"
     assert spot.decode(clean).text == "kit sat"  # "i" is certain: "cat" is far from the acoustics
+    with pytest.raises(CtcDecodeError, match="spotting judges each candidate with the language model"):
+        BeamSearchDecoder(hotwords=["cat"], hotword_spotting=2.0).decode(em)
     found = spot_hotwords(em.log_probs, em.labels.labels, em.blank_id, ["cat"], 2.0)
     assert len(found) == 1 and found[0].deficit == pytest.approx(np.log(0.995 / 0.005) / 3, abs=0.01)
     rel = relative_log_probs(em.log_probs)
@@ -196,14 +200,47 @@ def test_hotword_spotting_finds_what_the_beam_pruned():
     assert alignment_cost(rel[:3], em.labels.labels, em.blank_id, "kat sat") == float("inf")  # does not fit
 
 
-def test_spotting_check_weighs_the_lm(pyctc_data):
-    # with an LM, a spotted hotword must beat the beam's words on the full score, LM included
+def test_spotting_never_outvotes_the_lm_with_the_bonus(pyctc_data):
+    # a near miss: the beam's word is one the LM knows; the spotted hotword is acoustically close but the LM and
+    # the acoustics prefer the beam's word, so no hotword bonus, however large, lets spotting put it in
     lm = pyctc_data / "bugs_bunny_kenlm.arpa"
     em = spell(["b", {"u": 0.995, "i": 0.005}, "g", "s", " ", "b", "u", "n", "n", "y"])
     spot = BeamSearchDecoder(lm, beam_width=16, hotwords=["bigs"], hotword_weight=20.0, hotword_spotting=3.0)
-    # the LM gives "bigs bunny" log10 P = -10 against 0: 0.5 * ln(10) * 10 = 11.5 nats
-    assert spot.decode(em).text == "bigs bunny"  # bonus 20 > 5.3 (acoustics) + 11.5 (LM)
-    assert spot.replace(hotword_weight=10.0).decode(em).text == "bugs bunny"  # 10 < 5.3 + 11.5
+    found = spot.decode(em)
+    assert found.text == "bugs bunny"  # bonus 20 > 5.3 (acoustics) + 11.5 (LM), but spotting adds no bonus
+    assert spot.replace(hotword_weight=100.0).decode(em).text == "bugs bunny"
+
+
+def test_calibrated_spotting_thresholds_follow_each_hotwords_false_alarms(pyctc_data):
+    from ctcdecode_plus.decoders.spotting import false_alarm_floors, spot_hotwords
+
+    lm = pyctc_data / "bugs_bunny_kenlm.arpa"
+    # background speech without the hotwords: "cut" comes near "cat" (one letter off), nothing comes near "zorbix"
+    background = [spell(["c", {"u": 0.9, "a": 0.1}, "t", " ", "s", "u", "n"]), spell(["b", "u", "g", "s"])]
+    floors = false_alarm_floors([b.log_probs for b in background], background[0].labels.labels,
+                                background[0].blank_id, ["cat", "zorbix"])
+    assert floors["cat"] == pytest.approx(np.log(0.9 / 0.1) / 3, abs=0.01)
+    assert floors["zorbix"] > 5 * floors["cat"]
+    dec = BeamSearchDecoder(lm, beam_width=16, hotwords=["CAT", "zorbix"])
+    cal = dec.calibrate_spotting(background, ratio=0.5)
+    assert cal.spotting_floors == pytest.approx(floors)
+    assert cal.hotword_spotting == pytest.approx({"cat": 0.5 * floors["cat"], "zorbix": 0.5 * floors["zorbix"]})
+    assert dec.hotword_spotting is None  # a copy
+    assert dec.calibrate_spotting(background, ratio=1.0, cap=1.0).hotword_spotting["zorbix"] == 1.0
+    # per-hotword thresholds: a detection of "cat" as uncertain as the background's "cut" is refused
+    em = spell(["k", {"a": 0.9, "o": 0.1}, "t"])  # "kat"/"kot": "cat" has a deficit of ~ln(0.995/0.005)/3
+    lp, labels, blank = em.log_probs, em.labels.labels, em.blank_id
+    assert spot_hotwords(lp, labels, blank, ["cat"], 5.0)
+    assert not spot_hotwords(lp, labels, blank, ["cat"], {"cat": 0.5})
+    assert not spot_hotwords(lp, labels, blank, ["cat"], {"zorbix": 9.0})  # not in the mapping: not spotted
+    for bad in (dict(background=[], ratio=0.7), dict(background=background, ratio=0.0),
+                dict(background=background, ratio=1.5)):
+        with pytest.raises(CtcDecodeError):
+            dec.calibrate_spotting(**bad)
+    with pytest.raises(CtcDecodeError, match="no hotwords"):
+        BeamSearchDecoder(lm).calibrate_spotting(background)
+    with pytest.raises(CtcDecodeError, match="thresholds must be numbers"):
+        dec.replace(hotword_spotting={"cat": -1.0})
 
 
 def test_apply_detections_merges_split_words():
@@ -217,22 +254,21 @@ def test_apply_detections_merges_split_words():
     assert apply_detections(words, [Detection("zz", 90, 95, 0.1)], 0.02) == words  # never inserts
 
 
-def test_guided_search_decodes_the_hotword_and_its_neighbours():
+def test_guided_search_decodes_the_hotword_and_its_neighbours(tmp_path):
     from ctcdecode_plus.decoders.spotting import apply_detections, forced_alignment, spot_hotwords
 
     # the model runs "cat" into the next word with no delimiter, and "c" is below token_min_logp: the beam says
-    # "katsat", one word that a detection of "cat" covers only half of, so replacing words cannot help
+    # "katsat", one unknown word that a detection of "cat" covers only half of, so replacing words cannot help
     em = spell([{"k": 0.995, "c": 0.005}, "a", "t", "s", "a", "t"])
-    plain = BeamSearchDecoder(beam_width=16, hotwords=["cat"], hotword_weight=10.0)
+    lm = write_bigram_arpa(tmp_path / "sat.arpa", ["sat", "on"])
+    plain = BeamSearchDecoder(lm, beam_width=16, hotwords=["cat"], hotword_weight=10.0)
     beam_words = plain.decode(em).words
     assert [w.word for w in beam_words] == ["katsat"]
     found = spot_hotwords(em.log_probs, em.labels.labels, em.blank_id, ["cat"], 2.0)
     assert apply_detections(beam_words, found, em.seconds_per_frame) == beam_words
-    # the guided search re-decodes the span and its neighbour together: "cat sat"
+    # the guided search re-decodes the span and its neighbour together: "cat sat", two words the LM knows
     t = plain.replace(hotword_spotting=2.0).decode(em)
     assert t.text == "cat sat" and t.words[0].end <= t.words[1].start
-    # and the full score still decides: a bonus (3) below the deficit (5.3 nats) keeps the beam's words
-    assert plain.replace(hotword_spotting=2.0, hotword_weight=3.0).decode(em).text == "katsat"
     # the alignment under the span spells the hotword with blanks between and around
     rel = em.log_probs - em.log_probs.max(1, keepdims=True)
     index = {lab: i for i, lab in enumerate(em.labels.labels)}
@@ -272,12 +308,13 @@ def test_spoken_forms_show_the_written_term():
         BeamSearchDecoder(hotwords=["C++: c plus plus!"]).decode(em)
 
 
-def test_spoken_form_is_spotted_and_scored_by_its_written_form():
+def test_spoken_form_is_spotted_and_scored_by_its_written_form(pyctc_data):
     from ctcdecode_plus.compare import Item, compare
 
     # "c" is below token_min_logp: only spotting finds the spoken form "cat", which is then shown as "KAT-5"
     em = spell([{"k": 0.995, "c": 0.005}, "a", "t", " ", "s", "a", "t"])
-    dec = BeamSearchDecoder(beam_width=16, hotwords=["KAT-5: cat"], hotword_weight=10.0, hotword_spotting=2.0)
+    dec = BeamSearchDecoder(pyctc_data / "bugs_bunny_kenlm.arpa", beam_width=16, hotwords=["KAT-5: cat"],
+                            hotword_weight=10.0, hotword_spotting=2.0)
     assert dec.decode(em).text == "KAT-5 sat"
     r = compare({"hw": dec}, [Item("u", em, "KAT-5 SAT")], hotwords=["KAT-5: cat"])
     assert r.hotwords == ["KAT-5"] and r.decoders["hw"].hotword_recall == 1.0 and r.decoders["hw"].wer == 0.0

@@ -9,7 +9,9 @@ What this adds to bare pyctcdecode:
   (``unk_score_offset``, -10 by default) at every partial step, which cancels the hotword bonus. Here hotwords are
   in-vocabulary for the penalty, so ``hotword_weight`` acts as the boost it is meant to be.
 * **Hotword spotting** (``hotword_spotting=``): CTC word spotting finds hotwords the beam never tried; a guided
-  second search and a replacement step put them in, each only where the beam's full score prefers the result.
+  second search and a replacement step put them in, each only where acoustics + LM prefer the result (the
+  hotword known to the LM, without its bonus). Thresholds can be set per hotword from untranscribed speech
+  (:meth:`BeamSearchDecoder.calibrate_spotting`).
 * **Spoken forms** (``"C++: SEE PLUS PLUS"``): a hotword that cannot be spelled from how it sounds is searched by
   its spoken spelling and shown as written (:mod:`.hotwords`).
 * Clear errors for a missing or malformed LM, and hotwords with characters outside the alphabet.
@@ -24,7 +26,7 @@ import math
 import numbers
 import os
 from pathlib import Path
-from typing import Iterable, Optional, Sequence, Union
+from typing import Iterable, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
@@ -35,10 +37,11 @@ from ..constants import (
     DEFAULT_BEAM_WIDTH,
     DEFAULT_BETA,
     DEFAULT_HOTWORD_WEIGHT,
+    DEFAULT_SPOTTING_RATIO,
     DEFAULT_TOKEN_MIN_LOGP,
     DEFAULT_UNK_SCORE_OFFSET,
 )
-from ..emissions import Emissions
+from ..emissions import Emissions, check_same_labels
 from ..errors import CtcDecodeError, VocabularyError
 from ..lm.arpa import is_arpa_file, read_arpa_unigrams, unigram_list_path
 from ..lm.perplexity import load_kenlm
@@ -46,7 +49,8 @@ from ..transcript import Hypothesis, Transcript, Word
 from ..vocab import BLANK_LABEL, SPACE_LABEL, Labels, apply_case, text_case
 from .base import Decoder
 from .hotwords import apply_display, parse_hotword
-from .spotting import alignment_cost, apply_detections, boost_detections, relative_log_probs, spot_hotwords
+from .spotting import (alignment_cost, apply_detections, boost_detections, false_alarm_floors, relative_log_probs,
+                       spot_hotwords)
 
 logger = logging.getLogger(__name__)
 
@@ -130,8 +134,11 @@ class BeamSearchDecoder(Decoder):
             frames. ``None`` searches every frame, exactly as bare pyctcdecode does.
         hotword_spotting: also spot hotwords acoustically (:mod:`.spotting`): a hotword whose CTC alignment is at
             most this many nats per character worse than the best path over the same frames is a candidate for
-            the words it overlaps, and replaces them if the full score (acoustics, LM, word bonus, hotword bonus)
-            prefers it. This finds hotwords the beam pruned. ``None``: off; tune it with
+            the words it overlaps, and replaces them if acoustics + LM + word bonus prefer it, the hotword
+            counting as a known word but without its bonus: spotting repairs what the search pruned, it does not
+            outvote the acoustics and the LM (so it needs an LM). ``None``: off; a number: one threshold for all; a
+            mapping ``{hotword spelling: threshold}``: one per hotword (those left out are not spotted), as
+            :meth:`calibrate_spotting` makes from untranscribed speech. Tune it with
             :func:`ctcdecode_plus.tune.tune_hotwords`.
         name: name in comparison tables.
     """
@@ -180,10 +187,8 @@ class BeamSearchDecoder(Decoder):
         self.lm_score_boundary = bool(lm_score_boundary)
         self.nbest = max(1, int(nbest))
         self.blank_skip_threshold = blank_skip_threshold
-        if hotword_spotting is not None and not (math.isfinite(hotword_spotting) and hotword_spotting >= 0):
-            raise CtcDecodeError(f"hotword_spotting={hotword_spotting!r}: give a threshold >= 0 (nats per "
-                                 "character) or None.")
-        self.hotword_spotting = hotword_spotting
+        self.hotword_spotting = _check_spotting(hotword_spotting)
+        self.spotting_floors: Optional[dict[str, float]] = None  # set by calibrate_spotting
         self.name = name or ("beam" + ("+lm" if lm is not None else "") + ("+hotwords" if self.hotwords else ""))
         self._cache_kenlm = None
         self._cache_decoders: dict = {}
@@ -251,6 +256,9 @@ class BeamSearchDecoder(Decoder):
         from pyctcdecode.alphabet import Alphabet
         from pyctcdecode.decoder import BeamSearchDecoderCTC
 
+        if self.hotword_spotting is not None and self.hotwords and self.lm_path is None:
+            raise CtcDecodeError("hotword spotting judges each candidate with the language model: give an LM (--lm) "
+                                 "or turn spotting off (--hotword-spotting off).")
         case = self._work_case(labels)
         self._check_coverage(labels, case)
         hotwords, to_display = self._spellings(labels)
@@ -348,7 +356,7 @@ class BeamSearchDecoder(Decoder):
     def _spot(self, dec, case: str, hotwords: Sequence[str], label_hotwords: Sequence[str], emissions: Emissions,
               words: list[Word]) -> list[Word]:
         """Hotword spotting (:mod:`.spotting`) on top of the beam's ``words``, in two steps, each judged by the
-        beam's own full score (:class:`_FusionJudge`):
+        beam's own score without the hotword bonus (:class:`_FusionJudge`):
 
         1. *guided search*: the beam search runs again with every spotted hotword's alignment made as likely as
            the best path, so the hotword and the words around it are decoded together (a misheard hotword often
@@ -357,7 +365,10 @@ class BeamSearchDecoder(Decoder):
         2. *replacement*: a detection still missing replaces the words it covers, if the score prefers it.
         """
         labels, blank = emissions.labels.labels, emissions.blank_id
-        found = spot_hotwords(emissions.log_probs, labels, blank, label_hotwords, self.hotword_spotting)
+        threshold = self.hotword_spotting
+        if isinstance(threshold, Mapping):
+            threshold = {apply_case(k, emissions.labels.case): v for k, v in threshold.items()}
+        found = spot_hotwords(emissions.log_probs, labels, blank, label_hotwords, threshold)
         if not found:
             return words
         judge = self._judge(emissions, case, label_hotwords)
@@ -371,7 +382,38 @@ class BeamSearchDecoder(Decoder):
     _guided_search = True  # step 1 of _spot; benchmarks/hotword_spotting.py turns it off for its ablation
 
     def _judge(self, emissions: Emissions, case: str, label_hotwords: Sequence[str]) -> "_FusionJudge":
-        return _FusionJudge(self, emissions, case, label_hotwords)
+        # no hotword bonus: spotting repairs the search, it does not outvote the acoustics and the LM (a bonus
+        # here let near-misses such as ALLOCATE for "A LOCATES" through; benchmarks/RESULTS.md)
+        return _FusionJudge(self, emissions, case, label_hotwords, hotword_bonus=0.0)
+
+    def calibrate_spotting(self, background: Iterable[Emissions], ratio: float = DEFAULT_SPOTTING_RATIO,
+                           cap: Optional[float] = None) -> "BeamSearchDecoder":
+        """A copy whose spotting threshold is set per hotword from untranscribed ``background`` speech that does
+        not contain the hotwords (other recordings of the same kind: no transcripts needed).
+
+        Each hotword spelling's threshold is ``ratio`` times its false-alarm floor, the lowest deficit of its
+        alignment in any background utterance (:func:`.spotting.false_alarm_floors`), and at most ``cap`` nats
+        per character. ``ratio`` in (0, 1]: lower is stricter. The floors are in ``.spotting_floors``.
+        """
+        if isinstance(ratio, bool) or not isinstance(ratio, numbers.Real) or not 0 < ratio <= 1:
+            raise CtcDecodeError(f"spotting ratio {ratio!r}: give a number in (0, 1] (the share of each hotword's "
+                                 "closest false alarm that a detection must stay under).")
+        background = list(background)
+        if not self.hotwords:
+            raise CtcDecodeError("calibrate_spotting: the decoder has no hotwords to calibrate.")
+        if not background:
+            raise CtcDecodeError("calibrate_spotting: no background utterances; give recordings like the ones you "
+                                 "will decode that do not contain the hotwords.")
+        labels = background[0].labels
+        for em in background[1:]:
+            check_same_labels(labels, em.labels, f"background utterance {em.source or ''}".strip())
+        _dec, _case, _hot, label_hotwords, _disp = self._decoder_for(labels)
+        floors = false_alarm_floors((em.log_probs for em in background), labels.labels, background[0].blank_id,
+                                    label_hotwords)
+        limit = float("inf") if cap is None else float(cap)
+        new = self.replace(hotword_spotting={h: min(limit, ratio * f) for h, f in floors.items()})
+        new.spotting_floors = floors
+        return new
 
     def _unigram_set(self) -> frozenset:
         if self._cache_unigram_set is None:
@@ -388,6 +430,8 @@ class BeamSearchDecoder(Decoder):
             raise TypeError(f"replace() cannot change {sorted(unknown | ({'lm'} & set(changes)))}")
         new = copy.copy(self)
         for key, value in changes.items():
+            if key == "hotword_spotting":
+                value = _check_spotting(value)
             setattr(new, key, list(value) if key == "hotwords" else value)
         new._cache_decoders = {}
         new._cache_unigram_set = None
@@ -425,10 +469,29 @@ class BeamSearchDecoder(Decoder):
         return cls(df.lm_path, **kwargs)
 
 
+def _check_spotting(value):
+    """``hotword_spotting``: ``None``, a threshold >= 0 or a mapping of hotword spelling to threshold."""
+    def ok(v) -> bool:
+        return not isinstance(v, bool) and isinstance(v, numbers.Real) and v >= 0 and not math.isnan(v)
+
+    if value is None:
+        return None
+    if isinstance(value, Mapping):
+        bad = {k: v for k, v in value.items() if not ok(v)}
+        if bad:
+            raise CtcDecodeError(f"hotword_spotting: thresholds must be numbers >= 0 (nats per character); got {bad}")
+        return {str(k): float(v) for k, v in value.items()}
+    if not (ok(value) and math.isfinite(value)):
+        raise CtcDecodeError(f"hotword_spotting={value!r}: give a threshold >= 0 (nats per character), one per "
+                             "hotword as a mapping, or None.")
+    return float(value)
+
+
 class _FusionJudge:
     """Compares two transcripts of the same emissions by the beam's own full score: acoustics + alpha * LM +
-    beta * words + unknown-word penalty + hotword bonus. The beam may have pruned a transcript, not judged it
-    worse; this judges it.
+    beta * words + unknown-word penalty + hotword bonus (``hotword_bonus`` per hotword; default the decoder's
+    ``hotword_weight``; spotting judges with 0). The beam may have pruned a transcript, not judged it worse; this
+    judges it.
 
     Acoustics are compared only where the transcripts differ, as deficits from the best path
     (:func:`.spotting.alignment_cost`) of each differing word over its own frames (one more each side against
@@ -436,8 +499,9 @@ class _FusionJudge:
     """
 
     def __init__(self, decoder: BeamSearchDecoder, emissions: Emissions, case: str,
-                 label_hotwords: Sequence[str]) -> None:
+                 label_hotwords: Sequence[str], hotword_bonus: Optional[float] = None) -> None:
         self.decoder, self.emissions, self.case = decoder, emissions, case
+        self.hotword_bonus = decoder.hotword_weight if hotword_bonus is None else hotword_bonus
         self.hot_words = {w for h in label_hotwords for w in h.split()}
         self.known = decoder._unigram_set()
         self.kenlm = decoder._kenlm()
@@ -447,7 +511,7 @@ class _FusionJudge:
         """The non-acoustic part of the score of ``words``."""
         d = self.decoder
         tokens = [w.word for w in words]
-        score = d.hotword_weight * sum(t in self.hot_words for t in tokens)
+        score = self.hotword_bonus * sum(t in self.hot_words for t in tokens)
         if self.kenlm is None:
             return score
         lm_tokens = [apply_case(t, self.case) for t in tokens]

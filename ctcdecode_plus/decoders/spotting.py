@@ -5,13 +5,13 @@ start and end finds, for every end frame, the best alignment and its *deficit*: 
 has than the best unconstrained path over the same frames (each frame scored relative to its best token, so the
 deficit is >= 0 and 0 means the greedy path already spells the hotword there). A span whose deficit per hotword
 character is at most ``threshold`` (natural-log units) is a detection; decoded words overlapping it may be
-replaced by the hotword (the beam decoder keeps a replacement only if its full fusion score prefers it). This is
+replaced by the hotword (the beam decoder keeps a replacement only if acoustics + LM prefer it). This is
 the idea of NeMo's CTC word spotter (Andrusenko et al., 2024), on top of any beam search.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Optional, Sequence
+from typing import Callable, Iterable, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
@@ -109,11 +109,16 @@ def alignment_cost(rel: np.ndarray, labels: Sequence[str], blank: int, text: str
 
 
 def spot_hotwords(log_probs: np.ndarray, labels: Sequence[str], blank: int, hotwords: Sequence[str],
-                  threshold: float) -> list[Detection]:
-    """Find ``hotwords`` (words or phrases, in the labels' case) in ``log_probs`` ``[frames, vocab]``."""
+                  threshold: Union[float, Mapping[str, float]]) -> list[Detection]:
+    """Find ``hotwords`` (words or phrases, in the labels' case) in ``log_probs`` ``[frames, vocab]``.
+
+    ``threshold``: the most deficit (nats per character) a detection may have; one for all hotwords, or one per
+    hotword (a mapping; hotwords missing from it are not spotted; see :func:`false_alarm_floors`).
+    """
     index = {lab: i for i, lab in enumerate(labels) if lab}
+    limit = threshold if isinstance(threshold, Mapping) else dict.fromkeys(hotwords, threshold)
     # the decoder has already refused hotwords outside the alphabet
-    words = [hw for hw in hotwords if hw and all(ch in index for ch in hw)]
+    words = [hw for hw in hotwords if hw and hw in limit and all(ch in index for ch in hw)]
     if not words or len(log_probs) == 0:
         return []
     seqs = [[index[ch] for ch in hw] for hw in words]
@@ -121,7 +126,7 @@ def spot_hotwords(log_probs: np.ndarray, labels: Sequence[str], blank: int, hotw
     out: list[Detection] = []
     for h, hw in enumerate(words):
         out += [Detection(hw, d.start, d.end, d.deficit)
-                for d in _detections(end_score[:, h], end_start[:, h], len(seqs[h]), threshold)]
+                for d in _detections(end_score[:, h], end_start[:, h], len(seqs[h]), limit[hw])]
     return sorted(out, key=lambda d: d.deficit)
 
 
@@ -220,3 +225,30 @@ def boost_detections(log_probs: np.ndarray, detections: Sequence[Detection], lab
         changed[lo:hi] = True
         used.append(d)
     return out, changed, used
+
+
+def false_alarm_floors(background: Iterable[np.ndarray], labels: Sequence[str], blank: int,
+                       hotwords: Sequence[str]) -> dict[str, float]:
+    """How close speech *without* the hotwords comes to each of them: the lowest deficit (nats per character) of
+    each hotword's best alignment over the ``background`` utterances (each ``[frames, vocab]`` log-probs).
+
+    A detection less certain than a hotword's floor is no better evidence than the closest false alarm seen, so
+    a threshold below the floor (:meth:`.beam.BeamSearchDecoder.calibrate_spotting`) calibrates each hotword by
+    its own spelling: a short or common-sounding word gets a strict threshold, a long unusual one a lenient one
+    (keyword-specific thresholds, as in keyword-search systems). Hotwords outside the labels are left out;
+    ``inf`` where no utterance can hold the hotword.
+    """
+    index = {lab: i for i, lab in enumerate(labels) if lab}
+    words = [hw for hw in dict.fromkeys(hotwords) if hw and all(ch in index for ch in hw)]
+    floors = dict.fromkeys(words, float("inf"))
+    if not words:
+        return floors
+    seqs = [[index[ch] for ch in hw] for hw in words]
+    for log_probs in background:
+        if len(log_probs) == 0:
+            continue
+        end_score, _ = _end_scores_many(relative_log_probs(log_probs), seqs, blank)
+        best = end_score.max(axis=0)
+        for h, hw in enumerate(words):
+            floors[hw] = min(floors[hw], max(0.0, float(-best[h]) / len(seqs[h])))
+    return floors
