@@ -1,0 +1,65 @@
+"""How much acoustic evidence each hotword has: the recall a hotword method can reach without false insertions.
+
+    .venv/bin/python benchmarks/hotword_evidence.py --manifest demo/manifest.tsv --emissions runs/demo_emissions
+
+``--emissions`` is a folder of ``<id>.npz`` (``ctcdecode-plus compare --emissions DIR`` writes them). For every
+utterance and hotword, the *deficit* of the hotword's best CTC alignment anywhere in the utterance: nats per
+character below the best path over the same frames (0: the greedy output already spells it there;
+:func:`ctcdecode_plus.decoders.spotting.alignment_cost`). A hotword occurrence whose deficit is higher than that of
+some hotword in an utterance that does not contain it cannot be told apart from that false alarm by the acoustics:
+only the language model can separate them. The "ceilings" count the occurrences below the lowest false-alarm
+deficit, of any hotword (one threshold for all, as ``--hotword-spotting`` uses) or of the same hotword (a
+threshold per hotword): the recall that acoustic evidence alone supports at zero false insertions.
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ctcdecode_plus.decoders.hotwords import parse_hotword
+from ctcdecode_plus.decoders.spotting import alignment_cost, relative_log_probs
+from ctcdecode_plus.emissions import Emissions
+from ctcdecode_plus.manifest import read_manifest
+from ctcdecode_plus.metrics import count_phrase
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--manifest", default="demo/manifest.tsv")
+    p.add_argument("--emissions", required=True)
+    p.add_argument("--hotwords-file", default=None, help="default: hotwords.txt beside the manifest")
+    p.add_argument("--show-false", type=int, default=5, help="list this many lowest false-alarm deficits")
+    args = p.parse_args()
+    manifest = Path(args.manifest)
+    entries = [parse_hotword(h) for h in
+               Path(args.hotwords_file or manifest.parent / "hotwords.txt").read_text().splitlines()
+               if h.strip() and not h.lstrip().startswith("#")]
+    true, false = [], []  # (deficit per character, hotword, utterance)
+    for e in read_manifest(manifest):
+        em = Emissions.load(Path(args.emissions) / f"{e.id}.npz")
+        rel = relative_log_probs(em.log_probs)
+        labels = list(em.labels.labels)
+        for h in entries:
+            forms = (h.display,) + h.spoken
+            cost = max(0.0, min(alignment_cost(rel, labels, em.blank_id, f) / len(f) for f in forms))
+            (true if count_phrase(e.text, h.display) else false).append((cost, h.display, e.id))
+    true.sort()
+    false.sort()
+    floor = false[0][0] if false else float("inf")
+    own = {h.display: min((c for c, w, _ in false if w == h.display), default=float("inf")) for h in entries}
+    print("| hotword | utterance | deficit (nats/char) | its lowest false alarm | below every false alarm |")
+    print("|---|---|---|---|---|")
+    for cost, word, utt in true:
+        print(f"| {word} | {utt} | {cost:.2f} | {own[word]:.2f} | {'yes' if cost < floor else 'no'} |")
+    print("\nlowest false-alarm deficits (hotword in an utterance without it):")
+    for cost, word, utt in false[: args.show_false]:
+        print(f"  {cost:.2f}  {word} in {utt}")
+    n = max(len(true), 1)
+    below = sum(c < floor for c, _, _ in true)
+    below_own = sum(c < own[w] for c, w, _ in true)
+    print(f"\nrecall supported by acoustic evidence alone at zero false insertions: one threshold {below}/{len(true)} "
+          f"({100 * below / n:.1f} %), a threshold per hotword {below_own}/{len(true)} ({100 * below_own / n:.1f} %)")
+
+
+if __name__ == "__main__":
+    main()
