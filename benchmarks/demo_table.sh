@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Reproduce the demo table of README.md / benchmarks/RESULTS.md:
-#  1. tune alpha/beta (domain LM) and the hotword weight / spotting threshold on the development set demo/dev/
-#     (its own sentences and hotwords, none of them in the demo set or in the LM corpus);
+#  1. tune alpha/beta (domain LM), then the hotword weight and the spotting calibration ratio, on the development
+#     set demo/dev/ (its own sentences and hotwords, none of them in the demo set or in the LM corpus); spotting
+#     thresholds are calibrated per hotword on demo/background/ (general English speech, no transcripts used);
 #  2. run the demo comparison (scripts/demo.sh) with those values.
 # Writes runs/tune_dev.json, runs/demo_comparison.json, runs/demo_utterances.csv and runs/demo_table.txt.
 set -euo pipefail
@@ -12,12 +13,19 @@ mkdir -p runs
 rm -rf runs/dev_emissions
 .venv/bin/ctcdecode-plus tune --manifest demo/dev/manifest.tsv --model demo --emissions runs/dev_emissions \
   --lm lm/domain_4gram.arpa.gz --alphas 0.3 0.5 0.8 1.2 --betas 0 1.5 3 \
-  --hotwords-file demo/dev/hotwords.txt --hotword-weights 0 3 6 10 --spotting-thresholds 1 2 3 \
+  --hotwords-file demo/dev/hotwords.txt --hotword-weights 0 3 6 10 \
+  --spotting-background demo/background/manifest.tsv --spotting-thresholds --spotting-ratios 0.5 0.7 1 \
   --json runs/tune_dev.json | tee runs/tune_dev.txt
+best=$(grep -- '^best: --hotword-weight' runs/tune_dev.txt | head -1)
 alpha=$(grep -o -- '--alpha [0-9.]*' runs/tune_dev.txt | head -1 | cut -d' ' -f2)
 beta=$(grep -o -- '--beta [0-9.]*' runs/tune_dev.txt | head -1 | cut -d' ' -f2)
-weight=$(grep -o -- '--hotword-weight [0-9.]*' runs/tune_dev.txt | head -1 | cut -d' ' -f2)
-spot=$(grep -o -- '--hotword-spotting [0-9a-z.]*' runs/tune_dev.txt | head -1 | cut -d' ' -f2)
-echo "tuned on demo/dev: --alpha $alpha --beta $beta --hotword-weight $weight --hotword-spotting $spot"
-bash scripts/demo.sh --alpha "$alpha" --beta "$beta" --hotword-weight "$weight" --hotword-spotting "$spot" \
+weight=$(grep -o -- '--hotword-weight [0-9.]*' <<<"$best" | cut -d' ' -f2)
+ratio=$(grep -o -- '--spotting-ratio [0-9.]*' <<<"$best" | cut -d' ' -f2 || true)
+if [ -n "$ratio" ]; then
+  spotting=(--spotting-background demo/background/manifest.tsv --spotting-ratio "$ratio")
+else
+  spotting=(--spotting-background off)
+fi
+echo "tuned on demo/dev: --alpha $alpha --beta $beta --hotword-weight $weight ${spotting[*]}"
+bash scripts/demo.sh --alpha "$alpha" --beta "$beta" --hotword-weight "$weight" --hotword-spotting off "${spotting[@]}" \
   | tee runs/demo_table.txt

@@ -18,6 +18,13 @@ Usage (from the repository root)::
 
     .venv/bin/python demo/make_demo.py              # demo/ (the set the demo reports on)
     .venv/bin/python demo/make_demo.py --set dev    # demo/dev/ (the set alpha, beta, hotword weight are tuned on)
+    .venv/bin/python demo/make_demo.py --set background  # demo/background/ (untranscribed-style speech for
+                                                          # calibrating hotword spotting; see below)
+
+``demo/background/``: 64 general-English sentences read by the same voice families, none of them with a demo or
+development hotword: the acoustic training's held-out validation sentences (``training.text``: never synthesised
+for training, in no language model). Spotting calibration
+(``BeamSearchDecoder.calibrate_spotting``) uses only its audio, as a user would use untranscribed recordings.
 """
 from __future__ import annotations
 
@@ -77,23 +84,43 @@ def main() -> None:
     import argparse
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--set", choices=["demo", "dev"], default="demo",
+    ap.add_argument("--set", choices=["demo", "dev", "background"], default="demo",
                     help="demo: the demo set in demo/; dev: the development set in demo/dev/ (other sentences, "
-                         "hotwords and voices, for tuning)")
+                         "hotwords and voices, for tuning); background: demo/background/ (general English, for "
+                         "calibrating hotword spotting)")
     args = ap.parse_args()
+    if args.set == "background":
+        out = DEMO / "background"
+        out.mkdir(exist_ok=True)
+        (out / "sentences.txt").write_text("\n".join(background_sentences()) + "\n")
+        synthesise(out, SEED + 2, hotwords=False)
+        return
     synthesise(DEMO if args.set == "demo" else DEMO / "dev", SEED if args.set == "demo" else SEED + 1)
 
 
-def synthesise(out: Path, seed: int) -> None:
-    """Synthesise ``out/sentences.txt`` into ``out/audio``, ``out/manifest.tsv``, ``voices.tsv``, ``hotwords.txt``."""
+def background_sentences(n: int = 64) -> list[str]:
+    """The first ``n`` held-out validation sentences of the acoustic training text without a demo or dev hotword."""
+    from training.text import read_fortunes, split_train_val, utterances_from_fortunes
+
+    _, val = split_train_val(utterances_from_fortunes(read_fortunes()))
+    hot = set()
+    for f in (DEMO / "hotwords.txt", DEMO / "dev" / "hotwords.txt"):
+        hot |= set(f.read_text().split())
+    return [s for s in val if not hot & set(s.split())][:n]
+
+
+def synthesise(out: Path, seed: int, hotwords: bool = True) -> None:
+    """Synthesise ``out/sentences.txt`` into ``out/audio``, ``out/manifest.tsv``, ``voices.tsv``, ``hotwords.txt``
+    (this one only with ``hotwords``)."""
     sentences = (out / "sentences.txt").read_text().splitlines()
-    hot = choose_hotwords(sentences)
-    (out / "hotwords.txt").write_text("".join(f"{w}\n" for w, _ in hot))
-    hotset = {w for w, _ in hot}
-    n_with = sum(any(w in hotset for w in s.split()) for s in sentences)
-    print(f"{len(hot)} hotwords; {n_with}/{len(sentences)} demo utterances contain one")
-    for w, c in hot:
-        print(f"  {w}\t(domain corpus count {c})")
+    hot = choose_hotwords(sentences) if hotwords else []
+    if hotwords:
+        (out / "hotwords.txt").write_text("".join(f"{w}\n" for w, _ in hot))
+        hotset = {w for w, _ in hot}
+        n_with = sum(any(w in hotset for w in s.split()) for s in sentences)
+        print(f"{len(hot)} hotwords; {n_with}/{len(sentences)} demo utterances contain one")
+        for w, c in hot:
+            print(f"  {w}\t(domain corpus count {c})")
 
     audio = out / "audio"
     audio.mkdir(exist_ok=True)
