@@ -123,9 +123,20 @@ def _add_decoder_args(p: argparse.ArgumentParser, multi_lm: bool = False) -> Non
                    help="speech like your inputs that does not contain the hotwords (a manifest, audio files or a "
                         "folder; transcripts are not used): turns spotting on with a threshold per hotword, "
                         "--spotting-ratio times the deficit of its closest false alarm there")
-    g.add_argument("--spotting-ratio", type=float, default=DEFAULT_SPOTTING_RATIO,
+    g.add_argument("--spotting-ratio", type=_ratio, default=DEFAULT_SPOTTING_RATIO,
                    help="with --spotting-background: share of each hotword's closest false alarm that a detection "
                         "must stay under, in (0, 1] (default %(default)s)")
+
+
+def _ratio(text: str) -> float:
+    """``--spotting-ratio`` value: a number in (0, 1]."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number in (0, 1], e.g. {DEFAULT_SPOTTING_RATIO}")
+    return value
 
 
 def _off_or_path(text: str) -> Optional[str]:
@@ -529,7 +540,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --hotwords/--hotwords-file: weights to try after alpha/beta are chosen")
     p.add_argument("--spotting-thresholds", type=float, nargs="*", default=[1.0, 2.0, 3.0],
                    help="with hotwords: CTC word-spotting thresholds to try as well (nats per character)")
-    p.add_argument("--spotting-ratios", type=float, nargs="*", default=[0.5, 0.7, 1.0],
+    p.add_argument("--spotting-ratios", type=_ratio, nargs="*", default=[0.5, 0.7, 1.0],
                    help="with hotwords and --spotting-background: calibration ratios to try as well")
     p.add_argument("--max-false-insertions", type=float, default=0.01,
                    help="largest share of hotword-free utterances that may gain a hotword (default %(default)s)")

@@ -170,6 +170,12 @@ def test_hotword_spotting_option_takes_off_or_a_threshold(capsys):
         with pytest.raises(SystemExit):
             parser.parse_args(base + ["--hotword-spotting", bad])
         assert "'off'" in capsys.readouterr().err
+    assert parser.parse_args(base + ["--spotting-background", "off"]).spotting_background is None
+    assert parser.parse_args(base + ["--spotting-ratio", "0.5"]).spotting_ratio == 0.5
+    for bad in ("0", "1.5", "nan", "half"):
+        with pytest.raises(SystemExit):
+            parser.parse_args(base + ["--spotting-ratio", bad])
+        assert "give a number in (0, 1]" in capsys.readouterr().err
 
 
 def test_cli_help(capsys):
