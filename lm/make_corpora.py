@@ -44,7 +44,7 @@ PYLIB = Path("/root/.pyenv/versions/3.11.7/lib/python3.11")
 ALPHABET = Alphabet.from_string("ABCDEFGHIJKLMNOPQRSTUVWXYZ'", case="upper")
 SEED = 2024
 N_DEMO = 64
-N_DEV = 48
+N_DEV = 160
 MAX_PLAIN_BYTES = 5_000_000
 
 # Typical Python vocabulary: half of the demo sentences are drawn among sentences with one of these.
