@@ -7,7 +7,9 @@
 weight and threshold: "full" (guided search + replacement, both checked by acoustics + LM without the hotword
 bonus: what the decoder does), "replace only" (no guided search), "bonus in check" (the check also counts the
 hotword bonus, as before session 7), "no check" (guided search and replacement, every spotted hotword accepted).
-Prints the comparison table (WER, CER, hotword recall, false insertions).
+With ``--background DIR`` (e.g. ``runs/dev_emissions/background``, which ``tune --spotting-background`` leaves), the
+same variants with thresholds calibrated per hotword at each of ``--ratios``. Prints the comparison table (WER,
+CER, hotword recall, false insertions).
 """
 from __future__ import annotations
 
@@ -56,6 +58,10 @@ def main() -> None:
     p.add_argument("--beta", type=float, default=1.5)
     p.add_argument("--weights", type=float, nargs="+", default=[3.0, 6.0, 10.0])
     p.add_argument("--thresholds", type=float, nargs="+", default=[1.0, 2.0, 3.0])
+    p.add_argument("--background", default=None,
+                   help="folder of saved emissions (<id>.npz) of speech without the hotwords: adds rows with "
+                        "thresholds calibrated per hotword (BeamSearchDecoder.calibrate_spotting)")
+    p.add_argument("--ratios", type=float, nargs="+", default=[0.7])
     args = p.parse_args()
     manifest = Path(args.manifest)
     hotwords = [h.strip() for h in Path(args.hotwords_file or manifest.parent / "hotwords.txt").read_text().splitlines()
@@ -65,12 +71,17 @@ def main() -> None:
     kw = dict(alpha=args.alpha, beta=args.beta, hotwords=hotwords)
     variants = {"full": base, "replace only": _ReplaceOnly(args.lm, **kw), "bonus in check": _BonusInCheck(args.lm, **kw),
                 "no check": _NoCheck(args.lm, **kw)}
+    background = [Emissions.load(f) for f in sorted(Path(args.background).glob("*.npz"))] if args.background else []
     grid = {}
     for w in args.weights:
         grid[f"w={w:g} no spotting"] = base.replace(hotword_weight=w)
         for t in args.thresholds:
             for name, variant in variants.items():
                 grid[f"w={w:g} spot={t:g} {name}"] = variant.replace(hotword_weight=w, hotword_spotting=t)
+        for r in args.ratios if background else ():
+            for name, variant in variants.items():
+                grid[f"w={w:g} spot=x{r:g} {name}"] = variant.replace(hotword_weight=w).calibrate_spotting(
+                    background, ratio=r)
     print(compare(grid, items, hotwords=hotwords).table())
 
 
