@@ -69,8 +69,8 @@ def main() -> None:
     items = [Item(e.id, Emissions.load(Path(args.emissions) / f"{e.id}.npz"), e.text) for e in read_manifest(manifest)]
     base = BeamSearchDecoder(args.lm, alpha=args.alpha, beta=args.beta, hotwords=hotwords)
     kw = dict(alpha=args.alpha, beta=args.beta, hotwords=hotwords)
-    variants = {"full": base, "replace only": _ReplaceOnly(args.lm, **kw), "bonus in check": _BonusInCheck(args.lm, **kw),
-                "no check": _NoCheck(args.lm, **kw)}
+    variants = {"full": base, "replace only": _ReplaceOnly(args.lm, **kw),
+                "bonus in check": _BonusInCheck(args.lm, **kw), "no check": _NoCheck(args.lm, **kw)}
     background = [Emissions.load(f) for f in sorted(Path(args.background).glob("*.npz"))] if args.background else []
     grid = {}
     for w in args.weights:

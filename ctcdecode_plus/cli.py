@@ -169,7 +169,6 @@ def _background_emissions(args, model=None) -> list:
     """Emissions of ``--spotting-background`` (a manifest, audio files or a folder), cached in
     ``--emissions DIR/background`` where that option exists. Inputs that fail are reported and skipped."""
     from .acoustic import iter_sources
-    from .emissions import Emissions
     from .manifest import read_manifest
 
     path = Path(args.spotting_background)
@@ -177,26 +176,14 @@ def _background_emissions(args, model=None) -> list:
         raise CtcDecodeError(f"--spotting-background {path}: no such file or folder; give a manifest, audio files "
                              "or a folder of recordings without the hotwords.")
     is_manifest = path.is_file() and path.suffix.lower() in (".tsv", ".json", ".jsonl")
-    entries = [(e.id, e.audio) for e in read_manifest(path)] if is_manifest else \
+    pairs = [(e.id, e.audio) for e in read_manifest(path)] if is_manifest else \
         [(Path(s).stem, s) for s in iter_sources([str(path)])]
     cache = Path(args.emissions) / "background" if getattr(args, "emissions", None) else None
-    out, todo = [], []
-    for key, audio in entries:
-        npz = cache / f"{key}.npz" if cache else None
-        if npz is not None and npz.is_file():
-            out.append(Emissions.load(npz))
+    out = []
+    for (_, audio), em in zip(pairs, _cached_emissions(pairs, cache, args, model, "background")):
+        if isinstance(em, CtcDecodeError):
+            print(f"--spotting-background: skipped {audio}: {em}", file=sys.stderr)
         else:
-            todo.append((key, audio))
-    if todo:
-        model = model or _load_model(args)
-        results = model.emissions_batch([a for _, a in todo], chunk_seconds=args.chunk_seconds)
-        for (key, audio), em in zip(todo, results):
-            if isinstance(em, CtcDecodeError):
-                print(f"--spotting-background: skipped {audio}: {em}", file=sys.stderr)
-                continue
-            if cache is not None:
-                cache.mkdir(parents=True, exist_ok=True)
-                em.save(cache / f"{key}.npz")
             out.append(em)
     if not out:
         raise CtcDecodeError(f"--spotting-background {path}: no recording could be read.")
@@ -347,49 +334,59 @@ def build_comparison_decoders(args, hotwords: Sequence[str]) -> dict:
 _SAVE_EMISSIONS_EVERY = 32  # inputs
 
 
+def _cached_emissions(pairs: Sequence[tuple[str, str]], cache: Optional[Path], args, model=None,
+                      what: str = "acoustic model") -> list:
+    """Emissions of ``(id, audio)`` pairs, in order: from ``cache/<id>.npz`` where saved, else from the model (and
+    then saved there, slice by slice, so an interrupted run keeps what it computed). Each is an ``Emissions`` or
+    the ``CtcDecodeError`` of that input; cached emissions of another model than ``--model`` are errors."""
+    from .emissions import Emissions
+
+    emissions: dict[str, object] = {}
+    todo = []
+    for key, audio in pairs:
+        npz = cache / f"{key}.npz" if cache else None
+        if npz is not None and npz.is_file():
+            try:
+                emissions[key] = Emissions.load(npz)
+            except CtcDecodeError as err:
+                emissions[key] = err
+        else:
+            todo.append((key, audio))
+    if todo:
+        model = model or _load_model(args)
+        bar = _progress(len(todo), what)
+        for k in range(0, len(todo), _SAVE_EMISSIONS_EVERY):
+            part = todo[k:k + _SAVE_EMISSIONS_EVERY]
+            outs = model.emissions_batch([a for _, a in part], chunk_seconds=args.chunk_seconds, progress=bar.update)
+            for (key, _), em in zip(part, outs):
+                emissions[key] = em
+                if cache is not None and isinstance(em, Emissions):
+                    cache.mkdir(parents=True, exist_ok=True)
+                    em.save(cache / f"{key}.npz")
+        bar.close()
+    reference = _model_labels(args, model)
+    out = []
+    for key, _ in pairs:
+        em = emissions[key]
+        if isinstance(em, Emissions) and reference is not None and em.labels.labels != reference.labels:
+            em = CtcDecodeError(
+                f"{cache / (key + '.npz') if cache else key}: emissions of another model ({len(em.labels)} labels; "
+                f"{args.model} has {len(reference)}). Delete the file to recompute it, or pass the --model that "
+                "wrote it.")
+        out.append(em)
+    return out
+
+
 def _manifest_items(args) -> tuple[list, list[dict]]:
     """Emissions + references of a manifest's utterances: from ``--emissions DIR`` where saved, else from the
     model (and then saved there). Returns the items and the inputs that failed, with their errors."""
     from .compare import Item
-    from .emissions import Emissions
     from .manifest import read_manifest
 
     entries = read_manifest(args.manifest)
     cache = Path(args.emissions) if args.emissions else None
-    emissions: dict[str, object] = {}
-    todo = []
-    for e in entries:
-        npz = cache / f"{e.id}.npz" if cache else None
-        if npz is not None and npz.is_file():
-            try:
-                emissions[e.id] = Emissions.load(npz)
-            except CtcDecodeError as err:
-                emissions[e.id] = err
-        else:
-            todo.append(e)
-    model = None
-    if todo:
-        model = _load_model(args)
-        bar = _progress(len(todo), "acoustic model")
-        step = _SAVE_EMISSIONS_EVERY  # saved slice by slice: an interrupted run keeps what it computed
-        for k in range(0, len(todo), step):
-            part = todo[k:k + step]
-            outs = model.emissions_batch([e.audio for e in part], chunk_seconds=args.chunk_seconds,
-                                         progress=bar.update)
-            for e, em in zip(part, outs):
-                emissions[e.id] = em
-                if cache is not None and isinstance(em, Emissions):
-                    em.save(cache / f"{e.id}.npz")
-        bar.close()
-    reference = _model_labels(args, model)
     items, failures = [], []
-    for e in entries:
-        em = emissions[e.id]
-        if isinstance(em, Emissions) and reference is not None and em.labels.labels != reference.labels:
-            em = CtcDecodeError(
-                f"{cache / (e.id + '.npz') if cache else e.id}: emissions of another model ({len(em.labels)} labels; "
-                f"{args.model} has {len(reference)}). Delete the file to recompute it, or pass the --model that "
-                "wrote it.")
+    for e, em in zip(entries, _cached_emissions([(e.id, e.audio) for e in entries], cache, args)):
         if isinstance(em, CtcDecodeError):
             failures.append({"id": e.id, "audio": e.audio, "error": str(em)})
         else:

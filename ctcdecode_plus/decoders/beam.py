@@ -396,8 +396,8 @@ class BeamSearchDecoder(Decoder):
         per character. ``ratio`` in (0, 1]: lower is stricter. The floors are in ``.spotting_floors``.
         """
         if isinstance(ratio, bool) or not isinstance(ratio, numbers.Real) or not 0 < ratio <= 1:
-            raise CtcDecodeError(f"spotting ratio {ratio!r} (--spotting-ratio): give a number in (0, 1] (the share of each hotword's "
-                                 "closest false alarm that a detection must stay under).")
+            raise CtcDecodeError(f"spotting ratio {ratio!r} (--spotting-ratio): give a number in (0, 1] (the share "
+                                 "of each hotword's closest false alarm that a detection must stay under).")
         background = list(background)
         if not self.hotwords:
             raise CtcDecodeError("calibrate_spotting: the decoder has no hotwords to calibrate.")
