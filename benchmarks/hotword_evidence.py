@@ -5,7 +5,7 @@
 ``--emissions`` is a folder of ``<id>.npz`` (``ctcdecode-plus compare --emissions DIR`` writes them). For every
 utterance and hotword, the *deficit* of the hotword's best CTC alignment anywhere in the utterance: nats per
 character below the best path over the same frames (0: the greedy output already spells it there;
-:func:`ctcdecode_plus.decoders.spotting.alignment_cost`). A hotword occurrence whose deficit is higher than that of
+:func:`ctcdecode_plus.decoders.spotting.false_alarm_floors`). A hotword occurrence whose deficit is higher than that of
 some hotword in an utterance that does not contain it cannot be told apart from that false alarm by the acoustics:
 only the language model can separate them. The "ceilings" count the occurrences below the lowest false-alarm
 deficit, of any hotword (one threshold for all, as ``--hotword-spotting`` uses) or of the same hotword (a
@@ -17,7 +17,7 @@ import argparse
 from pathlib import Path
 
 from ctcdecode_plus.decoders.hotwords import parse_hotword
-from ctcdecode_plus.decoders.spotting import alignment_cost, relative_log_probs
+from ctcdecode_plus.decoders.spotting import false_alarm_floors
 from ctcdecode_plus.emissions import Emissions
 from ctcdecode_plus.manifest import read_manifest
 from ctcdecode_plus.metrics import count_phrase
@@ -37,11 +37,11 @@ def main() -> None:
     true, false = [], []  # (deficit per character, hotword, utterance)
     for e in read_manifest(manifest):
         em = Emissions.load(Path(args.emissions) / f"{e.id}.npz")
-        rel = relative_log_probs(em.log_probs)
-        labels = list(em.labels.labels)
+        # the best deficit of each spelling in this one utterance (its "floor" over a background of one)
+        best = false_alarm_floors([em.log_probs], em.labels.labels, em.blank_id,
+                                  [f for h in entries for f in (h.display, *h.spoken)])
         for h in entries:
-            forms = (h.display,) + h.spoken
-            cost = max(0.0, min(alignment_cost(rel, labels, em.blank_id, f) / len(f) for f in forms))
+            cost = min(best.get(f, float("inf")) for f in (h.display, *h.spoken))
             (true if count_phrase(e.text, h.display) else false).append((cost, h.display, e.id))
     true.sort()
     false.sort()

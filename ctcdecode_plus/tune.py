@@ -92,16 +92,17 @@ def tune_hotwords(
     choose as :class:`HotwordTuneResult` says. The items should include utterances without any hotword, so that
     false insertions can be measured.
     """
+    hot = decoder.replace(hotwords=list(hotwords))
+    calibrated = {float(r): hot.calibrate_spotting(background, ratio=r) for r in ratios} if background else {}
     grid, ratio_of = {}, {}
     for w in sorted(weights):
-        weighted = decoder.replace(hotwords=list(hotwords), hotword_weight=float(w))
         for t in spotting:
             name = f"weight={w:g}" + ("" if t is None else f" spot={t:g}")
-            grid[name] = weighted.replace(hotword_spotting=t, name=name)
-        for r in ratios if background else ():
+            grid[name] = hot.replace(hotword_weight=float(w), hotword_spotting=t, name=name)
+        for r, cal in calibrated.items():
             name = f"weight={w:g} spot=x{r:g}"
-            grid[name] = weighted.calibrate_spotting(background, ratio=r).replace(name=name)
-            ratio_of[name] = float(r)
+            grid[name] = cal.replace(hotword_weight=float(w), name=name)
+            ratio_of[name] = r
     result = compare(grid, items, hotwords=hotwords, progress=progress)
 
     def fi(s) -> float:
