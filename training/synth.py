@@ -19,7 +19,8 @@ Manifests (TSV, header ``path family voice duration text``; paths relative to
 Usage::
 
     python -m training.synth --val                # validation sets (~600 utts)
-    python -m training.synth --train 15000 -j 2   # training pool
+    python -m training.synth --train 15000 -j 2   # training pool (fortunes)
+    python -m training.synth --wordnet 24000 -j 2 # + WordNet example sentences
 """
 from __future__ import annotations
 
@@ -156,9 +157,13 @@ def val_jobs() -> list[tuple[str, str, str, str]]:
     return fixed_voice_jobs((CACHE / "val_text.txt").read_text().splitlines(), "val")
 
 
-def train_jobs(n: int) -> list[tuple[str, str, str, str]]:
-    texts = (CACHE / "train_text.txt").read_text().splitlines()
-    rng = random.Random(SEED + 1)
+def train_jobs(n: int, text_file: str = "train_text.txt", prefix: str = "tr", seed: int = SEED + 1
+               ) -> list[tuple[str, str, str, str]]:
+    """``n`` training jobs over the shuffled sentences of ``text_file``, a family drawn per job
+    (``FAMILY_WEIGHTS``); ids ``<prefix>_NNNNNN`` (the same ``n`` gives the same jobs, so a pool grows
+    by appending)."""
+    texts = (CACHE / text_file).read_text().splitlines()
+    rng = random.Random(seed)
     rng.shuffle(texts)
     fams = list(FAMILY_WEIGHTS)
     weights = [FAMILY_WEIGHTS[f] for f in fams]
@@ -166,7 +171,7 @@ def train_jobs(n: int) -> list[tuple[str, str, str, str]]:
     for i in range(n):
         text = texts[i % len(texts)]
         fam = rng.choices(fams, weights)[0]
-        jobs.append((f"tr_{i:06d}", fam, pick_voice(fam, rng), text))
+        jobs.append((f"{prefix}_{i:06d}", fam, pick_voice(fam, rng), text))
     return jobs
 
 
@@ -174,6 +179,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--val", action="store_true", help="synthesise the validation/new-voice sets")
     ap.add_argument("--train", type=int, default=0, help="size of the training pool")
+    ap.add_argument("--wordnet", type=int, default=0,
+                    help="number of WordNet example utterances (train_text_wordnet.txt) to add to the pool")
     ap.add_argument("-j", "--processes", type=int, default=1)
     args = ap.parse_args()
     if not (CACHE / "train_text.txt").exists():
@@ -184,6 +191,9 @@ def main() -> None:
         run_jobs(val_jobs(), CACHE / "val.tsv", args.processes)
     if args.train:
         run_jobs(train_jobs(args.train), CACHE / "train.tsv", args.processes)
+    if args.wordnet:
+        run_jobs(train_jobs(args.wordnet, "train_text_wordnet.txt", "wn", SEED + 2), CACHE / "train.tsv",
+                 args.processes)
 
 
 if __name__ == "__main__":

@@ -1,14 +1,19 @@
 """General-English training text for the demo acoustic model.
 
-Source: Debian fortunes (``/usr/share/games/fortunes``), attributions and
-formatting stripped, normalised to the wav2vec2-base-960h alphabet (upper-case
-A-Z, apostrophe, single spaces; digits spelt with num2words) and cut into
-utterances of 3-12 words.
+Sources: Debian fortunes (``/usr/share/games/fortunes``), attributions and
+formatting stripped, and (from session 8) the example sentences of WordNet's
+glosses (Debian ``wordnet-base``, ``/usr/share/wordnet/data.*``); both
+normalised to the wav2vec2-base-960h alphabet (upper-case A-Z, apostrophe,
+single spaces; digits spelt with num2words) and cut into utterances of 3-12
+words.
 
 The split is deterministic (seeded): ``VAL_SIZE`` utterances are held out as the
 validation *sentences* (never synthesised for training); the rest is the
 training text.  ``python -m training.text`` writes both lists into
-``training/cache/``.
+``training/cache/``, and ``train_text_wordnet.txt`` beside them when WordNet is
+installed: the WordNet utterances minus any that contain a demo or dev hotword
+(the demo's hotwords must stay words the acoustic model never heard) or that
+equal a validation, demo, dev, background or independent-check sentence.
 """
 from __future__ import annotations
 
@@ -19,6 +24,8 @@ import re
 from pathlib import Path
 
 FORTUNE_DIR = Path("/usr/share/games/fortunes")
+WORDNET_DIR = Path("/usr/share/wordnet")  # apt-get install wordnet-base
+REPO = Path(__file__).resolve().parent.parent
 # Files that are not prose (pictures, code, foreign text).
 SKIP_FILES = {"ascii-art", "perl", "translate-me"}
 VAL_SIZE = 150
@@ -102,8 +109,28 @@ def _has_acronym(sentence: str) -> bool:
     return any(len(w) >= 2 and w.isupper() for w in words)
 
 
+def read_wordnet_examples(directory: Path | None = None) -> list[str]:
+    """Return the quoted example sentences of WordNet's glosses (``data.noun``, ``.verb``, ``.adj``,
+    ``.adv`` in ``directory``, default ``WORDNET_DIR``), in file order; empty where WordNet is not
+    installed.  Examples with parentheses (alternatives, asides) are left out."""
+    directory = Path(directory) if directory is not None else WORDNET_DIR
+    out: list[str] = []
+    for pos in ("noun", "verb", "adj", "adv"):
+        path = directory / f"data.{pos}"
+        if not path.exists():
+            continue
+        for line in path.read_text(encoding="latin-1").splitlines():
+            if line.startswith("  ") or "|" not in line:
+                continue  # licence header / no gloss
+            for part in line.split("|", 1)[1].split(";"):
+                part = part.strip()
+                if part.startswith('"') and "(" not in part:
+                    out.append(part.strip('"').strip())
+    return out
+
+
 def utterances_from_fortunes(fortunes: list[str]) -> list[str]:
-    """Split fortunes into sentences, normalise, cut into 3-12-word utterances."""
+    """Split texts (fortunes, or any prose) into sentences, normalise, cut into 3-12-word utterances."""
     seen: set[str] = set()
     out: list[str] = []
     for fortune in fortunes:
@@ -144,12 +171,43 @@ def split_train_val(utts: list[str], val_size: int = VAL_SIZE, seed: int = SEED)
     return train, val
 
 
+def _held_out_words_and_sentences(val: list[str]) -> tuple[set[str], set[str]]:
+    """Hotwords of the demo and dev sets, and every sentence that is evaluated somewhere."""
+    words: set[str] = set()
+    for rel in ("demo/hotwords.txt", "demo/dev/hotwords.txt"):
+        path = REPO / rel
+        if path.exists():
+            words |= {w.strip().upper() for w in path.read_text().split() if w.strip()}
+    sentences = set(val)
+    for rel in ("demo/manifest.tsv", "demo/dev/manifest.tsv", "demo/background/manifest.tsv"):
+        path = REPO / rel
+        if path.exists():
+            sentences |= {normalize(line.split("\t")[-1]) for line in path.read_text().splitlines()[1:]}
+    from training.independent_check import LICENSE_DIR, licence_sentences
+
+    if LICENSE_DIR.is_dir():
+        sentences |= set(licence_sentences())
+    return words, sentences
+
+
+def wordnet_train_text(val: list[str], train: list[str]) -> list[str]:
+    """WordNet example utterances for training: new (not in ``train``), no held-out hotword, no evaluated
+    sentence."""
+    words, sentences = _held_out_words_and_sentences(val)
+    known = set(train) | sentences
+    return [u for u in utterances_from_fortunes(read_wordnet_examples())
+            if u not in known and not words.intersection(u.split())]
+
+
 def build(out_dir: Path) -> tuple[list[str], list[str]]:
     utts = utterances_from_fortunes(read_fortunes())
     train, val = split_train_val(utts)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "train_text.txt").write_text("\n".join(train) + "\n")
     (out_dir / "val_text.txt").write_text("\n".join(val) + "\n")
+    extra = wordnet_train_text(val, train)
+    if extra:
+        (out_dir / "train_text_wordnet.txt").write_text("\n".join(extra) + "\n")
     return train, val
 
 
