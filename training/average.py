@@ -92,7 +92,7 @@ def main(argv=None) -> int:
             step=steps[-1], epoch=last["epoch"], wall_seconds=last["wall"], audio_hours_seen=last["audio_seen"] / 3600,
             n_params=sum(p.numel() for p in model.parameters()), eval=ev, history=history,
             schedule=last["scheduler"], batch_seconds=last["args"]["batch_seconds"],
-            pool=T.pool_summary(T.read_manifest(T.CACHE / "train.tsv")),
+            pool=T.pool_summary(rows := T.read_manifest(T.CACHE / "train.tsv")), pool_sources=T.source_summary(rows),
             device_desc=f"CPU ({last['args']['threads']} threads)",
             freeze_first_conv_at=last["args"]["freeze_first_conv_at"], averaged_steps=steps,
             exported_at=time.strftime("%Y-%m-%d %H:%M:%S %Z"),

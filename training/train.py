@@ -381,7 +381,7 @@ language model (KenLM fusion, hotwords) is expected to fix.
 
 * Text: Debian fortunes (`/usr/share/games/fortunes`), attributions removed, normalised to the model
   alphabet (digits spelt out with num2words), cut into 3-12-word utterances (`training/text.py`).
-  150 utterances are held out as validation *sentences* and never synthesised for training.
+  150 utterances are held out as validation *sentences* and never synthesised for training.{_sources_text(meta)}
 * Speech: `training/synth.py` -- espeak-ng (accents en-us, en-gb, en-gb-scotland, en-029, en-us-nyc,
   en-gb-x-rp, en-gb-x-gbclan x variants default/+m1..+m7/+f1..+f5, speed 135-195 wpm, pitch 25-75), flite
   (kal, kal16, awb, rms, slt, duration stretch 0.85-1.2), festival (kal_diphone, ked_diphone,
@@ -427,6 +427,15 @@ voice families: `python -m training.independent_check`. Not for any production u
 """
 
 
+def _sources_text(meta: dict) -> str:
+    wn = meta.get("pool_sources", {}).get("wordnet")
+    if not wn:
+        return ""
+    return (f"\n  Also the example sentences of WordNet 3.0's glosses (Debian `wordnet-base`; {wn['n']} utterances,\n"
+            f"  {wn['hours']:.1f} h of the pool at export; `training/README.md` says from which step), without any\n"
+            "  sentence that holds a hotword of the demo or dev sets or equals a sentence evaluated anywhere.")
+
+
 def _averaged_text(meta: dict) -> str:
     steps = meta.get("averaged_steps")
     if not steps:
@@ -459,6 +468,20 @@ def save_checkpoint(path: Path, state: dict) -> None:
     if path.exists():
         os.replace(path, path.with_name("prev.pt"))
     os.replace(tmp, path)
+
+
+SOURCES = {"tr": "fortunes", "wn": "wordnet"}  # training-pool id prefix -> text source (synth.py)
+
+
+def source_summary(rows: list[dict]) -> dict:
+    """Utterances and hours of the pool per text source, from the ids (``tr_*`` fortunes, ``wn_*`` WordNet)."""
+    out: dict[str, dict] = {}
+    for r in rows:
+        src = SOURCES.get(Path(r["path"]).stem.split("_")[0], "other")
+        s = out.setdefault(src, dict(n=0, hours=0.0))
+        s["n"] += 1
+        s["hours"] += r["duration"] / 3600
+    return out
 
 
 def pool_summary(rows: list[dict]) -> dict:
@@ -621,7 +644,7 @@ def main() -> None:
             meta = dict(
                 step=step, epoch=epoch, wall_seconds=wall, audio_hours_seen=audio_seen / 3600,
                 n_params=n_params, eval=ev, history=history, schedule=sched, batch_seconds=args.batch_seconds,
-                pool=pool_summary(rows_all), device_desc=device_desc, freeze_first_conv_at=args.freeze_first_conv_at,
+                pool=pool_summary(rows_all), pool_sources=source_summary(rows_all), device_desc=device_desc, freeze_first_conv_at=args.freeze_first_conv_at,
                 exported_at=time.strftime("%Y-%m-%d %H:%M:%S %Z"),
             )
             dt = export_demo(model, processor, meta, ref_audio)
