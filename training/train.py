@@ -473,24 +473,24 @@ def save_checkpoint(path: Path, state: dict) -> None:
 SOURCES = {"tr": "fortunes", "wn": "wordnet"}  # training-pool id prefix -> text source (synth.py)
 
 
-def source_summary(rows: list[dict]) -> dict:
-    """Utterances and hours of the pool per text source, from the ids (``tr_*`` fortunes, ``wn_*`` WordNet)."""
+def _summary(rows: list[dict], key) -> dict:
+    """Utterances and hours of the pool ``rows`` per ``key(row)``."""
     out: dict[str, dict] = {}
     for r in rows:
-        src = SOURCES.get(Path(r["path"]).stem.split("_")[0], "other")
-        s = out.setdefault(src, dict(n=0, hours=0.0))
+        s = out.setdefault(key(r), dict(n=0, hours=0.0))
         s["n"] += 1
         s["hours"] += r["duration"] / 3600
     return out
+
+
+def source_summary(rows: list[dict]) -> dict:
+    """Utterances and hours of the pool per text source, from the ids (``tr_*`` fortunes, ``wn_*`` WordNet)."""
+    return _summary(rows, lambda r: SOURCES.get(Path(r["path"]).stem.split("_")[0], "other"))
 
 
 def pool_summary(rows: list[dict]) -> dict:
-    out: dict[str, dict] = {}
-    for r in rows:
-        s = out.setdefault(r["family"], dict(n=0, hours=0.0))
-        s["n"] += 1
-        s["hours"] += r["duration"] / 3600
-    return out
+    """Utterances and hours of the pool per voice family."""
+    return _summary(rows, lambda r: r["family"])
 
 
 def main() -> None:
