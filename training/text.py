@@ -179,12 +179,13 @@ def _held_out_words_and_sentences(val: list[str]) -> tuple[set[str], set[str]]:
         if path.exists():
             words |= {w.strip().upper() for w in path.read_text().split() if w.strip()}
     sentences = set(val)
+    from ctcdecode_plus.manifest import read_manifest
+    from training.independent_check import LICENSE_DIR, licence_sentences
+
     for rel in ("demo/manifest.tsv", "demo/dev/manifest.tsv", "demo/background/manifest.tsv"):
         path = REPO / rel
         if path.exists():
-            sentences |= {normalize(line.split("\t")[-1]) for line in path.read_text().splitlines()[1:]}
-    from training.independent_check import LICENSE_DIR, licence_sentences
-
+            sentences |= {normalize(e.text) for e in read_manifest(path)}
     if LICENSE_DIR.is_dir():
         sentences |= set(licence_sentences())
     return words, sentences
