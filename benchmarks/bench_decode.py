@@ -4,7 +4,9 @@
     python benchmarks/bench_decode.py --emissions DIR --lm lm/domain_4gram.arpa
 
 Reports CPU seconds (process time: robust to other load on the machine) per pass and the speed ratio (bare / ours), and checks that both give the same transcripts.
-Both decoders use the same beam settings; the difference is ctcdecode-plus's blank-frame skipping.
+Both decoders use the same beam settings. "no skipping" is ctcdecode-plus's search loop alone
+(decoders/search.py: pyctcdecode's algorithm with less Python per frame, the same beams); the last row adds
+blank-frame skipping.
 """
 from __future__ import annotations
 

@@ -254,7 +254,8 @@ class BeamSearchDecoder(Decoder):
         if cached is not None:
             return cached
         from pyctcdecode.alphabet import Alphabet
-        from pyctcdecode.decoder import BeamSearchDecoderCTC
+
+        from .search import FastBeamSearchDecoderCTC
 
         if self.hotword_spotting is not None and self.hotwords and self.lm_path is None:
             raise CtcDecodeError("hotword spotting judges each candidate with the language model: give an LM (--lm) "
@@ -282,7 +283,7 @@ class BeamSearchDecoder(Decoder):
                 lm = _hotword_lm_class()(self._kenlm(), self.unigrams, hotwords=hot_words, **settings)
             else:
                 lm = LanguageModel(self._kenlm(), self.unigrams, **settings)
-        cached = (BeamSearchDecoderCTC(alphabet, lm), case, [apply_case(h, case) for h in hotwords], hotwords,
+        cached = (FastBeamSearchDecoderCTC(alphabet, lm), case, [apply_case(h, case) for h in hotwords], hotwords,
                   to_display)
         self._cache_decoders[labels.labels] = cached
         return cached

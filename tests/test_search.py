@@ -1,0 +1,64 @@
+"""The faster search loop (decoders/search.py) returns exactly what pyctcdecode's returns."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pyctcdecode = pytest.importorskip("pyctcdecode")
+
+from ctcdecode_plus.decoders import BeamSearchDecoder  # noqa: E402
+from ctcdecode_plus.decoders.search import FastBeamSearchDecoderCTC  # noqa: E402
+
+LABELS = list(" abcdefghijklmnopqrstuvwxyz'") + [""]
+
+
+def _flattened(logits: np.ndarray, seed: int) -> np.ndarray:
+    """The real logits made uncertain (temperature 3 + noise): many tokens per frame, many merges and words."""
+    rng = np.random.default_rng(seed)
+    return (logits / 3.0 + rng.normal(0.0, 1.0, logits.shape)).astype(np.float32)
+
+
+def _beams(decoder, logits, **kwargs):
+    """decode_beams output without the KenLM state objects: (text, has state, word frames, logit, combined)."""
+    return [(text, state is not None, frames, float(logit), float(combined))
+            for text, state, frames, logit, combined in decoder.decode_beams(logits, **kwargs)]
+
+
+OPTIONS = [
+    {},
+    {"prune_history": True},
+    {"hotwords": ["bunny", "looney tunes", "rabbit"], "hotword_weight": 6.0, "prune_history": True},
+    {"hotwords": ["bunny"], "hotword_weight": 10.0},
+    {"beam_width": 8, "beam_prune_logp": -4.0, "token_min_logp": -8.0},
+]
+
+
+@pytest.mark.parametrize("with_lm", [False, True], ids=["no-lm", "kenlm"])
+@pytest.mark.parametrize("options", OPTIONS, ids=["default", "prune-history", "hotwords", "one-hotword", "narrow"])
+def test_same_beams_as_pyctcdecode(pyctc_data, libri_emissions, with_lm, options):
+    bare = pyctcdecode.build_ctcdecoder(LABELS, str(pyctc_data / "bugs_bunny_kenlm.arpa") if with_lm else None)
+    fast = FastBeamSearchDecoderCTC(bare._alphabet, bare._language_model)
+    logits = libri_emissions.log_probs
+    counts = []
+    for inputs in (logits, _flattened(logits, 0), _flattened(logits, 1)[:150]):
+        expected = _beams(bare, inputs, **options)
+        counts.append(len(expected))
+        assert _beams(fast, inputs, **options) == expected
+        assert _beams(fast, inputs, **options) == expected  # again, with the partial-word cache filled
+    assert max(counts) > 1  # alternatives were compared, not only the best beam
+
+
+def test_beam_decoder_searches_with_the_fast_loop(pyctc_data, libri_emissions):
+    """BeamSearchDecoder (no blank skipping) gives pyctcdecode's transcript and word frames on uncertain logits."""
+    lm = pyctc_data / "bugs_bunny_kenlm.arpa"
+    bare = pyctcdecode.build_ctcdecoder(LABELS, str(lm))
+    ours = BeamSearchDecoder(lm, blank_skip_threshold=None)
+    for seed in range(3):
+        logits = _flattened(libri_emissions.log_probs, seed)
+        em = type(libri_emissions).from_logits(logits, LABELS, 0.02, f"flat{seed}")
+        text, _, frames, _, _ = bare.decode_beams(logits, prune_history=True)[0]
+        got = ours.decode(em)
+        assert got.text == text
+        assert [(w.word, round(w.start / 0.02), round(w.end / 0.02)) for w in got.words] == \
+               [(w, s, e) for w, (s, e) in frames]
+    assert isinstance(ours._decoder_for(em.labels)[0], FastBeamSearchDecoderCTC)
