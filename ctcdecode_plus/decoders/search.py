@@ -18,6 +18,7 @@ tests compare the two on real logits, with and without an LM and hotwords. BPE a
 from __future__ import annotations
 
 import heapq
+from operator import itemgetter
 import numpy as np
 # pyctcdecode 0.5.0 (pinned) helpers, used as they are so that merged scores and texts are bit-identical
 from pyctcdecode.decoder import BeamSearchDecoderCTC, _merge_beams, _merge_tokens, _sum_log_scores
@@ -87,7 +88,7 @@ class FastBeamSearchDecoderCTC(BeamSearchDecoderCTC):
         history: dict = {}
         n_history = max(1, (1 if lm is None else lm.order) - 1)
         idx2vocab = self._idx2vocab
-        merge_text, log_add, nlargest = _merge_tokens, _sum_log_scores, heapq.nlargest
+        merge_text, log_add, nlargest, by_score = _merge_tokens, _sum_log_scores, heapq.nlargest, itemgetter(0)
 
         # a beam: (text, word_part, last_char, text_frames, part_frames, logit_score, t, w), where the beam's
         # pyctcdecode score is logit_score + w with an LM (t: the text's LM score; w: t + the partial word's) and
@@ -129,7 +130,11 @@ class FastBeamSearchDecoderCTC(BeamSearchDecoderCTC):
                         if old is not None:
                             w = old[7]
                         else:
-                            w = t + word_score(word_part) if lm is not None else word_score(word_part)
+                            w = partial.get(word_part)
+                            if w is None:
+                                w = word_score(word_part)
+                            if lm is not None:
+                                w = t + w
                         frames = (frame_idx, end) if part_frames[0] < 0 else (part_frames[0], end)
                     if old is None:
                         merged[key] = (text, word_part, char, text_frames, frames, score + p_char, t, w)
@@ -137,12 +142,13 @@ class FastBeamSearchDecoderCTC(BeamSearchDecoderCTC):
                         merged[key] = (text, word_part, char, text_frames, frames, log_add(old[5], score + p_char),
                                        t, w)
 
+            candidates = list(merged.values())
             if lm is None:
-                scored = [(b[5] + b[6] + b[7], b) for b in merged.values()]
+                combined = [b[5] + b[6] + b[7] for b in candidates]
             else:
-                scored = [(b[5] + b[7], b) for b in merged.values()]
-            floor = max(c for c, _ in scored) + beam_prune_logp
-            trimmed = nlargest(beam_width, [x for x in scored if x[0] >= floor], key=_first)
+                combined = [b[5] + b[7] for b in candidates]
+            floor = max(combined) + beam_prune_logp
+            trimmed = nlargest(beam_width, [x for x in zip(combined, candidates) if x[0] >= floor], key=by_score)
             if prune_history:
                 seen = set()
                 beams = []
@@ -166,18 +172,9 @@ class FastBeamSearchDecoderCTC(BeamSearchDecoderCTC):
         scored = self._get_lm_beams(final, hotword_scorer, cached, partial, is_eos=True)
         max_score = max(b[-1] for b in scored)
         scored = [b for b in scored if b[-1] >= max_score + beam_prune_logp]
-        trimmed = nlargest(beam_width, scored, key=_last)
+        trimmed = nlargest(beam_width, scored, key=itemgetter(-1))
         return [
             (" ".join(text.split()), cached[(text, True)][-1] if (text, True) in cached else None,
              list(zip(text.split(), text_frames)), score, combined)
             for text, _, _, _, text_frames, _, score, combined in trimmed
         ]
-
-
-def _first(item: tuple) -> float:
-    return item[0]
-
-
-def _last(beam: tuple) -> float:
-    return beam[-1]
-
