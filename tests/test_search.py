@@ -62,3 +62,22 @@ def test_beam_decoder_searches_with_the_fast_loop(pyctc_data, libri_emissions):
         assert [(w.word, round(w.start / 0.02), round(w.end / 0.02)) for w in got.words] == \
                [(w, s, e) for w, (s, e) in frames]
     assert isinstance(ours._decoder_for(em.labels)[0], FastBeamSearchDecoderCTC)
+
+
+
+def test_partial_word_cache_is_bounded_and_harmless(monkeypatch, pyctc_data, libri_emissions):
+    """The partial-word scores kept between utterances are dropped past the limit; results never change."""
+    from ctcdecode_plus.decoders import search
+
+    bare = pyctcdecode.build_ctcdecoder(LABELS, str(pyctc_data / "bugs_bunny_kenlm.arpa"))
+    fast = FastBeamSearchDecoderCTC(bare._alphabet, bare._language_model)
+    monkeypatch.setattr(search, "_PARTIAL_CACHE_LIMIT", 50)
+    logits = _flattened(libri_emissions.log_probs, 2)
+    expected = _beams(bare, logits)
+    assert _beams(fast, logits) == expected
+    (cache,) = fast._partial_caches.values()
+    assert len(cache) > 50
+    cache["marker"] = 0.0
+    assert _beams(fast, logits) == expected
+    assert "marker" not in cache  # cleared before the second utterance, then refilled
+    assert len(cache) > 50

@@ -24,6 +24,7 @@ import numpy as np
 from pyctcdecode.decoder import BeamSearchDecoderCTC, _merge_beams, _merge_tokens, _sum_log_scores
 
 _NULL_FRAMES = (-1, -1)
+_PARTIAL_CACHE_LIMIT = 200_000  # partial words kept between utterances (~50 k new ones per 10 min of noisy speech)
 
 
 class FastBeamSearchDecoderCTC(BeamSearchDecoderCTC):
@@ -46,6 +47,8 @@ class FastBeamSearchDecoderCTC(BeamSearchDecoderCTC):
             if len(self._partial_caches) > 16:
                 self._partial_caches.clear()
             cache = self._partial_caches[key] = {}
+        elif len(cache) > _PARTIAL_CACHE_LIMIT:  # a long batch job: bounded memory, at the cost of a refill
+            cache.clear()
         return cache
 
     def _decode_logits(self, logits, beam_width: int, beam_prune_logp: float, token_min_logp: float,
