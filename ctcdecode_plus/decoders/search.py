@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import heapq
 from operator import itemgetter
+
 import numpy as np
+
 # pyctcdecode 0.5.0 (pinned) helpers, used as they are so that merged scores and texts are bit-identical
 from pyctcdecode.decoder import BeamSearchDecoderCTC, _merge_beams, _merge_tokens, _sum_log_scores
 
@@ -37,11 +39,7 @@ class FastBeamSearchDecoderCTC(BeamSearchDecoderCTC):
     def _partial_cache(self, hotword_scorer) -> dict:
         """``{partial word: score}`` shared by the utterances decoded with the same hotwords and LM settings."""
         lm = self._language_model
-        try:
-            key = (hotword_scorer._match_ptn.pattern, hotword_scorer._weight,
-                   None if lm is None else getattr(lm, "unk_score_offset", None))
-        except AttributeError:  # a pyctcdecode whose scorer looks different: cache per utterance only
-            return {}
+        key = (hotword_scorer._match_ptn.pattern, hotword_scorer._weight, getattr(lm, "unk_score_offset", None))
         cache = self._partial_caches.get(key)
         if cache is None:
             if len(self._partial_caches) > 16:
