@@ -13,7 +13,7 @@ mkdir -p runs
 rm -rf runs/dev_emissions
 .venv/bin/ctcdecode-plus tune --manifest demo/dev/manifest.tsv --model demo --emissions runs/dev_emissions \
   --lm lm/domain_4gram.arpa.gz --alphas 0.3 0.5 0.8 1.2 --betas 0 1.5 3 \
-  --hotwords-file demo/dev/hotwords.txt --hotword-weights 0 3 6 10 \
+  --hotwords-file demo/dev/hotwords.txt --auto-spoken-forms --hotword-weights 0 3 6 10 \
   --spotting-background demo/background/manifest.tsv --spotting-thresholds --spotting-ratios 0.5 0.7 1 \
   --json runs/tune_dev.json | tee runs/tune_dev.txt
 best=$(grep -- '^best: --hotword-weight' runs/tune_dev.txt | head -1)

@@ -112,6 +112,9 @@ def _add_decoder_args(p: argparse.ArgumentParser, multi_lm: bool = False) -> Non
                         "it sounds, e.g. 'STDLIB: ES TEE DEE LIB' or 'C++: SEE PLUS PLUS'")
     g.add_argument("--hotwords-file", default=None,
                    help="file with one hotword or phrase per line (or 'SHOWN: SPOKEN, ...'; # starts a comment)")
+    g.add_argument("--auto-spoken-forms", action="store_true",
+                   help="also search each plain hotword as it may sound: a compound of the LM's words split "
+                        "(HEAPPUSH as HEAP PUSH), letters without a vowel read as letter names (STDLIB as ESTEEDEE LIB)")
     g.add_argument("--hotword-weight", type=float, default=DEFAULT_HOTWORD_WEIGHT,
                    help="score bonus per hotword (default %(default)s)")
     g.add_argument("--hotword-spotting", type=_spotting_threshold, default=None, metavar="NATS|off",
@@ -162,7 +165,8 @@ def _beam(args, lm: Optional[str], hotwords: Sequence[str], name: Optional[str] 
 
     return BeamSearchDecoder(lm, alpha=args.alpha, beta=args.beta, unk_score_offset=args.unk_score_offset,
                              beam_width=args.beam_width, hotwords=hotwords, hotword_weight=args.hotword_weight,
-                             hotword_spotting=args.hotword_spotting if hotwords else None, name=name)
+                             hotword_spotting=args.hotword_spotting if hotwords else None,
+                             auto_spoken_forms=args.auto_spoken_forms, name=name)
 
 
 def _background_emissions(args, model=None) -> list:
@@ -211,7 +215,7 @@ def _note_unused_beam_options(args, hotwords: Sequence[str]) -> None:
     something."""
     defaults = build_parser().parse_args(["transcribe", "x"])
     given = [f"--{k.replace('_', '-')}" for k in ("lm", "alpha", "beta", "unk_score_offset", "beam_width",
-                                                 "hotword_weight", "hotword_spotting", "spotting_background",
+                                                 "hotword_weight", "auto_spoken_forms", "hotword_spotting", "spotting_background",
                                                  "spotting_ratio")
              if getattr(args, k) != getattr(defaults, k)] + (["--hotwords"] if hotwords else [])
     if given:

@@ -18,6 +18,14 @@ DEFAULT_BLANK_SKIP_THRESHOLD = 0.999
 #: background speech (nats per character; ``BeamSearchDecoder.calibrate_spotting``).
 DEFAULT_SPOTTING_RATIO = 0.7
 
+#: How a character model trained on English text writes each letter's name when a term is read letter by letter
+#: (automatic hotword spoken forms, ``decoders.hotwords.suggest_spoken_forms``).
+LETTER_NAMES = {
+    "A": "AY", "B": "BEE", "C": "SEE", "D": "DEE", "E": "EE", "F": "EF", "G": "GEE", "H": "AITCH", "I": "EYE",
+    "J": "JAY", "K": "KAY", "L": "EL", "M": "EM", "N": "EN", "O": "OH", "P": "PEE", "Q": "CUE", "R": "AR",
+    "S": "ES", "T": "TEE", "U": "YOU", "V": "VEE", "W": "DOUBLEYOU", "X": "EX", "Y": "WHY", "Z": "ZEE",
+}
+
 #: Long-audio chunking (seconds).
 DEFAULT_CHUNK_SECONDS = 20.0
 DEFAULT_CHUNK_OVERLAP_SECONDS = 2.0

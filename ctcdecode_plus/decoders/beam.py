@@ -13,7 +13,8 @@ What this adds to bare pyctcdecode:
   hotword known to the LM, without its bonus). Thresholds can be set per hotword from untranscribed speech
   (:meth:`BeamSearchDecoder.calibrate_spotting`).
 * **Spoken forms** (``"C++: SEE PLUS PLUS"``): a hotword that cannot be spelled from how it sounds is searched by
-  its spoken spelling and shown as written (:mod:`.hotwords`).
+  its spoken spelling and shown as written (:mod:`.hotwords`); ``auto_spoken_forms=True`` writes them for
+  compounds of the LM's words and letter-by-letter acronyms.
 * Clear errors for a missing or malformed LM, and hotwords with characters outside the alphabet.
 * Worker processes rebuild the decoder from its configuration (see :mod:`.base`).
 """
@@ -48,7 +49,7 @@ from ..lm.perplexity import load_kenlm
 from ..transcript import Hypothesis, Transcript, Word
 from ..vocab import BLANK_LABEL, SPACE_LABEL, Labels, apply_case, text_case
 from .base import Decoder
-from .hotwords import apply_display, parse_hotword
+from .hotwords import apply_display, parse_hotword, suggest_spoken_forms
 from .spotting import (alignment_cost, apply_detections, boost_detections, false_alarm_floors, relative_log_probs,
                        spot_hotwords)
 
@@ -140,6 +141,9 @@ class BeamSearchDecoder(Decoder):
             mapping ``{hotword spelling: threshold}``: one per hotword (those left out are not spotted), as
             :meth:`calibrate_spotting` makes from untranscribed speech. Tune it with
             :func:`ctcdecode_plus.tune.tune_hotwords`.
+        auto_spoken_forms: give each plain hotword the spoken forms of
+            :func:`.hotwords.suggest_spoken_forms`, with the LM's unigrams as the known words (``HEAPPUSH`` is
+            also searched as ``HEAP PUSH``, ``STDLIB`` as ``ESTEEDEE LIB``); entries with their own forms are kept.
         name: name in comparison tables.
     """
 
@@ -160,6 +164,7 @@ class BeamSearchDecoder(Decoder):
         nbest: int = 1,
         blank_skip_threshold: Optional[float] = DEFAULT_BLANK_SKIP_THRESHOLD,
         hotword_spotting: Optional[float] = None,
+        auto_spoken_forms: bool = False,
         name: Optional[str] = None,
     ) -> None:
         for option, value in (("alpha", alpha), ("beta", beta), ("unk_score_offset", unk_score_offset),
@@ -188,6 +193,7 @@ class BeamSearchDecoder(Decoder):
         self.nbest = max(1, int(nbest))
         self.blank_skip_threshold = blank_skip_threshold
         self.hotword_spotting = _check_spotting(hotword_spotting)
+        self.auto_spoken_forms = bool(auto_spoken_forms)
         self.spotting_floors: Optional[dict[str, float]] = None  # set by calibrate_spotting
         self.name = name or ("beam" + ("+lm" if lm is not None else "") + ("+hotwords" if self.hotwords else ""))
         self._cache_kenlm = None
@@ -249,7 +255,8 @@ class BeamSearchDecoder(Decoder):
             )
 
     def _decoder_for(self, labels: Labels) -> tuple:
-        """(pyctcdecode decoder, search case, hotwords in that case, hotwords in the labels' case), built once."""
+        """(pyctcdecode decoder, search case, the boosted hotword spellings in that case, the spotted ones in the
+        labels' case, ``{spoken words: shown form}``), built once (:meth:`_spellings`)."""
         cached = self._cache_decoders.get(labels.labels)
         if cached is not None:
             return cached
@@ -262,7 +269,7 @@ class BeamSearchDecoder(Decoder):
                                  "or turn spotting off (--hotword-spotting off).")
         case = self._work_case(labels)
         self._check_coverage(labels, case)
-        hotwords, to_display = self._spellings(labels)
+        label_hotwords, hotwords, to_display = self._spellings(labels)
         search_labels = []
         for i, lab in enumerate(labels.labels):
             if i in labels.suppressed:
@@ -278,34 +285,47 @@ class BeamSearchDecoder(Decoder):
 
             settings = dict(alpha=self.alpha, beta=self.beta, unk_score_offset=self.unk_score_offset,
                             score_boundary=self.lm_score_boundary)
-            if hotwords:  # the subclass costs a Python call per LM query: only where it changes something
-                hot_words = [w for h in hotwords for w in apply_case(h, case).split()]
+            if label_hotwords:  # the subclass costs a Python call per LM query: only where it changes something
+                hot_words = [w for h in label_hotwords for w in apply_case(h, case).split()]
                 lm = _hotword_lm_class()(self._kenlm(), self.unigrams, hotwords=hot_words, **settings)
             else:
                 lm = LanguageModel(self._kenlm(), self.unigrams, **settings)
-        cached = (FastBeamSearchDecoderCTC(alphabet, lm), case, [apply_case(h, case) for h in hotwords], hotwords,
-                  to_display)
+        cached = (FastBeamSearchDecoderCTC(alphabet, lm), case, [apply_case(h, case) for h in hotwords],
+                  label_hotwords, to_display)
         self._cache_decoders[labels.labels] = cached
         return cached
 
-    def _spellings(self, labels: Labels) -> tuple[list[str], dict]:
-        """The hotword spellings to search, in the labels' case (each entry's shown form where the labels can
-        spell it, and its spoken forms: :mod:`.hotwords`), and ``{spoken words: shown form}`` for the output."""
-        spellings, to_display = [], {}
+    def _spellings(self, labels: Labels) -> tuple[list[str], list[str], dict]:
+        """The hotword spellings to spot, in the labels' case (each entry's shown form where the labels can
+        spell it, and its spoken forms: :mod:`.hotwords`); those the beam search boosts; and ``{spoken words:
+        shown form}`` for the output.
+
+        pyctcdecode boosts each word of a phrase wherever it stands, so a spoken form of several words is boosted
+        only when the LM knows none of them (``HEAP PUSH`` would boost every ``PUSH``); spotting finds the others.
+        """
+        known = {w.upper() for w in self._unigram_set()}
+        spellings, boosted, to_display = [], [], {}
         for entry in map(parse_hotword, self.hotwords):
+            if not entry.spoken and self.auto_spoken_forms:
+                forms = suggest_spoken_forms(entry.display, self._unigram_set())
+                entry = type(entry)(entry.display, forms) if forms else entry
             if not entry.spoken:
                 try:
                     spellings.append(labels.validate_text(entry.display, "hotword"))
                 except VocabularyError as e:
                     raise VocabularyError(f"{e} Or say how it sounds: '{entry.display}: SPOKEN FORM'.") from None
+                boosted.append(spellings[-1])
                 continue
             with contextlib.suppress(VocabularyError):  # "C++: SEE PLUS PLUS": only the spoken form is searched
                 spellings.append(labels.validate_text(entry.display, "hotword"))
+                boosted.append(spellings[-1])
             for spoken in entry.spoken:
                 spelled = labels.validate_text(spoken, f"spoken form of hotword {entry.display!r}:")
                 spellings.append(spelled)
+                if len(spelled.split()) == 1 or not known & set(spelled.upper().split()):
+                    boosted.append(spelled)
                 to_display[tuple(spelled.split())] = entry.display
-        return list(dict.fromkeys(spellings)), to_display
+        return list(dict.fromkeys(spellings)), list(dict.fromkeys(boosted)), to_display
 
     # --- decoding --------------------------------------------------------------------------------------------
     def prepare(self, labels: Labels) -> "BeamSearchDecoder":

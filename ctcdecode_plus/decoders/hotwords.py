@@ -11,12 +11,18 @@ The part before the first ``:`` is what the transcript shows (any characters); a
 spellings in the model's alphabet of what it hears. The decoder boosts and spots the spoken forms (and the
 shown form itself where the alphabet can spell it) and writes the shown form in their place, with the times of
 the words it replaces. An entry without ``:`` is a plain hotword.
+
+:func:`suggest_spoken_forms` writes such forms itself for the two kinds of term that a character model misses
+most (``BeamSearchDecoder(auto_spoken_forms=True)``, ``--auto-spoken-forms``): a compound of known words
+(``HEAPPUSH`` -> ``HEAP PUSH``) and a run of letters with no vowel, read letter by letter (``STDLIB`` ->
+``ESTEEDEE LIB``, ``ESTEEDEELIB``).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Collection, Sequence
 
+from ..constants import LETTER_NAMES
 from ..errors import CtcDecodeError
 from ..transcript import Word
 
@@ -59,6 +65,8 @@ def apply_display(words: list[Word], spoken_to_display: dict[tuple[str, ...], st
     out, i = [], 0
     while i < len(words):
         for n in lengths:
+            if i + n > len(words):  # a shorter run at the end is looked up under its own length
+                continue
             shown = spoken_to_display.get(tuple(w.word for w in words[i:i + n]))
             if shown is not None:
                 out.append(Word(shown, words[i].start, words[i + n - 1].end))
@@ -68,3 +76,66 @@ def apply_display(words: list[Word], spoken_to_display: dict[tuple[str, ...], st
             out.append(words[i])
             i += 1
     return out
+
+
+_VOWELS = frozenset("AEIOUY")
+_MAX_PIECES = 3
+_MAX_LETTER_RUN = 4  # a longer run of consonants is more likely a word the model can spell than an acronym
+
+
+def _segmentations(word: str, lexicon: Collection[str]) -> list[list[tuple[str, bool]]]:
+    """Every way to cut ``word`` into 2-3 pieces, each a ``lexicon`` word of at least 3 letters with a vowel, or
+    a run of 1-4 letters without a vowel (read as letter names) at the start or the end of ``word``:
+    ``[(piece, is_letter_run), ...]`` per segmentation. A leading run is not followed by a vowel (the ``D`` of
+    ``DUNDER`` opens a syllable), and a trailing run has at least 3 letters (``DS`` or ``NT`` close a syllable:
+    ``PREPENDS``)."""
+    out: list[list[tuple[str, bool]]] = []
+
+    def walk(i: int, pieces: list[tuple[str, bool]]) -> None:
+        if i == len(word):
+            if len(pieces) >= 2:
+                out.append(list(pieces))
+            return
+        if len(pieces) == _MAX_PIECES:
+            return
+        for j in range(i + 1, len(word) + 1):
+            piece = word[i:j]
+            if len(piece) >= 3 and _VOWELS & set(piece) and piece in lexicon:
+                walk(j, pieces + [(piece, False)])
+            leading, trailing = i == 0 and j < len(word), i > 0 and j == len(word)
+            if (len(piece) <= _MAX_LETTER_RUN and not _VOWELS & set(piece)
+                    and (leading and word[j] not in _VOWELS or trailing and len(piece) >= 3)):
+                walk(j, pieces + [(piece, True)])
+
+    walk(0, [])
+    return out
+
+
+def suggest_spoken_forms(word: str, lexicon: Collection[str] = (), limit: int = 2) -> tuple[str, ...]:
+    """How a single-word term may sound, spelled in A-Z (upper case): at most ``limit`` forms, fewest pieces first.
+
+    * a compound of ``lexicon`` words (e.g. the language model's unigrams) is split: ``HEAPPUSH`` -> ``HEAP PUSH``;
+    * a term that is all consonants is read letter by letter: ``KWDS`` -> ``KAY DOUBLEYOU DEE ES``,
+      ``KAYDOUBLEYOUDEEES``;
+    * a consonant run beside a known word is read as letters and the word as itself: ``STDLIB`` ->
+      ``ESTEEDEE LIB``, ``ESTEEDEELIB``; ``NBYTES`` -> ``EN BYTES``.
+
+    Letter names are written as a model trained on English text hears them (``constants.LETTER_NAMES``). A
+    phrase, a term with characters other than A-Z, or one with no such reading gives ``()``.
+    """
+    word = word.upper()
+    if not word.isalpha() or not word.isascii():
+        return ()
+    forms: list[str] = []
+    if not _VOWELS & set(word) and len(word) <= 2 * _MAX_LETTER_RUN:
+        names = [LETTER_NAMES[ch] for ch in word]
+        forms += [" ".join(names), "".join(names)]
+    lex = {w.upper() for w in lexicon if w}
+    segs = sorted(_segmentations(word, lex), key=lambda seg: (len(seg), sum(run for _, run in seg)))
+    for seg in segs:
+        spoken = ["".join(LETTER_NAMES[ch] for ch in piece) if run else piece for piece, run in seg]
+        forms.append(" ".join(spoken))
+        if any(run for _, run in seg):  # a spelled run is said in one breath with what follows or precedes it
+            forms.append("".join(spoken))
+    forms = [f for f in dict.fromkeys(forms) if f != word]
+    return tuple(forms[:limit])

@@ -1,0 +1,59 @@
+"""Automatic hotword spoken forms (decoders.hotwords.suggest_spoken_forms) and how the beam decoder uses them."""
+from __future__ import annotations
+
+import pytest
+
+from ctcdecode_plus.decoders import BeamSearchDecoder
+from ctcdecode_plus.decoders.hotwords import apply_display, suggest_spoken_forms
+from ctcdecode_plus.transcript import Word
+from test_decoders import spell
+
+LEXICON = {"HEAP", "PUSH", "POP", "LIB", "BYTES", "TEXT", "UNDER", "PEN", "PRE", "MAX", "STD", "FILE", "MAKE"}
+
+
+@pytest.mark.parametrize("word, forms", [
+    ("HEAPPUSH", ("HEAP PUSH",)),                           # a compound of known words
+    ("makefile", ("MAKE FILE",)),                           # any case in, upper case out
+    ("STDLIB", ("ESTEEDEE LIB", "ESTEEDEELIB")),            # STD has no vowel: letters, though the lexicon has it
+    ("NBYTES", ("EN BYTES", "ENBYTES")),                    # a leading letter before a consonant
+    ("MAXFDS", ("MAX EFDEEES", "MAXEFDEEES")),              # a trailing run of 3 letters
+    ("KWDS", ("KAY DOUBLEYOU DEE ES", "KAYDOUBLEYOUDEEES")),  # no vowel at all: letter by letter
+    ("DUNDER", ()),                                         # D opens the syllable "DUN": not D + UNDER
+    ("PREPENDS", ()),                                       # DS closes "PENDS": no spelled 2-letter tail
+    ("HEAP", ()),                                           # one piece is the word itself
+    ("HEAP PUSH", ()),                                      # a phrase, not a term
+    ("C++", ()),                                            # outside A-Z: the user says how it sounds
+])
+def test_suggest_spoken_forms(word, forms):
+    assert suggest_spoken_forms(word, LEXICON) == forms
+
+
+def test_suggest_spoken_forms_limit_and_no_lexicon():
+    assert suggest_spoken_forms("STDLIB", LEXICON, limit=1) == ("ESTEEDEE LIB",)
+    assert suggest_spoken_forms("HEAPPUSH") == ()  # no known words: no compound
+    assert suggest_spoken_forms("KWDS")[0] == "KAY DOUBLEYOU DEE ES"  # letters need no lexicon
+
+
+def test_apply_display_with_a_short_run_at_the_end():
+    # a 1-word spoken form at the end while 2-word forms exist (this raised IndexError)
+    words = [Word("a", 0.0, 0.1), Word("esteedeelib", 0.2, 0.5)]
+    out = apply_display(words, {("heap", "push"): "HEAPPUSH", ("esteedeelib",): "STDLIB"})
+    assert [(w.word, w.start, w.end) for w in out] == [("a", 0.0, 0.1), ("STDLIB", 0.2, 0.5)]
+
+
+def test_auto_spoken_forms_in_the_beam_decoder(pyctc_data):
+    lm = pyctc_data / "bugs_bunny_kenlm.arpa"  # knows "bugs" and "bunny"
+    em = spell(["b", "u", "g", "s", " ", "b", "u", "n", "n", "y"])
+    plain = BeamSearchDecoder(lm, beam_width=16, hotwords=["BUGSBUNNY"], hotword_weight=5.0)
+    assert plain.decode(em).text == "bugs bunny"
+    auto = plain.replace(auto_spoken_forms=True)
+    t = auto.decode(em)
+    assert t.text == "BUGSBUNNY" and (t.words[0].start, t.words[0].end) == (0.0, plain.decode(em).words[1].end)
+    # both spellings are spotted, but only the term itself is boosted: pyctcdecode would boost "bugs" and
+    # "bunny" wherever they stand
+    _dec, _case, boosted, spotted, to_display = auto._decoder_for(em.labels)
+    assert spotted == ["bugsbunny", "bugs bunny"] and boosted == ["bugsbunny"]
+    assert to_display == {("bugs", "bunny"): "BUGSBUNNY"}
+    # an entry with its own forms keeps them; a spoken form of words the LM does not know is boosted
+    own = plain.replace(hotwords=["BUGSBUNNY: bugz bunee"], auto_spoken_forms=True)
+    assert own._decoder_for(em.labels)[2] == ["bugsbunny", "bugz bunee"]
