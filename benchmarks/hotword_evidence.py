@@ -10,13 +10,15 @@ some hotword in an utterance that does not contain it cannot be told apart from 
 only the language model can separate them. The "ceilings" count the occurrences below the lowest false-alarm
 deficit, of any hotword (one threshold for all, as ``--hotword-spotting`` uses) or of the same hotword (a
 threshold per hotword): the recall that acoustic evidence alone supports at zero false insertions.
+``--auto-spoken-forms LM`` adds the spoken forms that ``--auto-spoken-forms`` would search (the LM's unigrams as
+the known words); a hotword's deficit is that of its best spelling.
 """
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from ctcdecode_plus.decoders.hotwords import parse_hotword
+from ctcdecode_plus.decoders.hotwords import Hotword, parse_hotword, suggest_spoken_forms
 from ctcdecode_plus.decoders.spotting import false_alarm_floors
 from ctcdecode_plus.emissions import Emissions
 from ctcdecode_plus.manifest import read_manifest
@@ -28,12 +30,19 @@ def main() -> None:
     p.add_argument("--manifest", default="demo/manifest.tsv")
     p.add_argument("--emissions", required=True)
     p.add_argument("--hotwords-file", default=None, help="default: hotwords.txt beside the manifest")
+    p.add_argument("--auto-spoken-forms", metavar="LM", default=None,
+                   help="also try the automatic spoken forms, with this LM's unigrams as the known words")
     p.add_argument("--show-false", type=int, default=5, help="list this many lowest false-alarm deficits")
     args = p.parse_args()
     manifest = Path(args.manifest)
     entries = [parse_hotword(h) for h in
                Path(args.hotwords_file or manifest.parent / "hotwords.txt").read_text().splitlines()
                if h.strip() and not h.lstrip().startswith("#")]
+    if args.auto_spoken_forms:
+        from ctcdecode_plus.decoders import BeamSearchDecoder
+
+        lexicon = BeamSearchDecoder(args.auto_spoken_forms).unigrams or []
+        entries = [h if h.spoken else Hotword(h.display, suggest_spoken_forms(h.display, lexicon)) for h in entries]
     true, false = [], []  # (deficit per character, hotword, utterance)
     for e in read_manifest(manifest):
         em = Emissions.load(Path(args.emissions) / f"{e.id}.npz")
