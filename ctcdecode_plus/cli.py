@@ -3,6 +3,7 @@
     ctcdecode-plus transcribe AUDIO... [--model M] [--lm LM] [--hotwords W ...] [--format text|json|srt]
     ctcdecode-plus emissions AUDIO... [--model M] -o DIR
     ctcdecode-plus compare --manifest MANIFEST [--model M] [--lm [NAME=]LM ...] [--hotwords ...] [--json OUT]
+    ctcdecode-plus spoken-forms [--lm LM] [--hotwords W ...] [--hotwords-file F]   (hotword entries to edit)
     ctcdecode-plus build-lm TEXT... -o OUT.arpa --order N        (language-model tools)
     ctcdecode-plus perplexity --lm LM TEXT...
 
@@ -453,6 +454,23 @@ def cmd_compare(args) -> int:
     return _report_failures([(f["audio"], f["error"]) for f in failures])
 
 
+# --- spoken-forms -----------------------------------------------------------------------------------------------
+def cmd_spoken_forms(args) -> int:
+    """Print each hotword entry with the spoken forms ``--auto-spoken-forms`` would add (a hotwords file to edit)."""
+    from .decoders import BeamSearchDecoder
+    from .decoders.hotwords import parse_hotword, suggest_spoken_forms
+
+    entries = _read_hotwords(args)
+    if not entries:
+        raise CtcDecodeError("spoken-forms: no hotwords; give --hotwords WORD ... or --hotwords-file FILE.")
+    lexicon = (BeamSearchDecoder(args.lm).unigrams or []) if args.lm else []
+    for text in entries:
+        entry = parse_hotword(text)
+        forms = entry.spoken or suggest_spoken_forms(entry.display, lexicon)
+        print(f"{entry.display}: {', '.join(forms)}" if forms else entry.display)
+    return 0
+
+
 # --- tune -------------------------------------------------------------------------------------------------------
 def cmd_tune(args) -> int:
     from .tune import tune_alpha_beta, tune_hotwords
@@ -529,6 +547,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", default=None, help="write the full comparison as JSON")
     p.add_argument("--csv", default=None, help="write per-utterance rows as CSV")
     p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("spoken-forms", help="print hotword entries with the spoken forms --auto-spoken-forms adds",
+                       description="Print each hotword as a hotwords-file line, 'SHOWN: SPOKEN, ...', with the spoken "
+                                   "forms --auto-spoken-forms would search (compounds of the LM's words split, "
+                                   "consonant runs read as letter names); edit the output and pass it with "
+                                   "--hotwords-file. Entries that have forms keep them.")
+    p.add_argument("--lm", default=None, help="KenLM model whose unigrams are the known words (compounds need it)")
+    p.add_argument("--hotwords", nargs="+", default=[], metavar="WORD", help="hotwords")
+    p.add_argument("--hotwords-file", default=None, help="file with one hotword per line")
+    p.set_defaults(func=cmd_spoken_forms)
 
     p = sub.add_parser("tune", help="grid-search the LM weight alpha and word bonus beta on a dev set",
                        description="Decode a development manifest with every (alpha, beta) pair and report the "

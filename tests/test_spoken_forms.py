@@ -57,3 +57,20 @@ def test_auto_spoken_forms_in_the_beam_decoder(pyctc_data):
     # an entry with its own forms keeps them; a spoken form of words the LM does not know is boosted
     own = plain.replace(hotwords=["BUGSBUNNY: bugz bunee"], auto_spoken_forms=True)
     assert own._decoder_for(em.labels)[2] == ["bugsbunny", "bugz bunee"]
+
+
+def test_cli_spoken_forms_prints_an_editable_hotwords_file(pyctc_data, capsys, tmp_path):
+    from ctcdecode_plus.cli import main
+
+    lm = str(pyctc_data / "bugs_bunny_kenlm.arpa")
+    assert main(["spoken-forms", "--lm", lm, "--hotwords", "BUGSBUNNY", "KWDS", "C++: SEE PLUS PLUS", "ZORK"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed == ["BUGSBUNNY: BUGS BUNNY", "KWDS: KAY DOUBLEYOU DEE ES, KAYDOUBLEYOUDEEES",
+                       "C++: SEE PLUS PLUS", "ZORK"]
+    # the output is a hotwords file: read back, the forms are the entries' own
+    f = tmp_path / "hot.txt"
+    f.write_text("\n".join(printed) + "\n")
+    assert main(["spoken-forms", "--hotwords-file", str(f)]) == 0
+    assert capsys.readouterr().out.splitlines() == printed
+    assert main(["spoken-forms"]) == 2
+    assert "no hotwords" in capsys.readouterr().err
