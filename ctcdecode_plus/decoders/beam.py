@@ -303,11 +303,11 @@ class BeamSearchDecoder(Decoder):
         pyctcdecode boosts each word of a phrase wherever it stands, so a spoken form of several words is boosted
         only when the LM knows none of them (``HEAP PUSH`` would boost every ``PUSH``); spotting finds the others.
         """
-        known = {w.upper() for w in self._unigram_set()}
+        known = self._unigram_set()
         spellings, boosted, to_display = [], [], {}
         for entry in map(parse_hotword, self.hotwords):
             if not entry.spoken and self.auto_spoken_forms:
-                forms = suggest_spoken_forms(entry.display, self._unigram_set())
+                forms = suggest_spoken_forms(entry.display, known)
                 entry = type(entry)(entry.display, forms) if forms else entry
             if not entry.spoken:
                 try:
@@ -322,7 +322,8 @@ class BeamSearchDecoder(Decoder):
             for spoken in entry.spoken:
                 spelled = labels.validate_text(spoken, f"spoken form of hotword {entry.display!r}:")
                 spellings.append(spelled)
-                if len(spelled.split()) == 1 or not known & set(spelled.upper().split()):
+                if len(spelled.split()) == 1 or not any(w.upper() in known or w.lower() in known
+                                                         for w in spelled.split()):
                     boosted.append(spelled)
                 to_display[tuple(spelled.split())] = entry.display
         return list(dict.fromkeys(spellings)), list(dict.fromkeys(boosted)), to_display

@@ -100,7 +100,7 @@ def _segmentations(word: str, lexicon: Collection[str]) -> list[list[tuple[str, 
             return
         for j in range(i + 1, len(word) + 1):
             piece = word[i:j]
-            if len(piece) >= 3 and _VOWELS & set(piece) and piece in lexicon:
+            if len(piece) >= 3 and _VOWELS & set(piece) and (piece in lexicon or piece.lower() in lexicon):
                 walk(j, pieces + [(piece, False)])
             leading, trailing = i == 0 and j < len(word), i > 0 and j == len(word)
             if (len(piece) <= _MAX_LETTER_RUN and not _VOWELS & set(piece)
@@ -114,7 +114,8 @@ def _segmentations(word: str, lexicon: Collection[str]) -> list[list[tuple[str, 
 def suggest_spoken_forms(word: str, lexicon: Collection[str] = (), limit: int = 2) -> tuple[str, ...]:
     """How a single-word term may sound, spelled in A-Z (upper case): at most ``limit`` forms, fewest pieces first.
 
-    * a compound of ``lexicon`` words (e.g. the language model's unigrams) is split: ``HEAPPUSH`` -> ``HEAP PUSH``;
+    * a compound of ``lexicon`` words (e.g. the language model's unigrams, upper or lower case) is split:
+      ``HEAPPUSH`` -> ``HEAP PUSH``;
     * a term that is all consonants is read letter by letter: ``KWDS`` -> ``KAY DOUBLEYOU DEE ES``,
       ``KAYDOUBLEYOUDEEES``;
     * a consonant run beside a known word is read as letters and the word as itself: ``STDLIB`` ->
@@ -130,8 +131,7 @@ def suggest_spoken_forms(word: str, lexicon: Collection[str] = (), limit: int = 
     if not _VOWELS & set(word) and len(word) <= 2 * _MAX_LETTER_RUN:
         names = [LETTER_NAMES[ch] for ch in word]
         forms += [" ".join(names), "".join(names)]
-    lex = {w.upper() for w in lexicon if w}
-    segs = sorted(_segmentations(word, lex), key=lambda seg: (len(seg), sum(run for _, run in seg)))
+    segs = sorted(_segmentations(word, lexicon), key=lambda seg: (len(seg), sum(run for _, run in seg)))
     for seg in segs:
         spoken = ["".join(LETTER_NAMES[ch] for ch in piece) if run else piece for piece, run in seg]
         forms.append(" ".join(spoken))
