@@ -74,3 +74,13 @@ def test_cli_spoken_forms_prints_an_editable_hotwords_file(pyctc_data, capsys, t
     assert capsys.readouterr().out.splitlines() == printed
     assert main(["spoken-forms"]) == 2
     assert "no hotwords" in capsys.readouterr().err
+
+
+def test_cli_auto_spoken_forms_reaches_the_hotword_decoders(pyctc_data):
+    from ctcdecode_plus.cli import build_comparison_decoders, build_parser
+
+    lm = str(pyctc_data / "bugs_bunny_kenlm.arpa")
+    for flag, expected in (([], False), (["--auto-spoken-forms"], True)):
+        args = build_parser().parse_args(["compare", "--manifest", "m.tsv", "--lm", f"bb={lm}", *flag])
+        decoders = build_comparison_decoders(args, ["BUGSBUNNY"])
+        assert decoders["beam+bb+hotwords"].auto_spoken_forms is expected
