@@ -115,7 +115,8 @@ def _add_decoder_args(p: argparse.ArgumentParser, multi_lm: bool = False) -> Non
                    help="file with one hotword or phrase per line (or 'SHOWN: SPOKEN, ...'; # starts a comment)")
     g.add_argument("--auto-spoken-forms", action="store_true",
                    help="also search each plain hotword as it may sound: a compound of the LM's words split "
-                        "(HEAPPUSH as HEAP PUSH), letters without a vowel read as letter names (STDLIB as ESTEEDEE LIB)")
+                        "(HEAPPUSH as HEAP PUSH), letters without a vowel read as letter names "
+                        "(STDLIB as ESTEEDEE LIB)")
     g.add_argument("--hotword-weight", type=float, default=DEFAULT_HOTWORD_WEIGHT,
                    help="score bonus per hotword (default %(default)s)")
     g.add_argument("--hotword-spotting", type=_spotting_threshold, default=None, metavar="NATS|off",
@@ -216,8 +217,8 @@ def _note_unused_beam_options(args, hotwords: Sequence[str]) -> None:
     something."""
     defaults = build_parser().parse_args(["transcribe", "x"])
     given = [f"--{k.replace('_', '-')}" for k in ("lm", "alpha", "beta", "unk_score_offset", "beam_width",
-                                                 "hotword_weight", "auto_spoken_forms", "hotword_spotting", "spotting_background",
-                                                 "spotting_ratio")
+                                                 "hotword_weight", "auto_spoken_forms", "hotword_spotting",
+                                                 "spotting_background", "spotting_ratio")
              if getattr(args, k) != getattr(defaults, k)] + (["--hotwords"] if hotwords else [])
     if given:
         why = "--decoder greedy" if args.decoder == "greedy" else "beam search runs with --lm, --hotwords or " \
