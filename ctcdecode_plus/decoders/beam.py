@@ -21,6 +21,7 @@ What this adds to bare pyctcdecode:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import difflib
 import logging
 import math
@@ -300,15 +301,16 @@ class BeamSearchDecoder(Decoder):
         spell it, and its spoken forms: :mod:`.hotwords`); those the beam search boosts; and ``{spoken words:
         shown form}`` for the output.
 
-        pyctcdecode boosts each word of a phrase wherever it stands, so a spoken form of several words is boosted
-        only when the LM knows none of them (``HEAP PUSH`` would boost every ``PUSH``); spotting finds the others.
+        pyctcdecode boosts each word of a phrase wherever it stands, so an automatic spoken form of several words
+        (``auto_spoken_forms``) is boosted only when the LM knows none of them (``HEAP PUSH`` would boost every
+        ``PUSH``); spotting finds the others. Spoken forms written in the entry are boosted as given.
         """
         known = self._unigram_set()
         spellings, boosted, to_display = [], [], {}
         for entry in map(parse_hotword, self.hotwords):
-            if not entry.spoken and self.auto_spoken_forms:
-                forms = suggest_spoken_forms(entry.display, known)
-                entry = type(entry)(entry.display, forms) if forms else entry
+            auto = not entry.spoken and self.auto_spoken_forms
+            if auto:
+                entry = dataclasses.replace(entry, spoken=suggest_spoken_forms(entry.display, known))
             if not entry.spoken:
                 try:
                     spellings.append(labels.validate_text(entry.display, "hotword"))
@@ -322,8 +324,8 @@ class BeamSearchDecoder(Decoder):
             for spoken in entry.spoken:
                 spelled = labels.validate_text(spoken, f"spoken form of hotword {entry.display!r}:")
                 spellings.append(spelled)
-                if len(spelled.split()) == 1 or not any(w.upper() in known or w.lower() in known
-                                                         for w in spelled.split()):
+                if not auto or len(spelled.split()) == 1 or not any(w.upper() in known or w.lower() in known
+                                                                     for w in spelled.split()):
                     boosted.append(spelled)
                 to_display[tuple(spelled.split())] = entry.display
         return list(dict.fromkeys(spellings)), list(dict.fromkeys(boosted)), to_display
