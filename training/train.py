@@ -51,6 +51,12 @@ CACHE = ROOT / "training" / "cache"
 CKPT_DIR = ROOT / "checkpoints"
 DEMO_DIR = ROOT / "ctcdecode_plus" / "models" / "demo"
 SR = 16_000
+# the export gate (--lm-gate): beam search + the domain LM on the demo's development set, at scripts/demo.sh's
+# alpha/beta -- what the demo's users get, which greedy CER on held-out sentences does not always tell
+DEV_MANIFEST = ROOT / "demo" / "dev" / "manifest.tsv"
+DOMAIN_LM = ROOT / "lm" / "domain_4gram.arpa.gz"
+GATE_ALPHA, GATE_BETA = 0.8, 3.0
+GATE_TOLERANCE = 0.002  # WER (0.2 points, ~4 words of demo/dev) a better-CER export may lose to noise
 
 # facebook/wav2vec2-base-960h vocab.json, in id order.
 VOCAB_TOKENS = ["<pad>", "<s>", "</s>", "<unk>", "|"] + list("ETAONIHSRDLUMWCFGYPBVK'XJQZ")
@@ -254,6 +260,21 @@ def evaluate(model, rows: list[dict], cache: AudioCache, device, batch_seconds: 
 
 
 # --------------------------------------------------------------------------- export
+def lm_dev_wer(model, processor, device) -> float:
+    """WER (0-1) of beam search + the domain LM (``GATE_ALPHA``/``GATE_BETA``) on ``DEV_MANIFEST``, through the
+    package's own pipeline; leaves ``model`` in training mode."""
+    from ctcdecode_plus import AcousticModel, BeamSearchDecoder, Item, compare
+    from ctcdecode_plus.manifest import read_manifest
+
+    am = AcousticModel(model, processor.feature_extractor, processor.tokenizer, device=str(device))
+    try:
+        items = [Item(e.id, am.emissions(e.audio), e.text) for e in read_manifest(DEV_MANIFEST)]
+    finally:
+        model.train()
+    decoder = BeamSearchDecoder(DOMAIN_LM, alpha=GATE_ALPHA, beta=GATE_BETA, name="lm")
+    return compare({"lm": decoder}, items).decoders["lm"].wer
+
+
 def export_demo(model, processor, meta: dict, ref_audio: np.ndarray | None) -> str:
     """Save fp16 safetensors + processor + MODEL_CARD.md into DEMO_DIR; verify fp32 reload."""
     from transformers import Wav2Vec2ForCTC
@@ -519,6 +540,10 @@ def main() -> None:
     ap.add_argument("--layers", type=int, default=None,
                     help="transformer layers (default 6, or the checkpoint's); more than --init-from's model has "
                          "grows it: the new layers go on top and start as the identity (zeroed residual outputs)")
+    ap.add_argument("--lm-gate", action=argparse.BooleanOptionalAction, default=True,
+                    help="export a better-CER model only if beam search + the domain LM on demo/dev is not worse "
+                         f"than with the exported model (alpha {GATE_ALPHA}, beta {GATE_BETA}, tolerance "
+                         f"{100 * GATE_TOLERANCE:g} WER points)")
     ap.add_argument("--eval-on-stop", action=argparse.BooleanOptionalAction, default=True,
                     help="on SIGTERM/SIGINT, evaluate (and export if best) when >= 200 steps since the last evaluation")
     args = ap.parse_args()
@@ -608,6 +633,19 @@ def main() -> None:
     val_rows = read_manifest(CACHE / "val.tsv")
     ref_audio = cache.get_float(val_rows[0]["path"]) if val_rows else None
 
+    gate: dict = {"wer": None}  # the exported model's WER with the LM on demo/dev (--lm-gate)
+    if args.lm_gate and not args.no_export:
+        if (DEMO_DIR / "model.safetensors").exists() and DEV_MANIFEST.exists() and DOMAIN_LM.exists():
+            from transformers import Wav2Vec2ForCTC
+
+            shipped = Wav2Vec2ForCTC.from_pretrained(str(DEMO_DIR), dtype=torch.float32).to(device)
+            gate["wer"] = lm_dev_wer(shipped, processor, device)
+            del shipped
+            print(f"LM gate: the exported model's beam + domain LM WER on demo/dev is {100 * gate['wer']:.1f} %",
+                  flush=True)
+        else:
+            print("LM gate off: no exported model, demo/dev or domain LM to measure with", flush=True)
+
     stop = {"flag": False}
 
     def _handler(signum, frame):
@@ -639,6 +677,14 @@ def main() -> None:
             print(f"  [{fam}] REF: {ref}\n  [{fam}] HYP: {hyp}", flush=True)
         history.append(dict(step=step, wall_seconds=wall, heldout_all=ev["heldout_all"]["cer"],
                             newvoice=ev.get("newvoice", {}).get("cer", float("nan"))))
+        if ev["heldout_all"]["cer"] < best and not args.no_export and gate["wer"] is not None:
+            wer = lm_dev_wer(model, processor, device)
+            print(f"LM gate: beam + domain LM WER on demo/dev {100 * wer:.1f} % (exported model "
+                  f"{100 * gate['wer']:.1f} %)", flush=True)
+            if wer > gate["wer"] + GATE_TOLERANCE:
+                print("not exported: better greedy CER, worse with the language model", flush=True)
+                return
+            gate["wer"] = wer
         if ev["heldout_all"]["cer"] < best and not args.no_export:
             best = ev["heldout_all"]["cer"]
             meta = dict(
