@@ -4,7 +4,8 @@
 # general, domain and mixed language models (lm/) and the demo hotwords. Prints the table and writes
 # runs/demo_comparison.json. The LM weight, word bonus, hotword weight and spotting calibration below were tuned
 # on the development set demo/dev by benchmarks/demo_table.sh; spotting thresholds are calibrated per hotword on the
-# audio of demo/background (general English, no hotwords). Extra arguments go to `ctcdecode-plus compare` and
+# audio of demo/background (general English, no hotwords); --auto-spoken-forms also searches each hotword as it may
+# sound (HEAPPUSH as HEAP PUSH, STDLIB as ESTEEDEE LIB). Extra arguments go to `ctcdecode-plus compare` and
 # override these (e.g. --alpha 0.5).
 set -euo pipefail
 cd "$(dirname "$0")/.."
