@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ctcdecode_plus.decoders.hotwords import Hotword, parse_hotword, suggest_spoken_forms
+from ctcdecode_plus.decoders.hotwords import parse_hotword, with_suggested_forms
 from ctcdecode_plus.decoders.spotting import false_alarm_floors
 from ctcdecode_plus.emissions import Emissions
 from ctcdecode_plus.manifest import read_manifest
@@ -42,7 +42,7 @@ def main() -> None:
         from ctcdecode_plus.decoders import BeamSearchDecoder
 
         lexicon = BeamSearchDecoder(args.auto_spoken_forms).unigrams or []
-        entries = [h if h.spoken else Hotword(h.display, suggest_spoken_forms(h.display, lexicon)) for h in entries]
+        entries = [with_suggested_forms(h, lexicon) for h in entries]
     true, false = [], []  # (deficit per character, hotword, utterance)
     for e in read_manifest(manifest):
         em = Emissions.load(Path(args.emissions) / f"{e.id}.npz")

@@ -459,16 +459,15 @@ def cmd_compare(args) -> int:
 def cmd_spoken_forms(args) -> int:
     """Print each hotword entry with the spoken forms ``--auto-spoken-forms`` would add (a hotwords file to edit)."""
     from .decoders import BeamSearchDecoder
-    from .decoders.hotwords import parse_hotword, suggest_spoken_forms
+    from .decoders.hotwords import parse_hotword, with_suggested_forms
 
     entries = _read_hotwords(args)
     if not entries:
         raise CtcDecodeError("spoken-forms: no hotwords; give --hotwords WORD ... or --hotwords-file FILE.")
     lexicon = (BeamSearchDecoder(args.lm).unigrams or []) if args.lm else []
     for text in entries:
-        entry = parse_hotword(text)
-        forms = entry.spoken or suggest_spoken_forms(entry.display, lexicon)
-        print(f"{entry.display}: {', '.join(forms)}" if forms else entry.display)
+        entry = with_suggested_forms(parse_hotword(text), lexicon)
+        print(f"{entry.display}: {', '.join(entry.spoken)}" if entry.spoken else entry.display)
     return 0
 
 

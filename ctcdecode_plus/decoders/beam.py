@@ -21,7 +21,6 @@ What this adds to bare pyctcdecode:
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import difflib
 import logging
 import math
@@ -50,7 +49,7 @@ from ..lm.perplexity import load_kenlm
 from ..transcript import Hypothesis, Transcript, Word
 from ..vocab import BLANK_LABEL, SPACE_LABEL, Labels, apply_case, text_case
 from .base import Decoder
-from .hotwords import apply_display, parse_hotword, suggest_spoken_forms
+from .hotwords import apply_display, parse_hotword, with_suggested_forms
 from .spotting import (alignment_cost, apply_detections, boost_detections, false_alarm_floors, relative_log_probs,
                        spot_hotwords)
 
@@ -310,7 +309,7 @@ class BeamSearchDecoder(Decoder):
         for entry in map(parse_hotword, self.hotwords):
             auto = not entry.spoken and self.auto_spoken_forms
             if auto:
-                entry = dataclasses.replace(entry, spoken=suggest_spoken_forms(entry.display, known))
+                entry = with_suggested_forms(entry, known)
             if not entry.spoken:
                 try:
                     spellings.append(labels.validate_text(entry.display, "hotword"))

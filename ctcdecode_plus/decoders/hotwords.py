@@ -19,7 +19,7 @@ most (``BeamSearchDecoder(auto_spoken_forms=True)``, ``--auto-spoken-forms``): a
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Collection, Sequence
 
 from ..constants import LETTER_NAMES
@@ -139,3 +139,8 @@ def suggest_spoken_forms(word: str, lexicon: Collection[str] = (), limit: int = 
             forms.append("".join(spoken))
     forms = [f for f in dict.fromkeys(forms) if f != word]
     return tuple(forms[:limit])
+
+
+def with_suggested_forms(entry: Hotword, lexicon: Collection[str] = ()) -> Hotword:
+    """``entry`` with :func:`suggest_spoken_forms` as its spoken forms, unless it has its own."""
+    return entry if entry.spoken else replace(entry, spoken=suggest_spoken_forms(entry.display, lexicon))
