@@ -1,0 +1,118 @@
+"""training.pack -> training.gpu_train: the packed pool round-trips, and the GPU-side batches (run here on CPU)
+are cut at the right places, augmented within bounds and normalised as the feature extractor does."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+torch = pytest.importorskip("torch")
+
+from training import gpu_train, pack  # noqa: E402
+from training.common import SR, encode_text  # noqa: E402
+
+
+def _tone_pool(root, n=6):
+    """A fake synthesised pool: ``n`` distinct chirps (0.6-1.6 s) with a manifest, as training.synth writes."""
+    (root / "audio").mkdir(parents=True)
+    lines = ["path\tfamily\tvoice\tduration\ttext"]
+    rng = np.random.default_rng(0)
+    for i in range(n):
+        dur = 0.6 + 0.2 * i
+        t = np.arange(int(dur * SR)) / SR
+        x = 0.3 * np.sin(2 * np.pi * (200 + 150 * i) * t * (1 + t)) + 0.01 * rng.standard_normal(len(t))
+        sf.write(root / "audio" / f"u{i}.flac", x.astype(np.float32), SR)
+        lines.append(f"audio/u{i}.flac\t{['espeak', 'flite', 'festival'][i % 3]}\tv\t{dur:.3f}\tWORD NUMBER {i}")
+    return lines
+
+
+@pytest.fixture()
+def packed(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    lines = _tone_pool(cache)
+    (cache / "train.tsv").write_text("\n".join(lines) + "\n")
+    (cache / "val.tsv").write_text("\n".join(lines[:3]) + "\n")
+    monkeypatch.setattr(pack, "CACHE", cache)
+    pack.main(["--out", str(tmp_path / "pack"), "--hours", "1", "--level", "0.5", "--chunk-minutes", "0.05",
+               "-j", "1"])
+    return cache, gpu_train.load_pack(tmp_path / "pack", "cpu", workers=1)
+
+
+def test_pack_round_trip_keeps_every_offset(packed):
+    cache, splits = packed
+    train = splits["train"]
+    assert len(train.rows) == 6 and len(splits["val"].rows) == 2
+    for i, text in enumerate(train.text):
+        k = int(text.split()[-1])
+        orig = sf.read(cache / "audio" / f"u{k}.flac", dtype="float32")[0]
+        got = train.wave[train.offset[i]: train.offset[i] + train.length[i]].float().numpy() / 32768
+        assert len(got) == len(orig)
+        assert np.corrcoef(orig, got)[0, 1] > 0.95  # Opus is lossy, but this is the same chirp, in place
+        assert train.labels[i][train.labels[i] >= 0].tolist() == encode_text(text)
+
+
+def test_clean_batch_is_the_feature_extractors_normalisation(packed):
+    _, splits = packed
+    train = splits["train"]
+    x, mask, labels = gpu_train.make_batch(train, torch.tensor([0, 3]), None, augment=False)
+    for row, i in enumerate([0, 3]):
+        n = int(train.length[i])
+        a = train.wave[train.offset[i]: train.offset[i] + n].double().numpy() / 32768
+        ref = (a - a.mean()) / np.sqrt(a.var() + 1e-7)
+        assert int(mask[row].sum()) == n
+        np.testing.assert_allclose(x[row, :n].numpy(), ref, atol=1e-4)
+        assert float(x[row, n:].abs().sum()) == 0.0
+    assert labels.shape[1] == max(len(encode_text(train.text[i])) for i in [0, 3])
+
+
+def test_augmented_batch_stays_within_bounds(packed):
+    _, splits = packed
+    train = splits["train"]
+    g = torch.Generator()
+    g.manual_seed(3)
+    idx = torch.arange(6)
+    for _ in range(5):
+        x, mask, _ = gpu_train.make_batch(train, idx, g, augment=True)
+        assert torch.isfinite(x).all()
+        n = mask.sum(1)
+        # speed 0.9-1.1 and up to 0.25 s of silence on each side
+        assert (n >= (train.length.float() / 1.1).floor()).all()
+        assert (n <= (train.length.float() / 0.9).ceil() + SR // 2).all()
+        for row in range(6):
+            v = x[row, : n[row]].double()
+            assert abs(float(v.mean())) < 1e-3 and abs(float(v.std()) - 1) < 1e-2
+            assert float(x[row, n[row]:].abs().sum()) == 0.0
+
+
+def test_learning_rate_follows_the_clock():
+    f = gpu_train.lr_factor
+    assert f(0.0, 0.1, 0.02) == 0.01
+    assert math.isclose(f(0.05, 0.1, 0.02), 0.5)
+    assert math.isclose(f(0.1, 0.1, 0.02), 1.0)
+    assert math.isclose(f(1.0, 0.1, 0.02), 0.02)
+    assert f(0.3, 0.1, 0.02) > f(0.6, 0.1, 0.02) > f(0.9, 0.1, 0.02)
+
+
+def test_shards_reload_as_the_same_model(tmp_path):
+    from transformers import Wav2Vec2Config, Wav2Vec2ForCTC
+
+    cfg = dict(gpu_train.ARCHS["small"], hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+               intermediate_size=64, conv_dim=(8, 8, 16, 16), num_conv_pos_embedding_groups=4)
+    model = Wav2Vec2ForCTC(Wav2Vec2Config(**cfg)).eval()
+    old = gpu_train.SHARD_BYTES
+    gpu_train.SHARD_BYTES = 20_000  # several shards
+    try:
+        gpu_train.save_shards(model, tmp_path)
+    finally:
+        gpu_train.SHARD_BYTES = old
+    import json
+
+    (tmp_path / "run.json").write_text(json.dumps({"config": model.config.to_dict()}))
+    assert len(list(tmp_path.glob("model-*.safetensors"))) > 1
+    back = gpu_train.load_shards(tmp_path)
+    x = torch.randn(1, SR)
+    with torch.no_grad():
+        a, b = model(x).logits, back(x).logits
+    assert torch.allclose(a, b, atol=0.05)  # fp16 storage

@@ -1,0 +1,102 @@
+"""Pack synthesised utterances into a few Ogg/Opus files, small enough to travel to a GPU machine.
+
+The GPU machine lent to a session takes the working tree plus at most 64 MiB in all, and has no TTS voices,
+so the training pool goes there compressed: utterances concatenated (0.1 s of silence between them) into
+chunks of about ``--chunk-minutes`` of audio, Opus at libsndfile's ``--level`` (0.96 ~ 15.5 kbps, 0.98 ~ 11
+kbps, measured on this pool), with ``index.tsv`` (``split chunk start n_samples family text``, samples at
+16 kHz). libsndfile's Opus round trip keeps every sample position, so the offsets stay exact.
+
+Usage::
+
+    python -m training.pack --out gpu_pack --hours 9 --level 0.98     # train split (stratified) + val
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+from multiprocessing import Pool
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from training.common import SR
+
+CACHE = Path(__file__).resolve().parent / "cache"
+GAP = int(0.1 * SR)
+
+
+def _rows(manifest: Path) -> list[list[str]]:
+    return [r.split("\t") for r in manifest.read_text().splitlines()[1:] if r.count("\t") == 4]
+
+
+def _encode(job: tuple[Path, str, list[list[str]], float]) -> tuple[list[str], float]:
+    """Write one chunk; returns its index lines and its seconds of speech."""
+    out, name, rows, level = job
+    buf, lines, pos = [], [], 0
+    for rel, fam, _voice, _dur, text in rows:
+        a, sr = sf.read(CACHE / rel, dtype="float32")
+        if sr != SR:
+            raise SystemExit(f"{rel}: {sr} Hz, expected {SR}")
+        lines.append(f"{name.split('_')[0]}\t{name}\t{pos}\t{len(a)}\t{fam}\t{text}\n")
+        buf += [a, np.zeros(GAP, np.float32)]
+        pos += len(a) + GAP
+    sf.write(out / name, np.concatenate(buf), SR, format="OGG", subtype="OPUS", compression_level=level)
+    return lines, sum(float(r[3]) for r in rows)
+
+
+def chunk_jobs(rows: list[list[str]], split: str, out: Path, level: float, chunk_s: float) -> list:
+    """``rows`` (manifest rows) cut into chunks of about ``chunk_s`` seconds named ``<split>_NNN.ogg``."""
+    jobs, cur, secs = [], [], 0.0
+    for r in rows:
+        cur.append(r)
+        secs += float(r[3]) + GAP / SR
+        if secs >= chunk_s:
+            jobs.append((out, f"{split}_{len(jobs):03d}.ogg", cur, level))
+            cur, secs = [], 0.0
+    if cur:
+        jobs.append((out, f"{split}_{len(jobs):03d}.ogg", cur, level))
+    return jobs
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--hours", type=float, default=9.0, help="hours of training speech to pack")
+    ap.add_argument("--level", type=float, default=0.98, help="libsndfile Opus compression level (0-1)")
+    ap.add_argument("--chunk-minutes", type=float, default=30.0)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("-j", "--processes", type=int, default=2)
+    args = ap.parse_args(argv)
+    train = _rows(CACHE / "train.tsv")
+    val = _rows(CACHE / "val.tsv")
+    if not train or not val:
+        raise SystemExit(f"no synthesised pool under {CACHE}: run `python -m training.synth --val --train N` first")
+    random.Random(args.seed).shuffle(train)
+    # the pool's own family shares, cut at --hours
+    picked, secs = [], 0.0
+    for r in train:
+        if secs >= args.hours * 3600:
+            break
+        picked.append(r)
+        secs += float(r[3])
+    picked.sort(key=lambda r: r[0])
+    args.out.mkdir(parents=True, exist_ok=True)
+    chunk_s = args.chunk_minutes * 60
+    jobs = chunk_jobs(picked, "train", args.out, args.level, chunk_s) + chunk_jobs(val, "val", args.out, args.level,
+                                                                                  chunk_s)
+    secs = {"train": 0.0, "val": 0.0}
+    with Pool(args.processes) as pool, open(args.out / "index.tsv", "w") as index:
+        index.write("split\tchunk\tstart\tn_samples\tfamily\ttext\n")
+        for job, (lines, s) in zip(jobs, pool.imap(_encode, jobs)):
+            index.writelines(lines)
+            secs[job[1].split("_")[0]] += s
+    t, v = secs["train"], secs["val"]
+    size = sum(p.stat().st_size for p in args.out.iterdir())
+    print(f"{args.out}: {len(picked)} training utterances ({t / 3600:.2f} h), {len(val)} validation "
+          f"({v / 3600:.2f} h), {size / 2**20:.1f} MiB", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
