@@ -5,7 +5,8 @@
 
 ``--emissions`` is a folder of ``<id>.npz`` (``ctcdecode-plus tune/compare --emissions DIR`` writes them). Rows per
 weight and threshold: "full" (guided search + replacement, both checked by acoustics + LM without the hotword
-bonus: what the decoder does), "replace only" (no guided search), "bonus in check" (the check also counts the
+bonus: what the decoder does), "replace only" (no guided search), "per-word check" (the check's acoustics compared
+word by word only, as before session 11), "bonus in check" (the check also counts the
 hotword bonus, as before session 7), "no check" (guided search and replacement, every spotted hotword accepted).
 With ``--background DIR`` (e.g. ``runs/dev_emissions/background``, which ``tune --spotting-background`` leaves), the
 same variants with thresholds calibrated per hotword at each of ``--ratios``. Prints the comparison table (WER,
@@ -41,6 +42,17 @@ class _ReplaceOnly(BeamSearchDecoder):
     _guided_search = False
 
 
+class _PerWordJudge(_FusionJudge):
+    whole_transcript_check = False
+
+
+class _PerWordCheck(BeamSearchDecoder):
+    """The check as before session 11: acoustics compared per word only, no whole-transcript alignment."""
+
+    def _judge(self, emissions, case, label_hotwords):
+        return _PerWordJudge(self, emissions, case, label_hotwords, hotword_bonus=0.0)
+
+
 class _BonusInCheck(BeamSearchDecoder):
     """The check as before session 7: the hotword bonus counted in the score that judges a spotted hotword."""
 
@@ -62,15 +74,17 @@ def main() -> None:
                    help="folder of saved emissions (<id>.npz) of speech without the hotwords: adds rows with "
                         "thresholds calibrated per hotword (BeamSearchDecoder.calibrate_spotting)")
     p.add_argument("--ratios", type=float, nargs="+", default=[0.7])
+    p.add_argument("--auto-spoken-forms", action="store_true", help="as the decoder option")
     args = p.parse_args()
     manifest = Path(args.manifest)
     hotwords = [h.strip() for h in Path(args.hotwords_file or manifest.parent / "hotwords.txt").read_text().splitlines()
                 if h.strip()]
     items = [Item(e.id, Emissions.load(Path(args.emissions) / f"{e.id}.npz"), e.text) for e in read_manifest(manifest)]
-    base = BeamSearchDecoder(args.lm, alpha=args.alpha, beta=args.beta, hotwords=hotwords)
-    kw = dict(alpha=args.alpha, beta=args.beta, hotwords=hotwords)
+    kw = dict(alpha=args.alpha, beta=args.beta, hotwords=hotwords, auto_spoken_forms=args.auto_spoken_forms)
+    base = BeamSearchDecoder(args.lm, **kw)
     variants = {"full": base, "replace only": _ReplaceOnly(args.lm, **kw),
-                "bonus in check": _BonusInCheck(args.lm, **kw), "no check": _NoCheck(args.lm, **kw)}
+                "per-word check": _PerWordCheck(args.lm, **kw), "bonus in check": _BonusInCheck(args.lm, **kw),
+                "no check": _NoCheck(args.lm, **kw)}
     background = [Emissions.load(f) for f in sorted(Path(args.background).glob("*.npz"))] if args.background else []
     grid = {}
     for w in args.weights:

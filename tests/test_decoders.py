@@ -200,6 +200,41 @@ def test_hotword_spotting_finds_what_the_beam_pruned(pyctc_data):
     assert alignment_cost(rel[:3], em.labels.labels, em.blank_id, "kat sat") == float("inf")  # does not fit
 
 
+def test_transcript_cost_charges_frames_the_words_leave_unexplained():
+    from ctcdecode_plus.decoders.spotting import alignment_cost, relative_log_probs, transcript_cost
+
+    em = spell([{"k": 0.995, "c": 0.005}, "a", "t", " ", "s", "a", "t"])
+    rel, labels, blank = relative_log_probs(em.log_probs), em.labels.labels, em.blank_id
+    space = labels.index(" ")
+    assert transcript_cost(rel, labels, blank, space, "kat sat") == pytest.approx(0.0, abs=1e-3)
+    assert transcript_cost(rel, labels, blank, space, "cat sat") == pytest.approx(np.log(0.995 / 0.005), abs=0.01)
+    # "kat" alone aligns for free somewhere (free start and end), but over all frames "sat" must be paid for
+    assert alignment_cost(rel, labels, blank, "kat") == pytest.approx(0.0, abs=1e-6)
+    assert transcript_cost(rel, labels, blank, space, "kat") > 3 * np.log(0.999 / 1e-6)
+    assert transcript_cost(rel, labels, blank, space, "k@t sat") == float("inf")  # not in the labels
+    assert transcript_cost(rel[:3], labels, blank, space, "kat sat") == float("inf")  # does not fit
+
+
+def test_spotting_check_falls_back_on_the_whole_transcript():
+    from ctcdecode_plus.decoders.beam import _FusionJudge
+    from ctcdecode_plus.transcript import Word
+
+    # the beam kept "kat" and lost "sat"; the replacement "kat sat" explains the frames "kat" left unexplained
+    em = spell(["k", "a", "t", " ", "s", "a", "t"])
+    judge = _FusionJudge(BeamSearchDecoder(hotwords=["sat"]), em, "lower", ["sat"], hotword_bonus=0.0)
+    before = [Word("kat", 0.0, 0.1, None)]
+    after = [Word("kat", 0.0, 0.1, None), Word("sat", 0.16, 0.26, None)]
+    assert judge.whole_cost(after) == pytest.approx(0.0, abs=1e-3) and judge.whole_cost(before) > 10
+    # a per-word comparison that cannot judge (or says no) is not the last word ...
+    assert judge.prefers(before, after, float("-inf")) and judge.prefers(before, after, -5.0)
+    # ... unless the whole-transcript check is off, as before session 11
+    judge.whole_transcript_check = False
+    assert not judge.prefers(before, after, -5.0) and judge.prefers(before, after, 0.5)
+    # and it never takes a change the whole alignment is against
+    judge.whole_transcript_check = True
+    assert not judge.prefers(after, before, -5.0)
+
+
 def test_spotting_never_outvotes_the_lm_with_the_bonus(pyctc_data):
     # a near miss: the beam's word is one the LM knows; the spotted hotword is acoustically close but the LM and
     # the acoustics prefer the beam's word, so no hotword bonus, however large, lets spotting put it in

@@ -189,6 +189,27 @@ def forced_alignment(rel: np.ndarray, ids: Sequence[int], blank: int) -> np.ndar
     return path
 
 
+def transcript_cost(rel: np.ndarray, labels: Sequence[str], blank: int, space: Optional[int], text: str) -> float:
+    """Deficit (nats, >= 0) of the best CTC alignment of the whole ``text`` over *all* frames of ``rel``
+    ``[frames, vocab]`` (from :func:`relative_log_probs`), words separated by the ``space`` token (or by blanks
+    alone if ``space`` is None); ``inf`` if ``text`` cannot be spelled or does not fit."""
+    index = {lab: i for i, lab in enumerate(labels) if lab}
+    ids: list[int] = []
+    for k, word in enumerate(text.split()):
+        if k and space is not None:
+            ids.append(space)
+        ids += [index.get(ch, -1) for ch in word]
+    if -1 in ids or rel.shape[0] == 0:
+        return float("inf")
+    if not ids:
+        return float(-rel[:, blank].sum())
+    try:
+        path = forced_alignment(rel, ids, blank)
+    except ValueError:
+        return float("inf")
+    return float(-rel[np.arange(len(path)), path].sum())
+
+
 def boost_detections(log_probs: np.ndarray, detections: Sequence[Detection], labels: Sequence[str], blank: int,
                      space: Optional[int]) -> tuple[np.ndarray, np.ndarray, list[Detection]]:
     """Make each detected hotword's best alignment as likely as the best path, so that a beam search over the
