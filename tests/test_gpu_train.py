@@ -116,3 +116,18 @@ def test_shards_reload_as_the_same_model(tmp_path):
     with torch.no_grad():
         a, b = model(x).logits, back(x).logits
     assert torch.allclose(a, b, atol=0.05)  # fp16 storage
+
+
+def test_bad_pack_and_bad_hours_say_what_to_do(tmp_path, monkeypatch):
+    with pytest.raises(SystemExit, match="no index.tsv"):
+        gpu_train.load_pack(tmp_path, "cpu")
+    (tmp_path / "index.tsv").write_text("split\tchunk\tstart\tn_samples\tfamily\ttext\n")
+    with pytest.raises(SystemExit, match="no train or val rows"):
+        gpu_train.load_pack(tmp_path, "cpu")
+    cache = tmp_path / "cache"
+    lines = _tone_pool(cache, 2)
+    (cache / "train.tsv").write_text("\n".join(lines) + "\n")
+    (cache / "val.tsv").write_text("\n".join(lines) + "\n")
+    monkeypatch.setattr(pack, "CACHE", cache)
+    with pytest.raises(SystemExit, match="positive number of hours"):
+        pack.main(["--out", str(tmp_path / "p"), "--hours", "0"])

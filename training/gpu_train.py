@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from training.common import BLANK_ID, MODEL_KWARGS, SR, edit_distance, encode_text, greedy_decode, make_batches
+from training.common import MODEL_KWARGS, SR, edit_distance, encode_text, greedy_decode, make_batches
 
 # 7 x 384 transformer layers (6 heads, FFN 1536) over a conv front end twice as wide: 14.2 M parameters,
 # 28 MB in fp16, under the 30 MB the shipped model may take.
@@ -87,7 +87,15 @@ class Split:
 
 
 def load_pack(pack: Path, device, workers: int = 8) -> dict[str, Split]:
-    rows = [r.split("\t") for r in (pack / "index.tsv").read_text().splitlines()[1:] if r]
+    """The ``train`` and ``val`` splits of a pack written by ``training.pack``, decoded onto ``device``."""
+    index = pack / "index.tsv"
+    if not index.is_file():
+        raise SystemExit(f"--pack {pack}: no index.tsv; write the pack with `python -m training.pack --out {pack}`")
+    rows = [r.split("\t") for r in index.read_text().splitlines()[1:] if r]
+    missing = {"train", "val"} - {r[0] for r in rows}
+    if missing or any(len(r) != 6 for r in rows):
+        raise SystemExit(f"{index}: {'no ' + ' or '.join(sorted(missing)) + ' rows' if missing else 'malformed rows'}"
+                         "; write the pack again with `python -m training.pack`")
     names = sorted({r[1] for r in rows})
     with ProcessPoolExecutor(workers) as ex:
         chunks = dict(zip(names, ex.map(_decode, [str(pack / n) for n in names])))

@@ -81,6 +81,8 @@ def main(argv=None) -> None:
             break
         picked.append(r)
         secs += float(r[3])
+    if not picked or args.hours <= 0:
+        raise SystemExit(f"--hours {args.hours}: give a positive number of hours to pack")
     picked.sort(key=lambda r: r[0])
     args.out.mkdir(parents=True, exist_ok=True)
     chunk_s = args.chunk_minutes * 60
