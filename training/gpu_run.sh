@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# One run of training.gpu_train on a lent GPU machine (training/README.md, "GPU sessions").
+# training.gpu_train on a lent GPU machine (training/README.md, "GPU sessions").
 #
 # Expects, in the repository root there: gpu_pack/ (python -m training.pack) and .whl/ (soundfile, cffi and
 # pycparser wheels for the machine's Python: it has torch and transformers but no audio reader), both carried.
-# Trains two configurations side by side on the one GPU, the same 14 M-parameter "wide" model at two peak
-# learning rates (a hedge: one shot, no second chance within a 15-minute lease), each for MINUTES, and writes
-# $OUT/<name>/{model-NN.safetensors,run.json} and $OUT/<name>.log (8 files: what the machine gives back).
+# Trains the 14 M-parameter "wide" model (or INIT=<folder>: continue from an earlier run's --out folder or a
+# Wav2Vec2ForCTC folder) for MINUTES, once per peak learning rate given (default one run at 1e-3; two runs share
+# the GPU and each gets about half of it), and writes $OUT/rN/{model-NN.safetensors,run.json} and $OUT/rN.log:
+# 4 files a run, and the machine gives back at most 8.
 #
-# Usage: bash training/gpu_run.sh MINUTES
+# Usage: bash training/gpu_run.sh MINUTES [LR ...]        e.g. bash training/gpu_run.sh 7.5 1e-3 2e-3
 set -uo pipefail
 MIN=${1:?minutes}
+shift
+LRS=("$@")
+[ ${#LRS[@]} -eq 0 ] && LRS=(1e-3)
 OUT=${OUT:?set OUT to the output folder}
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl \
   || exit 3
@@ -17,10 +21,11 @@ export PYTHONPATH=/tmp/site:$PWD PYTHONUNBUFFERED=1
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
 python3 -c "import torch, transformers, soundfile; print(torch.__version__, transformers.__version__, soundfile.__libsndfile_version__)" \
   || exit 4
-python3 -m training.gpu_train --pack gpu_pack --minutes "$MIN" --lr 1e-3 --evals 6 --seed 1 --out "$OUT/a" \
-  > "$OUT/a.log" 2>&1 &
-python3 -m training.gpu_train --pack gpu_pack --minutes "$MIN" --lr 2e-3 --evals 6 --seed 2 --out "$OUT/b" \
-  > "$OUT/b.log" 2>&1 &
+init=()
+[ -n "${INIT:-}" ] && init=(--init "$INIT")
+for i in "${!LRS[@]}"; do
+  python3 -m training.gpu_train --pack gpu_pack --minutes "$MIN" --lr "${LRS[$i]}" --evals 6 --seed $((i + 1)) \
+    "${init[@]}" --out "$OUT/r$i" > "$OUT/r$i.log" 2>&1 &
+done
 wait
-grep -v Warning "$OUT/a.log" | tail -n 30
-grep -v Warning "$OUT/b.log" | tail -n 30
+for i in "${!LRS[@]}"; do grep -v Warning "$OUT/r$i.log" | tail -n 30; done
