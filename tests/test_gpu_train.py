@@ -95,20 +95,20 @@ def test_learning_rate_follows_the_clock():
     assert f(0.3, 0.1, 0.02) > f(0.6, 0.1, 0.02) > f(0.9, 0.1, 0.02)
 
 
-def test_shards_reload_as_the_same_model(tmp_path):
+def _tiny_model():
     from transformers import Wav2Vec2Config, Wav2Vec2ForCTC
 
     cfg = dict(gpu_train.ARCHS["small"], hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
                intermediate_size=64, conv_dim=(8, 8, 16, 16), num_conv_pos_embedding_groups=4)
-    model = Wav2Vec2ForCTC(Wav2Vec2Config(**cfg)).eval()
-    old = gpu_train.SHARD_BYTES
-    gpu_train.SHARD_BYTES = 20_000  # several shards
-    try:
-        gpu_train.save_shards(model, tmp_path)
-    finally:
-        gpu_train.SHARD_BYTES = old
+    return Wav2Vec2ForCTC(Wav2Vec2Config(**cfg)).eval()
+
+
+def test_shards_reload_as_the_same_model(tmp_path, monkeypatch):
     import json
 
+    model = _tiny_model()
+    monkeypatch.setattr(gpu_train, "SHARD_BYTES", 20_000)  # several shards
+    gpu_train.save_shards(model, tmp_path)
     (tmp_path / "run.json").write_text(json.dumps({"config": model.config.to_dict()}))
     assert len(list(tmp_path.glob("model-*.safetensors"))) > 1
     back = gpu_train.load_shards(tmp_path)
@@ -131,3 +131,56 @@ def test_bad_pack_and_bad_hours_say_what_to_do(tmp_path, monkeypatch):
     monkeypatch.setattr(pack, "CACHE", cache)
     with pytest.raises(SystemExit, match="positive number of hours"):
         pack.main(["--out", str(tmp_path / "p"), "--hours", "0"])
+
+
+def _tiny_run(d, n_evals=1):
+    """A tiny Wav2Vec2ForCTC saved as gpu_train saves a run."""
+    import json
+
+    model = _tiny_model()
+    gpu_train.save_shards(model, d)
+    evals = [dict(step=10 * (k + 1), seconds=60.0 * (k + 1), audio_hours=1.0 * (k + 1), heldout_all=0.5,
+                  newvoice=0.6) for k in range(n_evals)]
+    (d / "run.json").write_text(json.dumps(dict(config=model.config.to_dict(), saved_step=10, device="test GPU",
+                                                train_hours=0.1, evals=evals,
+                                                args=dict(lr="0.001", batch_seconds="320", minutes="7.5"))))
+    return model
+
+
+def test_export_only_what_beats_the_shipped_model(tmp_path, monkeypatch):
+    import json
+
+    from transformers import Wav2Vec2ForCTC
+
+    from training import gpu_import
+    from training import train as T
+
+    run = tmp_path / "run"
+    model = _tiny_run(run)
+    demo = tmp_path / "models" / "demo"
+    demo.mkdir(parents=True)
+    model.save_pretrained(demo)  # "the shipped model"
+    (demo / "training_meta.json").write_text(json.dumps({"eval": {"heldout_all": {"cer": 0.30}}}))
+    monkeypatch.setattr(T, "DEMO_DIR", demo)
+    wers = {"shipped": 0.160}
+    monkeypatch.setattr(T, "lm_dev_wer", lambda m, p, d: wers["shipped"])
+    ev = {k: dict(cer=0.25, wer=0.5, n=150) for k in ("espeak", "flite", "festival", "heldout_all", "newvoice")}
+    scored = dict(n_params=1, eval=ev, lm_dev_wer=0.170)
+    back = gpu_train.load_shards(run)
+    ref = np.random.default_rng(0).standard_normal(SR).astype(np.float32) * 0.1
+    # better CER but the LM gate says no: nothing written
+    assert not gpu_import.export_if_better(back, T.build_processor(), run, scored, ref)
+    assert not (demo / "MODEL_CARD.md").exists()
+    # worse CER: no
+    ev_worse = dict(ev, heldout_all=dict(cer=0.31, wer=0.5, n=450))
+    assert not gpu_import.export_if_better(back, T.build_processor(), run, dict(scored, eval=ev_worse), ref)
+    # better on both: exported, with the GPU recipe's card, and it loads as the demo model would
+    assert gpu_import.export_if_better(back, T.build_processor(), run, dict(scored, lm_dev_wer=0.161), ref)
+    card = (demo / "MODEL_CARD.md").read_text()
+    assert "trained from scratch on a GPU" in card and "test GPU" in card and "25.0 %" in card
+    meta = json.loads((demo / "training_meta.json").read_text())
+    assert meta["step"] == 10 and meta["wall_seconds"] == 450.0 and meta["audio_hours_seen"] == 1.0
+    reloaded = Wav2Vec2ForCTC.from_pretrained(str(demo))
+    x = torch.from_numpy(ref)[None]
+    with torch.no_grad():
+        assert torch.allclose(reloaded(x).logits, back(x).logits, atol=0.05)

@@ -2,19 +2,69 @@
 validation set, exactly as ``train.py`` scores its own (greedy CER per family on the 150 held-out sentences),
 and, with ``--lm-gate``, beam search + the domain LM on ``demo/dev`` (``train.lm_dev_wer``).
 
+``--export`` ships them as the demo model (``ctcdecode_plus/models/demo``, with a model card of the GPU recipe) if,
+and only if, they beat the shipped model on both: a lower held-out CER than the shipped model's recorded one, and an
+LM WER on demo/dev no more than ``train.GATE_TOLERANCE`` worse than the shipped model's (measured now).
+
 Usage::
 
-    python -m training.gpu_import runs/gpu/wide [--lm-gate] [--json runs/gpu_wide.json]
+    python -m training.gpu_import runs/gpu/r0 [--lm-gate] [--json runs/gpu_r0.json] [--export]
 """
 from __future__ import annotations
 
 import argparse
 import json
+import time
 from pathlib import Path
 
 import torch
 
 from training.gpu_train import load_shards
+
+
+def gpu_model_card(meta: dict) -> str:
+    """MODEL_CARD.md for weights trained by ``training.gpu_train`` (``meta``: what ``main`` records)."""
+    from training.train import _fmt_table
+
+    c, run = meta["config"], meta["run"]
+    hist = "\n".join(f"| {e['step']} | {e['seconds']:.0f} | {e.get('audio_hours', 0):.0f} | "
+                     f"{100 * e['heldout_all']:.1f} % | {100 * e['newvoice']:.1f} % |" for e in run["evals"])
+    return f"""# ctcdecode-plus demo model (`--model demo`)
+
+A small **Wav2Vec2ForCTC** trained from scratch on a GPU on *synthetic* English speech (espeak-ng, flite and
+festival voices), so that the project can be demonstrated and tested offline. It has only ever heard robotic TTS
+voices; it is **not** a usable general-purpose recogniser.
+
+* Architecture: {meta['n_params'] / 1e6:.2f} M parameters; 4 conv layers (channels {list(c['conv_dim'])}, kernels
+  {list(c['conv_kernel'])}, strides {list(c['conv_stride'])} = 20 ms frames at 16 kHz), hidden size
+  {c['hidden_size']}, {c['num_hidden_layers']} pre-LN transformer layers ({c['num_attention_heads']} heads, FFN
+  {c['intermediate_size']}). Vocabulary of `facebook/wav2vec2-base-960h` (`<pad>` = blank). Feature extractor:
+  16 kHz, `do_normalize=True`, `return_attention_mask=True`. Weights stored as {meta.get('weights_dtype', 'float16')}
+  safetensors; `from_pretrained` loads float32.
+* Recipe (`training/README.md`, "GPU sessions"): `training/text.py` and `training/synth.py` as for the CPU model
+  (fortunes and WordNet examples; 150 held-out validation sentences never synthesised for training);
+  `python -m training.pack` (the pool as Opus at ~12 kbps: {run['train_hours']:.2f} h); `training/gpu_train.py`
+  (augmentation on the GPU as `training/augment.py`; AdamW, peak lr {run['args']['lr']}, clock-based warm-up and
+  cosine; batches of <= {run['args']['batch_seconds']} s; bf16) for {run['args']['minutes']} minutes on
+  {run['device']}.
+* Exported at {meta['exported_at']} from step {meta['step']} by `python -m training.gpu_import --export`; demo/dev
+  beam + domain LM WER {100 * meta['lm_dev_wer']:.1f} % (the shipped model before it: {100 * meta['lm_dev_wer_before']:.1f} %).
+
+Greedy decoding of the 150 held-out validation sentences (FLAC, scored on CPU by `training.gpu_import`):
+
+{_fmt_table(meta['eval'])}
+
+During training (the packed, Opus-coded validation set, on the GPU):
+
+| step | seconds | audio seen (h) | held-out CER | new-voice CER |
+|---|---|---|---|---|
+{hist}
+
+## Limitations
+
+Trained only on synthetic voices; expect much worse results on real human speech
+(`python -m training.real_speech_check`). Not for any production use.
+"""
 
 
 def main(argv=None) -> None:
@@ -23,20 +73,56 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("dir", type=Path)
     ap.add_argument("--lm-gate", action="store_true", help="also beam + domain LM WER on demo/dev")
+    ap.add_argument("--export", action="store_true", help="ship them as the demo model if they beat it (implies "
+                                                          "--lm-gate)")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     model = load_shards(args.dir)
     rows = T.read_manifest(T.CACHE / "val.tsv")
-    ev = T.evaluate(model, rows, T.AudioCache(), "cpu")
+    if not rows:
+        raise SystemExit(f"{T.CACHE / 'val.tsv'}: no validation set; run `python -m training.synth --val` first")
+    cache = T.AudioCache()
+    ev = T.evaluate(model, rows, cache, "cpu")
     ev.pop("_examples", None)
     out = {"n_params": sum(p.numel() for p in model.parameters()), "eval": ev}
-    if args.lm_gate:
-        out["lm_dev_wer"] = T.lm_dev_wer(model, T.build_processor(), "cpu")
+    processor = T.build_processor()
+    if args.lm_gate or args.export:
+        out["lm_dev_wer"] = T.lm_dev_wer(model, processor, "cpu")
+    if args.export:
+        out["exported"] = export_if_better(model, processor, args.dir, out, cache.get_float(rows[0]["path"]))
     print(json.dumps(out, indent=1))
     if args.json:
         args.json.write_text(json.dumps(out, indent=1) + "\n")
+
+
+def export_if_better(model, processor, run_dir: Path, scored: dict, ref_audio) -> bool:
+    """Export ``model`` as the demo model if it beats the shipped one on held-out CER and on the LM gate."""
+    from transformers import Wav2Vec2ForCTC
+
+    from training import train as T
+
+    shipped = json.loads((T.DEMO_DIR / "training_meta.json").read_text())
+    cer, shipped_cer = scored["eval"]["heldout_all"]["cer"], shipped["eval"]["heldout_all"]["cer"]
+    if cer >= shipped_cer:
+        print(f"not exported: held-out CER {100 * cer:.2f} % is not below the shipped model's {100 * shipped_cer:.2f} %")
+        return False
+    before = T.lm_dev_wer(Wav2Vec2ForCTC.from_pretrained(str(T.DEMO_DIR)), processor, "cpu")
+    if scored["lm_dev_wer"] > before + T.GATE_TOLERANCE:
+        print(f"not exported: demo/dev LM WER {100 * scored['lm_dev_wer']:.1f} % against the shipped model's "
+              f"{100 * before:.1f} % (tolerance {100 * T.GATE_TOLERANCE:g} points)")
+        return False
+    run = json.loads((run_dir / "run.json").read_text())
+    meta = dict(step=run.get("saved_step"), n_params=scored["n_params"], eval=scored["eval"],
+                lm_dev_wer=scored["lm_dev_wer"], lm_dev_wer_before=before, config=run["config"],
+                wall_seconds=float(run["args"]["minutes"]) * 60,
+                audio_hours_seen=max((e.get("audio_hours", 0.0) for e in run["evals"]), default=0.0),
+                run={k: run[k] for k in ("args", "device", "train_hours", "evals")}, recipe="training.gpu_train",
+                exported_at=time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()))
+    dtype = T.export_demo(model, processor, meta, ref_audio, card=gpu_model_card(meta))
+    print(f"exported to {T.DEMO_DIR} ({dtype})")
+    return True
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import argparse
+import copy
 import json
 import math
 import random
@@ -194,18 +195,19 @@ def lm_dev_wer(model, processor, device) -> float:
     return compare({"lm": decoder}, items).decoders["lm"].wer
 
 
-def export_demo(model, processor, meta: dict, ref_audio: np.ndarray | None) -> str:
-    """Save fp16 safetensors + processor + MODEL_CARD.md into DEMO_DIR; verify fp32 reload."""
+def export_demo(model, processor, meta: dict, ref_audio: np.ndarray | None, card: str | None = None) -> str:
+    """Save fp16 safetensors + processor + MODEL_CARD.md (``card``, default this recipe's :func:`model_card`) into
+    DEMO_DIR; verify fp32 reload. Any ``Wav2Vec2ForCTC`` configuration (the model's own config is used)."""
     from transformers import Wav2Vec2ForCTC
 
     DEMO_DIR.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".export_", dir=DEMO_DIR.parent))
     try:
-        m = build_model()
+        m = Wav2Vec2ForCTC(copy.deepcopy(model.config))
         m.load_state_dict({k: v.detach().cpu() for k, v in model.state_dict().items()})
         m.eval()
         saved_dtype = "float16"
-        m16 = build_model()
+        m16 = Wav2Vec2ForCTC(copy.deepcopy(model.config))
         m16.load_state_dict(m.state_dict())
         m16.half().save_pretrained(tmp, safe_serialization=True)
         _force_float32_config(tmp)
@@ -217,7 +219,7 @@ def export_demo(model, processor, meta: dict, ref_audio: np.ndarray | None) -> s
             saved_dtype = "float32"
         save_processor(processor, tmp)
         meta = dict(meta, weights_dtype=saved_dtype)
-        (tmp / "MODEL_CARD.md").write_text(model_card(meta))
+        (tmp / "MODEL_CARD.md").write_text(card if card is not None else model_card(meta))
         (tmp / "training_meta.json").write_text(json.dumps(meta, indent=1, default=str) + "\n")
         for f in tmp.iterdir():
             os.chmod(f, default_mode())  # some writers leave 0600: the package folder must be readable by all
