@@ -121,6 +121,8 @@ def test_shards_reload_as_the_same_model(tmp_path, monkeypatch):
 def test_bad_pack_and_bad_hours_say_what_to_do(tmp_path, monkeypatch):
     with pytest.raises(SystemExit, match="no index.tsv"):
         gpu_train.load_pack(tmp_path, "cpu")
+    with pytest.raises(SystemExit, match="not a training.gpu_train output folder"):
+        gpu_train.load_shards(tmp_path)
     (tmp_path / "index.tsv").write_text("split\tchunk\tstart\tn_samples\tfamily\ttext\n")
     with pytest.raises(SystemExit, match="no train or val rows"):
         gpu_train.load_pack(tmp_path, "cpu")

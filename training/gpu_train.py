@@ -253,8 +253,8 @@ def load_shards(d: Path):
     from transformers import Wav2Vec2Config, Wav2Vec2ForCTC
 
     shards = sorted(d.glob("model-*.safetensors"))
-    if not shards:
-        raise SystemExit(f"{d}: no model-*.safetensors shards (written by training.gpu_train)")
+    if not shards or not (d / "run.json").is_file():
+        raise SystemExit(f"{d}: not a training.gpu_train output folder (model-NN.safetensors shards and run.json)")
     cfg = json.loads((d / "run.json").read_text())["config"]
     model = Wav2Vec2ForCTC(Wav2Vec2Config.from_dict(cfg))
     state = {}
