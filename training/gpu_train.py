@@ -290,6 +290,8 @@ def main(argv=None) -> None:
     ap.add_argument("--threads", type=int, default=4)
     ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (tests)")
     args = ap.parse_args(argv)
+    if args.evals < 1 or args.minutes <= 0:
+        ap.error("--evals must be >= 1 and --minutes > 0 (the best weights are saved at the evaluations)")
 
     from transformers import Wav2Vec2Config, Wav2Vec2ForCTC
 

@@ -554,11 +554,15 @@ class _FusionJudge:
     def word_cost(self, w: Word) -> float:
         """Acoustic deficit (nats, >= 0) of ``w`` over its own frames; ``inf`` if it cannot be aligned there."""
         em = self.emissions
-        if self._rel is None:
-            self._rel = relative_log_probs(em.log_probs)
         spf = em.seconds_per_frame
         f0, f1 = max(int(round(w.start / spf)) - 1, 0), int(round(w.end / spf)) + 1
-        return alignment_cost(self._rel[f0:f1], em.labels.labels, em.blank_id, w.word)
+        return alignment_cost(self._relative()[f0:f1], em.labels.labels, em.blank_id, w.word)
+
+    def _relative(self) -> np.ndarray:
+        """The emissions' :func:`.spotting.relative_log_probs`, computed at the first need."""
+        if self._rel is None:
+            self._rel = relative_log_probs(self.emissions.log_probs)
+        return self._rel
 
     # benchmarks' ablation switch: False judges by the per-word comparison alone, as before session 11
     whole_transcript_check = True
@@ -566,11 +570,9 @@ class _FusionJudge:
     def whole_cost(self, words: Sequence[Word]) -> float:
         """Deficit (nats) of the best alignment of all ``words`` over all frames (:func:`.spotting.transcript_cost`)."""
         em = self.emissions
-        if self._rel is None:
-            self._rel = relative_log_probs(em.log_probs)
         labels = em.labels.labels
         space = labels.index(SPACE_LABEL) if SPACE_LABEL in labels else None
-        return transcript_cost(self._rel, labels, em.blank_id, space, " ".join(w.word for w in words))
+        return transcript_cost(self._relative(), labels, em.blank_id, space, " ".join(w.word for w in words))
 
     def prefers(self, before: list[Word], after: list[Word], local: float) -> bool:
         """Does the score prefer ``after`` to ``before``? ``local`` is the per-word acoustic comparison (nats,
