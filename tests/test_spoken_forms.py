@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from ctcdecode_plus.decoders import BeamSearchDecoder
-from ctcdecode_plus.decoders.hotwords import apply_display, suggest_spoken_forms
+from ctcdecode_plus.decoders.hotwords import apply_display, split_word, suggest_spoken_forms
 from ctcdecode_plus.transcript import Word
 from test_decoders import spell
 
@@ -39,6 +39,34 @@ def test_apply_display_with_a_short_run_at_the_end():
     words = [Word("a", 0.0, 0.1), Word("esteedeelib", 0.2, 0.5)]
     out = apply_display(words, {("heap", "push"): "HEAPPUSH", ("esteedeelib",): "STDLIB"})
     assert [(w.word, w.start, w.end) for w in out] == [("a", 0.0, 0.1), ("STDLIB", 0.2, 0.5)]
+
+
+def test_a_spotted_phrase_is_one_word_per_word_and_shows_its_term():
+    # spotting puts a phrase in as one Word ("heap push", 1.0-1.8 s): shown as the term, or as its own words
+    phrase = Word("heap push", 1.0, 1.8)
+    assert [(w.word, w.start, w.end) for w in split_word(phrase)] == [("heap", 1.0, 1.4), ("push", 1.4, 1.8)]
+    assert split_word(Word("heap", 0.0, 0.5)) == [Word("heap", 0.0, 0.5)]
+    out = apply_display([Word("a", 0.0, 0.5), phrase], {("heap", "push"): "HEAPPUSH"})
+    assert [(w.word, w.start, w.end) for w in out] == [("a", 0.0, 0.5), ("HEAPPUSH", 1.0, 1.8)]
+
+
+def test_the_spotting_check_scores_a_phrase_as_its_words(pyctc_data):
+    from ctcdecode_plus.decoders.beam import _FusionJudge
+    from ctcdecode_plus.decoders.spotting import Detection, apply_detections
+
+    lm = pyctc_data / "bugs_bunny_kenlm.arpa"
+    em = spell(["b", "u", "g", "s", " ", "b", "u", "n", "n", "y"])
+    dec = BeamSearchDecoder(lm, hotwords=["BUGSBUNNY"], auto_spoken_forms=True)
+    judge = _FusionJudge(dec, em, "lower", ["bugsbunny", "bugs bunny"], hotword_bonus=0.0)
+    # the same two known words, as one spotted Word or as two: the same LM score, unknown-word penalty and bonus
+    one, two = [Word("bugs bunny", 0.0, 0.4)], [Word("bugs", 0.0, 0.2), Word("bunny", 0.2, 0.4)]
+    assert judge.fusion(one) == pytest.approx(judge.fusion(two))
+    # words that already spell the detected term by another spelling are left as they are
+    words = [Word("bugsbunny", 0.0, 0.4)]
+    det = [Detection("bugs bunny", 0, 20, 0.1)]
+    assert apply_detections(words, det, 0.02, accept=lambda *a: True,
+                            term=lambda t: {"bugs bunny": "BUGSBUNNY", "bugsbunny": "BUGSBUNNY"}.get(t, t)) == words
+    assert apply_detections(words, det, 0.02, accept=lambda *a: True)[0].word == "bugs bunny"
 
 
 def test_auto_spoken_forms_in_the_beam_decoder(pyctc_data):

@@ -56,11 +56,26 @@ def display_forms(entries: Sequence[str]) -> list[str]:
     return [parse_hotword(e).display for e in entries]
 
 
+def split_word(w: Word) -> list[Word]:
+    """A :class:`Word` holding several words (a spotted phrase, "HEAP PUSH") as one Word each, its time span shared
+    out by their lengths in characters; any other Word as it is."""
+    parts = w.word.split()
+    if len(parts) < 2:
+        return [w]
+    total, start, out = sum(map(len, parts)), w.start, []
+    for k, part in enumerate(parts):
+        end = w.end if k == len(parts) - 1 else round(start + (w.end - w.start) * len(part) / total, 4)
+        out.append(Word(part, start, end, w.confidence))
+        start = end
+    return out
+
+
 def apply_display(words: list[Word], spoken_to_display: dict[tuple[str, ...], str]) -> list[Word]:
     """Replace every run of words that spells a spoken form (a tuple of words, as in ``words``) by its shown form,
     timed from the first word's start to the last one's end; longer forms first, left to right."""
     if not spoken_to_display:
         return words
+    words = [piece for w in words for piece in split_word(w)]
     lengths = sorted({len(k) for k in spoken_to_display}, reverse=True)
     out, i = [], 0
     while i < len(words):

@@ -131,12 +131,15 @@ def spot_hotwords(log_probs: np.ndarray, labels: Sequence[str], blank: int, hotw
 
 
 def apply_detections(words: list[Word], detections: Sequence[Detection], seconds_per_frame: float,
-                     accept: Optional[Callable[[list[Word], list[Word], Detection], bool]] = None) -> list[Word]:
+                     accept: Optional[Callable[[list[Word], list[Word], Detection], bool]] = None,
+                     term: Optional[Callable[[str], str]] = None) -> list[Word]:
     """Replace the decoded words that overlap each detection (most certain first) by the hotword.
 
     A word overlaps when more than half of it lies inside the detected span. Detections that overlap no word, or
     a word already replaced, are ignored: spotting corrects words, it never inserts them. ``accept(before, after,
-    detection)``, given the word lists without and with one replacement, may veto it.
+    detection)``, given the word lists without and with one replacement, may veto it. ``term(text)`` names the
+    term a spelling stands for (a spoken form -> its hotword): words that already spell the detection's term by
+    another spelling are left as they are.
     """
     words = list(words)
     replaced: set[int] = set()
@@ -146,7 +149,8 @@ def apply_detections(words: list[Word], detections: Sequence[Detection], seconds
                if min(w.end, t1) - max(w.start, t0) > 0.5 * max(w.end - w.start, 1e-9)]
         if not hit or replaced & set(hit) or hit != list(range(hit[0], hit[-1] + 1)):
             continue
-        if " ".join(words[i].word for i in hit) == d.word:
+        covered = " ".join(words[i].word for i in hit)
+        if covered == d.word or (term is not None and term(covered) == term(d.word)):
             replaced |= set(hit)
             continue
         new = Word(d.word, words[hit[0]].start, words[hit[-1]].end, None)
