@@ -224,7 +224,13 @@ def test_spotting_check_falls_back_on_the_whole_transcript():
     judge = _FusionJudge(BeamSearchDecoder(hotwords=["sat"]), em, "lower", ["sat"], hotword_bonus=0.0)
     before = [Word("kat", 0.0, 0.1, None)]
     after = [Word("kat", 0.0, 0.1, None), Word("sat", 0.16, 0.26, None)]
-    assert judge.whole_cost(after) == pytest.approx(0.0, abs=1e-3) and judge.whole_cost(before) > 10
+    assert judge.whole_difference(before, after) > 10 and judge.whole_difference(after, before) < -10
+    # the window is bounded by the words both share: a change in the middle is judged on its own frames
+    em2 = spell(["k", "a", "t", " ", "s", "a", "t", " ", "o", "n"])
+    judge2 = _FusionJudge(BeamSearchDecoder(hotwords=["sat"]), em2, "lower", ["sat"], hotword_bonus=0.0)
+    kat, on = Word("kat", 0.0, 0.1, None), Word("on", 0.32, 0.4, None)
+    d = judge2.whole_difference([kat, Word("sit", 0.16, 0.26, None), on], [kat, Word("sat", 0.16, 0.26, None), on])
+    assert d == pytest.approx(np.log(0.999 / 1e-6), rel=0.01)  # one frame: "i" against the certain "a"
     # a per-word comparison that cannot judge (or says no) is not the last word ...
     assert judge.prefers(before, after, float("-inf")) and judge.prefers(before, after, -5.0)
     # ... unless the whole-transcript check is off, as before session 11
