@@ -402,7 +402,7 @@ class BeamSearchDecoder(Decoder):
             words = judge.merge(words, guided)
         display = to_display or {}
         return apply_detections(words, found, emissions.seconds_per_frame, accept=judge.accept,
-                                term=lambda text: display.get(tuple(text.split()), text))
+                                term=lambda text: display.get(tuple(text.split()), text).casefold())
 
     _guided_search = True  # step 1 of _spot; benchmarks/hotword_spotting.py turns it off for its ablation
 
