@@ -186,3 +186,25 @@ def test_export_only_what_beats_the_shipped_model(tmp_path, monkeypatch):
     x = torch.from_numpy(ref)[None]
     with torch.no_grad():
         assert torch.allclose(reloaded(x).logits, back(x).logits, atol=0.05)
+
+
+def test_pack_fits_its_size_cap(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    lines = _tone_pool(cache, 6)
+    (cache / "train.tsv").write_text("\n".join(lines) + "\n")
+    (cache / "val.tsv").write_text("\n".join(lines[:2]) + "\n")
+    monkeypatch.setattr(pack, "CACHE", cache)
+    out = tmp_path / "pack"
+    out.mkdir()
+    (out / "train_999.ogg").write_bytes(b"x" * 10_000)  # a stale chunk of an earlier pack
+    args = ["--out", str(out), "--hours", "1", "--level", "0.5", "--chunk-minutes", "0.02", "-j", "1"]
+    pack.main(args)
+    full = sorted(p.name for p in out.glob("train_*.ogg"))
+    assert "train_999.ogg" not in full and len(full) > 2
+    cap = sum(p.stat().st_size for p in out.iterdir()) - (out / full[-1]).stat().st_size
+    pack.main(args + ["--max-mib", str(cap / 2**20)])
+    kept = sorted(p.name for p in out.glob("train_*.ogg"))
+    assert kept == full[:len(kept)] and len(kept) < len(full)
+    assert sum(p.stat().st_size for p in out.iterdir()) <= cap
+    splits = gpu_train.load_pack(out, "cpu", workers=1)  # the index names only what is there
+    assert len(splits["train"].rows) < 6 and len(splits["val"].rows) == 1

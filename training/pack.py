@@ -8,7 +8,7 @@ kbps, measured on this pool), with ``index.tsv`` (``split chunk start n_samples 
 
 Usage::
 
-    python -m training.pack --out gpu_pack --hours 9 --level 0.98     # train split (stratified) + val
+    python -m training.pack --out gpu_pack --hours 14 --level 0.98    # a random share of the pool + val, <= 62 MiB
 """
 from __future__ import annotations
 
@@ -28,6 +28,8 @@ GAP = int(0.1 * SR)
 
 
 def _rows(manifest: Path) -> list[list[str]]:
+    if not manifest.is_file():
+        return []
     return [r.split("\t") for r in manifest.read_text().splitlines()[1:] if r.count("\t") == 4]
 
 
@@ -44,6 +46,10 @@ def _encode(job: tuple[Path, str, list[list[str]], float]) -> tuple[list[str], f
         pos += len(a) + GAP
     sf.write(out / name, np.concatenate(buf), SR, format="OGG", subtype="OPUS", compression_level=level)
     return lines, sum(float(r[3]) for r in rows)
+
+
+def _size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.iterdir())
 
 
 def chunk_jobs(rows: list[list[str]], split: str, out: Path, level: float, chunk_s: float) -> list:
@@ -68,6 +74,9 @@ def main(argv=None) -> None:
     ap.add_argument("--chunk-minutes", type=float, default=30.0)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("-j", "--processes", type=int, default=2)
+    ap.add_argument("--max-mib", type=float, default=62.0,
+                    help="drop the last training chunks until the pack is at most this size (the device takes 64 "
+                         "MiB in all, code and wheels included)")
     args = ap.parse_args(argv)
     train = _rows(CACHE / "train.tsv")
     val = _rows(CACHE / "val.tsv")
@@ -85,19 +94,27 @@ def main(argv=None) -> None:
         raise SystemExit(f"--hours {args.hours}: give a positive number of hours to pack")
     picked.sort(key=lambda r: r[0])
     args.out.mkdir(parents=True, exist_ok=True)
+    for old in [*args.out.glob("*.ogg"), args.out / "index.tsv"]:  # an earlier pack's chunks would travel too
+        old.unlink(missing_ok=True)
     chunk_s = args.chunk_minutes * 60
     jobs = chunk_jobs(picked, "train", args.out, args.level, chunk_s) + chunk_jobs(val, "val", args.out, args.level,
                                                                                   chunk_s)
+    with Pool(args.processes) as pool:
+        done = list(zip(jobs, pool.imap(_encode, jobs)))
+    # what travels to the device is capped: drop the last training chunks until the pack fits
+    while _size(args.out) > args.max_mib * 2**20 and sum(job[1].startswith("train") for job, _ in done) > 1:
+        k = max(i for i, (job, _) in enumerate(done) if job[1].startswith("train"))
+        (args.out / done.pop(k)[0][1]).unlink()
     secs = {"train": 0.0, "val": 0.0}
-    with Pool(args.processes) as pool, open(args.out / "index.tsv", "w") as index:
+    with open(args.out / "index.tsv", "w") as index:
         index.write("split\tchunk\tstart\tn_samples\tfamily\ttext\n")
-        for job, (lines, s) in zip(jobs, pool.imap(_encode, jobs)):
+        for job, (lines, s) in done:
             index.writelines(lines)
             secs[job[1].split("_")[0]] += s
+    picked = [r for job, _ in done if job[1].startswith("train") for r in job[2]]
     t, v = secs["train"], secs["val"]
-    size = sum(p.stat().st_size for p in args.out.iterdir())
     print(f"{args.out}: {len(picked)} training utterances ({t / 3600:.2f} h), {len(val)} validation "
-          f"({v / 3600:.2f} h), {size / 2**20:.1f} MiB", file=sys.stderr)
+          f"({v / 3600:.2f} h), {_size(args.out) / 2**20:.1f} MiB", file=sys.stderr)
 
 
 if __name__ == "__main__":
