@@ -4,11 +4,13 @@
 # Expects, in the repository root there: gpu_pack/ (python -m training.pack) and .whl/ (soundfile, cffi and
 # pycparser wheels for the machine's Python: it has torch and transformers but no audio reader), both carried.
 # Trains the 14 M-parameter "wide" model (or INIT=<folder>: continue from an earlier run's --out folder or a
-# Wav2Vec2ForCTC folder) for MINUTES, once per peak learning rate given (default one run at 1e-3; two runs share
-# the GPU and each gets about half of it), and writes $OUT/rN/{model-NN.safetensors,run.json} and $OUT/rN.log:
+# Wav2Vec2ForCTC folder; EXTRA="--batch-seconds 480": more gpu_train options) for MINUTES, once per peak
+# learning rate given (default one run at 1e-3; two runs share the GPU and each gets about half of it), and
+# writes $OUT/rN/{model-NN.safetensors,run.json} and $OUT/rN.log:
 # 4 files a run, and the machine gives back at most 8.
 #
 # Usage: bash training/gpu_run.sh MINUTES [LR ...]        e.g. bash training/gpu_run.sh 7.5 1e-3 2e-3
+#        INIT=runs/gpu/a EXTRA="--batch-seconds 480" bash training/gpu_run.sh 8.6 8e-4   (session 12)
 set -uo pipefail
 MIN=${1:?minutes}
 shift
@@ -23,9 +25,10 @@ python3 -c "import torch, transformers, soundfile; print(torch.__version__, tran
   || exit 4
 init=()
 [ -n "${INIT:-}" ] && init=(--init "$INIT")
+read -r -a extra <<< "${EXTRA:-}"  # more training.gpu_train options, e.g. EXTRA="--batch-seconds 480"
 for i in "${!LRS[@]}"; do
   python3 -m training.gpu_train --pack gpu_pack --minutes "$MIN" --lr "${LRS[$i]}" --evals 6 --seed $((i + 1)) \
-    "${init[@]}" --out "$OUT/r$i" > "$OUT/r$i.log" 2>&1 &
+    "${init[@]}" "${extra[@]}" --out "$OUT/r$i" > "$OUT/r$i.log" 2>&1 &
 done
 wait
 for i in "${!LRS[@]}"; do grep -v Warning "$OUT/r$i.log" | tail -n 30; done
