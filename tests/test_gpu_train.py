@@ -180,8 +180,20 @@ def test_export_only_what_beats_the_shipped_model(tmp_path, monkeypatch):
     assert gpu_import.export_if_better(back, T.build_processor(), run, dict(scored, lm_dev_wer=0.161), ref)
     card = (demo / "MODEL_CARD.md").read_text()
     assert "trained from scratch on a GPU" in card and "test GPU" in card and "25.0 %" in card
+    assert "in stages" not in card and "Calibrated" not in card
     meta = json.loads((demo / "training_meta.json").read_text())
     assert meta["step"] == 10 and meta["wall_seconds"] == 450.0 and meta["audio_hours_seen"] == 1.0
+    # a second stage (continued from an earlier run) with a temperature: both stages and the calibration are told
+    first = json.loads((run / "run.json").read_text())
+    first.update(device="first GPU", evals=[dict(first["evals"][0], audio_hours=150.0)])
+    ev_better = dict(ev, heldout_all=dict(cer=0.20, wer=0.4, n=450))  # than the export just made
+    calibrated = dict(scored, eval=ev_better, lm_dev_wer=0.150, temperature=2.5,
+                      lm_dev_wer_by_temperature={1.0: 0.3, 2.5: 0.150})
+    assert gpu_import.export_if_better(back, T.build_processor(), run, calibrated, ref, earlier_runs=[first])
+    card = (demo / "MODEL_CARD.md").read_text()
+    assert "in stages" in card and "first GPU" in card and "divided by 2.5" in card
+    meta = json.loads((demo / "training_meta.json").read_text())
+    assert meta["wall_seconds"] == 900.0 and meta["audio_hours_seen"] == 151.0 and meta["temperature"] == 2.5
     reloaded = Wav2Vec2ForCTC.from_pretrained(str(demo))
     x = torch.from_numpy(ref)[None]
     with torch.no_grad():
@@ -208,3 +220,29 @@ def test_pack_fits_its_size_cap(tmp_path, monkeypatch):
     assert sum(p.stat().st_size for p in out.iterdir()) <= cap
     splits = gpu_train.load_pack(out, "cpu", workers=1)  # the index names only what is there
     assert len(splits["train"].rows) < 6 and len(splits["val"].rows) == 1
+
+
+def test_temperature_scales_log_probs_and_keeps_the_argmax():
+    from training import gpu_import
+
+    model = _tiny_model()
+    x = torch.randn(1, SR)
+    with torch.no_grad():
+        before = model(x).logits
+        measured = {}
+
+        def measure(m):  # a stand-in for the LM WER: how far the scaled model's logits are from before / 2
+            with torch.no_grad():
+                measured[len(measured)] = float((m(x).logits - before / 2).abs().max())
+            return measured[len(measured) - 1]
+
+        best, scores = gpu_import.choose_temperature(model, [1, 2, 3], measure)
+        assert best == 2.0 and scores[2.0] < 1e-4 < scores[1.0] and set(scores) == {1.0, 2.0, 3.0}
+        assert torch.equal(model(x).logits, before)  # choosing leaves the model itself alone
+        gpu_import.scale_logits(model, best)
+        after = model(x).logits
+    assert torch.allclose(after, before / 2, atol=1e-5)
+    assert torch.equal(after.argmax(-1), before.argmax(-1))
+    assert torch.allclose(torch.log_softmax(after, -1), torch.log_softmax(before / 2, -1), atol=1e-5)
+    with pytest.raises(SystemExit, match="positive"):
+        gpu_import.scale_logits(model, 0.0)

@@ -6,20 +6,60 @@ and, with ``--lm-gate``, beam search + the domain LM on ``demo/dev`` (``train.lm
 and only if, they beat the shipped model on both: a lower held-out CER than the shipped model's recorded one, and an
 LM WER on demo/dev no more than ``train.GATE_TOLERANCE`` worse than the shipped model's (measured now).
 
+``--temperatures 1 1.5 2 2.5 3`` (with ``--lm-gate``/``--export``): a model trained for many epochs on a few hours
+of audio comes out over-confident, and beam search with an LM cannot then reach the right words: pyctcdecode
+prunes tokens below fixed log-probabilities (``token_min_logp``, ``beam_prune_logp``), and ``alpha``/``beta`` are
+tuned for a calibrated model. The CTC head's logits are divided by each temperature in turn; the one with the
+lowest demo/dev LM WER is baked into the weights (``lm_head`` scaled by ``1 / T``: greedy output is unchanged).
+
+``--init-run DIR``: the run this one continued from (its ``--init``), so the model card tells both stages.
+
 Usage::
 
     python -m training.gpu_import runs/gpu/r0 [--lm-gate] [--json runs/gpu_r0.json] [--export]
+    python -m training.gpu_import runs/gpu/c --init-run runs/gpu/a --temperatures 1 1.5 2 2.5 3 --export
 """
 from __future__ import annotations
 
 import argparse
 import json
+import textwrap
 import time
 from pathlib import Path
 
 import torch
 
 from training.gpu_train import load_shards
+
+
+def scale_logits(model, temperature: float):
+    """Divide ``model``'s CTC logits by ``temperature`` (in place, on ``lm_head``): its log-probabilities become
+    ``log_softmax(logits / temperature)``; the argmax of every frame is unchanged. Returns ``model``."""
+    if not temperature > 0:
+        raise SystemExit(f"temperature {temperature!r}: must be a positive number")
+    with torch.no_grad():
+        model.lm_head.weight.div_(temperature)
+        model.lm_head.bias.div_(temperature)
+    return model
+
+
+def choose_temperature(model, temperatures, measure) -> tuple[float, dict]:
+    """The temperature (from ``temperatures``) whose scaled copy of ``model`` has the lowest ``measure(model)``
+    (demo/dev LM WER), first wins a tie; and every measurement, ``{temperature: value}``."""
+    import copy
+
+    scores = {}
+    for t in temperatures:
+        scores[float(t)] = measure(scale_logits(copy.deepcopy(model), float(t)))
+        print(f"temperature {t:g}: demo/dev LM WER {100 * scores[float(t)]:.2f} %", flush=True)
+    best = min(scores, key=lambda t: (scores[t], list(scores).index(t)))
+    return best, scores
+
+
+def _stage(run: dict) -> str:
+    a = run["args"]
+    return (f"{a['minutes']} minutes on {run['device']} (peak lr {a['lr']}, batches of <= {a['batch_seconds']} s, "
+            f"{run['train_hours']:.2f} h of the pool)")
 
 
 def gpu_model_card(meta: dict) -> str:
@@ -29,32 +69,48 @@ def gpu_model_card(meta: dict) -> str:
     c, run = meta["config"], meta["run"]
     hist = "\n".join(f"| {e['step']} | {e['seconds']:.0f} | {e.get('audio_hours', 0):.0f} | "
                      f"{100 * e['heldout_all']:.1f} % | {100 * e['newvoice']:.1f} % |" for e in run["evals"])
+    stages = [_stage(r) for r in meta.get("earlier_runs", [])] + [_stage(run)]
+    if len(stages) == 1:
+        trained = f"`training/gpu_train.py` for {stages[0]}"
+    else:
+        trained = "`training/gpu_train.py` in stages, each continuing the last (`--init`): " + "; then ".join(stages)
+    bullets = [
+        f"Architecture: {meta['n_params'] / 1e6:.2f} M parameters; 4 conv layers (channels {list(c['conv_dim'])}, "
+        f"kernels {list(c['conv_kernel'])}, strides {list(c['conv_stride'])} = 20 ms frames at 16 kHz), hidden size "
+        f"{c['hidden_size']}, {c['num_hidden_layers']} pre-LN transformer layers ({c['num_attention_heads']} heads, "
+        f"FFN {c['intermediate_size']}). Vocabulary of `facebook/wav2vec2-base-960h` (`<pad>` = blank). Feature "
+        f"extractor: 16 kHz, `do_normalize=True`, `return_attention_mask=True`. Weights stored as "
+        f"{meta.get('weights_dtype', 'float16')} safetensors; `from_pretrained` loads float32.",
+        "Recipe (`training/README.md`, \"GPU sessions\"): `training/text.py` and `training/synth.py` as for the CPU "
+        "model (fortunes and WordNet examples; 150 held-out validation sentences never synthesised for training); "
+        f"`python -m training.pack` (the pool as Opus at ~12 kbps); {trained}. Augmentation on the GPU as "
+        "`training/augment.py`; AdamW, clock-based warm-up and cosine; bf16.",
+    ]
+    temp = meta.get("temperature", 1.0)
+    if temp != 1.0:
+        bullets.append(
+            f"Calibrated for LM decoding: the CTC logits are divided by {temp:g} (baked into `lm_head`; greedy output "
+            "unchanged), the temperature with the lowest demo/dev beam + domain LM WER of "
+            + ", ".join(f"{t:g}" for t in meta["temperatures"]) + " (`training.gpu_import --temperatures`).")
+    bullets.append(
+        f"Exported at {meta['exported_at']} from step {meta['step']} by `python -m training.gpu_import --export`; "
+        f"demo/dev beam + domain LM WER {100 * meta['lm_dev_wer']:.1f} % (the shipped model before it: "
+        f"{100 * meta['lm_dev_wer_before']:.1f} %).")
+    items = "\n".join(textwrap.fill(b, width=116, initial_indent="* ", subsequent_indent="  ",
+                                    break_on_hyphens=False) for b in bullets)
     return f"""# ctcdecode-plus demo model (`--model demo`)
 
 A small **Wav2Vec2ForCTC** trained from scratch on a GPU on *synthetic* English speech (espeak-ng, flite and
 festival voices), so that the project can be demonstrated and tested offline. It has only ever heard robotic TTS
 voices; it is **not** a usable general-purpose recogniser.
 
-* Architecture: {meta['n_params'] / 1e6:.2f} M parameters; 4 conv layers (channels {list(c['conv_dim'])}, kernels
-  {list(c['conv_kernel'])}, strides {list(c['conv_stride'])} = 20 ms frames at 16 kHz), hidden size
-  {c['hidden_size']}, {c['num_hidden_layers']} pre-LN transformer layers ({c['num_attention_heads']} heads, FFN
-  {c['intermediate_size']}). Vocabulary of `facebook/wav2vec2-base-960h` (`<pad>` = blank). Feature extractor:
-  16 kHz, `do_normalize=True`, `return_attention_mask=True`. Weights stored as {meta.get('weights_dtype', 'float16')}
-  safetensors; `from_pretrained` loads float32.
-* Recipe (`training/README.md`, "GPU sessions"): `training/text.py` and `training/synth.py` as for the CPU model
-  (fortunes and WordNet examples; 150 held-out validation sentences never synthesised for training);
-  `python -m training.pack` (the pool as Opus at ~12 kbps: {run['train_hours']:.2f} h); `training/gpu_train.py`
-  (augmentation on the GPU as `training/augment.py`; AdamW, peak lr {run['args']['lr']}, clock-based warm-up and
-  cosine; batches of <= {run['args']['batch_seconds']} s; bf16) for {run['args']['minutes']} minutes on
-  {run['device']}.
-* Exported at {meta['exported_at']} from step {meta['step']} by `python -m training.gpu_import --export`; demo/dev
-  beam + domain LM WER {100 * meta['lm_dev_wer']:.1f} % (the shipped model before it: {100 * meta['lm_dev_wer_before']:.1f} %).
+{items}
 
 Greedy decoding of the 150 held-out validation sentences (FLAC, scored on CPU by `training.gpu_import`):
 
 {_fmt_table(meta['eval'])}
 
-During training (the packed, Opus-coded validation set, on the GPU):
+During the last stage (the packed, Opus-coded validation set, on the GPU, before calibration):
 
 | step | seconds | audio seen (h) | held-out CER | new-voice CER |
 |---|---|---|---|---|
@@ -75,11 +131,20 @@ def main(argv=None) -> None:
     ap.add_argument("--lm-gate", action="store_true", help="also beam + domain LM WER on demo/dev")
     ap.add_argument("--export", action="store_true", help="ship them as the demo model if they beat it (implies "
                                                           "--lm-gate)")
+    ap.add_argument("--temperatures", type=float, nargs="+", default=[1.0],
+                    help="logit temperatures to try with the LM gate; the best is baked in (default 1: none)")
+    ap.add_argument("--init-run", type=Path, help="the run this one continued from (for the model card)")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     model = load_shards(args.dir)
+    earlier = []
+    if args.init_run:
+        if not (args.init_run / "run.json").is_file():
+            raise SystemExit(f"--init-run {args.init_run}: no run.json there (give the training.gpu_train output "
+                             f"folder that this run's --init was)")
+        earlier = [json.loads((args.init_run / "run.json").read_text())]
     rows = T.read_manifest(T.CACHE / "val.tsv")
     if not rows:
         raise SystemExit(f"{T.CACHE / 'val.tsv'}: no validation set; run `python -m training.synth --val` first")
@@ -89,16 +154,21 @@ def main(argv=None) -> None:
     out = {"n_params": sum(p.numel() for p in model.parameters()), "eval": ev}
     processor = T.build_processor()
     if args.lm_gate or args.export:
-        out["lm_dev_wer"] = T.lm_dev_wer(model, processor, "cpu")
+        temp, wers = choose_temperature(model, args.temperatures, lambda m: T.lm_dev_wer(m, processor, "cpu"))
+        scale_logits(model, temp)
+        out.update(lm_dev_wer=wers[temp], temperature=temp, lm_dev_wer_by_temperature=wers)
     if args.export:
-        out["exported"] = export_if_better(model, processor, args.dir, out, cache.get_float(rows[0]["path"]))
+        out["exported"] = export_if_better(model, processor, args.dir, out, cache.get_float(rows[0]["path"]),
+                                           earlier_runs=earlier)
     print(json.dumps(out, indent=1))
     if args.json:
         args.json.write_text(json.dumps(out, indent=1) + "\n")
 
 
-def export_if_better(model, processor, run_dir: Path, scored: dict, ref_audio) -> bool:
-    """Export ``model`` as the demo model if it beats the shipped one on held-out CER and on the LM gate."""
+def export_if_better(model, processor, run_dir: Path, scored: dict, ref_audio, earlier_runs=()) -> bool:
+    """Export ``model`` as the demo model if it beats the shipped one on held-out CER and on the LM gate
+    (``scored``: ``main``'s measurements, with the temperature already baked into ``model``; ``earlier_runs``: the
+    ``run.json`` of the runs it continued, oldest first)."""
     from transformers import Wav2Vec2ForCTC
 
     from training import train as T
@@ -114,11 +184,16 @@ def export_if_better(model, processor, run_dir: Path, scored: dict, ref_audio) -
               f"{100 * before:.1f} % (tolerance {100 * T.GATE_TOLERANCE:g} points)")
         return False
     run = json.loads((run_dir / "run.json").read_text())
+    stages = [*earlier_runs, run]
     meta = dict(step=run.get("saved_step"), n_params=scored["n_params"], eval=scored["eval"],
                 lm_dev_wer=scored["lm_dev_wer"], lm_dev_wer_before=before, config=run["config"],
-                wall_seconds=float(run["args"]["minutes"]) * 60,
-                audio_hours_seen=max((e.get("audio_hours", 0.0) for e in run["evals"]), default=0.0),
+                wall_seconds=sum(float(r["args"]["minutes"]) * 60 for r in stages),
+                audio_hours_seen=sum(max((e.get("audio_hours", 0.0) for e in r["evals"]), default=0.0)
+                                     for r in stages),
                 run={k: run[k] for k in ("args", "device", "train_hours", "evals")}, recipe="training.gpu_train",
+                earlier_runs=[{k: r[k] for k in ("args", "device", "train_hours")} for r in earlier_runs],
+                temperature=scored.get("temperature", 1.0),
+                temperatures=sorted(scored.get("lm_dev_wer_by_temperature", {1.0: None})),
                 exported_at=time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()))
     dtype = T.export_demo(model, processor, meta, ref_audio, card=gpu_model_card(meta))
     print(f"exported to {T.DEMO_DIR} ({dtype})")
