@@ -12,12 +12,13 @@ prunes tokens below fixed log-probabilities (``token_min_logp``, ``beam_prune_lo
 tuned for a calibrated model. The CTC head's logits are divided by each temperature in turn; the one with the
 lowest demo/dev LM WER is baked into the weights (``lm_head`` scaled by ``1 / T``: greedy output is unchanged).
 
-``--init-run DIR``: the run this one continued from (its ``--init``), so the model card tells both stages.
+``--init-run DIR [DIR ...]``: the runs this one continued from (its ``--init`` chain, oldest first), so the model
+card tells every stage.
 
 Usage::
 
     python -m training.gpu_import runs/gpu/r0 [--lm-gate] [--json runs/gpu_r0.json] [--export]
-    python -m training.gpu_import runs/gpu/c --init-run runs/gpu/a --temperatures 1 1.5 2 2.5 3 --export
+    python -m training.gpu_import runs/gpu/d --init-run runs/gpu/a runs/gpu/c --temperatures 1 1.5 2 2.5 3 --export
 """
 from __future__ import annotations
 
@@ -133,18 +134,19 @@ def main(argv=None) -> None:
                                                           "--lm-gate)")
     ap.add_argument("--temperatures", type=float, nargs="+", default=[1.0],
                     help="logit temperatures to try with the LM gate; the best is baked in (default 1: none)")
-    ap.add_argument("--init-run", type=Path, help="the run this one continued from (for the model card)")
+    ap.add_argument("--init-run", type=Path, nargs="+", default=[],
+                    help="the runs this one continued from, oldest first (for the model card)")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     model = load_shards(args.dir)
     earlier = []
-    if args.init_run:
-        if not (args.init_run / "run.json").is_file():
-            raise SystemExit(f"--init-run {args.init_run}: no run.json there (give the training.gpu_train output "
-                             f"folder that this run's --init was)")
-        earlier = [json.loads((args.init_run / "run.json").read_text())]
+    for d in args.init_run:
+        if not (d / "run.json").is_file():
+            raise SystemExit(f"--init-run {d}: no run.json there (give the training.gpu_train output folders that "
+                             f"this run's --init chain went through, oldest first)")
+        earlier.append(json.loads((d / "run.json").read_text()))
     rows = T.read_manifest(T.CACHE / "val.tsv")
     if not rows:
         raise SystemExit(f"{T.CACHE / 'val.tsv'}: no validation set; run `python -m training.synth --val` first")
