@@ -115,6 +115,27 @@ class Emissions:
         log_probs = np.maximum(log_softmax(arr), LOG_FLOOR)  # floored values stay exactly LOG_FLOOR
         return cls(log_probs, labels, float(seconds_per_frame), source)
 
+    def with_temperature(self, temperature: float) -> "Emissions":
+        """These emissions with each frame's distribution flattened (``temperature`` > 1) or sharpened (< 1):
+        ``log_softmax(log_probs / temperature)`` ``[frames, vocab]``, exactly as if the model's logits had been
+        divided by ``temperature`` (a frame's log-probs differ from its logits by a constant). The argmax of every
+        frame, hence greedy output, is unchanged; floored (suppressed, impossible) tokens stay floored.
+
+        Beam search prunes by fixed log-probabilities (``token_min_logp``, ``beam_prune_logp``), so an
+        over-confident model leaves the LM no alternatives to choose from: flattening lets it reach them. Choose
+        the temperature on a development set, as alpha and beta (the shipped demo model has its own baked in).
+        """
+        t = temperature
+        if isinstance(t, bool) or not isinstance(t, (int, float, np.number)) or not np.isfinite(t) or t <= 0:
+            raise EmissionsError(f"{self.source}: temperature={t!r} must be a positive number (1 changes nothing; "
+                                 "an over-confident model wants about 1.5-3).")
+        if t == 1:
+            return self
+        floored = self.log_probs <= LOG_FLOOR
+        scaled = np.where(floored, LOG_FLOOR, self.log_probs / np.float32(t)).astype(np.float32)
+        log_probs = np.where(floored, LOG_FLOOR, log_softmax(scaled)).astype(np.float32)
+        return Emissions(log_probs, self.labels, self.seconds_per_frame, self.source)
+
     # --- persistence -------------------------------------------------------------------------------------------
     def save(self, path: Union[str, os.PathLike]) -> Path:
         """Write to ``path`` (``.npz``): log-probs, labels, blank id, suppressed ids, seconds per frame, source."""

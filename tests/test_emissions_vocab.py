@@ -47,6 +47,28 @@ def test_from_logits_normalises_and_suppresses():
     np.testing.assert_allclose(Emissions.from_logits(em.log_probs, labels).log_probs, em.log_probs, atol=1e-5)
 
 
+def test_temperature_is_dividing_the_logits(libri_emissions):
+    from ctcdecode_plus import GreedyDecoder
+
+    labels = Labels.from_vocab({t: i for i, t in enumerate(BASE_960H_VOCAB)})
+    logits = np.random.default_rng(1).standard_normal((40, len(labels))).astype(np.float32) * 4
+    em = Emissions.from_logits(logits, labels, 0.02, "x")
+    flat = em.with_temperature(2.5)
+    np.testing.assert_allclose(flat.log_probs, Emissions.from_logits(logits / 2.5, labels).log_probs, atol=1e-4)
+    np.testing.assert_allclose(np.exp(flat.log_probs).sum(1), 1.0, rtol=1e-5)
+    assert np.all(flat.log_probs[:, [1, 2, 3]] == LOG_FLOOR)  # suppressed stays suppressed
+    assert flat.log_probs.max(1).mean() < em.log_probs.max(1).mean()  # flatter
+    assert em.with_temperature(1) is em and em.with_temperature(0.5).log_probs.max(1).mean() > \
+        em.log_probs.max(1).mean()
+    # real logits: the argmax of every frame, so the greedy transcript, does not move
+    hot = libri_emissions.with_temperature(3.0)
+    assert np.array_equal(hot.log_probs.argmax(1), libri_emissions.log_probs.argmax(1))
+    assert GreedyDecoder().decode(hot).text == GreedyDecoder().decode(libri_emissions).text
+    for bad in (0, -1.0, float("nan"), float("inf"), True, "2"):
+        with pytest.raises(EmissionsError, match="temperature"):
+            em.with_temperature(bad)
+
+
 def test_bad_logits():
     labels = Labels.from_list(list(" ab") + [""])
     with pytest.raises(EmissionsError, match="4 entries"):
