@@ -246,3 +246,5 @@ def test_temperature_scales_log_probs_and_keeps_the_argmax():
     assert torch.allclose(torch.log_softmax(after, -1), torch.log_softmax(before / 2, -1), atol=1e-5)
     with pytest.raises(SystemExit, match="positive"):
         gpu_import.scale_logits(model, 0.0)
+    with pytest.raises(SystemExit, match="add --lm-gate"):
+        gpu_import.main(["nowhere", "--temperatures", "1", "2"])

@@ -139,6 +139,8 @@ def main(argv=None) -> None:
     ap.add_argument("--json", type=Path)
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args(argv)
+    if args.temperatures != [1.0] and not (args.lm_gate or args.export):
+        raise SystemExit("--temperatures are chosen by the demo/dev LM WER: add --lm-gate (or --export)")
     torch.set_num_threads(args.threads)
     model = load_shards(args.dir)
     earlier = []
