@@ -53,7 +53,7 @@ def choose_temperature(model, temperatures, measure) -> tuple[float, dict]:
     for t in temperatures:
         scores[float(t)] = measure(scale_logits(copy.deepcopy(model), float(t)))
         print(f"temperature {t:g}: demo/dev LM WER {100 * scores[float(t)]:.2f} %", flush=True)
-    best = min(scores, key=lambda t: (scores[t], list(scores).index(t)))
+    best = min(scores, key=scores.get)  # the first of equal ones
     return best, scores
 
 
