@@ -248,3 +248,23 @@ def test_temperature_scales_log_probs_and_keeps_the_argmax():
         gpu_import.scale_logits(model, 0.0)
     with pytest.raises(SystemExit, match="add --lm-gate"):
         gpu_import.main(["nowhere", "--temperatures", "1", "2"])
+
+
+def test_continuing_from_a_calibrated_export_undoes_its_temperature(tmp_path):
+    import json
+
+    from training import gpu_import
+
+    model = _tiny_model()
+    x = torch.randn(1, SR)
+    with torch.no_grad():
+        own = model(x).logits
+    gpu_import.scale_logits(model, 2.5)  # as an export bakes it in
+    model.save_pretrained(tmp_path)
+    (tmp_path / "training_meta.json").write_text(json.dumps({"temperature": 2.5}))
+    back = gpu_train.load_init(tmp_path)
+    with torch.no_grad():
+        assert torch.allclose(back(x).logits, own, atol=1e-4)
+    (tmp_path / "training_meta.json").unlink()  # any other Wav2Vec2ForCTC folder: loaded as it is
+    with torch.no_grad():
+        assert torch.allclose(gpu_train.load_init(tmp_path)(x).logits, own / 2.5, atol=1e-4)

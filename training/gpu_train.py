@@ -266,6 +266,25 @@ def load_shards(d: Path):
     return model.eval()
 
 
+def load_init(d: Path):
+    """The float32 model to continue from: an earlier run's shards (:func:`load_shards`) or a ``Wav2Vec2ForCTC``
+    folder. A folder exported by ``training.gpu_import`` with a logit temperature baked into ``lm_head``
+    (``training_meta.json``: ``temperature``) gets it undone, so training goes on from the model's own logits."""
+    if (d / "run.json").exists():
+        return load_shards(d)
+    from transformers import Wav2Vec2ForCTC
+
+    model = Wav2Vec2ForCTC.from_pretrained(str(d)).float()
+    meta = d / "training_meta.json"
+    t = float(json.loads(meta.read_text()).get("temperature", 1.0)) if meta.is_file() else 1.0
+    if t != 1.0:
+        with torch.no_grad():
+            model.lm_head.weight.mul_(t)
+            model.lm_head.bias.mul_(t)
+        print(f"{d}: its logit temperature {t:g} undone for training", flush=True)
+    return model
+
+
 def lr_factor(frac: float, warmup: float, final: float) -> float:
     if frac < warmup:
         return max(frac / warmup, 0.01)
@@ -306,10 +325,8 @@ def main(argv=None) -> None:
     train, val = splits["train"], splits["val"]
     print(f"pack: {len(train.rows)} training utterances ({train.hours:.2f} h), {len(val.rows)} validation; "
           f"loaded in {time.time() - t_load:.1f} s on {dev}", flush=True)
-    if args.init and (args.init / "run.json").exists():
-        model = load_shards(args.init)  # an earlier gpu_train run's weights
-    elif args.init:
-        model = Wav2Vec2ForCTC.from_pretrained(str(args.init)).float()
+    if args.init:
+        model = load_init(args.init)
     else:
         model = Wav2Vec2ForCTC(Wav2Vec2Config(**ARCHS[args.arch]))
     model.to(dev).train()
