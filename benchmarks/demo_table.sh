@@ -21,11 +21,13 @@ alpha=$(grep -o -- '--alpha [0-9.]*' runs/tune_dev.txt | head -1 | cut -d' ' -f2
 beta=$(grep -o -- '--beta [0-9.]*' runs/tune_dev.txt | head -1 | cut -d' ' -f2)
 weight=$(grep -o -- '--hotword-weight [0-9.]*' <<<"$best" | cut -d' ' -f2)
 ratio=$(grep -o -- '--spotting-ratio [0-9.]*' <<<"$best" | cut -d' ' -f2 || true)
+cap=$(grep -o -- '--hotword-spotting [0-9.]*' <<<"$best" | cut -d' ' -f2 || true)  # empty for "off"
 if [ -n "$ratio" ]; then
   spotting=(--spotting-background demo/background/manifest.tsv --spotting-ratio "$ratio")
 else
   spotting=(--spotting-background off)
 fi
+spotting+=(--hotword-spotting "${cap:-off}")
 echo "tuned on demo/dev: --alpha $alpha --beta $beta --hotword-weight $weight ${spotting[*]}"
-bash scripts/demo.sh --alpha "$alpha" --beta "$beta" --hotword-weight "$weight" --hotword-spotting off "${spotting[@]}" \
+bash scripts/demo.sh --alpha "$alpha" --beta "$beta" --hotword-weight "$weight" "${spotting[@]}" \
   | tee runs/demo_table.txt

@@ -495,10 +495,7 @@ def cmd_tune(args) -> int:
                            args.hotword_weights, [None, *args.spotting_thresholds], background=background,
                            ratios=args.spotting_ratios, max_false_insertion_rate=args.max_false_insertions)
         print("\n" + hw.table())
-        spot = "off" if hw.spotting is None else f"{hw.spotting:g}"
-        if hw.ratio is not None:
-            spot += f" --spotting-ratio {hw.ratio:g}"
-        print(f"\nbest: --hotword-weight {hw.weight:g} --hotword-spotting {spot}  (recall {100 * hw.recall:.1f} %, "
+        print(f"\nbest: {_hotword_options(hw, args.spotting_background)}  (recall {100 * hw.recall:.1f} %, "
               f"false insertions {100 * hw.false_insertion_rate:.1f} % of hotword-free utterances, WER {100 * hw.wer:.1f} %)")
         report["hotword_weights"] = hw.comparison.to_dict()["decoders"]
     if args.json:
@@ -506,6 +503,17 @@ def cmd_tune(args) -> int:
 
         _atomic_write(Path(args.json), json.dumps(report, indent=2))
     return _report_failures([(f["audio"], f["error"]) for f in failures])
+
+
+def _hotword_options(hw, background) -> str:
+    """The hotword options that reproduce ``hw`` (a :class:`~ctcdecode_plus.tune.HotwordTuneResult`) with
+    ``compare``/``transcribe``: a calibrated choice names its background, and a spotting threshold beside it is the
+    cap on the calibrated thresholds."""
+    out = f"--hotword-weight {hw.weight:g}"
+    if hw.ratio is not None:
+        out += f" --spotting-background {background} --spotting-ratio {hw.ratio:g}"
+        return out + ("" if hw.spotting is None else f" --hotword-spotting {hw.spotting:g}")
+    return out + " --hotword-spotting " + ("off" if hw.spotting is None else f"{hw.spotting:g}")
 
 
 # --- parser ---------------------------------------------------------------------------------------------------

@@ -360,3 +360,22 @@ def test_compare_interrupted_keeps_computed_emissions(tiny_model_dir, corpus, tm
     assert main(["compare", "--manifest", str(corpus / "manifest.jsonl"), "--model", str(tiny_model_dir),
                  "--emissions", str(cache)]) == 130
     assert [p.name for p in cache.iterdir()] == ["u0.npz"]
+
+
+def test_tune_prints_hotword_options_that_reproduce_the_choice():
+    from types import SimpleNamespace
+
+    from ctcdecode_plus.cli import _hotword_options, build_parser
+
+    bg = "demo/background/manifest.tsv"
+    calibrated = _hotword_options(SimpleNamespace(weight=3.0, spotting=None, ratio=1.0), bg)
+    assert calibrated == f"--hotword-weight 3 --spotting-background {bg} --spotting-ratio 1"
+    capped = _hotword_options(SimpleNamespace(weight=6.0, spotting=2.0, ratio=0.5), bg)
+    assert capped.endswith("--spotting-ratio 0.5 --hotword-spotting 2")
+    assert _hotword_options(SimpleNamespace(weight=10.0, spotting=None, ratio=None), None) == \
+        "--hotword-weight 10 --hotword-spotting off"
+    assert _hotword_options(SimpleNamespace(weight=10.0, spotting=1.5, ratio=None), None).endswith("spotting 1.5")
+    # the printed options parse as compare's own
+    args = build_parser().parse_args(["compare", "--manifest", "m.tsv", *capped.split()])
+    assert (args.hotword_weight, args.spotting_ratio, args.hotword_spotting) == (6.0, 0.5, 2.0)
+    assert str(args.spotting_background) == bg
