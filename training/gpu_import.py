@@ -30,18 +30,7 @@ from pathlib import Path
 
 import torch
 
-from training.gpu_train import load_shards
-
-
-def scale_logits(model, temperature: float):
-    """Divide ``model``'s CTC logits by ``temperature`` (in place, on ``lm_head``): its log-probabilities become
-    ``log_softmax(logits / temperature)``; the argmax of every frame is unchanged. Returns ``model``."""
-    if not temperature > 0:
-        raise SystemExit(f"temperature {temperature!r}: must be a positive number")
-    with torch.no_grad():
-        model.lm_head.weight.div_(temperature)
-        model.lm_head.bias.div_(temperature)
-    return model
+from training.gpu_train import load_shards, scale_logits
 
 
 def choose_temperature(model, temperatures, measure) -> tuple[float, dict]:

@@ -40,7 +40,7 @@ import torch
 
 from training.common import MODEL_KWARGS, SR, edit_distance, encode_text, greedy_decode, make_batches
 
-# 7 x 384 transformer layers (6 heads, FFN 1536) over a conv front end twice as wide: 14.2 M parameters,
+# 7 x 384 transformer layers (6 heads, FFN 1536) over a conv front end twice as wide: 14.39 M parameters,
 # 28 MB in fp16, under the 30 MB the shipped model may take.
 ARCHS = {
     "small": dict(MODEL_KWARGS, num_hidden_layers=8),
@@ -266,6 +266,17 @@ def load_shards(d: Path):
     return model.eval()
 
 
+def scale_logits(model, temperature: float):
+    """Divide ``model``'s CTC logits by ``temperature`` (in place, on ``lm_head``): its log-probabilities become
+    ``log_softmax(logits / temperature)``; the argmax of every frame is unchanged. Returns ``model``."""
+    if not temperature > 0:
+        raise SystemExit(f"temperature {temperature!r}: must be a positive number")
+    with torch.no_grad():
+        model.lm_head.weight.div_(temperature)
+        model.lm_head.bias.div_(temperature)
+    return model
+
+
 def load_init(d: Path):
     """The float32 model to continue from: an earlier run's shards (:func:`load_shards`) or a ``Wav2Vec2ForCTC``
     folder. A folder exported by ``training.gpu_import`` with a logit temperature baked into ``lm_head``
@@ -278,9 +289,7 @@ def load_init(d: Path):
     meta = d / "training_meta.json"
     t = float(json.loads(meta.read_text()).get("temperature", 1.0)) if meta.is_file() else 1.0
     if t != 1.0:
-        with torch.no_grad():
-            model.lm_head.weight.mul_(t)
-            model.lm_head.bias.mul_(t)
+        scale_logits(model, 1.0 / t)
         print(f"{d}: its logit temperature {t:g} undone for training", flush=True)
     return model
 
