@@ -3,6 +3,7 @@ are cut at the right places, augmented within bounds and normalised as the featu
 from __future__ import annotations
 
 import math
+import shutil
 
 import numpy as np
 import pytest
@@ -51,6 +52,20 @@ def test_pack_round_trip_keeps_every_offset(packed):
         assert len(got) == len(orig)
         assert np.corrcoef(orig, got)[0, 1] > 0.95  # Opus is lossy, but this is the same chirp, in place
         assert train.labels[i][train.labels[i] >= 0].tolist() == encode_text(text)
+
+
+def test_two_packs_train_on_both_and_validate_on_the_first(packed, tmp_path):
+    _, one = packed
+    second = tmp_path / "pack2"
+    shutil.copytree(tmp_path / "pack", second)
+    both = gpu_train.load_pack([tmp_path / "pack", second], "cpu", workers=1)
+    assert len(both["train"].rows) == 2 * len(one["train"].rows)
+    assert both["val"].text == one["val"].text  # the second pack's validation rows are not repeated
+    a, b = both["train"], one["train"]
+    for i in range(len(b.rows)):
+        for j in (i, i + len(b.rows)):  # the same utterance, from each pack's own chunks
+            got = a.wave[a.offset[j]: a.offset[j] + a.length[j]]
+            assert torch.equal(got, b.wave[b.offset[i]: b.offset[i] + b.length[i]])
 
 
 def test_clean_batch_is_the_feature_extractors_normalisation(packed):

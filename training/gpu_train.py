@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import random
 import sys
 import time
@@ -86,19 +87,27 @@ class Split:
         return float(self.length.sum()) / SR / 3600
 
 
-def load_pack(pack: Path, device, workers: int = 8) -> dict[str, Split]:
-    """The ``train`` and ``val`` splits of a pack written by ``training.pack``, decoded onto ``device``."""
-    index = pack / "index.tsv"
-    if not index.is_file():
-        raise SystemExit(f"--pack {pack}: no index.tsv; write the pack with `python -m training.pack --out {pack}`")
-    rows = [r.split("\t") for r in index.read_text().splitlines()[1:] if r]
-    missing = {"train", "val"} - {r[0] for r in rows}
-    if missing or any(len(r) != 6 for r in rows):
-        raise SystemExit(f"{index}: {'no ' + ' or '.join(sorted(missing)) + ' rows' if missing else 'malformed rows'}"
-                         "; write the pack again with `python -m training.pack`")
-    names = sorted({r[1] for r in rows})
+def load_pack(packs: Path | list[Path], device, workers: int = 8) -> dict[str, Split]:
+    """The ``train`` and ``val`` splits of packs written by ``training.pack``, decoded onto ``device``: the
+    training rows of every pack, the validation rows of the first (packs drawn from one pool share it)."""
+    packs = [packs] if isinstance(packs, Path) else list(packs)
+    rows, paths = [], {}
+    for i, pack in enumerate(packs):
+        index = pack / "index.tsv"
+        if not index.is_file():
+            raise SystemExit(f"--pack {pack}: no index.tsv; write the pack with `python -m training.pack --out {pack}`")
+        own = [r.split("\t") for r in index.read_text().splitlines()[1:] if r]
+        missing = {"train", "val"} - {r[0] for r in own}
+        if missing or any(len(r) != 6 for r in own):
+            raise SystemExit(f"{index}: {'no ' + ' or '.join(sorted(missing)) + ' rows' if missing else 'malformed rows'}"
+                             "; write the pack again with `python -m training.pack`")
+        for r in own:
+            if r[0] == "train" or i == 0:
+                paths[f"{i}/{r[1]}"] = pack / r[1]
+                rows.append([r[0], f"{i}/{r[1]}", *r[2:]])
+    names = sorted(paths)
     with ProcessPoolExecutor(workers) as ex:
-        chunks = dict(zip(names, ex.map(_decode, [str(pack / n) for n in names])))
+        chunks = dict(zip(names, ex.map(_decode, [str(paths[n]) for n in names])))
     return {s: Split([r for r in rows if r[0] == s], chunks, device) for s in sorted({r[0] for r in rows})}
 
 
@@ -303,7 +312,8 @@ def lr_factor(frac: float, warmup: float, final: float) -> float:
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--pack", type=Path, required=True)
+    ap.add_argument("--pack", type=Path, nargs="+", required=True,
+                    help="pack folder(s) from training.pack: the training rows of all, the validation rows of the first")
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--minutes", type=float, required=True, help="training time budget (wall clock)")
     ap.add_argument("--arch", choices=sorted(ARCHS), default="wide", help="configuration when training from scratch")
@@ -330,7 +340,7 @@ def main(argv=None) -> None:
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
     t_load = time.time()
-    splits = load_pack(args.pack, dev)
+    splits = load_pack(args.pack, dev, workers=min(16, os.cpu_count() or 1))
     train, val = splits["train"], splits["val"]
     print(f"pack: {len(train.rows)} training utterances ({train.hours:.2f} h), {len(val.rows)} validation; "
           f"loaded in {time.time() - t_load:.1f} s on {dev}", flush=True)
@@ -345,7 +355,8 @@ def main(argv=None) -> None:
     g = torch.Generator(device=dev)
     g.manual_seed(args.seed)
     rng = random.Random(args.seed)
-    history = dict(args={k: str(v) for k, v in vars(args).items()}, n_params=n_params, device=str(
+    shown = {k: " ".join(map(str, v)) if isinstance(v, list) else str(v) for k, v in vars(args).items()}
+    history = dict(args=shown, n_params=n_params, device=str(
         torch.cuda.get_device_name() if dev.type == "cuda" else "cpu"), train_hours=train.hours, evals=[],
         config=model.config.to_dict())
     best = None
