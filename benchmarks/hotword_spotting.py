@@ -11,10 +11,17 @@ hotword bonus, as before session 7), "no check" (guided search and replacement, 
 With ``--background DIR`` (e.g. ``runs/dev_emissions/background``, which ``tune --spotting-background`` leaves), the
 same variants with thresholds calibrated per hotword at each of ``--ratios``. Prints the comparison table (WER,
 CER, hotword recall, false insertions).
+
+``--margins`` instead decodes once with the full decoder (the first weight, and the first ratio with
+``--background``, else the first threshold) and prints the check's margin for every change it judged (nats,
+acoustics + LM + word bonus, the better of its two acoustic comparisons; >= 0 is accepted), marked by whether the
+hotword it brings in is in the reference, and what a prior of P nats per hotword in the check would do: each
+judged change alone, so a first-order estimate.
 """
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 from ctcdecode_plus.compare import Item, compare
@@ -60,6 +67,49 @@ class _BonusInCheck(BeamSearchDecoder):
         return _FusionJudge(self, emissions, case, label_hotwords, hotword_bonus=self.hotword_weight)
 
 
+class _MarginJudge(_FusionJudge):
+    """The decoder's check, recording ``(hotwords brought in, margin)`` of every change it judges in ``log``."""
+
+    log: list = []
+
+    def prefers(self, before, after, local) -> bool:
+        gain = self.fusion(after) - self.fusion(before)
+        whole = self.whole_difference(before, after)
+        margin = max(x + gain if math.isfinite(x) else -math.inf for x in (local, whole))
+        new = {w.word for w in after if w.word in self.hot_words} - {w.word for w in before if w.word in self.hot_words}
+        self.log.append((sorted(new), margin))
+        return super().prefers(before, after, local)
+
+
+class _Margins(BeamSearchDecoder):
+    def _judge(self, emissions, case, label_hotwords):
+        return _MarginJudge(self, emissions, case, label_hotwords, hotword_bonus=0.0)
+
+
+def margins(decoder: BeamSearchDecoder, items: list, hotwords: list[str]) -> str:
+    """The ``--margins`` report (module docstring) of ``decoder`` (a :class:`_Margins`) over ``items``."""
+    hot = {w for h in hotwords for w in h.split()}
+    true, false, lines = {}, {}, []
+    for it in items:
+        _MarginJudge.log = []
+        decoder.decode(it.emissions)
+        ref = set(it.reference.split())
+        for new, m in _MarginJudge.log:
+            # a word of a spoken form ("EN BYTES" for NBYTES) is not a hotword occurrence
+            for w in [w for w in new if w in hot] or ["(none)"]:
+                key, into = (it.id, w), (true if w in ref else false)
+                into[key] = max(into.get(key, -math.inf), m)
+                lines.append(f"{m:8.2f}  {'in ref    ' if w in ref else 'NOT in ref'}  {it.id}  {w}")
+    free = {it.id for it in items if not set(it.reference.split()) & hot}
+    out = ["  margin  hotword is    utterance  hotword", *sorted(lines, key=lambda x: -float(x.split()[0])), "",
+           "prior P (nats/hotword) | occurrences it would bring in | hotword-free utterances it would change"]
+    for prior in (0, 1, 2, 3, 4, 5, 6, 8, 10):
+        gained = sum(m < 0 <= m + prior for m in true.values())
+        fa = {u for (u, w), m in false.items() if u in free and w != "(none)" and m + prior >= 0}
+        out.append(f"{prior:>22g} | {gained:>29d} | {len(fa)} of {len(free)}")
+    return "\n".join(out)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--manifest", default="demo/dev/manifest.tsv")
@@ -75,6 +125,7 @@ def main() -> None:
                         "thresholds calibrated per hotword (BeamSearchDecoder.calibrate_spotting)")
     p.add_argument("--ratios", type=float, nargs="+", default=[0.7])
     p.add_argument("--auto-spoken-forms", action="store_true", help="as the decoder option")
+    p.add_argument("--margins", action="store_true", help="print the check's margins instead (module docstring)")
     args = p.parse_args()
     manifest = Path(args.manifest)
     hotwords = [h.strip() for h in Path(args.hotwords_file or manifest.parent / "hotwords.txt").read_text().splitlines()
@@ -86,6 +137,12 @@ def main() -> None:
                 "per-word check": _PerWordCheck(args.lm, **kw), "bonus in check": _BonusInCheck(args.lm, **kw),
                 "no check": _NoCheck(args.lm, **kw)}
     background = [Emissions.load(f) for f in sorted(Path(args.background).glob("*.npz"))] if args.background else []
+    if args.margins:
+        dec = _Margins(args.lm, **kw).replace(hotword_weight=args.weights[0])
+        dec = dec.calibrate_spotting(background, ratio=args.ratios[0]) if background else \
+            dec.replace(hotword_spotting=args.thresholds[0])
+        print(margins(dec, items, hotwords))
+        return
     grid = {}
     for w in args.weights:
         grid[f"w={w:g} no spotting"] = base.replace(hotword_weight=w)
