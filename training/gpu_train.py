@@ -99,8 +99,8 @@ def load_pack(packs: Path | list[Path], device, workers: int = 8) -> dict[str, S
         own = [r.split("\t") for r in index.read_text().splitlines()[1:] if r]
         missing = {"train", "val"} - {r[0] for r in own}
         if missing or any(len(r) != 6 for r in own):
-            raise SystemExit(f"{index}: {'no ' + ' or '.join(sorted(missing)) + ' rows' if missing else 'malformed rows'}"
-                             "; write the pack again with `python -m training.pack`")
+            what = "no " + " or ".join(sorted(missing)) + " rows" if missing else "malformed rows"
+            raise SystemExit(f"{index}: {what}; write the pack again with `python -m training.pack`")
         for r in own:
             if r[0] == "train" or i == 0:
                 paths[f"{i}/{r[1]}"] = pack / r[1]
@@ -313,7 +313,8 @@ def lr_factor(frac: float, warmup: float, final: float) -> float:
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pack", type=Path, nargs="+", required=True,
-                    help="pack folder(s) from training.pack: the training rows of all, the validation rows of the first")
+                    help="pack folder(s) from training.pack: the training rows of all, the validation rows of the "
+                         "first")
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--minutes", type=float, required=True, help="training time budget (wall clock)")
     ap.add_argument("--arch", choices=sorted(ARCHS), default="wide", help="configuration when training from scratch")
