@@ -6,7 +6,7 @@ import warnings
 import pytest
 
 from ctcdecode_plus.errors import LanguageModelError
-from ctcdecode_plus.lm.arpa import read_arpa, write_arpa
+from ctcdecode_plus.lm.arpa import read_arpa, read_arpa_arrays, write_arpa
 from ctcdecode_plus.lm.counts import count_ngrams
 from ctcdecode_plus.lm.kneser_ney import estimate
 from ctcdecode_plus.lm.mix import mix_arpa, mix_models, parse_mix_spec
@@ -57,6 +57,56 @@ def test_mix_with_itself_is_the_same_model(tmp_path):
             assert mixed.ngrams[k][g][0] == pytest.approx(lp, abs=1e-5)
             if g[-1] not in ("</s>",):
                 assert mixed.ngrams[k][g][1] == pytest.approx(bo, abs=1e-4)
+
+
+def test_arrays_read_what_the_dicts_read_and_mix_the_same(tmp_path):
+    pa, pb = make(tmp_path, A, 3, "a.arpa"), make(tmp_path, B, 2, "b.arpa")
+    for path in (pa, pb):
+        d, arr = read_arpa(path), read_arpa_arrays(path)
+        assert arr.counts == d.counts
+        for k, o in enumerate(arr.orders):
+            got = {tuple(arr.vocab[i] for i in g): (p, b) for g, p, b in zip(o.words, o.log10_prob, o.log10_backoff)}
+            assert got == d.ngrams[k]
+    res = mix_arpa([pa, pb], [3, 1], tmp_path / "mix.arpa")  # arrays
+    via_dicts = mix_models([read_arpa(pa), read_arpa(pb)], [3, 1])
+    assert read_arpa(res.path).ngrams == write_and_read(tmp_path, via_dicts).ngrams
+
+
+def write_and_read(tmp_path, model):
+    write_arpa(model, tmp_path / "m.arpa")
+    return read_arpa(tmp_path / "m.arpa")
+
+
+def test_mix_fills_in_a_missing_suffix_and_still_normalises(tmp_path):
+    # an SRILM-style pruned model: the 3-gram "THE CAT SAT" kept, its suffix 2-gram "CAT SAT" pruned
+    pa = make(tmp_path, A, 3, "a.arpa")
+    lines = pa.read_text().splitlines()
+    gone = next(i for i, line in enumerate(lines) if line.split("\t")[1:2] == ["CAT SAT"])
+    n2 = int(next(line for line in lines if line.startswith("ngram 2=")).split("=")[1])
+    lines = [line.replace(f"ngram 2={n2}", f"ngram 2={n2 - 1}") for i, line in enumerate(lines) if i != gone]
+    pruned = tmp_path / "pruned.arpa"
+    pruned.write_text("\n".join(lines) + "\n")
+    assert ("THE", "CAT", "SAT") in read_arpa(pruned).ngrams[2] and ("CAT", "SAT") not in read_arpa(pruned).ngrams[1]
+    res = mix_arpa([pruned, make(tmp_path, B, 2, "b.arpa")], [1, 1], tmp_path / "mix.arpa")
+    mix = read_arpa(res.path)
+    assert ("CAT", "SAT") in mix.ngrams[1]  # B lacks it too: the mixer put it back, as a backed-off probability
+    vocab = [w for w in mix.vocab if w != "<s>"]
+    for h in [()] + [g for k in range(2) for g in mix.ngrams[k] if g[-1] != "</s>"]:
+        assert sum(10 ** mix.log10_prob(w, h)[0] for w in vocab) == pytest.approx(1.0, abs=1e-4), h
+
+
+def test_arrays_reader_refuses_a_repeated_ngram(tmp_path):
+    pa = make(tmp_path, A, 2, "a.arpa")
+    text = pa.read_text()
+    first = next(line for line in text.splitlines() if line.count("\t") >= 1 and " " in line.split("\t")[1])
+    dup = tmp_path / "dup.arpa"  # one 2-gram listed twice, the count raised to match: only the repeat is wrong
+    head, body = text.split("\\2-grams:\n", 1)
+    n2 = int(head.split("ngram 2=")[1].split()[0])
+    dup.write_text(head.replace(f"ngram 2={n2}", f"ngram 2={n2 + 1}") + "\\2-grams:\n" + first + "\n" + body)
+    with pytest.raises(LanguageModelError, match="dup.arpa.*more than once"):
+        read_arpa_arrays(dup)
+    with pytest.raises(LanguageModelError, match="dup.arpa"):
+        read_arpa(dup)  # the dicts see one entry fewer than the header declares
 
 
 def test_mix_bad_input(tmp_path):

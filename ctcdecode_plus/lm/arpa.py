@@ -18,9 +18,10 @@ import os
 import shutil
 import subprocess
 import tempfile
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Iterator, Optional, Union
+from typing import IO, Callable, Iterator, Optional, Union
 
 import numpy as np
 
@@ -101,7 +102,7 @@ def _fmt_array(values: np.ndarray) -> list[str]:
     return ["0" if s in ("0", "-0") else s for s in out]
 
 
-def write_arpa_text(fh: IO[str], vocab: list[str], orders, chunk: int = 200_000) -> None:
+def write_arpa_text(fh: IO[str], vocab: list[str], orders, chunk: int = 50_000) -> None:
     """Write sections for ``orders`` (objects with ``log10_prob``, ``log10_backoff``, ``words``) to ``fh``."""
     N = len(orders)
     fh.write("\\data\\\n")
@@ -316,14 +317,17 @@ def _parse_float(tok: str) -> float:
     return float(tok)
 
 
-def read_arpa(path: PathLike) -> ArpaModel:
-    """Read an ARPA file (plain or gzip) strictly.
+def _parse_arpa(path: Path, begin: Callable[[int], None], store: Callable[[int, list, float, float], None],
+                stored: Callable[[int], int]) -> None:
+    """Parse an ARPA file (plain or gzip) strictly, handing it to a sink: ``begin(order)`` once the header is read,
+    ``store(k, words, log10_prob, log10_backoff)`` for every n-gram line, and ``stored(k)``, how many k-grams the
+    sink holds, checked against the header at the end of each section (a dict sink holds a repeated line once, so
+    the repeat fails that check; an array sink looks for repeats itself).
 
     Raises:
         LanguageModelError: missing file, not ARPA (binary KenLM model, no ``\\data\\``), a malformed line or a count
             that does not match the header (file and line named), or a truncated file (no ``\\end\\``).
     """
-    path = Path(path)
     fh = _open_text(path)
     where = lambda n: f"{path}:{n}"  # noqa: E731
     try:
@@ -369,8 +373,7 @@ def read_arpa(path: PathLike) -> ArpaModel:
             if not declared:
                 raise LanguageModelError(f"{path}: the \\data\\ header lists no 'ngram N=COUNT' lines")
             N = len(declared)
-            ngrams: list[dict] = [dict() for _ in range(N)]
-            cur = ngrams[0]
+            begin(N)
             k = 1
             ended = False
             for lineno, line in lines:
@@ -378,16 +381,15 @@ def read_arpa(path: PathLike) -> ArpaModel:
                 if not s:
                     continue
                 if s[0] == "\\":
-                    if len(cur) != declared[k]:
+                    if stored(k) != declared[k]:
                         raise LanguageModelError(
-                            f"{where(lineno)}: section \\{k}-grams: has {len(cur)} entries but the header declares "
+                            f"{where(lineno)}: section \\{k}-grams: has {stored(k)} entries but the header declares "
                             f"{declared[k]}; the file is damaged or truncated")
                     if s == "\\end\\":
                         ended = True
                         break
                     if s == f"\\{k + 1}-grams:" and k + 1 <= N:
                         k += 1
-                        cur = ngrams[k - 1]
                         continue
                     raise LanguageModelError(f"{where(lineno)}: unexpected section {s!r} after \\{k}-grams:")
                 parts = s.split()
@@ -408,10 +410,10 @@ def read_arpa(path: PathLike) -> ArpaModel:
                     raise LanguageModelError(f"{where(lineno)}: probability {parts[0]!r} is not a number") from None
                 if lp > 0 and not (k == 1 and parts[1] == BOS):
                     raise LanguageModelError(f"{where(lineno)}: log10 probability {lp} is positive; not an ARPA model")
-                cur[tuple(parts[1:k + 1])] = (lp, bo)
+                store(k, parts[1:k + 1], lp, bo)
             if not ended:
                 raise LanguageModelError(
-                    f"{path}:{lineno}: file ends before \\end\\ (in \\{k}-grams:, {len(cur)} of {declared[k]} "
+                    f"{path}:{lineno}: file ends before \\end\\ (in \\{k}-grams:, {stored(k)} of {declared[k]} "
                     f"entries read); the file is truncated, rebuild or re-download it")
     except UnicodeDecodeError as exc:
         raise LanguageModelError(f"{path}: not UTF-8 text ({exc.reason}); a KenLM binary or damaged file? "
@@ -420,4 +422,75 @@ def read_arpa(path: PathLike) -> ArpaModel:
         if isinstance(exc, LanguageModelError):
             raise
         raise LanguageModelError(f"{path}: cannot read ({exc}); the file is damaged or truncated") from None
+
+
+def read_arpa(path: PathLike) -> ArpaModel:
+    """Read an ARPA file (plain or gzip) strictly into an :class:`ArpaModel` (dicts: for scoring by word).
+
+    Raises:
+        LanguageModelError: as :func:`_parse_arpa` (file and line named for every problem).
+    """
+    ngrams: list[dict] = []
+
+    def store(k: int, words: list, lp: float, bo: float) -> None:
+        ngrams[k - 1][tuple(words)] = (lp, bo)
+
+    _parse_arpa(Path(path), lambda n: ngrams.extend(dict() for _ in range(n)), store, lambda k: len(ngrams[k - 1]))
     return ArpaModel(ngrams=ngrams, path=str(path))
+
+
+@dataclass
+class ArpaArrays:
+    """An ARPA model as arrays, about 30 bytes an n-gram where :class:`ArpaModel`'s dicts take about 300:
+    ``vocab`` (id -> word) and, per order k, ``orders[k-1]`` with ``words`` (n x k word ids), ``log10_prob`` and
+    ``log10_backoff`` (n,). What :func:`~ctcdecode_plus.lm.mix.mix_arrays` works on; :func:`write_arpa` writes it."""
+
+    vocab: list[str]
+    orders: list[_Arrays]
+
+    @property
+    def order(self) -> int:
+        return len(self.orders)
+
+    @property
+    def counts(self) -> list[int]:
+        return [len(o.log10_prob) for o in self.orders]
+
+
+def read_arpa_arrays(path: PathLike) -> ArpaArrays:
+    """Read an ARPA file (plain or gzip) strictly into :class:`ArpaArrays`.
+
+    Raises:
+        LanguageModelError: as :func:`read_arpa`, and for an n-gram listed twice in a section.
+    """
+    path = Path(path)
+    ids: dict[str, int] = {}
+    words: list[array] = []
+    probs: list[array] = []
+    backoffs: list[array] = []
+
+    def begin(n: int) -> None:
+        for _ in range(n):
+            words.append(array("i"))
+            probs.append(array("d"))
+            backoffs.append(array("d"))
+
+    def store(k: int, ws: list, lp: float, bo: float) -> None:
+        out = words[k - 1]
+        for w in ws:
+            i = ids.get(w)
+            if i is None:
+                i = ids[w] = len(ids)
+            out.append(i)
+        probs[k - 1].append(lp)
+        backoffs[k - 1].append(bo)
+
+    _parse_arpa(path, begin, store, lambda k: len(probs[k - 1]))
+    orders = []
+    for k, (w, lp, bo) in enumerate(zip(words, probs, backoffs), 1):
+        grams = np.frombuffer(w, dtype=np.intc).astype(np.int32, copy=False).reshape(-1, k)
+        if len(grams) and len(np.unique(grams, axis=0)) != len(grams):
+            raise LanguageModelError(f"{path}: section \\{k}-grams: lists an n-gram more than once; the file is "
+                                     "damaged (rebuild it)")
+        orders.append(_Arrays(np.frombuffer(lp, dtype=np.float64), np.frombuffer(bo, dtype=np.float64), grams))
+    return ArpaArrays(vocab=list(ids), orders=orders)

@@ -64,11 +64,11 @@ def cmd_build_lm(args) -> int:
         raise LanguageModelError(f"--mix weights sum to {1 - rest:g}; they must leave the built model a share (< 1)")
     out = Path(args.output)
     # check the output and read the models to mix first: a bad one fails before the (long) build
-    from .arpa import check_writable, read_arpa
+    from .arpa import check_writable, read_arpa_arrays
 
     check_writable(out)
 
-    mix_models_ = [read_arpa(p) for p, _ in mixes]
+    mix_models_ = [read_arpa_arrays(p) for p, _ in mixes]
     target = out
     tmpdir = None
     if mixes:
@@ -86,10 +86,10 @@ def cmd_build_lm(args) -> int:
             print(f"normalised: {res.normalize_stats.summary()}", file=sys.stderr)
         if mixes:
             from .arpa import binary_path_for, try_build_binary, unigram_list_path, write_arpa, write_unigrams
-            from .mix import _normalize_weights, mix_models
+            from .mix import _normalize_weights, mix_arrays
 
             weights = _normalize_weights([rest] + [w for _, w in mixes], len(mixes) + 1)
-            mixed = mix_models([read_arpa(target)] + mix_models_, weights)
+            mixed = mix_arrays([read_arpa_arrays(target)] + mix_models_, weights)
             write_arpa(mixed, out)
             write_unigrams(mixed.vocab, unigram_list_path(out))
             counts = mixed.counts

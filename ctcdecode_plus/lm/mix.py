@@ -1,26 +1,30 @@
 """Linear interpolation of ARPA models into one ARPA model, as SRILM's ``ngram -mix-lm ... -write-lm`` does.
 
-The mixed model holds the union of the models' n-grams. For an n-gram ``h w`` in the union its probability is
+The mixed model holds the union of the models' n-grams, plus any context or suffix of one of them that no model
+lists (SRILM's pruning can drop one; lmplz's models have them all). For an n-gram ``h w`` in the union its probability is
 ``sum_i lambda_i p_i(w|h)`` where ``p_i`` is model i's *backed-off* probability (0 for a word outside model i's
 vocabulary: that mass is in model i's ``<unk>``). Backoffs are then recomputed so that every context normalises:
 ``bo(h) = (1 - sum_{w: hw in union} p(w|h)) / (1 - sum_{same w} p(w|h'))`` with ``h'`` = h without its first word
 and ``p(w|h')`` the mixed model's own (backed-off) probability. ``<s>`` is never predicted, so it is left out of the
 sums and written with log10 probability 0, as lmplz writes it.
+
+The work is done on arrays (:class:`~.arpa.ArpaArrays`, about 100 bytes per n-gram of the union at the peak), so
+models of millions of n-grams mix in memory; ``benchmarks/bench_mix.py`` compares it with the dict-based mixer.
 """
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence, Union
 
+import numpy as np
+
 from ..errors import LanguageModelError
-from .arpa import ArpaModel, read_arpa, write_arpa
-from .counts import BOS
+from .arpa import ArpaArrays, ArpaModel, _Arrays, read_arpa_arrays, write_arpa
+from .counts import BOS, EOS, UNK
 
 PathLike = Union[str, Path]
-_NEG = -math.inf
 
 
 def _normalize_weights(weights: Sequence[float], n: int) -> list[float]:
@@ -39,96 +43,98 @@ def _normalize_weights(weights: Sequence[float], n: int) -> list[float]:
     return [x / total for x in w]
 
 
-class _BackedOff:
-    """Backed-off log10 probabilities of one ARPA model, memoised."""
+def mix_arrays(models: Sequence[ArpaArrays], weights: Sequence[float]) -> ArpaArrays:
+    """Mix ARPA models in array form with ``weights`` (normalised to sum 1) into new :class:`ArpaArrays`.
 
-    def __init__(self, model: ArpaModel) -> None:
-        self.m = model
-        self.N = model.order
-        self.cache: dict[tuple[str, ...], float] = {}
-
-    def log10(self, g: tuple[str, ...]) -> float:
-        if len(g) > self.N:
-            g = g[-self.N:]
-        hit = self.cache.get(g)
-        if hit is not None:
-            return hit
-        d = self.m.ngrams[len(g) - 1].get(g)
-        if d is not None:
-            r = d[0]
-        elif len(g) == 1:
-            r = _NEG  # not in this model's vocabulary: its mass is in <unk>
-        else:
-            h = g[:-1]
-            hb = self.m.ngrams[len(h) - 1].get(h)
-            r = (hb[1] if hb is not None else 0.0) + self.log10(g[1:])
-        self.cache[g] = r
-        return r
-
-
-def _p(lp: float) -> float:
-    return 0.0 if lp == _NEG else 10.0 ** lp
-
-
-def mix_models(models: Sequence[ArpaModel], weights: Sequence[float]) -> ArpaModel:
-    """Mix in-memory ARPA models with ``weights`` (normalised to sum 1) into a new :class:`ArpaModel`."""
+    Memory: numpy arrays of the union's n-grams (ids, keys, one probability per model at a time), about 100 bytes an
+    n-gram at the peak. The union is closed under contexts and suffixes (every n-gram's first and last n-1 words are
+    an n-gram too), as lmplz's models already are, so every model's backed-off probability is one array lookup.
+    """
     if len(models) < 2:
         raise LanguageModelError("mixing needs at least two models")
     lam = _normalize_weights(weights, len(models))
     N = max(m.order for m in models)
-    bos = [_BackedOff(m) for m in models]
-    union: list[set] = [set() for _ in range(N)]
+    words = set().union(*(m.vocab for m in models))
+    vocab = [w for w in (UNK, BOS, EOS) if w in words] + sorted(words - {UNK, BOS, EOS})
+    ids = {w: i for i, w in enumerate(vocab)}
+    V = len(vocab)
+    grams = []  # per model, per order: its n-grams in the common ids
     for m in models:
-        for k, d in enumerate(m.ngrams):
-            union[k].update(d.keys())
+        remap = np.array([ids[w] for w in m.vocab], dtype=np.int32)
+        grams.append([remap[o.words] for o in m.orders])
+    rows: list = [None] * N  # per order: the union's n-grams (n x k), sorted, contexts and suffixes included
+    for k in range(N, 0, -1):
+        parts = [g[k - 1] for g in grams if len(g) >= k]
+        if k < N:
+            parts += [rows[k][:, :-1], rows[k][:, 1:]]
+        rows[k - 1] = np.unique(np.concatenate(parts).reshape(-1, k), axis=0)
+    keys: list[np.ndarray] = []  # per order: int64 key of each row (context's index * V + last word), ascending
 
-    probs: list[dict[tuple[str, ...], float]] = []  # linear mixed probabilities of union n-grams
-    for k in range(N):
-        pk = {}
-        for g in union[k]:
-            pk[g] = sum(l * _p(b.log10(g)) for l, b in zip(lam, bos))
-        probs.append(pk)
+    def locate(r: np.ndarray, k: int) -> np.ndarray:
+        """Index of each k-gram of ``r`` (n x k) in ``rows[k-1]`` (every one is there)."""
+        q = r[:, 0].astype(np.int64) if k == 1 else locate(r[:, :-1], k - 1) * V + r[:, -1]
+        return np.searchsorted(keys[k - 1], q)
 
-    # mixed backed-off probability, using backoffs of lower orders computed before
-    bows: list[dict[tuple[str, ...], float]] = [dict() for _ in range(N)]
+    for k in range(1, N + 1):
+        r = rows[k - 1]
+        keys.append(r[:, 0].astype(np.int64) if k == 1 else locate(r[:, :-1], k - 1) * V + r[:, -1])
+    context = [None] + [keys[k] // V for k in range(1, N)]  # per order k >= 2: index of each k-gram's context
+    suffix = [None] + [locate(rows[k][:, 1:], k) for k in range(1, N)]  # ... and of its suffix
 
-    def p_mix(g: tuple[str, ...]) -> float:
-        k = len(g)
-        v = probs[k - 1].get(g)
-        if v is not None:
-            return v
-        if k == 1:
-            return 0.0
-        return bows[k - 2].get(g[:-1], 1.0) * p_mix(g[1:])
-
-    for k in range(1, N):  # contexts of order k
-        ext: dict[tuple[str, ...], list[tuple[str, ...]]] = defaultdict(list)
-        for g in union[k]:
-            if g[-1] != BOS:
-                ext[g[:-1]].append(g)
-        bk = bows[k - 1]
-        for h in union[k - 1]:
-            gs = ext.get(h)
-            if not gs:
-                continue
-            num = 1.0 - sum(probs[k][g] for g in gs)
-            den = 1.0 - sum(p_mix(g[1:]) for g in gs)
-            if num <= 1e-12:
-                bk[h] = 1e-99 if den > 1e-12 else 1.0
-            elif den <= 1e-12:
-                bk[h] = 1.0
-            else:
-                bk[h] = num / den
+    mixed = [np.zeros(len(r)) for r in rows]  # linear mixed probability of each union n-gram
+    for m, g, weight in zip(models, grams, lam):
+        logp = prev_bo = None
+        for k in range(1, N + 1):
+            n = len(rows[k - 1])
+            own = np.full(n, -np.inf)  # this model's log10 probability where it has the n-gram, else backed off
+            bo = np.zeros(n)
+            if k <= m.order:
+                at = locate(g[k - 1], k)
+                own[at], bo[at] = m.orders[k - 1].log10_prob, m.orders[k - 1].log10_backoff
+                has = np.zeros(n, dtype=bool)
+                has[at] = True
+                if k > 1:
+                    own = np.where(has, own, prev_bo[context[k - 1]] + logp[suffix[k - 1]])
+            elif k > 1:  # above this model's order: its longest n-gram decides
+                own = prev_bo[context[k - 1]] + logp[suffix[k - 1]]
+            mixed[k - 1] += weight * np.power(10.0, own)  # 0 for a word outside its vocabulary (mass in <unk>)
+            logp, prev_bo = own, bo
 
     out = []
-    for k in range(N):
-        d = {}
-        for g, p in probs[k].items():
-            lp = 0.0 if (k == 0 and g[0] == BOS) else (math.log10(p) if p > 0 else -99.0)
-            b = bows[k].get(g, 1.0) if k < N - 1 else 1.0
-            d[g] = (min(0.0, lp), math.log10(b) if b > 0 else -99.0)
-        out.append(d)
-    return ArpaModel(ngrams=out)
+    bos = ids.get(BOS, -1)
+    for k in range(1, N + 1):
+        p = mixed[k - 1]
+        with np.errstate(divide="ignore"):
+            lp = np.minimum(np.where(p > 0, np.log10(p), -99.0), 0.0)
+        if k == 1:
+            lp[rows[0][:, 0] == bos] = 0.0  # <s> is never predicted
+        backoff = np.zeros(len(p))
+        if k < N:  # renormalise each context over its extensions (<s> is never predicted)
+            ext = rows[k][:, -1] != bos
+            h = context[k][ext]
+            num = 1.0 - np.bincount(h, weights=mixed[k][ext], minlength=len(p))
+            den = 1.0 - np.bincount(h, weights=p[suffix[k][ext]], minlength=len(p))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                b = np.where(num <= 1e-12, np.where(den > 1e-12, 1e-99, 1.0), np.where(den <= 1e-12, 1.0, num / den))
+            b[np.bincount(h, minlength=len(p)) == 0] = 1.0
+            backoff = np.log10(b)
+        out.append(_Arrays(lp, backoff, rows[k - 1]))
+    return ArpaArrays(vocab=vocab, orders=out)
+
+
+def mix_models(models: Sequence[ArpaModel], weights: Sequence[float]) -> ArpaModel:
+    """Mix in-memory ARPA models with ``weights`` (normalised to sum 1) into a new :class:`ArpaModel`
+    (:func:`mix_arrays` on their array form)."""
+    if len(models) < 2:
+        raise LanguageModelError("mixing needs at least two models")
+    arrays = []
+    for m in models:
+        vocab, *orders = m.to_order_arrays()
+        arrays.append(ArpaArrays(vocab=vocab, orders=orders))
+    mixed = mix_arrays(arrays, weights)
+    words = np.array(mixed.vocab, dtype=object)
+    return ArpaModel(ngrams=[{tuple(words[g]): (float(p), float(b)) for g, p, b in
+                              zip(o.words, o.log10_prob, o.log10_backoff)} for o in mixed.orders])
 
 
 @dataclass
@@ -149,8 +155,8 @@ def mix_arpa(paths: Sequence[PathLike], weights: Sequence[float], out_path: Path
     if len(paths) < 2:
         raise LanguageModelError("mixing needs at least two ARPA models")
     lam = _normalize_weights(weights, len(paths))
-    models = [read_arpa(p) for p in paths]
-    mixed = mix_models(models, lam)
+    models = [read_arpa_arrays(p) for p in paths]
+    mixed = mix_arrays(models, lam)
     write_arpa(mixed, out_path)
     return MixResult(path=Path(out_path), weights=lam, ngram_counts=mixed.counts)
 
