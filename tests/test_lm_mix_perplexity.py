@@ -10,7 +10,7 @@ from ctcdecode_plus.lm.arpa import read_arpa, read_arpa_arrays, write_arpa
 from ctcdecode_plus.lm.counts import count_ngrams
 from ctcdecode_plus.lm.kneser_ney import estimate
 from ctcdecode_plus.lm.mix import mix_arpa, mix_models, parse_mix_spec
-from ctcdecode_plus.lm.perplexity import perplexity
+from ctcdecode_plus.lm.perplexity import ArrayScorer, perplexity
 
 A = ["THE CAT SAT ON THE MAT", "THE CAT RAN", "A DOG SAT", "THE DOG RAN AWAY", "A CAT SAT ON A DOG"]
 B = ["SHE SAT ON THE CHAIR", "HE RAN HOME", "THE CHAIR IS RED", "SHE IS HOME", "HE SAT"]
@@ -149,6 +149,48 @@ def test_perplexity_by_hand_and_backends_agree(tmp_path):
     assert kl.perplexity_excluding_oov == pytest.approx(py.perplexity_excluding_oov, rel=1e-4)
     one = perplexity(pa, lines=["THE CAT SAT"], backend="python")
     assert one.log10_prob == pytest.approx(total, abs=1e-6)
+
+
+def _by_dicts(model, sentences):
+    """The word-by-word reference: ArpaModel.log10_prob, OOV words scored and kept as <unk>."""
+    total = 0.0
+    for ws in sentences:
+        ctx = ("<s>",)
+        for w in [*ws, "</s>"]:
+            w = w if w in model.vocab else "<unk>"
+            total += model.log10_prob(w, ctx)[0]
+            ctx = (ctx + (w,))[-(model.order - 1):] if model.order > 1 else ()
+    return total
+
+
+@pytest.mark.parametrize("order", [1, 2, 3, 4])
+def test_array_scorer_matches_the_dict_scorer(tmp_path, order):
+    pa = make(tmp_path, A, order, "a.arpa")
+    text = pa.read_text()
+    variants = {"a": pa}
+    if order >= 3:  # an SRILM-style pruned model: "THE CAT SAT" kept, its suffix "CAT SAT" dropped
+        lines = text.splitlines()
+        gone = next(i for i, line in enumerate(lines) if line.split("\t")[1:2] == ["CAT SAT"])
+        n2 = int(next(line for line in lines if line.startswith("ngram 2=")).split("=")[1])
+        variants["pruned"] = tmp_path / "pruned.arpa"
+        variants["pruned"].write_text("\n".join(line.replace(f"ngram 2={n2}", f"ngram 2={n2 - 1}")
+                                               for i, line in enumerate(lines) if i != gone) + "\n")
+    lines = text.splitlines()  # a model without <unk>: an OOV word gets -99
+    n1 = int(next(line for line in lines if line.startswith("ngram 1=")).split("=")[1])
+    variants["no unk"] = tmp_path / "nounk.arpa"
+    variants["no unk"].write_text("\n".join(line.replace(f"ngram 1={n1}", f"ngram 1={n1 - 1}") for line in lines
+                                             if line.split("\t")[1:2] != ["<unk>"]) + "\n")
+    sentences = [s.split() for s in A + B + ["ZEBRA ZEBRA THE CAT SAT", "THE CAT SAT ON THE MAT AGAIN AND AGAIN",
+                                             "CAT", "A"]]
+    for name, path in variants.items():
+        scorer = ArrayScorer(read_arpa_arrays(path))
+        total, oov_total, oovs = scorer.score(sentences)
+        model = read_arpa(path)
+        assert total == pytest.approx(_by_dicts(model, sentences), abs=1e-9), name
+        assert oovs == sum(w not in model.vocab for ws in sentences for w in ws)
+        assert oov_total < 0 and oovs > 0
+        one_by_one = [scorer.score([ws])[0] for ws in sentences]  # batching changes nothing
+        assert sum(one_by_one) == pytest.approx(total, abs=1e-9)
 
 
 @pytest.mark.parametrize("backend", ["python", "kenlm"])

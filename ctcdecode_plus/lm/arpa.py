@@ -21,7 +21,7 @@ import tempfile
 from array import array
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Callable, Iterator, Optional, Union
+from typing import IO, Callable, Iterator, Optional, Sequence, Union
 
 import numpy as np
 
@@ -457,6 +457,55 @@ class ArpaArrays:
         return [len(o.log10_prob) for o in self.orders]
 
 
+def unique_rows(r: np.ndarray) -> np.ndarray:
+    """The distinct rows of ``r`` (n x k integers), sorted lexicographically (``np.unique(r, axis=0)``, faster)."""
+    if len(r) < 2:
+        return r
+    s = r[np.lexsort(r.T[::-1])]
+    keep = np.ones(len(s), dtype=bool)
+    keep[1:] = (s[1:] != s[:-1]).any(axis=1)
+    return s[keep]
+
+
+class NGramIndex:
+    """N-grams of one or more models, per order, sorted and keyed for vectorised lookup.
+
+    ``rows[k-1]``: the k-grams (n x k word ids), closed under contexts and suffixes (each k-gram's first and last
+    k-1 words are a (k-1)-gram too, added where no model lists them: SRILM's pruning can drop one; lmplz's models
+    have them all); ``keys[k-1]``: one int64 per row, its context's index * ``n_words`` + its last word, ascending;
+    ``context[k-1]`` and ``suffix[k-1]`` (k >= 2): the index of each k-gram's context and suffix in order k-1.
+    """
+
+    def __init__(self, grams: Sequence[Sequence[np.ndarray]], n_words: int) -> None:
+        N, self.n_words = len(grams), n_words
+        self.rows: list[np.ndarray] = [np.zeros((0, k), dtype=np.int32) for k in range(1, N + 1)]
+        for k in range(N, 0, -1):
+            parts = list(grams[k - 1]) + ([self.rows[k][:, :-1], self.rows[k][:, 1:]] if k < N else [])
+            self.rows[k - 1] = unique_rows(np.concatenate(parts).reshape(-1, k).astype(np.int32))
+        self.keys: list[np.ndarray] = []
+        for k, r in enumerate(self.rows, 1):
+            self.keys.append(r[:, 0].astype(np.int64) if k == 1 else self.locate(r[:, :-1]) * n_words + r[:, -1])
+        self.context = [None] + [self.keys[k] // n_words for k in range(1, N)]
+        self.suffix = [None] + [self.locate(self.rows[k][:, 1:]) for k in range(1, N)]
+
+    def locate(self, r: np.ndarray) -> np.ndarray:
+        """Index of each k-gram of ``r`` (n x k; every one in the index) in ``rows[k-1]``."""
+        k = r.shape[1]
+        q = r[:, 0].astype(np.int64) if k == 1 else self.locate(r[:, :-1]) * self.n_words + r[:, -1]
+        return np.searchsorted(self.keys[k - 1], q)
+
+    def find(self, k: int, context: np.ndarray, last: np.ndarray) -> np.ndarray:
+        """Index in ``rows[k-1]`` of each k-gram given by the index of its context in order k-1 (ignored for
+        k = 1; -1: no context) and its last word; -1 where the index does not hold it."""
+        q = last.astype(np.int64) if k == 1 else context.astype(np.int64) * self.n_words + last
+        keys = self.keys[k - 1]
+        at = np.minimum(np.searchsorted(keys, q), max(len(keys) - 1, 0))
+        ok = (keys[at] == q) if len(keys) else np.zeros(len(q), dtype=bool)
+        if k > 1:
+            ok &= context >= 0
+        return np.where(ok, at, -1)
+
+
 def read_arpa_arrays(path: PathLike) -> ArpaArrays:
     """Read an ARPA file (plain or gzip) strictly into :class:`ArpaArrays`.
 
@@ -489,7 +538,7 @@ def read_arpa_arrays(path: PathLike) -> ArpaArrays:
     orders = []
     for k, (w, lp, bo) in enumerate(zip(words, probs, backoffs), 1):
         grams = np.frombuffer(w, dtype=np.intc).astype(np.int32, copy=False).reshape(-1, k)
-        if len(grams) and len(np.unique(grams, axis=0)) != len(grams):
+        if len(unique_rows(grams)) != len(grams):
             raise LanguageModelError(f"{path}: section \\{k}-grams: lists an n-gram more than once; the file is "
                                      "damaged (rebuild it)")
         orders.append(_Arrays(np.frombuffer(lp, dtype=np.float64), np.frombuffer(bo, dtype=np.float64), grams))

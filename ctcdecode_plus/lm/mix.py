@@ -1,8 +1,8 @@
 """Linear interpolation of ARPA models into one ARPA model, as SRILM's ``ngram -mix-lm ... -write-lm`` does.
 
 The mixed model holds the union of the models' n-grams, plus any context or suffix of one of them that no model
-lists (SRILM's pruning can drop one; lmplz's models have them all). For an n-gram ``h w`` in the union its probability is
-``sum_i lambda_i p_i(w|h)`` where ``p_i`` is model i's *backed-off* probability (0 for a word outside model i's
+lists (SRILM's pruning can drop one; lmplz's models have them all). For an n-gram ``h w`` in the union its
+probability is ``sum_i lambda_i p_i(w|h)`` where ``p_i`` is model i's *backed-off* probability (0 for a word outside model i's
 vocabulary: that mass is in model i's ``<unk>``). Backoffs are then recomputed so that every context normalises:
 ``bo(h) = (1 - sum_{w: hw in union} p(w|h)) / (1 - sum_{same w} p(w|h'))`` with ``h'`` = h without its first word
 and ``p(w|h')`` the mixed model's own (backed-off) probability. ``<s>`` is never predicted, so it is left out of the
@@ -21,7 +21,7 @@ from typing import Sequence, Union
 import numpy as np
 
 from ..errors import LanguageModelError
-from .arpa import ArpaArrays, ArpaModel, _Arrays, read_arpa_arrays, write_arpa
+from .arpa import ArpaArrays, ArpaModel, NGramIndex, _Arrays, read_arpa_arrays, write_arpa
 from .counts import BOS, EOS, UNK
 
 PathLike = Union[str, Path]
@@ -62,25 +62,8 @@ def mix_arrays(models: Sequence[ArpaArrays], weights: Sequence[float]) -> ArpaAr
     for m in models:
         remap = np.array([ids[w] for w in m.vocab], dtype=np.int32)
         grams.append([remap[o.words] for o in m.orders])
-    rows: list = [None] * N  # per order: the union's n-grams (n x k), sorted, contexts and suffixes included
-    for k in range(N, 0, -1):
-        parts = [g[k - 1] for g in grams if len(g) >= k]
-        if k < N:
-            parts += [rows[k][:, :-1], rows[k][:, 1:]]
-        rows[k - 1] = np.unique(np.concatenate(parts).reshape(-1, k), axis=0)
-    keys: list[np.ndarray] = []  # per order: int64 key of each row (context's index * V + last word), ascending
-
-    def locate(r: np.ndarray, k: int) -> np.ndarray:
-        """Index of each k-gram of ``r`` (n x k) in ``rows[k-1]`` (every one is there)."""
-        q = r[:, 0].astype(np.int64) if k == 1 else locate(r[:, :-1], k - 1) * V + r[:, -1]
-        return np.searchsorted(keys[k - 1], q)
-
-    for k in range(1, N + 1):
-        r = rows[k - 1]
-        keys.append(r[:, 0].astype(np.int64) if k == 1 else locate(r[:, :-1], k - 1) * V + r[:, -1])
-    context = [None] + [keys[k] // V for k in range(1, N)]  # per order k >= 2: index of each k-gram's context
-    suffix = [None] + [locate(rows[k][:, 1:], k) for k in range(1, N)]  # ... and of its suffix
-
+    index = NGramIndex([[g[k] for g in grams if len(g) > k] for k in range(N)], V)
+    rows, context, suffix = index.rows, index.context, index.suffix
     mixed = [np.zeros(len(r)) for r in rows]  # linear mixed probability of each union n-gram
     for m, g, weight in zip(models, grams, lam):
         logp = prev_bo = None
@@ -89,7 +72,7 @@ def mix_arrays(models: Sequence[ArpaArrays], weights: Sequence[float]) -> ArpaAr
             own = np.full(n, -np.inf)  # this model's log10 probability where it has the n-gram, else backed off
             bo = np.zeros(n)
             if k <= m.order:
-                at = locate(g[k - 1], k)
+                at = index.locate(g[k - 1])
                 own[at], bo[at] = m.orders[k - 1].log10_prob, m.orders[k - 1].log10_backoff
                 has = np.zeros(n, dtype=bool)
                 has[at] = True

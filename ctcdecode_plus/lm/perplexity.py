@@ -1,4 +1,4 @@
-"""Perplexity and out-of-vocabulary rate of text under an n-gram model (KenLM, or a pure-Python ARPA scorer).
+"""Perplexity and out-of-vocabulary rate of text under an n-gram model (KenLM, or our own scorer on numpy arrays).
 
 Conventions are KenLM ``query``'s: each line is a sentence scored with ``<s>`` context and a final ``</s>``;
 perplexity = ``10 ** (-log10 total / (words + sentences))``; "excluding OOVs" leaves the OOV words' scores and
@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional, Sequence, Union
 
+import numpy as np
+
 from ..errors import LanguageModelError
-from .arpa import read_arpa
+from .arpa import ArpaArrays, NGramIndex, read_arpa, read_arpa_arrays
 from .counts import BOS, EOS, UNK, iter_text_lines
 from .normalize import Alphabet, Normalizer
 
@@ -167,21 +169,84 @@ def perplexity(
                     oovs += 1
                     oov_total += lp
         return _result(total, oov_total, sentences, words, oovs, "kenlm")
-    model = read_arpa(lm_path)
-    vocab = model.vocab
+    scorer = ArrayScorer(read_arpa_arrays(lm_path))
+    batch: list[list[str]] = []
+    size = 0
     for s in _sentences(texts, lines, alphabet):
         ws = s.split()
         if not ws:
             continue
         sentences += 1
         words += len(ws)
-        ctx: tuple[str, ...] = (BOS,)
-        for w in ws + [EOS]:
-            is_oov = w not in vocab
-            lp, _ = model.log10_prob(UNK if is_oov else w, ctx)
-            total += lp
-            if is_oov:
-                oovs += 1
-                oov_total += lp
-            ctx = (ctx + (UNK if is_oov else w,))[-(model.order - 1):] if model.order > 1 else ()
+        batch.append(ws)
+        size += len(ws) + 2
+        if size >= _BATCH_TOKENS:
+            t, o, n = scorer.score(batch)
+            total, oov_total, oovs, batch, size = total + t, oov_total + o, oovs + n, [], 0
+    if batch:
+        t, o, n = scorer.score(batch)
+        total, oov_total, oovs = total + t, oov_total + o, oovs + n
     return _result(total, oov_total, sentences, words, oovs, "python")
+
+
+_BATCH_TOKENS = 200_000  # tokens scored together by the python backend (memory: ~100 bytes each)
+
+
+class ArrayScorer:
+    """Back-off scoring on :class:`~.arpa.ArpaArrays`, vectorised over batches of sentences: the log10
+    probabilities :meth:`~.arpa.ArpaModel.log10_prob` gives word by word (KenLM's rule: the longest n-gram the model
+    has, plus the backoffs of the longer contexts it has), at numpy's speed and the arrays' memory."""
+
+    def __init__(self, model: ArpaArrays) -> None:
+        self.order = model.order
+        self.index = NGramIndex([[o.words] for o in model.orders], len(model.vocab))
+        self.log10_prob: list[np.ndarray] = []  # per order, aligned with index.rows; NaN: a filled-in context
+        self.log10_backoff: list[np.ndarray] = []
+        for k, o in enumerate(model.orders, 1):
+            at, n = self.index.locate(o.words), len(self.index.rows[k - 1])
+            lp, bo = np.full(n, np.nan), np.zeros(n)
+            lp[at], bo[at] = o.log10_prob, o.log10_backoff
+            self.log10_prob.append(lp)
+            self.log10_backoff.append(bo)
+        self.ids = {model.vocab[i]: int(i) for i in model.orders[0].words[:, 0]}  # the vocabulary: its 1-grams
+
+    def score(self, sentences: Sequence[Sequence[str]]) -> tuple[float, float, int]:
+        """``(log10 probability, log10 probability of the OOV words, OOV count)`` of ``sentences`` (word lists),
+        each from ``<s>`` to ``</s>``; an OOV word is scored as ``<unk>`` and stays ``<unk>`` in later contexts."""
+        unk = self.ids.get(UNK, -1)
+        tok, start, oov = [], [], []
+        for ws in sentences:
+            s0 = len(tok)
+            tok.append(self.ids.get(BOS, -1))
+            oov.append(False)
+            for w in [*ws, EOS]:
+                i = self.ids.get(w)
+                tok.append(unk if i is None else i)
+                oov.append(i is None)
+            start.extend([s0] * (len(ws) + 2))
+        tok_a, start_a, oov_a = np.array(tok, dtype=np.int64), np.array(start), np.array(oov)
+        n, N = len(tok_a), self.order
+        pos = np.arange(n)
+        known = tok_a >= 0
+        last = np.maximum(tok_a, 0)
+        idx = [np.where(known, self.index.find(1, None, last), -1)]  # idx[k-1][i]: the k-gram ending at i
+        for k in range(2, N + 1):
+            prev = np.concatenate([[-1], idx[-1][:-1]])  # the (k-1)-gram ending at i-1: the context
+            ok = known & (pos - (k - 1) >= start_a) & (prev >= 0)
+            idx.append(np.where(ok, self.index.find(k, np.maximum(prev, 0), last), -1))
+        longest = np.minimum(N - 1, pos - start_a)  # context words available (<s> included)
+        logp, acc, done = np.zeros(n), np.zeros(n), pos == start_a  # <s> itself is not scored
+        for k in range(N, 0, -1):
+            active = ~done & (k - 1 <= longest)
+            g = idx[k - 1]
+            lp = np.where(g >= 0, self.log10_prob[k - 1][np.maximum(g, 0)], np.nan)
+            hit = active & ~np.isnan(lp)
+            logp[hit] = acc[hit] + lp[hit]
+            done |= hit
+            if k > 1:  # not found: back off, paying the context's backoff where the model has that context
+                ctx = np.concatenate([[-1], idx[k - 2][:-1]])
+                miss = active & ~hit & (ctx >= 0)
+                acc[miss] += self.log10_backoff[k - 2][ctx[miss]]
+        logp[~done] = acc[~done] - 99.0  # not even a 1-gram: a model without <unk>
+        scored = pos != start_a
+        return float(logp[scored].sum()), float(logp[oov_a].sum()), int(oov_a.sum())
