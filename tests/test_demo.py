@@ -11,7 +11,7 @@ from ctcdecode_plus.acoustic import DEMO_MODEL_DIR
 REPO = Path(__file__).resolve().parents[1]
 
 #: Greedy CER the shipped model must stay under on the two utterances below. Measured on the shipped weights
-#: (the GPU-trained export of session 13, step 2557 of its last stage): 000_espeak 0.065, 001_flite 0.090. The
+#: (the GPU-trained export of session 13, step 609 of its fifth stage): 000_espeak 0.081, 001_flite 0.079. The
 #: bound leaves room for float differences across machines, not for a broken model or processor (a random or
 #: blank-only model scores about 1.0).
 CER_BOUND = 0.35
@@ -56,6 +56,6 @@ def test_domain_lm_fixes_demo_words(demo_model):
     ems = [demo_model.emissions(e.audio) for e in entries]
     refs = [e.text for e in entries]
     greedy = [GreedyDecoder().decode(em).text for em in ems]
-    lm = BeamSearchDecoder(REPO / "lm" / "domain_4gram.arpa.gz", alpha=0.5, beta=0.0, beam_width=32)
+    lm = BeamSearchDecoder(REPO / "lm" / "domain_4gram.arpa.gz", alpha=0.8, beta=1.5, beam_width=32)
     fused = [lm.decode(em).text for em in ems]
     assert wer(refs, fused) < wer(refs, greedy)
