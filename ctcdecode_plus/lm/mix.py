@@ -108,8 +108,6 @@ def mix_arrays(models: Sequence[ArpaArrays], weights: Sequence[float]) -> ArpaAr
 def mix_models(models: Sequence[ArpaModel], weights: Sequence[float]) -> ArpaModel:
     """Mix in-memory ARPA models with ``weights`` (normalised to sum 1) into a new :class:`ArpaModel`
     (:func:`mix_arrays` on their array form)."""
-    if len(models) < 2:
-        raise LanguageModelError("mixing needs at least two models")
     arrays = []
     for m in models:
         vocab, *orders = m.to_order_arrays()
