@@ -193,6 +193,34 @@ def test_array_scorer_matches_the_dict_scorer(tmp_path, order):
         assert sum(one_by_one) == pytest.approx(total, abs=1e-9)
 
 
+def test_auto_backend_reads_gzip_with_kenlm_or_falls_back(tmp_path, monkeypatch):
+    import gzip
+    import importlib
+
+    ppl_mod = importlib.import_module("ctcdecode_plus.lm.perplexity")  # the module; the package exports the function
+
+    pa = make(tmp_path, A, 3, "a.arpa")
+    gz = tmp_path / "a.arpa.gz"
+    gz.write_bytes(gzip.compress(pa.read_bytes()))
+    py = perplexity(gz, lines=A, backend="python")
+    pytest.importorskip("kenlm")
+    auto = perplexity(gz, lines=A)
+    assert auto.backend == "kenlm" and auto.log10_prob == pytest.approx(py.log10_prob, abs=1e-3)
+
+    def no_zlib(path):  # a KenLM compiled without zlib
+        raise LanguageModelError(f"{path}: KenLM cannot load this model (compression not supported); rebuild it")
+
+    monkeypatch.setattr(ppl_mod, "load_kenlm", no_zlib)
+    fallback = perplexity(gz, lines=A)
+    assert fallback.backend == "python" and fallback.log10_prob == pytest.approx(py.log10_prob, abs=1e-9)
+    with pytest.raises(LanguageModelError, match="compression"):
+        perplexity(gz, lines=A, backend="kenlm")  # asked for by name: no fallback
+    one = make(tmp_path, A, 1, "one.arpa")
+    gz1 = tmp_path / "one.arpa.gz"
+    gz1.write_bytes(gzip.compress(one.read_bytes()))
+    assert ppl_mod._arpa_order(gz1) == 1 and perplexity(gz1, lines=A).backend == "python"
+
+
 @pytest.mark.parametrize("backend", ["python", "kenlm"])
 def test_perplexity_bad_models(tmp_path, backend):
     if backend == "kenlm":

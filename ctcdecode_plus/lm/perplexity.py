@@ -16,7 +16,7 @@ from typing import Iterable, Optional, Sequence, Union
 import numpy as np
 
 from ..errors import LanguageModelError
-from .arpa import ArpaArrays, NGramIndex, read_arpa, read_arpa_arrays
+from .arpa import ArpaArrays, NGramIndex, _open_text, read_arpa, read_arpa_arrays
 from .counts import BOS, EOS, UNK, iter_text_lines
 from .normalize import Alphabet, Normalizer
 
@@ -98,15 +98,15 @@ def load_kenlm(lm_path: PathLike):
 
 
 def _arpa_order(lm_path: PathLike) -> Optional[int]:
-    """Highest order in an ARPA file's ``\\data\\`` header, or ``None`` (not ARPA text, unreadable)."""
+    """Highest order in an ARPA file's ``\\data\\`` header (plain or gzip), or ``None`` (not ARPA text, unreadable)."""
     try:
-        with open(lm_path, "rb") as fh:
+        with _open_text(Path(lm_path)) as fh:
             head = fh.read(4096)
-    except OSError:
+    except (OSError, EOFError, UnicodeDecodeError, LanguageModelError):
         return None
-    if b"\\data\\" not in head:
+    if "\\data\\" not in head:
         return None
-    orders = [int(m) for m in re.findall(rb"^ngram\s+(\d+)\s*=", head, flags=re.MULTILINE)]
+    orders = [int(m) for m in re.findall(r"^ngram\s+(\d+)\s*=", head, flags=re.MULTILINE)]
     return max(orders) if orders else None
 
 
@@ -144,7 +144,7 @@ def perplexity(
     if backend == "auto":
         try:
             import kenlm  # noqa: F401
-            use_kenlm = not str(lm_path).endswith(".gz")
+            use_kenlm = True
         except ImportError:
             use_kenlm = False
     total = oov_total = 0.0
@@ -154,8 +154,15 @@ def perplexity(
         lines = [lines]
     if use_kenlm and backend == "auto" and _arpa_order(lm_path) == 1:
         use_kenlm = False  # KenLM refuses order-1 models; the python scorer reads them
+    model = None
     if use_kenlm:
-        model = load_kenlm(lm_path)
+        try:
+            model = load_kenlm(lm_path)
+        except LanguageModelError:
+            if backend != "auto" or not str(lm_path).endswith(".gz"):
+                raise
+            # a KenLM built without zlib cannot read .gz; the python scorer can (and names any real damage)
+    if model is not None:
         for s in _sentences(texts, lines, alphabet):
             s = " ".join(s.split())
             if not s:
