@@ -56,6 +56,20 @@ NOT_DOMAIN_TERMS = {
     "BEHAVES", "DESCENDANT", "REGRESSION", "CONDITIONAL", "INTERCEPT", "INVOKING", "REPRESENTABLE", "TRUNCATE",
     "AWAITED", "YIELDED",
 }
+# How a reader says a hotword that a voice's letter-to-sound rules misread (session 14): the TTS input only, the
+# transcript keeps the hotword. `demo/audit_pronunciations.py` prints what each voice says for every hotword
+# occurrence; these are the ones where the voice drops sounds the spelling carries or spells a word out:
+# festival's cmu_us_slt_arctic_hts said HEAPPUSH as "hh iy ah sh" (no P), espeak's new voice PTEXT as "t'Ekst"
+# (silent P, the same sounds as TEXT), flite's kal NBYTES letter by letter ("N B Y T E S"). Accent features
+# stay (the new voice's "Ekst'Ets" for HEXTETS drops the H as that accent does), as do readings of an unfamiliar
+# identifier as one word (CAFILE "k'afaIl").
+READ_AS = {"HEAPPUSH": "heap push", "PTEXT": "p text", "NBYTES": "n bytes"}
+
+
+def tts_input(text: str) -> str:
+    """What a voice is given to read for the transcript ``text``: hotwords respelled as a reader says them
+    (``READ_AS``)."""
+    return " ".join(READ_AS.get(w, w) for w in text.split())
 
 
 def read_corpus(stem: str) -> list[str]:
@@ -143,7 +157,7 @@ def synthesise(out: Path, seed: int, hotwords: bool = True) -> None:
         name = f"{i:03d}_{fam}.flac"
         with tempfile.TemporaryDirectory() as tmp:
             wav = f"{tmp}/x.wav"
-            _tts("espeak" if fam == "newvoice" else fam, voice, text, wav)
+            _tts("espeak" if fam == "newvoice" else fam, voice, tts_input(text), wav)
             subprocess.run(
                 ["sox", wav, "-r", "16000", "-c", "1", "-b", "16", str(audio / name), "norm", "-3",
                  "silence", "1", "0.05", "0.5%", "reverse", "silence", "1", "0.05", "0.5%", "reverse",
