@@ -41,8 +41,8 @@ class _AcceptAll(_FusionJudge):
 
 
 class _NoCheck(BeamSearchDecoder):
-    def _judge(self, emissions, case, label_hotwords):
-        return _AcceptAll(self, emissions, case, label_hotwords)
+    def _judge(self, emissions, case, label_hotwords, to_display=None):
+        return _AcceptAll(self, emissions, case, label_hotwords, to_display=to_display)
 
 
 class _ReplaceOnly(BeamSearchDecoder):
@@ -56,15 +56,16 @@ class _PerWordJudge(_FusionJudge):
 class _PerWordCheck(BeamSearchDecoder):
     """The check as before session 11: acoustics compared per word only, no whole-transcript alignment."""
 
-    def _judge(self, emissions, case, label_hotwords):
-        return _PerWordJudge(self, emissions, case, label_hotwords, hotword_bonus=0.0)
+    def _judge(self, emissions, case, label_hotwords, to_display=None):
+        return _PerWordJudge(self, emissions, case, label_hotwords, hotword_bonus=0.0, to_display=to_display)
 
 
 class _BonusInCheck(BeamSearchDecoder):
     """The check as before session 7: the hotword bonus counted in the score that judges a spotted hotword."""
 
-    def _judge(self, emissions, case, label_hotwords):
-        return _FusionJudge(self, emissions, case, label_hotwords, hotword_bonus=self.hotword_weight)
+    def _judge(self, emissions, case, label_hotwords, to_display=None):
+        return _FusionJudge(self, emissions, case, label_hotwords, hotword_bonus=self.hotword_weight,
+                            to_display=to_display)
 
 
 class _MarginJudge(_FusionJudge):
@@ -82,8 +83,8 @@ class _MarginJudge(_FusionJudge):
 
 
 class _Margins(BeamSearchDecoder):
-    def _judge(self, emissions, case, label_hotwords):
-        return _MarginJudge(self, emissions, case, label_hotwords, hotword_bonus=0.0)
+    def _judge(self, emissions, case, label_hotwords, to_display=None):
+        return _MarginJudge(self, emissions, case, label_hotwords, hotword_bonus=0.0, to_display=to_display)
 
 
 def margins(decoder: BeamSearchDecoder, items: list, hotwords: list[str]) -> str:

@@ -241,6 +241,22 @@ def test_spotting_check_falls_back_on_the_whole_transcript():
     assert not judge.prefers(after, before, -5.0)
 
 
+def test_spotting_check_scores_a_spoken_form_as_its_written_term(pyctc_data):
+    from ctcdecode_plus.decoders.beam import _FusionJudge
+    from ctcdecode_plus.transcript import Word
+
+    # "bugs" said as "bug es": the LM knows "bugs", so the check's LM part judges the term, not its spoken words
+    lm = pyctc_data / "bugs_bunny_kenlm.arpa"
+    em = spell(["b", "u", "g", " ", "e", "s", " ", "b", "u", "n", "n", "y"])
+    dec = BeamSearchDecoder(lm, hotwords=["bugs: bug es"])
+    spoken = [Word("bug es", 0.0, 0.12, None), Word("bunny", 0.14, 0.24, None)]
+    written = [Word("bugs", 0.0, 0.12, None), Word("bunny", 0.14, 0.24, None)]
+    judge = _FusionJudge(dec, em, "lower", ["bug es"], hotword_bonus=0.0, to_display={("bug", "es"): "bugs"})
+    assert judge.fusion(spoken) == pytest.approx(judge.fusion(written))
+    plain = _FusionJudge(dec, em, "lower", ["bug es"], hotword_bonus=0.0)
+    assert plain.fusion(spoken) < plain.fusion(written) - 1.0  # "bug es" is two words the LM finds unlikely
+
+
 def test_spotting_never_outvotes_the_lm_with_the_bonus(pyctc_data):
     # a near miss: the beam's word is one the LM knows; the spotted hotword is acoustically close but the LM and
     # the acoustics prefer the beam's word, so no hotword bonus, however large, lets spotting put it in

@@ -394,7 +394,7 @@ class BeamSearchDecoder(Decoder):
         found = spot_hotwords(emissions.log_probs, labels, blank, label_hotwords, threshold)
         if not found:
             return words
-        judge = self._judge(emissions, case, label_hotwords)
+        judge = self._judge(emissions, case, label_hotwords, to_display)
         space = labels.index(SPACE_LABEL) if SPACE_LABEL in labels else None
         boosted, keep, used = boost_detections(emissions.log_probs, found, labels, blank, space)
         if used and self._guided_search:
@@ -406,10 +406,11 @@ class BeamSearchDecoder(Decoder):
 
     _guided_search = True  # step 1 of _spot; benchmarks/hotword_spotting.py turns it off for its ablation
 
-    def _judge(self, emissions: Emissions, case: str, label_hotwords: Sequence[str]) -> "_FusionJudge":
+    def _judge(self, emissions: Emissions, case: str, label_hotwords: Sequence[str],
+               to_display: Optional[dict] = None) -> "_FusionJudge":
         # no hotword bonus: spotting repairs the search, it does not outvote the acoustics and the LM (a bonus
         # here let near-misses such as ALLOCATE for "A LOCATES" through; benchmarks/RESULTS.md)
-        return _FusionJudge(self, emissions, case, label_hotwords, hotword_bonus=0.0)
+        return _FusionJudge(self, emissions, case, label_hotwords, hotword_bonus=0.0, to_display=to_display)
 
     def calibrate_spotting(self, background: Iterable[Emissions], ratio: float = DEFAULT_SPOTTING_RATIO,
                            cap: Optional[float] = None) -> "BeamSearchDecoder":
@@ -530,13 +531,19 @@ class _FusionJudge:
       raised recall from 72 to 84 % at the same 0.7 % false insertions; the demo set kept 10/15.
 
     A Word holding a spotted phrase ("MAKE FILE") is scored as its words (LM, unknown-word penalty, word bonus).
+    The non-acoustic part scores a spoken form as the term it stands for (``to_display``, ``{spoken words: shown
+    form}``; session 14): the transcript will show HEAPPOP, not "HEAP POP", and the domain text the LM learnt
+    from writes it so; the acoustic part stays on the spoken form, which is what the audio holds.
     """
 
     def __init__(self, decoder: BeamSearchDecoder, emissions: Emissions, case: str,
-                 label_hotwords: Sequence[str], hotword_bonus: Optional[float] = None) -> None:
+                 label_hotwords: Sequence[str], hotword_bonus: Optional[float] = None,
+                 to_display: Optional[dict] = None) -> None:
         self.decoder, self.emissions, self.case = decoder, emissions, case
         self.hotword_bonus = decoder.hotword_weight if hotword_bonus is None else hotword_bonus
-        self.hot_words = {w for h in label_hotwords for w in h.split()}
+        self.to_display = dict(to_display or {})
+        self.hot_words = ({w for h in label_hotwords for w in h.split()}
+                          | {w for shown in self.to_display.values() for w in shown.split()})
         self.known = decoder._unigram_set()
         self.kenlm = decoder._kenlm()
         self._rel: Optional[np.ndarray] = None  # computed at the first need
@@ -544,6 +551,8 @@ class _FusionJudge:
     def fusion(self, words: Sequence[Word]) -> float:
         """The non-acoustic part of the score of ``words``."""
         d = self.decoder
+        if self.to_display:  # the LM judges the written term, not its spoken form
+            words = apply_display(list(words), self.to_display)
         tokens = [t for w in words for t in w.word.split()]  # a spotted phrase ("HEAP PUSH") is one Word
         score = self.hotword_bonus * sum(t in self.hot_words for t in tokens)
         if self.kenlm is None:
