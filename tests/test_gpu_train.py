@@ -68,6 +68,20 @@ def test_two_packs_train_on_both_and_validate_on_the_first(packed, tmp_path):
             assert torch.equal(got, b.wave[b.offset[i]: b.offset[i] + b.length[i]])
 
 
+def test_exclude_packs_only_what_earlier_packs_lack(packed, tmp_path):
+    cache, _ = packed
+    lines = (cache / "train.tsv").read_text().splitlines()
+    lines += [f"audio/u{i}.flac\tfestival\tv\t{0.6 + 0.2 * i:.3f}\tWORD NUMBER {i}" for i in (0, 1)]  # same text, other
+    (cache / "train.tsv").write_text("\n".join(lines) + "\n")                        # family: not the same speech
+    pack.main(["--out", str(tmp_path / "more"), "--hours", "1", "--level", "0.5", "--chunk-minutes", "0.05",
+               "-j", "1", "--exclude", str(tmp_path / "pack")])
+    rows = (tmp_path / "more" / "index.tsv").read_text().splitlines()[1:]
+    train = sorted((r.split("\t")[4], r.split("\t")[5]) for r in rows if r.startswith("train"))
+    assert train == [("festival", "WORD NUMBER 0"), ("festival", "WORD NUMBER 1")]
+    with pytest.raises(SystemExit, match="no index.tsv"):
+        pack.main(["--out", str(tmp_path / "x"), "--exclude", str(tmp_path / "nowhere")])
+
+
 def test_clean_batch_is_the_feature_extractors_normalisation(packed):
     _, splits = packed
     train = splits["train"]

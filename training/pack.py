@@ -9,6 +9,8 @@ kbps, measured on this pool), with ``index.tsv`` (``split chunk start n_samples 
 Usage::
 
     python -m training.pack --out gpu_pack --hours 14 --level 0.98    # a random share of the pool + val, <= 62 MiB
+    python -m training.pack --out runs/gpu_pack_seed11 --hours 14 --seed 11 \
+        --exclude gpu_pack runs/gpu_pack_seed9 runs/gpu_pack_seed10    # only utterances no earlier pack holds
 """
 from __future__ import annotations
 
@@ -48,6 +50,27 @@ def _encode(job: tuple[Path, str, list[list[str]], float]) -> tuple[list[str], f
     return lines, sum(float(r[3]) for r in rows)
 
 
+def packed_keys(packs: list[Path]) -> dict[tuple[str, str], list[int]]:
+    """``{(family, text): [n_samples, ...]}`` of the training utterances in earlier packs' ``index.tsv``."""
+    keys: dict[tuple[str, str], list[int]] = {}
+    for pack in packs:
+        index = pack / "index.tsv"
+        if not index.is_file():
+            raise SystemExit(f"--exclude {pack}: no index.tsv there; give folders written by training.pack")
+        for line in index.read_text().splitlines()[1:]:
+            split, _chunk, _start, n, family, text = line.split("\t")
+            if split == "train":
+                keys.setdefault((family, text), []).append(int(n))
+    return keys
+
+
+def is_packed(row: list[str], keys: dict[tuple[str, str], list[int]]) -> bool:
+    """Is the manifest ``row`` (path, family, voice, seconds to the ms, text) one of ``keys``' utterances? The
+    same text read by the same family matches when the lengths agree to the millisecond."""
+    _rel, family, _voice, dur, text = row
+    return any(abs(n - float(dur) * SR) <= SR / 1000 for n in keys.get((family, text), ()))
+
+
 def _size(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.iterdir())
 
@@ -77,11 +100,20 @@ def main(argv=None) -> None:
     ap.add_argument("--max-mib", type=float, default=62.0,
                     help="drop the last training chunks until the pack is at most this size (the device takes 64 "
                          "MiB in all, code and wheels included)")
+    ap.add_argument("--exclude", type=Path, nargs="+", default=[], metavar="PACK",
+                    help="leave out the training utterances that these earlier packs hold (so a new pack brings "
+                         "speech a continued run has not heard)")
     args = ap.parse_args(argv)
     train = _rows(CACHE / "train.tsv")
     val = _rows(CACHE / "val.tsv")
     if not train or not val:
         raise SystemExit(f"no synthesised pool under {CACHE}: run `python -m training.synth --val --train N` first")
+    if args.exclude:
+        keys = packed_keys(args.exclude)
+        before = len(train)
+        train = [r for r in train if not is_packed(r, keys)]
+        print(f"--exclude: {before - len(train)} of {before} pool utterances are in the earlier packs; "
+              f"{len(train)} ({sum(float(r[3]) for r in train) / 3600:.2f} h) left", file=sys.stderr)
     random.Random(args.seed).shuffle(train)
     # the pool's own family shares, cut at --hours
     picked, secs = [], 0.0
