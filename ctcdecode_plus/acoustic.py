@@ -17,7 +17,7 @@ from typing import Callable, Iterable, Optional, Sequence, Union
 
 import numpy as np
 
-from .audio import Audio, Chunk, iter_chunks, load_audio, stream_chunks
+from .audio import Audio, Chunk, _check_content, iter_chunks, load_audio, stream_chunks
 from .constants import DEFAULT_CHUNK_OVERLAP_SECONDS, DEFAULT_CHUNK_SECONDS, DEMO_MODEL_NAME
 from .emissions import Emissions
 from .errors import CtcDecodeError, ModelError
@@ -27,6 +27,10 @@ logger = logging.getLogger(__name__)
 
 PathLike = Union[str, os.PathLike]
 AudioInput = Union[PathLike, Audio, np.ndarray]
+
+#: shortest chunk (seconds) that ``chunk_seconds`` may ask for, 0 aside: each chunk also runs the model on
+#: ``context_seconds`` of audio on both sides, so tiny chunks (down to 20 ms windows) make the model run for ages
+MIN_CHUNK_SECONDS = 1.0
 
 #: folder of the shipped demo model
 DEMO_MODEL_DIR = Path(__file__).resolve().parent / "models" / DEMO_MODEL_NAME
@@ -74,6 +78,12 @@ def _check_chunking(chunk_seconds: float, context_seconds: float, batch_size: in
                 f"(chunk_seconds=0 disables chunking; defaults {DEFAULT_CHUNK_SECONDS:g} and "
                 f"{DEFAULT_CHUNK_OVERLAP_SECONDS:g})."
             )
+    if 0 < chunk_seconds < MIN_CHUNK_SECONDS:
+        raise CtcDecodeError(
+            f"chunk_seconds={chunk_seconds!r} (--chunk-seconds): give 0 (never chunk) or at least "
+            f"{MIN_CHUNK_SECONDS:g} s (default {DEFAULT_CHUNK_SECONDS:g}); each chunk also runs "
+            f"{context_seconds:g} s of context on both sides, so tiny chunks make the model run for ages."
+        )
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise CtcDecodeError(f"chunk_batch_size={batch_size!r}: give a positive whole number of chunks per batch.")
 
@@ -135,10 +145,10 @@ class AcousticModel:
         try:
             config = AutoConfig.from_pretrained(path)
         except (OSError, ValueError) as e:
-            raise ModelError(
-                f"{path}: cannot load this {where} ({str(e).splitlines()[0][:200]}). A hub id needs the network or "
-                "the local hub cache (HF_HUB_OFFLINE=1 allows only the cache); otherwise pass a local folder."
-            ) from None
+            hint = ("Fix or re-save its config.json (save_pretrained())." if local else
+                    "A hub id needs the network or the local hub cache (HF_HUB_OFFLINE=1 allows only the cache); "
+                    "otherwise pass a local folder.")
+            raise ModelError(f"{path}: cannot load this {where} ({str(e).splitlines()[0][:200]}). {hint}") from None
         archs = getattr(config, "architectures", None) or []
         if archs and not any(a.endswith("ForCTC") for a in archs):
             raise ModelError(
@@ -159,6 +169,10 @@ class AcousticModel:
             model, info = AutoModelForCTC.from_pretrained(path, output_loading_info=True, **kwargs)
         except (OSError, ValueError) as e:
             raise ModelError(f"{path}: cannot load the model weights ({str(e).splitlines()[0][:200]}).") from None
+        except Exception as e:  # noqa: BLE001 - a truncated or corrupt weights file raises its format library's error
+            detail = (str(e).splitlines() or [type(e).__name__])[0][:200]
+            raise ModelError(f"{path}: cannot load the model weights ({type(e).__name__}: {detail}); the weights "
+                             "file is damaged or incomplete: copy or download it again.") from None
         if any(k.startswith("lm_head") for k in info.get("missing_keys", [])):
             raise ModelError(
                 f"{path}: the checkpoint's CTC head (lm_head) is missing, so its outputs would be random. "
@@ -213,6 +227,7 @@ class AcousticModel:
     def _load(self, source: AudioInput, input_rate: Optional[int]) -> Audio:
         if isinstance(source, Audio):
             if source.sampling_rate == self.sampling_rate:
+                _check_content(np.asarray(source.samples), source.source, allow_silence=True)  # NaN: not the model's
                 return source
             return load_audio(source.samples, self.sampling_rate, input_rate=source.sampling_rate)
         return load_audio(source, self.sampling_rate, input_rate=input_rate)

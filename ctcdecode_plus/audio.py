@@ -111,12 +111,47 @@ def _check_path(source: PathLike) -> Path:
     return path
 
 
+def _warn_if_cut_short(path: Path) -> None:
+    """Log a warning where a WAV file holds less audio data than its header announces (a copy or recording cut
+    short): libsndfile reads what is there without a word, and the transcript would silently stop early."""
+    import struct
+
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            head = fh.read(12)
+            if len(head) < 12 or head[:4] not in (b"RIFF", b"RIFX") or head[8:12] != b"WAVE":
+                return
+            order = "<" if head[:4] == b"RIFF" else ">"
+            pos = 12
+            while pos + 8 <= size:
+                fh.seek(pos)
+                chunk_id, length = struct.unpack(order + "4sI", fh.read(8))
+                if chunk_id == b"data":
+                    have = size - pos - 8
+                    if 0 < length < 0xFFFFFFFF and have < length:  # 0 / 0xFFFFFFFF: a streamed WAV, size unknown
+                        logger.warning("%s: the WAV file is cut short: %.0f %% of the audio its header announces is "
+                                       "missing; using what is there (copy or export the file again for the rest)",
+                                       path, 100.0 * (length - have) / length)
+                    return
+                pos += 8 + length + (length & 1)
+    except (OSError, struct.error):
+        return
+
+
+def _sf_name(path: Path) -> Union[str, bytes]:
+    """``path`` as soundfile should open it: its bytes on POSIX, so that a name that is not UTF-8 (undecodable bytes,
+    which Python keeps as surrogates) opens instead of failing as "could not decode the audio"."""
+    return os.fsencode(path) if os.name == "posix" else str(path)
+
+
 def _read_file(path: Path) -> tuple[np.ndarray, int]:
     """Read a file as float32 ``[n, channels]`` at its own rate: soundfile first, librosa/audioread as fallback."""
     import soundfile as sf
 
     try:
-        data, rate = sf.read(str(path), dtype="float32", always_2d=True)
+        data, rate = sf.read(_sf_name(path), dtype="float32", always_2d=True)
+        _warn_if_cut_short(path)
         return data, int(rate)
     except Exception as sf_error:  # noqa: BLE001 - any libsndfile failure falls back to audioread
         try:
@@ -159,14 +194,28 @@ def load_audio(
     Returns:
         :class:`Audio` with ``samples`` of shape ``[n]``. Resampling is logged at INFO level.
     """
+    if isinstance(sampling_rate, bool) or not isinstance(sampling_rate, (int, np.integer)) or sampling_rate < 1:
+        raise AudioError(f"sampling_rate={sampling_rate!r}: the rate to load at must be a whole number of Hz "
+                         f"(the model's, {DEFAULT_SAMPLING_RATE} for wav2vec2).")
+    if not isinstance(source, (str, os.PathLike, np.ndarray)):
+        raise AudioError(
+            f"{type(source).__name__} {str(source)[:40]!r}: give an audio file path, or a numpy array of samples "
+            "with input_rate= (Hz)."
+        )
     if isinstance(source, np.ndarray):
         name = "<array>"
-        if input_rate is None or input_rate <= 0:
-            raise AudioError("<array>: pass input_rate= (Hz) together with a numpy array of samples.")
+        if isinstance(input_rate, bool) or not isinstance(input_rate, (int, float, np.number)) or input_rate <= 0:
+            raise AudioError(f"<array>: pass input_rate= (Hz, a number; got {input_rate!r}) together with a numpy "
+                             "array of samples.")
         _check_rate(float(input_rate), name)
         data = np.asarray(source)
-        if not np.issubdtype(data.dtype, np.number):
-            raise AudioError(f"<array>: samples must be numeric, got dtype {data.dtype}.")
+        if not np.issubdtype(data.dtype, np.number) or np.issubdtype(data.dtype, np.complexfloating):
+            raise AudioError(f"<array>: samples must be real numbers, got dtype {data.dtype}.")
+        if data.ndim == 2 and data.shape[1] > data.shape[0]:
+            raise AudioError(
+                f"<array>: shape {data.shape} has more channels than samples; give [samples] or [samples, channels] "
+                "(a [channels, samples] array, as torchaudio.load returns, needs .T)."
+            )
         if np.issubdtype(data.dtype, np.integer):
             data = data.astype(np.float32) / float(np.iinfo(data.dtype).max)
         data = data.astype(np.float32, copy=False)
@@ -240,7 +289,7 @@ def stream_chunks(
 
     path = _check_path(source)
     try:
-        f = sf.SoundFile(str(path))
+        f = sf.SoundFile(_sf_name(path))
         seekable = f.seekable() and f.frames > 0
     except Exception:  # noqa: BLE001 - not readable by libsndfile: the caller falls back to load_audio
         return None
@@ -253,6 +302,7 @@ def stream_chunks(
     if not seekable or f.frames / f.samplerate <= min_seconds:
         f.close()
         return None
+    _warn_if_cut_short(path)
 
     def gen() -> Iterator[Chunk]:
         src_rate = f.samplerate

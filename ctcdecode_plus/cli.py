@@ -17,6 +17,7 @@ import json
 from collections import Counter
 import logging
 import math
+import os
 import sys
 from pathlib import Path
 from typing import Optional, Sequence
@@ -26,6 +27,7 @@ from .constants import (
     DEFAULT_ALPHA,
     DEFAULT_BEAM_WIDTH,
     DEFAULT_BETA,
+    DEFAULT_CHUNK_OVERLAP_SECONDS,
     DEFAULT_CHUNK_SECONDS,
     DEFAULT_HOTWORD_WEIGHT,
     DEFAULT_SPOTTING_RATIO,
@@ -47,10 +49,12 @@ def _read_hotwords(args) -> list[str]:
     words = list(args.hotwords or [])
     if getattr(args, "hotwords_file", None):
         path = Path(args.hotwords_file)
+        if path.is_dir():
+            raise CtcDecodeError(f"{path}: is a folder; give the hotwords file (one word or phrase per line).")
         if not path.is_file():
             raise CtcDecodeError(f"{path}: hotwords file not found (one word or phrase per line).")
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig")  # a byte-order mark (Windows editors) is not a character
         except UnicodeDecodeError as e:
             raise CtcDecodeError(f"{path}: the hotwords file is not UTF-8 text (byte {e.start}); "
                                  "save it as UTF-8, one word or phrase per line.") from None
@@ -63,6 +67,8 @@ def _check_writable(flag: str, path: Optional[str]) -> None:
     if not path:
         return
     p = Path(path)
+    if p.is_dir():
+        raise CtcDecodeError(f"{flag} {path}: is a folder; give a file name (a file inside it, or another path).")
     probe = p.with_name(p.name + ".check")
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
@@ -70,6 +76,21 @@ def _check_writable(flag: str, path: Optional[str]) -> None:
         probe.unlink()
     except OSError as e:
         raise CtcDecodeError(f"{flag} {path}: cannot write there ({e.strerror or e}); choose a writable path.") from None
+
+
+def _check_folder(flag: str, path: Optional[str]) -> None:
+    """Fail before the work, not after it, when an output folder cannot be created or written."""
+    if not path:
+        return
+    p = Path(path)
+    probe = p / ".ctcdecode-plus.check"
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+        probe.touch()
+        probe.unlink()
+    except OSError as e:
+        what = "is a file, not a folder" if p.is_file() else f"cannot write there ({e.strerror or e})"
+        raise CtcDecodeError(f"{flag} {path}: {what}; choose a writable folder.") from None
 
 
 def _load_model(args):
@@ -84,7 +105,7 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
                         "facebook/wav2vec2-base-960h (needs the network or the hub cache), or 'demo' "
                         "(the small model shipped with ctcdecode-plus; default)")
     p.add_argument("--device", default=None, help="torch device (cpu, cuda, cuda:1); default: CUDA if available")
-    p.add_argument("--chunk-seconds", type=float, default=DEFAULT_CHUNK_SECONDS,
+    p.add_argument("--chunk-seconds", type=_chunk_seconds, default=DEFAULT_CHUNK_SECONDS,
                    help="run audio longer than this in chunks of this many seconds (0: never chunk)")
 
 
@@ -133,6 +154,45 @@ def _add_decoder_args(p: argparse.ArgumentParser, multi_lm: bool = False) -> Non
                         "must stay under, in (0, 1] (default %(default)s)")
 
 
+def _number(text: str, low: float = -math.inf, high: float = math.inf, what: str = "a finite number") -> float:
+    """A finite float in [low, high], or an argparse error saying what to give."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (math.isfinite(value) and low <= value <= high):
+        raise argparse.ArgumentTypeError(f"{text!r}: give {what}")
+    return value
+
+
+def _finite(text: str) -> float:
+    """A grid value (``--alphas``, ``--betas``, ``--hotword-weights``): any finite number."""
+    return _number(text)
+
+
+def _nonnegative(text: str) -> float:
+    """``--spotting-thresholds`` values: nats per character, finite and >= 0."""
+    return _number(text, 0.0, what="a finite number >= 0 (nats per character), e.g. 1.0")
+
+
+def _share(text: str) -> float:
+    """``--max-false-insertions``: a share of utterances, in [0, 1]."""
+    return _number(text, 0.0, 1.0, what="a share of utterances in [0, 1], e.g. 0.01")
+
+
+def _chunk_seconds(text: str) -> float:
+    """``--chunk-seconds``: 0 (never chunk) or at least :data:`~.acoustic.MIN_CHUNK_SECONDS` seconds."""
+    from .acoustic import MIN_CHUNK_SECONDS
+
+    value = _number(text, 0.0, what=f"0 (never chunk) or a number of seconds >= {MIN_CHUNK_SECONDS:g}")
+    if 0 < value < MIN_CHUNK_SECONDS:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give 0 (never chunk) or at least {MIN_CHUNK_SECONDS:g} s (default {DEFAULT_CHUNK_SECONDS:g}); "
+            f"each chunk also runs {DEFAULT_CHUNK_OVERLAP_SECONDS:g} s of context on both sides, so tiny chunks make "
+            "the model run for ages")
+    return value
+
+
 def _ratio(text: str) -> float:
     """``--spotting-ratio`` value: a number in (0, 1]."""
     try:
@@ -178,6 +238,9 @@ def _background_emissions(args, model=None) -> list:
     from .manifest import read_manifest
 
     path = Path(args.spotting_background)
+    if not getattr(args, "lm", None):  # check it before the acoustic model runs on the background
+        raise CtcDecodeError(f"--spotting-background {path}: hotword spotting judges each candidate with the language "
+                             "model: give an LM (--lm), or leave --spotting-background out.")
     if not path.exists():
         raise CtcDecodeError(f"--spotting-background {path}: no such file or folder; give a manifest, audio files "
                              "or a folder of recordings without the hotwords.")
@@ -285,33 +348,52 @@ def cmd_emissions(args) -> int:
     model = _load_model(args)
     sources = iter_sources(args.audio)
     bar = _progress(len(sources), "emissions")
-    results = model.emissions_batch(sources, chunk_seconds=args.chunk_seconds, progress=bar.update)
-    bar.close()
     failures = []
     seen: Counter = Counter()
-    for src, em in zip(sources, results):
-        if isinstance(em, CtcDecodeError):
-            failures.append((src, str(em)))
-            continue
-        stem = Path(src).stem
-        name = f"{stem}#{seen[stem]}" if seen[stem] else stem  # the ids read_manifest gives repeated stems
-        seen[stem] += 1
-        try:
-            path = em.save(out / f"{name}.npz")
-        except CtcDecodeError as e:
-            failures.append((src, str(e)))
-            continue
-        print(f"{src}\t{path}\t{em.num_frames} frames")
+    done = 0
+    try:  # slice by slice, each saved as soon as it is computed: an interrupted run keeps what it did
+        for k in range(0, len(sources), _SAVE_EMISSIONS_EVERY):
+            part = sources[k:k + _SAVE_EMISSIONS_EVERY]
+            results = model.emissions_batch(part, chunk_seconds=args.chunk_seconds, progress=bar.update)
+            for src, em in zip(part, results):
+                done += 1
+                if isinstance(em, CtcDecodeError):
+                    failures.append((src, str(em)))
+                    continue
+                stem = Path(src).stem
+                name = f"{stem}#{seen[stem]}" if seen[stem] else stem  # the ids read_manifest gives repeated stems
+                seen[stem] += 1
+                try:
+                    path = em.save(out / f"{name}.npz")
+                except CtcDecodeError as e:
+                    failures.append((src, str(e)))
+                    continue
+                print(f"{src}\t{path}\t{em.num_frames} frames")
+    except KeyboardInterrupt:
+        bar.close()
+        _report_failures(failures)
+        print(f"interrupted: {done} of {len(sources)} inputs processed; the files listed above are written",
+              file=sys.stderr)
+        return 130
+    bar.close()
     return _report_failures(failures)
 
 
 # --- compare --------------------------------------------------------------------------------------------------
 def _parse_lms(specs: Sequence[str]) -> list[tuple[str, str]]:
-    lms = []
+    lms: list[tuple[str, str]] = []
     for spec in specs:
         name, sep, path = spec.partition("=")
         if not sep:
-            name, path = Path(spec).name.split(".")[0], spec
+            name, path = Path(spec).name.split(".")[0] or Path(spec).name, spec
+        if not path.strip():
+            raise CtcDecodeError(f"--lm {spec}: no path after '='; write --lm NAME=PATH (e.g. domain=lm.arpa).")
+        if not name.strip():
+            raise CtcDecodeError(f"--lm {spec}: no name before '='; write --lm NAME=PATH, or just --lm PATH.")
+        if name in [n for n, _ in lms]:
+            raise CtcDecodeError(
+                f"--lm {spec}: two language models are named {name!r}, and the table has one row per name; "
+                f"name them apart: --lm {name}1=PATH --lm {name}2=PATH.")
         lms.append((name, path))
     return lms
 
@@ -353,22 +435,34 @@ def _cached_emissions(pairs: Sequence[tuple[str, str]], cache: Optional[Path], a
         npz = cache / f"{key}.npz" if cache else None
         if npz is not None and npz.is_file():
             try:
-                emissions[key] = Emissions.load(npz)
+                em = Emissions.load(npz)
             except CtcDecodeError as err:
-                emissions[key] = err
+                em = type(err)(f"{err} (a saved file: delete it to compute it again)")
+            if isinstance(em, Emissions) and _other_file(em.source, audio):
+                em = CtcDecodeError(
+                    f"{npz}: saved emissions of {em.source}, not of {audio} (another file with the same name). "
+                    "Delete the file to recompute it, or give each manifest its own --emissions folder.")
+            emissions[key] = em
         else:
             todo.append((key, audio))
     if todo:
         model = model or _load_model(args)
+        saving = True
         bar = _progress(len(todo), what)
         for k in range(0, len(todo), _SAVE_EMISSIONS_EVERY):
             part = todo[k:k + _SAVE_EMISSIONS_EVERY]
             outs = model.emissions_batch([a for _, a in part], chunk_seconds=args.chunk_seconds, progress=bar.update)
             for (key, _), em in zip(part, outs):
                 emissions[key] = em
-                if cache is not None and isinstance(em, Emissions):
-                    cache.mkdir(parents=True, exist_ok=True)
-                    em.save(cache / f"{key}.npz")
+                if cache is not None and saving and isinstance(em, Emissions):
+                    try:  # the emissions are in hand: a cache that cannot be written must not lose them
+                        cache.mkdir(parents=True, exist_ok=True)
+                        em.save(cache / f"{key}.npz")
+                    except (OSError, CtcDecodeError) as err:
+                        saving = False
+                        print(f"warning: --emissions {cache}: cannot save the emissions there ("
+                              f"{getattr(err, 'strerror', None) or err}); going on without saving them.",
+                              file=sys.stderr)
         bar.close()
     reference = _model_labels(args, model)
     out = []
@@ -381,6 +475,15 @@ def _cached_emissions(pairs: Sequence[tuple[str, str]], cache: Optional[Path], a
                 "wrote it.")
         out.append(em)
     return out
+
+
+def _other_file(a: str, b: str) -> bool:
+    """Whether paths ``a`` and ``b`` are both existing files, and not the same one (a cached emission's source
+    recorded relative to another working folder does not exist here, and so does not count as another file)."""
+    try:
+        return Path(a).is_file() and Path(b).is_file() and not os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False
 
 
 def _manifest_items(args) -> tuple[list, list[dict]]:
@@ -431,6 +534,7 @@ def cmd_compare(args) -> int:
 
     _check_writable("--json", args.json)
     _check_writable("--csv", args.csv)
+    _check_folder("--emissions", args.emissions)
     hotwords = _read_hotwords(args)
     decoders = build_comparison_decoders(args, hotwords)
     if hotwords and args.spotting_background:
@@ -478,7 +582,12 @@ def cmd_tune(args) -> int:
     if not args.lm:
         raise CtcDecodeError("tune needs --lm LM: alpha and beta weigh a language model.")
     _check_writable("--json", args.json)
+    _check_folder("--emissions", args.emissions)
     hotwords = _read_hotwords(args)
+    if hotwords and args.hotword_weights and args.spotting_background \
+            and not Path(args.spotting_background).exists():  # used after the alpha/beta grid: check it now
+        raise CtcDecodeError(f"--spotting-background {args.spotting_background}: no such file or folder; give a "
+                             "manifest, audio files or a folder of recordings without the hotwords.")
     decoder = _beam(args, args.lm, [], "beam+lm")
     _prepare([decoder, decoder.replace(hotwords=hotwords)] if hotwords else [decoder], args)
     items, failures = _manifest_items(args)
@@ -571,15 +680,15 @@ def build_parser() -> argparse.ArgumentParser:
                                    "best. Tune on utterances you do not report results on.")
     _add_manifest_args(p, "development set: TSV audio<TAB>text, or JSON lines")
     _add_decoder_args(p)
-    p.add_argument("--alphas", type=float, nargs="+", default=[0.3, 0.5, 0.7, 1.0, 1.5], help="LM weights to try")
-    p.add_argument("--betas", type=float, nargs="+", default=[0.0, 1.0, 2.0, 3.0], help="word bonuses to try")
-    p.add_argument("--hotword-weights", type=float, nargs="+", default=[2.0, 5.0, 10.0, 15.0, 20.0],
+    p.add_argument("--alphas", type=_finite, nargs="+", default=[0.3, 0.5, 0.7, 1.0, 1.5], help="LM weights to try")
+    p.add_argument("--betas", type=_finite, nargs="+", default=[0.0, 1.0, 2.0, 3.0], help="word bonuses to try")
+    p.add_argument("--hotword-weights", type=_finite, nargs="+", default=[2.0, 5.0, 10.0, 15.0, 20.0],
                    help="with --hotwords/--hotwords-file: weights to try after alpha/beta are chosen")
-    p.add_argument("--spotting-thresholds", type=float, nargs="*", default=[1.0, 2.0, 3.0],
+    p.add_argument("--spotting-thresholds", type=_nonnegative, nargs="*", default=[1.0, 2.0, 3.0],
                    help="with hotwords: CTC word-spotting thresholds to try as well (nats per character)")
     p.add_argument("--spotting-ratios", type=_ratio, nargs="*", default=[0.5, 0.7, 1.0],
                    help="with hotwords and --spotting-background: calibration ratios to try as well")
-    p.add_argument("--max-false-insertions", type=float, default=0.01,
+    p.add_argument("--max-false-insertions", type=_share, default=0.01,
                    help="largest share of hotword-free utterances that may gain a hotword (default %(default)s)")
     p.add_argument("--json", default=None, help="write every grid point's scores as JSON")
     p.set_defaults(func=cmd_tune)
@@ -596,6 +705,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    try:  # file names that are not UTF-8 (undecodable bytes) print as they are instead of failing the output
+        sys.stdout.reconfigure(errors="surrogateescape")
+    except (AttributeError, ValueError, OSError):
+        pass
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     if not args.verbose:

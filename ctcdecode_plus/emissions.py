@@ -109,6 +109,16 @@ class Emissions:
                 f"{source}: logits contain {int(nan.sum())} NaN/+inf values (frames {frames[:5].tolist()}...). "
                 "The model produced invalid output: check the audio, or run the model in float32 instead of float16."
             )
+        suppressed = set(labels.suppressed)
+        usable = [i for i in range(arr.shape[1]) if i not in suppressed]
+        dead = np.isneginf(arr[:, usable]).all(axis=1) if usable else np.ones(arr.shape[0], bool)
+        if dead.any():
+            frames = np.flatnonzero(dead)
+            raise EmissionsError(
+                f"{source}: {len(frames)} frame(s) give every token probability 0 (all -inf, or only suppressed "
+                f"tokens; frames {frames[:5].tolist()}...), so there is nothing to decode. The model produced "
+                "invalid output: check the audio, or run the model in float32 instead of float16."
+            )
         arr = np.maximum(arr, LOG_FLOOR)
         if labels.suppressed:
             arr[:, list(labels.suppressed)] = LOG_FLOOR

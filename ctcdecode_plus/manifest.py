@@ -27,15 +27,20 @@ class ManifestEntry:
 def read_manifest(path: Union[str, os.PathLike]) -> list[ManifestEntry]:
     """Read a TSV or JSON-lines manifest; raise :class:`ManifestError` naming the file, line and fix."""
     path = Path(path)
+    if path.is_dir():
+        raise ManifestError(f"{path}: is a folder; give the manifest file (TSV audio<TAB>text, or JSON lines).")
     if not path.is_file():
         raise ManifestError(f"{path}: manifest not found.")
     try:
-        content = path.read_text(encoding="utf-8")
+        content = path.read_text(encoding="utf-8-sig")  # a byte-order mark (Excel, Notepad) is not part of the header
     except UnicodeDecodeError as e:
         raise ManifestError(f"{path}: not UTF-8 text ({e}); save the manifest as UTF-8.") from None
     lines = [ln for ln in content.splitlines() if ln.strip()]
     if not lines:
         raise ManifestError(f"{path}: the manifest is empty; write a header 'audio<TAB>text' and one row per file.")
+    if lines[0].lstrip().startswith("["):
+        raise ManifestError(f"{path}: a JSON array; write JSON lines instead, one object per line: "
+                            '{"audio_filepath": ..., "text": ...}.')
     base = path.parent
     entries: list[ManifestEntry] = []
     if lines[0].lstrip().startswith("{"):

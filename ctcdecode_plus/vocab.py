@@ -10,6 +10,7 @@ Rules (the same as pyctcdecode's and ``Wav2Vec2ProcessorWithLM``'s, made explici
 from __future__ import annotations
 
 import json
+import numbers
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -65,6 +66,14 @@ class Labels:
         """Build labels from a ``token -> id`` mapping (a tokenizer's ``get_vocab()`` or ``vocab.json``)."""
         if not vocab:
             raise VocabularyError("the vocabulary is empty; a CTC model needs at least a blank and characters.")
+        top = max(100 * len(vocab), 100_000)  # ids beyond this are damage (and would allocate a huge label list)
+        bad = [(t, i) for t, i in vocab.items()
+               if isinstance(i, bool) or not isinstance(i, numbers.Integral) or not 0 <= i < top]
+        if bad:
+            raise VocabularyError(
+                f"token {bad[0][0]!r} has id {bad[0][1]!r}; a vocabulary maps each token to its output index, a "
+                "whole number >= 0. vocab.json is damaged: save the processor again with save_pretrained()."
+            )
         size = max(vocab.values()) + 1
         by_id: list[Optional[str]] = [None] * size
         for token, idx in vocab.items():

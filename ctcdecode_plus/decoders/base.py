@@ -21,6 +21,18 @@ from ..vocab import Labels
 _WORKER_DECODER: Optional["Decoder"] = None
 
 
+def check_emissions(emissions, decoder: str = "decoder") -> None:
+    """Raise :class:`~ctcdecode_plus.errors.EmissionsError` unless ``emissions`` is an :class:`Emissions` (a bare
+    array of logits has no labels or frame duration: say how to make one)."""
+    if not isinstance(emissions, Emissions):
+        from ..errors import EmissionsError
+
+        raise EmissionsError(
+            f"{decoder}: decode() takes Emissions, got {type(emissions).__name__}; wrap logits or log-probs "
+            "[frames, vocab] with Emissions.from_logits(logits, labels), or use AcousticModel.emissions(audio)."
+        )
+
+
 def _init_worker(decoder: "Decoder") -> None:
     global _WORKER_DECODER
     _WORKER_DECODER = decoder
@@ -71,6 +83,11 @@ class Decoder(ABC):
         Returns:
             One :class:`Transcript` (or error, with ``errors="return"``) per input, in order.
         """
+        if errors not in ("raise", "return"):
+            raise CtcDecodeError(f"errors={errors!r}: give 'raise' or 'return'.")
+        if start_method is not None and start_method not in multiprocessing.get_all_start_methods():
+            raise CtcDecodeError(f"start_method={start_method!r}: this platform has "
+                                 f"{multiprocessing.get_all_start_methods()} (or None for its default).")
         if not num_workers or num_workers <= 1 or len(batch) <= 1:
             results: list = []
             for em in batch:

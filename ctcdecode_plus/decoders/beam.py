@@ -48,7 +48,7 @@ from ..lm.arpa import is_arpa_file, read_arpa_unigrams, unigram_list_path
 from ..lm.perplexity import load_kenlm
 from ..transcript import Hypothesis, Transcript, Word
 from ..vocab import BLANK_LABEL, SPACE_LABEL, Labels, apply_case, text_case
-from .base import Decoder
+from .base import Decoder, check_emissions
 from .hotwords import apply_display, parse_hotword, with_suggested_forms
 from .spotting import (alignment_cost, apply_detections, boost_detections, false_alarm_floors, relative_log_probs,
                        spot_hotwords, transcript_cost)
@@ -169,12 +169,13 @@ class BeamSearchDecoder(Decoder):
     ) -> None:
         for option, value in (("alpha", alpha), ("beta", beta), ("unk_score_offset", unk_score_offset),
                               ("hotword_weight", hotword_weight), ("beam_prune_logp", beam_prune_logp),
-                              ("token_min_logp", token_min_logp)):
-            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-                raise CtcDecodeError(f"{option}={value!r} (--{option.replace('_', '-')}): must be a finite number.")
-        if isinstance(beam_width, bool) or not isinstance(beam_width, numbers.Integral) or beam_width < 1:
-            raise CtcDecodeError(f"beam_width={beam_width!r} (--beam-width): must be a whole number >= 1 "
-                                 f"(default {DEFAULT_BEAM_WIDTH}).")
+                              ("token_min_logp", token_min_logp), ("beam_width", beam_width)):
+            _check_option(option, value)
+        if hotwords is not None and not isinstance(hotwords, str):
+            hotwords = list(hotwords)
+            bad = [h for h in hotwords if not isinstance(h, str)]
+            if bad:
+                raise CtcDecodeError(f"hotwords: each hotword must be a string (a word or phrase), got {bad[0]!r}.")
         if blank_skip_threshold is not None and not 0 < blank_skip_threshold <= 1:
             raise CtcDecodeError(f"blank_skip_threshold={blank_skip_threshold!r}: give a probability in (0, 1], "
                                  "or None to search every frame.")
@@ -335,6 +336,7 @@ class BeamSearchDecoder(Decoder):
         return self
 
     def decode(self, emissions: Emissions) -> Transcript:
+        check_emissions(emissions, self.name)
         dec, case, hotwords, label_hotwords, to_display = self._decoder_for(emissions.labels)
         hyps = self._search(dec, hotwords, emissions, emissions.log_probs)
         best = hyps[0]
@@ -456,6 +458,7 @@ class BeamSearchDecoder(Decoder):
             raise TypeError(f"replace() cannot change {sorted(unknown | ({'lm'} & set(changes)))}")
         new = copy.copy(self)
         for key, value in changes.items():
+            _check_option(key, value)  # as the constructor checks it: a sweep value must not fail mid-search
             if key == "hotword_spotting":
                 value = _check_spotting(value)
             setattr(new, key, list(value) if key == "hotwords" else value)
@@ -493,6 +496,24 @@ class BeamSearchDecoder(Decoder):
                       unigrams=df.unigrams or None, lm_score_boundary=df.score_boundary)
         kwargs.update(overrides)
         return cls(df.lm_path, **kwargs)
+
+
+_NUMBER_OPTIONS = ("alpha", "beta", "unk_score_offset", "hotword_weight", "beam_prune_logp", "token_min_logp")
+
+
+def _check_option(option: str, value) -> None:
+    """Raise :class:`CtcDecodeError` for a numeric setting that is not a finite number (``beam_width``: not a whole
+    number >= 1; ``beam_prune_logp``: above 0, which prunes every beam); other settings pass."""
+    if option in _NUMBER_OPTIONS:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+            raise CtcDecodeError(f"{option}={value!r} (--{option.replace('_', '-')}): must be a finite number.")
+        if option == "beam_prune_logp" and value > 0:
+            raise CtcDecodeError(f"beam_prune_logp={value!r}: must be <= 0 (a log-probability margin below the best "
+                                 f"beam; default {DEFAULT_BEAM_PRUNE_LOGP}); above 0 it prunes every beam.")
+    elif option == "beam_width":
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+            raise CtcDecodeError(f"beam_width={value!r} (--beam-width): must be a whole number >= 1 "
+                                 f"(default {DEFAULT_BEAM_WIDTH}).")
 
 
 def _check_spotting(value):

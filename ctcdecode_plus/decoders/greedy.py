@@ -6,7 +6,7 @@ import numpy as np
 from ..emissions import Emissions
 from ..transcript import Transcript, Word
 from ..vocab import SPACE_LABEL
-from .base import Decoder
+from .base import Decoder, check_emissions
 
 
 class GreedyDecoder(Decoder):
@@ -15,6 +15,7 @@ class GreedyDecoder(Decoder):
     name = "greedy"
 
     def decode(self, emissions: Emissions) -> Transcript:
+        check_emissions(emissions, self.name)
         lp = emissions.log_probs
         labels = emissions.labels.labels
         blank = emissions.labels.blank_id

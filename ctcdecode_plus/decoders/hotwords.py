@@ -40,6 +40,8 @@ def parse_hotword(entry: str) -> Hotword:
     without ``:`` is a plain hotword. Spaces are normalised; raises :class:`CtcDecodeError` on an empty part."""
     display, sep, rest = entry.partition(":")
     display = " ".join(display.split())
+    if not display and not sep:
+        raise CtcDecodeError(f"hotword {entry!r}: empty; give a word or phrase (or 'SHOWN: SPOKEN FORM, ...').")
     if not display:
         raise CtcDecodeError(f"hotword {entry!r}: nothing before ':'; write 'SHOWN: SPOKEN FORM, ...'.")
     if not sep:

@@ -314,7 +314,10 @@ def _parse_float(tok: str) -> float:
     t = tok.lower()
     if t in ("-inf", "-infinity"):
         return -math.inf
-    return float(tok)
+    value = float(tok)
+    if math.isnan(value):
+        raise ValueError(tok)  # NaN is no log-probability: "not a number", as the callers say
+    return value
 
 
 def _parse_arpa(path: Path, begin: Callable[[int], None], store: Callable[[int, list, float, float], None],
@@ -340,6 +343,9 @@ def _parse_arpa(path: Path, begin: Callable[[int], None], store: Callable[[int, 
                 s = line.strip()
                 if not s:
                     continue
+                if s.lstrip("\ufeff") == "\\data\\" and s != "\\data\\":
+                    raise LanguageModelError(f"{path}: starts with a byte-order mark (BOM), which KenLM cannot read; "
+                                             "save the file as UTF-8 without BOM")
                 if s == "\\data\\":
                     break
                 if lineno > 1000 or "\0" in line:
@@ -372,6 +378,9 @@ def _parse_arpa(path: Path, begin: Callable[[int], None], store: Callable[[int, 
                 raise LanguageModelError(f"{path}: file ends inside the \\data\\ header; the file is truncated")
             if not declared:
                 raise LanguageModelError(f"{path}: the \\data\\ header lists no 'ngram N=COUNT' lines")
+            if declared[1] == 0:
+                raise LanguageModelError(f"{path}: the header declares no 1-grams ('ngram 1=0'): the model has no "
+                                         "words; rebuild it from text")
             N = len(declared)
             begin(N)
             k = 1
@@ -386,6 +395,10 @@ def _parse_arpa(path: Path, begin: Callable[[int], None], store: Callable[[int, 
                             f"{where(lineno)}: section \\{k}-grams: has {stored(k)} entries but the header declares "
                             f"{declared[k]}; the file is damaged or truncated")
                     if s == "\\end\\":
+                        if k < N:
+                            raise LanguageModelError(
+                                f"{where(lineno)}: \\end\\ after \\{k}-grams:, but the header declares "
+                                f"{N} orders (no \\{k + 1}-grams: section); the file is damaged, rebuild it")
                         ended = True
                         break
                     if s == f"\\{k + 1}-grams:" and k + 1 <= N:

@@ -116,6 +116,8 @@ def iter_text_lines(path: PathLike) -> Iterator[tuple[int, str]]:
                     ) from None
                 if line.endswith("\n"):
                     line = line[:-1]
+                if lineno == 1 and line.startswith("\ufeff"):  # a byte-order mark, not part of the first word
+                    line = line[1:]
                 yield lineno, line
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         if isinstance(exc, LanguageModelError):

@@ -92,7 +92,8 @@ def load_kenlm(lm_path: PathLike):
         detail = first.split(" threw ")[-1].strip()  # the reason, not KenLM's C++ function signature
         if detail.count(")") > detail.count("("):
             detail = detail[:-1]
-        hint = ("; use --backend python (backend='python') for an order-1 model, or rebuild it with order 2+"
+        hint = ("; KenLM, and so beam search, needs order 2 or more: rebuild it with build-lm --order 2+ "
+                "(perplexity reads an order-1 model with --backend python, backend='python')"
                 if "at least a bigram" in detail else "; rebuild it")
         raise LanguageModelError(f"{p}: KenLM cannot load this model ({detail[:200]}){hint}") from None
 
@@ -123,6 +124,15 @@ def _sentences(texts: Sequence[PathLike], lines: Optional[Iterable[str]], alphab
             yield from norm.line(line)
         else:
             yield line
+
+
+def _check_sentences(sentences: int, alphabet: Optional[Alphabet]) -> None:
+    """No sentence after normalising non-empty text: say it was the alphabet, not the text, that left none."""
+    if sentences == 0 and alphabet is not None:
+        raise LanguageModelError(
+            "no sentences left to score after normalising the text to the alphabet "
+            f"({''.join(sorted(alphabet.characters))[:40]!r}, {alphabet.case} case): no word of the text is spelled "
+            "with it, or the text is empty; check that --alphabet/--alphabet-from matches the text's language")
 
 
 def perplexity(
@@ -175,6 +185,7 @@ def perplexity(
                 if oov and i < len(ws):
                     oovs += 1
                     oov_total += lp
+        _check_sentences(sentences, alphabet)
         return _result(total, oov_total, sentences, words, oovs, "kenlm")
     scorer = ArrayScorer(read_arpa_arrays(lm_path))
     batch: list[list[str]] = []
@@ -193,6 +204,7 @@ def perplexity(
     if batch:
         t, o, n = scorer.score(batch)
         total, oov_total, oovs = total + t, oov_total + o, oovs + n
+    _check_sentences(sentences, alphabet)
     return _result(total, oov_total, sentences, words, oovs, "python")
 
 
@@ -246,7 +258,8 @@ class ArrayScorer:
         for k in range(N, 0, -1):
             active = ~done & (k - 1 <= longest)
             g = idx[k - 1]
-            lp = np.where(g >= 0, self.log10_prob[k - 1][np.maximum(g, 0)], np.nan)
+            probs = self.log10_prob[k - 1]  # empty for an order the model lists no n-gram of ('ngram 3=0')
+            lp = np.where(g >= 0, probs[np.maximum(g, 0)], np.nan) if len(probs) else np.full(n, np.nan)
             hit = active & ~np.isnan(lp)
             logp[hit] = acc[hit] + lp[hit]
             done |= hit

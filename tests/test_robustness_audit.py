@@ -1,0 +1,328 @@
+"""Bad inputs found by an audit of the CLI and the API: each gets one clear CtcDecodeError (or a working result),
+never a traceback, a silently wrong result, or work lost at the end of a run."""
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+from conftest import BASE_960H_VOCAB, write_tone_wav
+from ctcdecode_plus.audio import Audio, load_audio
+from ctcdecode_plus.cli import build_parser, main
+from ctcdecode_plus.decoders import BeamSearchDecoder, GreedyDecoder
+from ctcdecode_plus.emissions import Emissions
+from ctcdecode_plus.errors import (AudioError, CtcDecodeError, EmissionsError, LanguageModelError, ManifestError,
+                                   ModelError, VocabularyError)
+from ctcdecode_plus.lm import build_lm, perplexity
+from ctcdecode_plus.lm.arpa import read_arpa
+from ctcdecode_plus.manifest import read_manifest
+from ctcdecode_plus.vocab import Labels
+
+ARPA = """\\data\\
+ngram 1=4
+ngram 2=2
+
+\\1-grams:
+-1.0\t<unk>\t0
+0\t<s>\t-0.3
+-0.5\t</s>\t0
+-0.6\tHELLO\t-0.2
+
+\\2-grams:
+-0.2\t<s> HELLO
+-0.3\tHELLO </s>
+
+\\end\\
+"""
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    d = tmp_path_factory.mktemp("audit")
+    write_tone_wav(d / "u0.wav", 1.0, freq=300)
+    write_tone_wav(d / "u1.wav", 1.0, freq=500)
+    (d / "m.tsv").write_text("audio\ttext\nu0.wav\tHELLO\nu1.wav\tWORLD\n")
+    return d
+
+
+def _run(capsys, *argv):
+    rc = main([str(a) for a in argv])
+    out = capsys.readouterr()
+    assert "Traceback" not in out.err
+    return rc, out
+
+
+# --- command line: outputs checked before the work --------------------------------------------------------------
+def test_json_output_that_is_a_folder_fails_before_the_work(tiny_model_dir, corpus, tmp_path, capsys):
+    rc, out = _run(capsys, "compare", "--manifest", corpus / "m.tsv", "--model", tiny_model_dir, "--beam-width", 2,
+                   "--json", tmp_path)
+    assert rc == 2 and "--json" in out.err and "is a folder" in out.err
+    assert "greedy" not in out.out  # nothing was computed, only to fail writing at the end
+
+
+def test_emissions_folder_that_is_a_file_fails_up_front_and_a_failing_save_keeps_the_run(
+        tiny_model_dir, corpus, tmp_path, capsys, monkeypatch):
+    not_a_folder = tmp_path / "file.npz"
+    not_a_folder.write_text("x")
+    rc, out = _run(capsys, "compare", "--manifest", corpus / "m.tsv", "--model", tiny_model_dir,
+                   "--emissions", not_a_folder)
+    assert rc == 2 and out.err.startswith("error: --emissions") and "not a folder" in out.err
+
+    def full_disk(self, path):
+        raise EmissionsError(f"{path}: cannot write the emissions (No space left on device)")
+
+    monkeypatch.setattr(Emissions, "save", full_disk)
+    rc, out = _run(capsys, "compare", "--manifest", corpus / "m.tsv", "--model", tiny_model_dir, "--beam-width", 2,
+                   "--emissions", tmp_path / "cache")
+    assert rc == 0 and "greedy" in out.out and "going on without saving" in out.err
+
+
+def test_saved_emissions_of_another_file_with_the_same_name_are_refused(tiny_model_dir, tmp_path, capsys):
+    for sub, freq in (("a", 300), ("b", 900)):
+        (tmp_path / sub).mkdir()
+        write_tone_wav(tmp_path / sub / "x.wav", 1.0, freq=freq)
+        (tmp_path / f"{sub}.tsv").write_text(f"audio\ttext\n{sub}/x.wav\tHELLO\n")
+    base = ["compare", "--model", tiny_model_dir, "--beam-width", 2, "--emissions", tmp_path / "cache"]
+    assert _run(capsys, *base, "--manifest", tmp_path / "a.tsv")[0] == 0
+    rc, out = _run(capsys, *base, "--manifest", tmp_path / "b.tsv")  # same stem x, another recording
+    assert rc == 2 and "saved emissions of" in out.err and "b/x.wav" in out.err
+    np.savez(tmp_path / "cache" / "x.npz", log_probs=np.zeros((3, 3)))  # damaged: say how to get rid of it
+    rc, out = _run(capsys, *base, "--manifest", tmp_path / "a.tsv")
+    assert rc == 2 and "delete it to compute it again" in out.err
+
+
+def test_lm_names_must_be_given_and_distinct():
+    from ctcdecode_plus.cli import _parse_lms
+
+    assert _parse_lms(["a/dom.arpa", "x=b/dom.arpa"]) == [("dom", "a/dom.arpa"), ("x", "b/dom.arpa")]
+    for specs, needle in ((["a/dom.arpa", "b/dom.arpa.gz"], "named 'dom'"), (["=a.arpa"], "no name"),
+                          (["x="], "no path")):
+        with pytest.raises(CtcDecodeError, match=needle):
+            _parse_lms(specs)
+
+
+@pytest.mark.parametrize("option,value", [("--alphas", "nan"), ("--betas", "inf"), ("--hotword-weights", "nan"),
+                                          ("--spotting-thresholds", "-1"), ("--max-false-insertions", "2"),
+                                          ("--chunk-seconds", "0.001"), ("--chunk-seconds", "-1")])
+def test_tune_grid_and_chunk_values_are_checked_when_parsed(option, value, capsys):
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["tune", "--manifest", "m.tsv", "--lm", "x.arpa", option, value])
+    assert f"argument {option}" in capsys.readouterr().err
+
+
+def test_chunk_seconds_below_the_minimum_is_refused_by_the_api(tiny_model_dir):
+    from ctcdecode_plus.acoustic import AcousticModel
+
+    model = AcousticModel.from_pretrained(tiny_model_dir, device="cpu")
+    sig = np.random.default_rng(0).normal(0, 0.1, 16000 * 5).astype(np.float32)
+    with pytest.raises(CtcDecodeError, match="at least 1 s"):
+        model.emissions(sig, input_rate=16000, chunk_seconds=0.001)  # was: 20 ms windows, each with 4 s context
+
+
+def test_tune_checks_a_missing_background_before_the_grid(tiny_model_dir, corpus, pyctc_data, capsys):
+    rc, out = _run(capsys, "tune", "--manifest", corpus / "m.tsv", "--model", tiny_model_dir,
+                   "--lm", pyctc_data / "bugs_bunny_kenlm.arpa", "--alphas", 0.5, "--betas", 0, "--beam-width", 2,
+                   "--hotwords", "BUNNY", "--hotword-weights", 5, "--spotting-background", corpus / "nowhere")
+    assert rc == 2 and "--spotting-background" in out.err and "alpha=" not in out.out
+
+
+def test_spotting_background_without_lm_fails_before_the_background_runs(tiny_model_dir, corpus, tmp_path, capsys):
+    background = tmp_path / "bg"
+    background.mkdir()
+    write_tone_wav(background / "b.wav", 1.0)
+    (background / "broken.wav").write_bytes(b"not audio")
+    rc, out = _run(capsys, "transcribe", corpus / "u0.wav", "--model", tiny_model_dir, "--hotwords", "HELLO",
+                   "--spotting-background", background)
+    assert rc == 2 and "give an LM (--lm)" in out.err and "skipped" not in out.err
+
+
+def test_emissions_interrupted_keeps_what_was_written(tiny_model_dir, corpus, tmp_path, capsys, monkeypatch):
+    from ctcdecode_plus import cli
+    from ctcdecode_plus.acoustic import AcousticModel
+
+    calls = []
+    real = AcousticModel.emissions_batch
+
+    def interrupted_on_the_second_slice(self, sources, **kw):
+        calls.append(sources)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(self, sources, **kw)
+
+    monkeypatch.setattr(cli, "_SAVE_EMISSIONS_EVERY", 1)
+    monkeypatch.setattr(AcousticModel, "emissions_batch", interrupted_on_the_second_slice)
+    rc, out = _run(capsys, "emissions", corpus / "u0.wav", corpus / "u1.wav", "-o", tmp_path / "ems",
+                   "--model", tiny_model_dir)
+    assert rc == 130 and "interrupted: 1 of 2" in out.err
+    assert [p.name for p in (tmp_path / "ems").iterdir()] == ["u0.npz"]
+
+
+# --- decoders -----------------------------------------------------------------------------------------------------
+def test_beam_settings_are_checked_in_replace_too():
+    dec = BeamSearchDecoder(beam_width=4)
+    for change in ({"alpha": float("nan")}, {"beta": math.inf}, {"hotword_weight": float("nan")},
+                   {"beam_width": 0}):
+        with pytest.raises(CtcDecodeError, match=next(iter(change))):
+            dec.replace(**change)  # the tune grid goes through replace(): nan failed deep in the search
+    with pytest.raises(CtcDecodeError, match="beam_prune_logp"):
+        BeamSearchDecoder(beam_prune_logp=5.0)  # pruned every beam: "max() arg is an empty sequence"
+    with pytest.raises(CtcDecodeError, match="must be a string"):
+        BeamSearchDecoder(hotwords=[5])
+
+
+def test_decode_takes_emissions_and_decode_batch_checks_its_options():
+    em = Emissions.from_logits(np.zeros((4, len(BASE_960H_VOCAB))), BASE_960H_VOCAB)
+    for decoder in (GreedyDecoder(), BeamSearchDecoder(beam_width=2)):
+        with pytest.raises(EmissionsError, match="Emissions.from_logits"):
+            decoder.decode(em.log_probs)  # a bare array: was AttributeError
+    assert isinstance(GreedyDecoder().decode_batch([em, None], errors="return")[1], EmissionsError)
+    with pytest.raises(CtcDecodeError, match="errors="):
+        GreedyDecoder().decode_batch([em], errors="ignore")
+    with pytest.raises(CtcDecodeError, match="start_method"):
+        GreedyDecoder().decode_batch([em, em], num_workers=2, start_method="threads")
+
+
+def test_frames_where_no_token_is_possible_are_an_error():
+    logits = np.zeros((5, len(BASE_960H_VOCAB)))
+    logits[2] = -np.inf  # decoded as a uniform frame before: garbage text
+    with pytest.raises(EmissionsError, match=r"1 frame\(s\).*frames \[2\]"):
+        Emissions.from_logits(logits, BASE_960H_VOCAB)
+
+
+# --- language models ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("text,needle", [
+    (ARPA.split("\\2-grams:")[0] + "\\end\\\n", "header declares 2 orders"),  # python scorer: IndexError
+    ("\\data\\\nngram 1=0\n\n\\1-grams:\n\n\\end\\\n", "no 1-grams"),
+    (ARPA.replace("-0.6\tHELLO", "nan\tHELLO"), "'nan' is not a number"),
+    (ARPA.replace("-0.2\n", "nan\n", 1), "'nan' is not a number"),
+    ("\ufeff" + ARPA, "byte-order mark"),
+])
+def test_malformed_arpa(tmp_path, text, needle):
+    path = tmp_path / "lm.arpa"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(LanguageModelError, match=needle):
+        read_arpa(path)
+    with pytest.raises(LanguageModelError, match=needle):
+        perplexity(path, lines=["HELLO"], backend="python")
+
+
+def test_python_perplexity_of_a_model_with_an_empty_order(tmp_path):
+    path = tmp_path / "lm.arpa"
+    path.write_text(ARPA.replace("ngram 2=2", "ngram 2=0").replace("-0.2\t<s> HELLO\n-0.3\tHELLO </s>\n", ""))
+    assert perplexity(path, lines=["HELLO"], backend="python").words == 1  # was IndexError
+
+
+def test_perplexity_says_when_the_alphabet_left_no_sentence(tmp_path):
+    from ctcdecode_plus.lm.normalize import Alphabet
+
+    path = tmp_path / "lm.arpa"
+    path.write_text(ARPA)
+    with pytest.raises(LanguageModelError, match="after normalising the text to the alphabet"):
+        perplexity(path, lines=["HELLO"], alphabet=Alphabet.from_string("абв"), backend="python")
+
+
+def test_order1_lm_in_beam_search_says_to_rebuild(tmp_path):
+    pytest.importorskip("kenlm")
+    path = tmp_path / "u.arpa"
+    path.write_text(ARPA.replace("ngram 2=2\n", "").split("\\2-grams:")[0] + "\\end\\\n")
+    with pytest.raises(LanguageModelError, match="beam search, needs order 2"):
+        BeamSearchDecoder(path)
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_word(tmp_path):
+    text = tmp_path / "c.txt"
+    text.write_text("\ufeffHELLO WORLD\nHELLO THERE\nTHE WORLD\n", encoding="utf-8")
+    res = build_lm([text], tmp_path / "lm.arpa", 2, discount_fallback=True, binary=False)
+    assert "\ufeff" not in res.arpa_path.read_text(encoding="utf-8")
+
+
+# --- manifests and hotwords --------------------------------------------------------------------------------------
+def test_manifest_with_bom_folder_or_json_array(tmp_path):
+    (tmp_path / "bom.tsv").write_text("\ufeffaudio\ttext\nx.wav\tHELLO\n", encoding="utf-8")
+    assert read_manifest(tmp_path / "bom.tsv")[0].text == "HELLO"
+    (tmp_path / "bom.jsonl").write_text('\ufeff{"audio_filepath": "x.wav", "text": "HI"}\n', encoding="utf-8")
+    assert read_manifest(tmp_path / "bom.jsonl")[0].text == "HI"
+    with pytest.raises(ManifestError, match="is a folder"):
+        read_manifest(tmp_path)
+    (tmp_path / "a.json").write_text('[{"audio_filepath": "x.wav", "text": "HI"}]\n')
+    with pytest.raises(ManifestError, match="JSON lines"):
+        read_manifest(tmp_path / "a.json")
+
+
+def test_hotwords_file_with_bom_and_empty_hotword(tmp_path, capsys):
+    (tmp_path / "hw.txt").write_text("\ufeffLAMBDA\nTUPLE\n", encoding="utf-8")
+    rc, out = _run(capsys, "spoken-forms", "--hotwords-file", tmp_path / "hw.txt")
+    assert rc == 0 and out.out.splitlines() == ["LAMBDA", "TUPLE"]
+    rc, out = _run(capsys, "spoken-forms", "--hotwords", "")
+    assert rc == 2 and "empty" in out.err and "before ':'" not in out.err
+    rc, out = _run(capsys, "spoken-forms", "--hotwords-file", tmp_path)
+    assert rc == 2 and "is a folder" in out.err
+
+
+# --- audio and models --------------------------------------------------------------------------------------------
+def test_file_name_that_is_not_utf8(tmp_path):
+    if os.name != "posix":
+        pytest.skip("undecodable file names are a POSIX matter")
+    name = os.fsdecode(b"caf\xe9.wav")
+    try:
+        write_tone_wav(tmp_path / "tone.wav")
+        shutil.copy(tmp_path / "tone.wav", tmp_path / name)
+    except (OSError, UnicodeError):
+        pytest.skip("this file system does not take undecodable names")
+    assert load_audio(tmp_path / name).duration == pytest.approx(1.0)  # was "could not decode the audio"
+
+
+@pytest.mark.parametrize("source,kwargs,needle", [
+    (None, {}, "give an audio file path"),
+    (5, {}, "give an audio file path"),
+    (np.float32(0.5), {"input_rate": 16000}, "give an audio file path"),
+    (np.zeros((2, 16000), np.float32) + 0.1, {"input_rate": 16000}, "more channels than samples"),
+    (np.ones(16000, complex), {"input_rate": 16000}, "real numbers"),
+    (np.ones(16000, np.float32), {"input_rate": "16000"}, "input_rate"),
+    (np.ones(16000, np.float32), {"input_rate": 16000, "sampling_rate": 0}, "sampling_rate"),
+])
+def test_load_audio_rejects_what_is_not_audio(source, kwargs, needle):
+    with pytest.raises(AudioError, match=needle):
+        load_audio(source, **kwargs)
+
+
+def test_a_wav_file_cut_short_is_said(tmp_path, caplog):
+    full = write_tone_wav(tmp_path / "full.wav", 2.0).read_bytes()
+    (tmp_path / "cut.wav").write_bytes(full[:len(full) // 2])  # header still announces 2 s
+    with caplog.at_level("WARNING", logger="ctcdecode_plus"):
+        assert load_audio(tmp_path / "full.wav").duration == pytest.approx(2.0)
+        assert not caplog.records
+        assert load_audio(tmp_path / "cut.wav").duration == pytest.approx(1.0, abs=0.01)
+    assert "cut.wav: the WAV file is cut short: 50 %" in caplog.text
+
+
+def test_audio_object_with_nan_is_an_audio_error(tiny_model_dir):
+    from ctcdecode_plus.acoustic import AcousticModel
+
+    model = AcousticModel.from_pretrained(tiny_model_dir, device="cpu")
+    with pytest.raises(AudioError, match="NaN"):  # not "the model produced invalid output"
+        model.emissions(Audio(np.full(16000, np.nan, np.float32), 16000))
+
+
+def test_damaged_model_folder(tiny_model_dir, tmp_path):
+    from ctcdecode_plus.acoustic import AcousticModel
+
+    folder = shutil.copytree(tiny_model_dir, tmp_path / "m")
+    weights = next(p for p in folder.iterdir() if p.suffix in (".safetensors", ".bin"))
+    weights.write_bytes(weights.read_bytes()[:100])
+    with pytest.raises(ModelError, match="weights file is damaged"):
+        AcousticModel.from_pretrained(folder, device="cpu")
+    (folder / "config.json").write_text("{bad")
+    with pytest.raises(ModelError, match="config.json") as info:
+        AcousticModel.from_pretrained(folder, device="cpu")
+    assert "hub id" not in str(info.value)
+    with pytest.raises(VocabularyError, match="has id 'x'"):
+        Labels.from_vocab({"<pad>": 0, "|": 1, "A": "x"})
+    with pytest.raises(VocabularyError, match="has id -1"):
+        Labels.from_vocab({"<pad>": 0, "|": 1, "A": -1})
+    vocab = json.loads((tiny_model_dir / "vocab.json").read_text())
+    assert len(Labels.from_vocab(vocab)) == len(vocab)
