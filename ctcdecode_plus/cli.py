@@ -301,21 +301,39 @@ def cmd_transcribe(args) -> int:
     decoder = _beam(args, args.lm, hotwords) if use_beam else GreedyDecoder()
     if not use_beam:
         _note_unused_beam_options(args, hotwords)
+    sources = iter_sources(args.audio)
+    if args.format == "srt" and len(sources) > 1 and not args.output_dir:
+        raise CtcDecodeError(f"--format srt with {len(sources)} inputs: subtitles are one file per recording; give "
+                             "-o DIR to write DIR/<name>.srt for each.")
+    _check_folder("-o/--output-dir", args.output_dir)
     model = _load_model(args)
     if use_beam and args.spotting_background:
         decoder = _calibrate(decoder, args, _background_emissions(args, model))
     decoder.prepare(model.labels)  # an LM or hotword that does not fit the model fails here, once
-    sources = iter_sources(args.audio)
     failures: list[tuple[str, str]] = []
     results = []
     bar = _progress(len(sources), "transcribing")
     interrupted, processed = False, 0
+    seen: Counter = Counter()
     try:
         for src, em, t in each_transcript(sources, model, decoder, chunk_seconds=args.chunk_seconds):
             bar.update(1)
             processed += 1
             if isinstance(t, CtcDecodeError):
                 failures.append((src, str(t)))
+            elif args.output_dir:  # one file per input, written as it is done
+                stem = Path(src).stem
+                name = f"{stem}#{seen[stem]}" if seen[stem] else stem  # as `emissions` names repeated stems
+                seen[stem] += 1
+                out = Path(args.output_dir) / f"{name}.{'txt' if args.format == 'text' else args.format}"
+                body = (json.dumps({"audio": src, "duration": round(em.duration, 3), **t.to_dict()}, indent=2)
+                        if args.format == "json" else t.to_srt() if args.format == "srt" else t.text)
+                try:
+                    out.write_text(body + "\n", encoding="utf-8")
+                except OSError as e:
+                    failures.append((src, f"cannot write {out} ({e.strerror or e})"))
+                    continue
+                print(f"{src}\t{out}")
             elif args.format == "json":
                 results.append({"audio": src, "duration": round(em.duration, 3), **t.to_dict()})
             elif args.format == "srt":
@@ -325,7 +343,7 @@ def cmd_transcribe(args) -> int:
     except KeyboardInterrupt:  # keep what is done: the JSON below still gets the finished files
         interrupted = True
     bar.close()
-    if args.format == "json":
+    if args.format == "json" and not args.output_dir:
         print(json.dumps(results if len(sources) > 1 else (results[0] if results else {}), indent=2))
     rc = _report_failures(failures)
     if interrupted:
@@ -645,6 +663,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="default: beam when --lm or --hotwords are given, else greedy")
     p.add_argument("--format", choices=["text", "json", "srt"], default="text",
                    help="json carries words with start/end times in seconds")
+    p.add_argument("-o", "--output-dir", default=None, metavar="DIR",
+                   help="write one file per input, DIR/<name>.txt, .json or .srt (by --format), each as soon as it "
+                        "is done; stdout lists them (needed for srt with several inputs)")
     p.set_defaults(func=cmd_transcribe)
 
     p = sub.add_parser("emissions", help="save frame-level log-probabilities (.npz)",

@@ -86,6 +86,21 @@ def corpus(tmp_path_factory):
     return d
 
 
+def test_cli_transcribe_one_file_per_input(tiny_model_dir, corpus, tmp_path, capsys):
+    files = [str(corpus / "u0.wav"), str(corpus / "broken.wav"), str(corpus / "u1.wav")]
+    # subtitles of several recordings on stdout would be one broken file: refused before any work, naming the fix
+    assert main(["transcribe", *files, "--model", str(tiny_model_dir), "--format", "srt"]) == 2
+    assert "-o DIR" in capsys.readouterr().err
+    out = tmp_path / "subs"
+    assert main(["transcribe", *files, "--model", str(tiny_model_dir), "--format", "srt", "-o", str(out)]) == 1
+    listed = capsys.readouterr()
+    assert sorted(p.name for p in out.iterdir()) == ["u0.srt", "u1.srt"] and "broken.wav" in listed.err
+    assert all(line.split("\t")[1].endswith(".srt") for line in listed.out.splitlines())
+    assert main(["transcribe", files[0], "--model", str(tiny_model_dir), "--format", "json", "-o", str(out)]) == 0
+    data = json.loads((out / "u0.json").read_text())
+    assert data["audio"] == files[0] and "words" in data
+
+
 def test_cli_transcribe_json(tiny_model_dir, corpus, capsys):
     assert main(["transcribe", str(corpus / "u0.wav"), "--model", str(tiny_model_dir), "--format", "json"]) == 0
     out = json.loads(capsys.readouterr().out)
