@@ -56,6 +56,7 @@ def main() -> None:
 
     sentences = licence_sentences(args.n)
     manifest = CACHE / "independent.tsv"
+    CACHE.mkdir(parents=True, exist_ok=True)  # git-ignored: a fresh clone has no training/cache yet
     run_jobs(fixed_voice_jobs(sentences, "ind", SEED), manifest, args.processes)
     wanted = {f"ind_{fam}_{i:04d}" for fam in FAMILIES + ["newvoice"] for i in range(len(sentences))}
     rows = [r for r in read_manifest(manifest) if Path(r["path"]).stem in wanted]
