@@ -78,11 +78,15 @@ def _check_writable(flag: str, path: Optional[str]) -> None:
         raise CtcDecodeError(f"{flag} {path}: cannot write there ({e.strerror or e}); choose a writable path.") from None
 
 
-def _check_folder(flag: str, path: Optional[str]) -> None:
-    """Fail before the work, not after it, when an output folder cannot be created or written."""
+def _check_folder(flag: str, path: Optional[str], read_only_ok: bool = False) -> None:
+    """Fail before the work, not after it, when an output folder cannot be created or written. ``read_only_ok``:
+    an existing folder that cannot be written passes (a cache of saved emissions may be read-only: what is missing
+    is computed and not saved, with a warning)."""
     if not path:
         return
     p = Path(path)
+    if p.is_dir() and read_only_ok:
+        return
     probe = p / ".ctcdecode-plus.check"
     try:
         p.mkdir(parents=True, exist_ok=True)
@@ -552,7 +556,7 @@ def cmd_compare(args) -> int:
 
     _check_writable("--json", args.json)
     _check_writable("--csv", args.csv)
-    _check_folder("--emissions", args.emissions)
+    _check_folder("--emissions", args.emissions, read_only_ok=True)
     hotwords = _read_hotwords(args)
     decoders = build_comparison_decoders(args, hotwords)
     if hotwords and args.spotting_background:
@@ -600,7 +604,7 @@ def cmd_tune(args) -> int:
     if not args.lm:
         raise CtcDecodeError("tune needs --lm LM: alpha and beta weigh a language model.")
     _check_writable("--json", args.json)
-    _check_folder("--emissions", args.emissions)
+    _check_folder("--emissions", args.emissions, read_only_ok=True)
     hotwords = _read_hotwords(args)
     if hotwords and args.hotword_weights and args.spotting_background \
             and not Path(args.spotting_background).exists():  # used after the alpha/beta grid: check it now

@@ -6,6 +6,7 @@ import json
 import math
 import os
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -65,6 +66,25 @@ def test_emissions_folder_that_is_a_file_fails_up_front_and_a_failing_save_keeps
     rc, out = _run(capsys, "compare", "--manifest", corpus / "m.tsv", "--model", tiny_model_dir, "--beam-width", 2,
                    "--emissions", tmp_path / "cache")
     assert rc == 0 and "greedy" in out.out and "going on without saving" in out.err
+
+
+def test_a_read_only_emissions_cache_is_still_read(tiny_model_dir, corpus, tmp_path, capsys, monkeypatch):
+    cache = tmp_path / "cache"
+    args = ("compare", "--manifest", corpus / "m.tsv", "--model", tiny_model_dir, "--beam-width", 2)
+    assert _run(capsys, *args, "--emissions", cache)[0] == 0
+    real_touch = Path.touch
+
+    def read_only(self, *a, **kw):  # a shared, read-only folder of saved emissions (chmod does not stop root)
+        if cache in self.parents:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_touch(self, *a, **kw)
+
+    monkeypatch.setattr(Path, "touch", read_only)
+    rc, out = _run(capsys, *args, "--emissions", cache)
+    assert rc == 0 and "greedy" in out.out and "error" not in out.err
+    # a folder that does not exist yet and cannot be made is still refused before the work
+    rc, out = _run(capsys, *args, "--emissions", cache / "new")
+    assert rc == 2 and "--emissions" in out.err
 
 
 def test_saved_emissions_of_another_file_with_the_same_name_are_refused(tiny_model_dir, tmp_path, capsys):
