@@ -242,6 +242,10 @@ def test_pack_fits_its_size_cap(tmp_path, monkeypatch):
     pack.main(args)
     full = sorted(p.name for p in out.glob("train_*.ogg"))
     assert "train_999.ogg" not in full and len(full) > 2
+    whole = sum(p.stat().st_size for p in out.iterdir())
+    pack.main(args + ["--max-mib", str((whole - 1) / 2**20)])  # one byte short: the index counts too
+    assert sum(p.stat().st_size for p in out.iterdir()) <= whole - 1 and len(list(out.glob("train_*.ogg"))) < len(full)
+    pack.main(args)
     cap = sum(p.stat().st_size for p in out.iterdir()) - (out / full[-1]).stat().st_size
     pack.main(args + ["--max-mib", str(cap / 2**20)])
     kept = sorted(p.name for p in out.glob("train_*.ogg"))

@@ -133,13 +133,19 @@ def main(argv=None) -> None:
                                                                                   chunk_s)
     with Pool(args.processes) as pool:
         done = list(zip(jobs, pool.imap(_encode, jobs)))
-    # what travels to the device is capped: drop the last training chunks until the pack fits
-    while _size(args.out) > args.max_mib * 2**20 and sum(job[1].startswith("train") for job, _ in done) > 1:
+    # what travels to the device is capped: drop the last training chunks until the pack, index included, fits
+    header = "split\tchunk\tstart\tn_samples\tfamily\ttext\n"
+
+    def index_bytes() -> int:
+        return len(header.encode()) + sum(len(line.encode()) for _, (lines, _) in done for line in lines)
+
+    while (_size(args.out) + index_bytes() > args.max_mib * 2**20
+           and sum(job[1].startswith("train") for job, _ in done) > 1):
         k = max(i for i, (job, _) in enumerate(done) if job[1].startswith("train"))
         (args.out / done.pop(k)[0][1]).unlink()
     secs = {"train": 0.0, "val": 0.0}
     with open(args.out / "index.tsv", "w") as index:
-        index.write("split\tchunk\tstart\tn_samples\tfamily\ttext\n")
+        index.write(header)
         for job, (lines, s) in done:
             index.writelines(lines)
             secs[job[1].split("_")[0]] += s
