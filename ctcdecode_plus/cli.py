@@ -285,7 +285,7 @@ def _note_unused_beam_options(args, hotwords: Sequence[str]) -> None:
     defaults = build_parser().parse_args(["transcribe", "x"])
     given = [f"--{k.replace('_', '-')}" for k in ("lm", "alpha", "beta", "unk_score_offset", "beam_width",
                                                  "hotword_weight", "auto_spoken_forms", "hotword_spotting",
-                                                 "spotting_background", "spotting_ratio")
+                                                 "spotting_background", "spotting_ratio", "explain_hotwords")
              if getattr(args, k) != getattr(defaults, k)] + (["--hotwords"] if hotwords else [])
     if given:
         why = "--decoder greedy" if args.decoder == "greedy" else "beam search runs with --lm, --hotwords or " \
@@ -325,7 +325,11 @@ def cmd_transcribe(args) -> int:
             processed += 1
             if isinstance(t, CtcDecodeError):
                 failures.append((src, str(t)))
-            elif args.output_dir:  # one file per input, written as it is done
+                continue
+            if args.explain_hotwords and use_beam:  # decodes once more, recording what spotting did
+                for line in decoder.explain_hotwords(em).lines():
+                    print(f"{src}: {line}", file=sys.stderr)
+            if args.output_dir:  # one file per input, written as it is done
                 stem = Path(src).stem
                 name = f"{stem}#{seen[stem]}" if seen[stem] else stem  # as `emissions` names repeated stems
                 seen[stem] += 1
@@ -667,6 +671,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="default: beam when --lm or --hotwords are given, else greedy")
     p.add_argument("--format", choices=["text", "json", "srt"], default="text",
                    help="json carries words with start/end times in seconds")
+    p.add_argument("--explain-hotwords", action="store_true",
+                   help="say on stderr where each hotword was spotted (nats per character against its threshold) "
+                        "and why spotting kept or refused it (acoustic and LM margins, nats)")
     p.add_argument("-o", "--output-dir", default=None, metavar="DIR",
                    help="write one file per input, DIR/<name>.txt, .json or .srt (by --format), each as soon as it "
                         "is done; stdout lists them (needed for srt with several inputs)")

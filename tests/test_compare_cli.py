@@ -101,6 +101,16 @@ def test_cli_transcribe_one_file_per_input(tiny_model_dir, corpus, tmp_path, cap
     assert data["audio"] == files[0] and "words" in data
 
 
+def test_cli_transcribe_explains_hotwords(tiny_model_dir, corpus, pyctc_data, capsys):
+    args = ["transcribe", str(corpus / "u0.wav"), "--model", str(tiny_model_dir), "--lm",
+            str(pyctc_data / "bugs_bunny_kenlm.arpa"), "--hotwords", "BUNNY", "--explain-hotwords"]
+    assert main(args + ["--hotword-spotting", "50"]) == 0
+    err = capsys.readouterr().err
+    assert "u0.wav: spotted BUNNY at " in err and "(threshold 50.00)" in err  # a lax threshold finds it somewhere
+    assert main(args + ["--hotword-spotting", "off"]) == 0
+    assert "hotword spotting was off" in capsys.readouterr().err
+
+
 def test_cli_transcribe_json(tiny_model_dir, corpus, capsys):
     assert main(["transcribe", str(corpus / "u0.wav"), "--model", str(tiny_model_dir), "--format", "json"]) == 0
     out = json.loads(capsys.readouterr().out)

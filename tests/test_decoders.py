@@ -257,6 +257,28 @@ def test_spotting_check_scores_a_spoken_form_as_its_written_term(pyctc_data):
     assert plain.fusion(spoken) < plain.fusion(written) - 1.0  # "bug es" is two words the LM finds unlikely
 
 
+def test_explain_hotwords_says_what_spotting_found_kept_and_refused(pyctc_data):
+    lm = pyctc_data / "bugs_bunny_kenlm.arpa"
+    em = spell([{"k": 0.995, "c": 0.005}, "a", "t", " ", "s", "a", "t"])  # "cat": spotted and kept
+    spot = BeamSearchDecoder(lm, beam_width=16, hotwords=["cat"], hotword_weight=10.0, hotword_spotting=2.0)
+    report = spot.explain_hotwords(em)
+    assert report.transcript.text == spot.decode(em).text == "cat sat"
+    assert [(d.word, d.start) for d in report.detections] == [("cat", 0)] and report.thresholds == {"cat": 2.0}
+    kept = [c for c in report.decisions if c.kept]
+    assert kept and kept[0].hotwords == ("cat",) and kept[0].before == "kat" and kept[0].after == "cat"
+    assert kept[0].acoustic < 0 < kept[0].acoustic + kept[0].language_model  # the LM pays for the acoustics
+    assert any(line.startswith("kept cat at 0.00-") for line in report.lines())
+    # a near miss the LM and the acoustics both reject is reported as refused, with its margins
+    near = spell(["b", {"u": 0.995, "i": 0.005}, "g", "s", " ", "b", "u", "n", "n", "y"])
+    bigs = BeamSearchDecoder(lm, beam_width=16, hotwords=["bigs"], hotword_spotting=3.0).explain_hotwords(near)
+    assert bigs.transcript.text == "bugs bunny" and bigs.decisions
+    assert all(not c.kept and c.acoustic + c.language_model < 0 for c in bigs.decisions)
+    assert any(line.startswith("refused bigs") for line in bigs.lines())
+    # without spotting there is nothing to explain, and the report says so
+    off = BeamSearchDecoder(lm, beam_width=16, hotwords=["cat"]).explain_hotwords(em)
+    assert off.transcript.text == "kat sat" and off.lines()[0].startswith("hotword spotting was off")
+
+
 def test_spotting_never_outvotes_the_lm_with_the_bonus(pyctc_data):
     # a near miss: the beam's word is one the LM knows; the spotted hotword is acoustically close but the LM and
     # the acoustics prefer the beam's word, so no hotword bonus, however large, lets spotting put it in

@@ -50,8 +50,8 @@ from ..transcript import Hypothesis, Transcript, Word
 from ..vocab import BLANK_LABEL, SPACE_LABEL, Labels, apply_case, text_case
 from .base import Decoder, check_emissions
 from .hotwords import apply_display, parse_hotword, with_suggested_forms
-from .spotting import (alignment_cost, apply_detections, boost_detections, false_alarm_floors, relative_log_probs,
-                       spot_hotwords, transcript_cost)
+from .spotting import (Decision, HotwordReport, alignment_cost, apply_detections, boost_detections,
+                       false_alarm_floors, relative_log_probs, spot_hotwords, transcript_cost)
 
 logger = logging.getLogger(__name__)
 
@@ -336,12 +336,24 @@ class BeamSearchDecoder(Decoder):
         return self
 
     def decode(self, emissions: Emissions) -> Transcript:
+        return self._decode(emissions)
+
+    def explain_hotwords(self, emissions: Emissions) -> HotwordReport:
+        """Decode ``emissions`` as :meth:`decode` does and say what hotword spotting did: where each hotword
+        spelling was found (deficit against its threshold, nats per character) and every change the check judged
+        (acoustic and LM margins in nats, kept or refused). ``report.lines()`` reads as text; the CLI prints it
+        with ``transcribe --explain-hotwords``. Without spotting (``hotword_spotting=None``) it is empty."""
+        report = HotwordReport(None, [], {}, [], emissions.seconds_per_frame)
+        report.transcript = self._decode(emissions, report)
+        return report
+
+    def _decode(self, emissions: Emissions, report: Optional[HotwordReport] = None) -> Transcript:
         check_emissions(emissions, self.name)
         dec, case, hotwords, label_hotwords, to_display = self._decoder_for(emissions.labels)
         hyps = self._search(dec, hotwords, emissions, emissions.log_probs)
         best = hyps[0]
         if self.hotword_spotting is not None and label_hotwords:
-            words = self._spot(dec, case, hotwords, label_hotwords, emissions, best.words, to_display)
+            words = self._spot(dec, case, hotwords, label_hotwords, emissions, best.words, to_display, report)
             best = Hypothesis(" ".join(w.word for w in words), best.acoustic_score, best.lm_score, words)
             hyps[0] = best
         if to_display:  # spoken forms -> what the transcript shows
@@ -379,7 +391,8 @@ class BeamSearchDecoder(Decoder):
         return hyps
 
     def _spot(self, dec, case: str, hotwords: Sequence[str], label_hotwords: Sequence[str], emissions: Emissions,
-              words: list[Word], to_display: Optional[dict] = None) -> list[Word]:
+              words: list[Word], to_display: Optional[dict] = None,
+              report: Optional[HotwordReport] = None) -> list[Word]:
         """Hotword spotting (:mod:`.spotting`) on top of the beam's ``words``, in two steps, each judged by the
         beam's own score without the hotword bonus (:class:`_FusionJudge`):
 
@@ -388,15 +401,22 @@ class BeamSearchDecoder(Decoder):
            garbles its neighbours too); each changed stretch of words that brings in a hotword is kept if the
            score prefers it;
         2. *replacement*: a detection still missing replaces the words it covers, if the score prefers it.
+
+        ``report`` (:meth:`explain_hotwords`) collects the detections and the check's decisions.
         """
         labels, blank = emissions.labels.labels, emissions.blank_id
         threshold = self.hotword_spotting
         if isinstance(threshold, Mapping):
             threshold = {apply_case(k, emissions.labels.case): v for k, v in threshold.items()}
         found = spot_hotwords(emissions.log_probs, labels, blank, label_hotwords, threshold)
+        if report is not None:
+            report.detections = list(found)
+            report.thresholds = {h: (threshold.get(h, float("nan")) if isinstance(threshold, Mapping) else threshold)
+                                 for h in label_hotwords}
         if not found:
             return words
         judge = self._judge(emissions, case, label_hotwords, to_display)
+        judge.decisions = report.decisions if report is not None else None
         space = labels.index(SPACE_LABEL) if SPACE_LABEL in labels else None
         boosted, keep, used = boost_detections(emissions.log_probs, found, labels, blank, space)
         if used and self._guided_search:
@@ -628,14 +648,41 @@ class _FusionJudge:
     def prefers(self, before: list[Word], after: list[Word], local: float) -> bool:
         """Does the score prefer ``after`` to ``before``? ``local`` is the per-word acoustic comparison (nats,
         > 0 favours ``after``); if it does not carry ``after``, the whole-transcript one
-        (:meth:`whole_difference`) may."""
+        (:meth:`whole_difference`) may. With ``decisions`` (a list) set, each judgement is added to it."""
         gain = self.fusion(after) - self.fusion(before)
-        if math.isfinite(local) and local + gain >= 0.0:
-            return True
-        if not self.whole_transcript_check:
-            return False
-        whole = self.whole_difference(before, after)
-        return math.isfinite(whole) and whole + gain >= 0.0
+        acoustic, kept = local, math.isfinite(local) and local + gain >= 0.0
+        if not kept and self.whole_transcript_check:
+            whole = self.whole_difference(before, after)
+            kept = math.isfinite(whole) and whole + gain >= 0.0
+            acoustic = max(acoustic, whole)
+        if self.decisions is not None:
+            self.decisions.append(self._decision(before, after, acoustic, gain, kept))
+        return kept
+
+    decisions: Optional[list] = None  # explain_hotwords: where prefers() records what it judged
+
+    def _decision(self, before: Sequence[Word], after: Sequence[Word], acoustic: float, gain: float,
+                  kept: bool) -> Decision:
+        """The :class:`.spotting.Decision` for one judgement: the stretch of words that differs, shown forms for
+        spoken ones."""
+        a, b = list(before), list(after)
+        p = 0
+        while p < min(len(a), len(b)) and a[p].word == b[p].word:
+            p += 1
+        q = 0
+        while q < min(len(a), len(b)) - p and a[len(a) - 1 - q].word == b[len(b) - 1 - q].word:
+            q += 1
+        old, new = a[p:len(a) - q], b[p:len(b) - q]
+        shown = apply_display(new, self.to_display) if self.to_display else new
+        spoken = {" ".join(k): v for k, v in self.to_display.items()}  # "HEAP POP" -> HEAPPOP
+
+        def terms(ws: Sequence[Word]) -> set:
+            return {spoken.get(w.word, w.word) for w in ws if w.word in spoken or w.word in self.hot_words}
+
+        span = new or old
+        return Decision(tuple(sorted(terms(new) - terms(old))), " ".join(w.word for w in old),
+                        " ".join(w.word for w in shown), span[0].start if span else 0.0,
+                        span[-1].end if span else 0.0, float(acoustic), float(gain), bool(kept))
 
     def accept(self, before: list[Word], after: list[Word], det) -> bool:
         """``accept`` for :func:`.spotting.apply_detections`: does the score prefer ``after`` (``before`` with

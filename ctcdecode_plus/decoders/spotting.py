@@ -15,7 +15,7 @@ from typing import Callable, Iterable, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
-from ..transcript import Word
+from ..transcript import Transcript, Word
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,53 @@ class Detection:
     start: int
     end: int
     deficit: float
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One change the spotting check judged (:meth:`.beam.BeamSearchDecoder.explain_hotwords`): the decoded words
+    ``before`` (seconds ``start``-``end``) against ``after``, which brings in ``hotwords``. ``acoustic`` and
+    ``language_model`` are nats in favour of ``after`` (negative: against it): the acoustic comparison that
+    carried most, and the LM + word-bonus difference. ``kept``: their sum is >= 0 and the change was made."""
+
+    hotwords: tuple[str, ...]
+    before: str
+    after: str
+    start: float
+    end: float
+    acoustic: float
+    language_model: float
+    kept: bool
+
+
+@dataclass
+class HotwordReport:
+    """What hotword spotting did in one utterance: ``transcript`` (the same as ``decode`` gives), ``detections``
+    (hotword spellings found within their threshold, ``[start, end)`` in frames, with ``thresholds`` in nats
+    per character by spelling) and the ``decisions`` of the check, in order."""
+
+    transcript: Transcript
+    detections: list[Detection]
+    thresholds: dict[str, float]
+    decisions: list[Decision]
+    seconds_per_frame: float
+
+    def lines(self) -> list[str]:
+        """The report as text, one line per detection and per decision (times in seconds, margins in nats)."""
+        if not self.thresholds:
+            return ["hotword spotting was off or had no hotwords: nothing to explain (give hotwords and "
+                    "--hotword-spotting NATS or --spotting-background PATH; hotword_spotting= in Python)"]
+        spf = self.seconds_per_frame
+        out = [f"spotted {d.word} at {d.start * spf:.2f}-{d.end * spf:.2f} s: {d.deficit:.2f} nats/char from the "
+               f"best path (threshold {self.thresholds.get(d.word, float('nan')):.2f})" for d in self.detections]
+        for c in dict.fromkeys(self.decisions):  # the guided search and the replacement may judge the same change
+            verdict = "kept" if c.kept else "refused"
+            out.append(f"{verdict} {' '.join(c.hotwords) or '(no hotword)'} at {c.start:.2f}-{c.end:.2f} s: "
+                       f"{c.before or '(nothing)'!r} -> {c.after or '(nothing)'!r}; acoustics {c.acoustic:+.1f}, "
+                       f"LM {c.language_model:+.1f}, total {c.acoustic + c.language_model:+.1f} nats")
+        if not self.detections:
+            out.append("no hotword spotted within its threshold")
+        return out
 
 
 def _end_scores_many(rel: np.ndarray, seqs: Sequence[Sequence[int]], blank: int) -> tuple[np.ndarray, np.ndarray]:
