@@ -68,36 +68,16 @@ class _BonusInCheck(BeamSearchDecoder):
                             to_display=to_display)
 
 
-class _MarginJudge(_FusionJudge):
-    """The decoder's check, recording ``(hotwords brought in, margin)`` of every change it judges in ``log``."""
-
-    log: list = []
-
-    def prefers(self, before, after, local) -> bool:
-        gain = self.fusion(after) - self.fusion(before)
-        whole = self.whole_difference(before, after)
-        margin = max(x + gain if math.isfinite(x) else -math.inf for x in (local, whole))
-        new = {w.word for w in after if w.word in self.hot_words} - {w.word for w in before if w.word in self.hot_words}
-        self.log.append((sorted(new), margin))
-        return super().prefers(before, after, local)
-
-
-class _Margins(BeamSearchDecoder):
-    def _judge(self, emissions, case, label_hotwords, to_display=None):
-        return _MarginJudge(self, emissions, case, label_hotwords, hotword_bonus=0.0, to_display=to_display)
-
-
 def margins(decoder: BeamSearchDecoder, items: list, hotwords: list[str]) -> str:
-    """The ``--margins`` report (module docstring) of ``decoder`` (a :class:`_Margins`) over ``items``."""
+    """The ``--margins`` report (module docstring) of ``decoder`` over ``items``, from the check's decisions
+    (:meth:`BeamSearchDecoder.explain_hotwords`: margin = acoustic + LM nats; a spoken form counts as its term)."""
     hot = {w for h in hotwords for w in h.split()}
     true, false, lines = {}, {}, []
     for it in items:
-        _MarginJudge.log = []
-        decoder.decode(it.emissions)
         ref = set(it.reference.split())
-        for new, m in _MarginJudge.log:
-            # a word of a spoken form ("EN BYTES" for NBYTES) is not a hotword occurrence
-            for w in [w for w in new if w in hot] or ["(none)"]:
+        for c in decoder.explain_hotwords(it.emissions).decisions:
+            m = c.acoustic + c.language_model
+            for w in [w for w in c.hotwords if w in hot] or ["(none)"]:
                 key, into = (it.id, w), (true if w in ref else false)
                 into[key] = max(into.get(key, -math.inf), m)
                 lines.append(f"{m:8.2f}  {'in ref    ' if w in ref else 'NOT in ref'}  {it.id}  {w}")
@@ -139,7 +119,7 @@ def main() -> None:
                 "no check": _NoCheck(args.lm, **kw)}
     background = [Emissions.load(f) for f in sorted(Path(args.background).glob("*.npz"))] if args.background else []
     if args.margins:
-        dec = _Margins(args.lm, **kw).replace(hotword_weight=args.weights[0])
+        dec = BeamSearchDecoder(args.lm, **kw).replace(hotword_weight=args.weights[0])
         dec = dec.calibrate_spotting(background, ratio=args.ratios[0]) if background else \
             dec.replace(hotword_spotting=args.thresholds[0])
         print(margins(dec, items, hotwords))
