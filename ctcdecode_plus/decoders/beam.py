@@ -554,6 +554,18 @@ def _check_spotting(value):
     return float(value)
 
 
+def _common_ends(a: Sequence[str], b: Sequence[str]) -> tuple[int, int]:
+    """How many words two transcripts share at the start and, after that, at the end: ``a[p:len(a) - q]`` and
+    ``b[p:len(b) - q]`` are the stretches that differ."""
+    p = 0
+    while p < min(len(a), len(b)) and a[p] == b[p]:
+        p += 1
+    q = 0
+    while q < min(len(a), len(b)) - p and a[len(a) - 1 - q] == b[len(b) - 1 - q]:
+        q += 1
+    return p, q
+
+
 class _FusionJudge:
     """Compares two transcripts of the same emissions by the beam's own full score: acoustics + alpha * LM +
     beta * words + unknown-word penalty + hotword bonus (``hotword_bonus`` per hotword; default the decoder's
@@ -629,12 +641,7 @@ class _FusionJudge:
         it (the whole utterance where they share none), so both pay for every frame there and the cost stays bounded
         by the change, not the utterance."""
         a, b = [w.word for w in before], [w.word for w in after]
-        p = 0
-        while p < min(len(a), len(b)) and a[p] == b[p]:
-            p += 1
-        q = 0
-        while q < min(len(a), len(b)) - p and a[len(a) - 1 - q] == b[len(b) - 1 - q]:
-            q += 1
+        p, q = _common_ends(a, b)
         em = self.emissions
         spf, rel = em.seconds_per_frame, self._relative()
         f0 = int(round(before[p - 1].end / spf)) if p else 0
@@ -666,12 +673,7 @@ class _FusionJudge:
         """The :class:`.spotting.Decision` for one judgement: the stretch of words that differs, shown forms for
         spoken ones."""
         a, b = list(before), list(after)
-        p = 0
-        while p < min(len(a), len(b)) and a[p].word == b[p].word:
-            p += 1
-        q = 0
-        while q < min(len(a), len(b)) - p and a[len(a) - 1 - q].word == b[len(b) - 1 - q].word:
-            q += 1
+        p, q = _common_ends([w.word for w in a], [w.word for w in b])
         old, new = a[p:len(a) - q], b[p:len(b) - q]
         shown = apply_display(new, self.to_display) if self.to_display else new
         spoken = {" ".join(k): v for k, v in self.to_display.items()}  # "HEAP POP" -> HEAPPOP
