@@ -574,6 +574,11 @@ def cmd_compare(args) -> int:
     print(result.table())
     if hotwords:
         print("\nhotwords found / in the references (+ insertions beyond them):\n" + result.hotword_table())
+    if args.explain_hotwords:
+        from .compare import explain_missed_hotwords
+
+        lines = explain_missed_hotwords(result, decoders, items)
+        print("\nwhy hotwords were missed (spotting; margins in nats):\n" + "\n".join(lines or ["(none missed)"]))
     print(f"\n{len(items)} utterances, {sum(i.emissions.duration for i in items):.1f} s of audio"
           + (f"; hotwords: {len(hotwords)}" if hotwords else ""))
     if args.json:
@@ -695,6 +700,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--hotword-lm", default=None, help="NAME of the --lm to combine with hotwords (default: first)")
     p.add_argument("--json", default=None, help="write the full comparison as JSON")
     p.add_argument("--csv", default=None, help="write per-utterance rows as CSV")
+    p.add_argument("--explain-hotwords", action="store_true",
+                   help="after the tables, say why each hotword a spotting decoder missed was missed (where it was "
+                        "spotted, and the check's acoustic and LM margins in nats)")
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("spoken-forms", help="print hotword entries with the spoken forms --auto-spoken-forms adds",

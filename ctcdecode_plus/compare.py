@@ -231,3 +231,26 @@ def compare(
             hw.per_hotword if hw else None,
         )
     return Comparison(scores, utterances, failures, hotwords)
+
+
+def explain_missed_hotwords(result: Comparison, decoders: Mapping[str, Decoder], items: Sequence[Item]) -> list[str]:
+    """Why each decoder with hotword spotting missed the hotwords it missed: for every utterance whose reference
+    holds a hotword (``result.hotwords``) more often than the decoder's hypothesis, the utterance's
+    :meth:`~.decoders.beam.BeamSearchDecoder.explain_hotwords` lines (decoded once more). Text lines."""
+    from .metrics import count_phrase
+
+    hyp = {(u.id, u.decoder): u.hypothesis for u in result.utterances if u.error is None}
+    out: list[str] = []
+    for name, decoder in decoders.items():
+        if getattr(decoder, "hotword_spotting", None) is None or not getattr(decoder, "hotwords", None):
+            continue
+        for it in items:
+            text = hyp.get((it.id, name))
+            if text is None:
+                continue
+            missed = [w for w in result.hotwords if count_phrase(it.reference, w) > count_phrase(text, w)]
+            if missed:
+                out.append(f"{name} / {it.id}: missed {', '.join(missed)} (wrote: {text})")
+                out += [f"  {line}" for line in decoder.explain_hotwords(it.emissions).lines()]
+    return out
+

@@ -18,4 +18,4 @@ exec .venv/bin/ctcdecode-plus compare \
   --hotwords-file demo/hotwords.txt --hotword-lm domain --auto-spoken-forms \
   --alpha 0.5 --beta 0 --hotword-weight 3 --hotword-spotting off \
   --spotting-background demo/background/manifest.tsv --spotting-ratio 1 \
-  --json runs/demo_comparison.json --csv runs/demo_utterances.csv "$@"
+  --explain-hotwords --json runs/demo_comparison.json --csv runs/demo_utterances.csv "$@"

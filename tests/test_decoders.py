@@ -279,6 +279,22 @@ def test_explain_hotwords_says_what_spotting_found_kept_and_refused(pyctc_data):
     assert off.transcript.text == "kat sat" and off.lines()[0].startswith("hotword spotting was off")
 
 
+def test_compare_explains_the_hotwords_a_decoder_missed(pyctc_data):
+    from ctcdecode_plus.compare import Item, compare, explain_missed_hotwords
+
+    lm = pyctc_data / "bugs_bunny_kenlm.arpa"
+    near = spell(["b", {"u": 0.995, "i": 0.005}, "g", "s", " ", "b", "u", "n", "n", "y"])
+    found = spell([{"k": 0.995, "c": 0.005}, "a", "t", " ", "s", "a", "t"])
+    items = [Item("near", near, "bigs bunny"), Item("found", found, "cat sat")]
+    decoders = {"greedy": GreedyDecoder(),
+                "spot": BeamSearchDecoder(lm, beam_width=16, hotwords=["bigs", "cat"], hotword_spotting=3.0)}
+    result = compare(decoders, items, hotwords=["bigs", "cat"])
+    lines = explain_missed_hotwords(result, decoders, items)
+    assert lines[0].startswith("spot / near: missed bigs (wrote: bugs bunny)")  # only the spotting decoder
+    assert any(line.strip().startswith("refused bigs") for line in lines[1:])
+    assert not any("found" in line for line in lines)  # "cat" was found: nothing to explain
+
+
 def test_spotting_never_outvotes_the_lm_with_the_bonus(pyctc_data):
     # a near miss: the beam's word is one the LM knows; the spotted hotword is acoustically close but the LM and
     # the acoustics prefer the beam's word, so no hotword bonus, however large, lets spotting put it in

@@ -670,12 +670,11 @@ class _FusionJudge:
 
     def _decision(self, before: Sequence[Word], after: Sequence[Word], acoustic: float, gain: float,
                   kept: bool) -> Decision:
-        """The :class:`.spotting.Decision` for one judgement: the stretch of words that differs, shown forms for
-        spoken ones."""
+        """The :class:`.spotting.Decision` for one judgement: the stretch of words that differs (as spelled, spoken
+        forms included), and the hotwords it brings in (as shown)."""
         a, b = list(before), list(after)
         p, q = _common_ends([w.word for w in a], [w.word for w in b])
         old, new = a[p:len(a) - q], b[p:len(b) - q]
-        shown = apply_display(new, self.to_display) if self.to_display else new
         spoken = {" ".join(k): v for k, v in self.to_display.items()}  # "HEAP POP" -> HEAPPOP
 
         def terms(ws: Sequence[Word]) -> set:
@@ -683,7 +682,7 @@ class _FusionJudge:
 
         span = new or old
         return Decision(tuple(sorted(terms(new) - terms(old))), " ".join(w.word for w in old),
-                        " ".join(w.word for w in shown), span[0].start if span else 0.0,
+                        " ".join(w.word for w in new), span[0].start if span else 0.0,
                         span[-1].end if span else 0.0, float(acoustic), float(gain), bool(kept))
 
     def accept(self, before: list[Word], after: list[Word], det) -> bool:

@@ -31,7 +31,8 @@ class Detection:
 @dataclass(frozen=True)
 class Decision:
     """One change the spotting check judged (:meth:`.beam.BeamSearchDecoder.explain_hotwords`): the decoded words
-    ``before`` (seconds ``start``-``end``) against ``after``, which brings in ``hotwords``. ``acoustic`` and
+    ``before`` (seconds ``start``-``end``) against ``after`` (as spelled: a spoken form as its words), which brings
+    in ``hotwords`` (as transcripts show them). ``acoustic`` and
     ``language_model`` are nats in favour of ``after`` (negative: against it): the acoustic comparison that
     carried most, and the LM + word-bonus difference. ``kept``: their sum is >= 0 and the change was made."""
 
