@@ -595,6 +595,7 @@ class _FusionJudge:
         self.decoder, self.emissions, self.case = decoder, emissions, case
         self.hotword_bonus = decoder.hotword_weight if hotword_bonus is None else hotword_bonus
         self.to_display = dict(to_display or {})
+        self._spoken = {" ".join(k): v for k, v in self.to_display.items()}  # "HEAP POP" -> HEAPPOP, for reports
         self.hot_words = ({w for h in label_hotwords for w in h.split()}
                           | {w for shown in self.to_display.values() for w in shown.split()})
         self.known = decoder._unigram_set()
@@ -675,7 +676,7 @@ class _FusionJudge:
         a, b = list(before), list(after)
         p, q = _common_ends([w.word for w in a], [w.word for w in b])
         old, new = a[p:len(a) - q], b[p:len(b) - q]
-        spoken = {" ".join(k): v for k, v in self.to_display.items()}  # "HEAP POP" -> HEAPPOP
+        spoken = self._spoken
 
         def terms(ws: Sequence[Word]) -> set:
             return {spoken.get(w.word, w.word) for w in ws if w.word in spoken or w.word in self.hot_words}
