@@ -111,9 +111,22 @@ def _check_path(source: PathLike) -> Path:
     return path
 
 
-def _warn_if_cut_short(path: Path) -> None:
-    """Log a warning where a WAV file holds less audio data than its header announces (a copy or recording cut
-    short): libsndfile reads what is there without a word, and the transcript would silently stop early."""
+#: frames read per call while decoding a file: a decoder error mid-file (a FLAC or Ogg file cut short) loses at most
+#: this much of the audio before it
+_READ_BLOCK_FRAMES = 8192
+
+#: _MPEG_NOTE: libsndfile (1.2.2, through libmpg123) decodes an MP3 exactly only when it is read in one call; reads
+#: in pieces or after a seek garble some frames ("part2_3_length too large for available bit count" on stderr; samples
+#: off by up to 0.45 here, python-soundfile issue 402), so MP3 files are read whole, never streamed in windows.
+
+#: an MP3 counts as cut short where it decodes this many frames fewer than its Xing/Info/VBRI header announces
+#: (two MPEG frames: encoder delay and padding are already taken out by the decoder's gapless mode)
+_MP3_FRAME_SLACK = 2304
+
+
+def _wav_cut_short(path: Path) -> Optional[str]:
+    """Where a WAV file holds less audio data than its header announces (a copy or recording cut short), the share
+    missing; libsndfile reads what is there without a word, so the transcript would silently stop early."""
     import struct
 
     try:
@@ -121,7 +134,7 @@ def _warn_if_cut_short(path: Path) -> None:
         with open(path, "rb") as fh:
             head = fh.read(12)
             if len(head) < 12 or head[:4] not in (b"RIFF", b"RIFX") or head[8:12] != b"WAVE":
-                return
+                return None
             order = "<" if head[:4] == b"RIFF" else ">"
             pos = 12
             while pos + 8 <= size:
@@ -130,13 +143,98 @@ def _warn_if_cut_short(path: Path) -> None:
                 if chunk_id == b"data":
                     have = size - pos - 8
                     if 0 < length < 0xFFFFFFFF and have < length:  # 0 / 0xFFFFFFFF: a streamed WAV, size unknown
-                        logger.warning("%s: the WAV file is cut short: %.0f %% of the audio its header announces is "
-                                       "missing; using what is there (copy or export the file again for the rest)",
-                                       path, 100.0 * (length - have) / length)
-                    return
+                        return f"{100.0 * (length - have) / length:.0f} % of the audio its header announces is missing"
+                    return None
                 pos += 8 + length + (length & 1)
     except (OSError, struct.error):
-        return
+        return None
+    return None
+
+
+def _ogg_cut_short(path: Path) -> Optional[str]:
+    """Where an Ogg file (Vorbis, Opus, FLAC in Ogg) does not end on a whole page marked end-of-stream, why:
+    libsndfile decodes the pages that are there without a word."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            if fh.read(4) != b"OggS":
+                return None
+            fh.seek(max(0, size - 65536))
+            tail = fh.read()
+    except OSError:
+        return None
+    at = tail.rfind(b"OggS")
+    if at < 0 or len(tail) - at < 27:
+        return "its last page is incomplete"
+    segments = tail[at + 27: at + 27 + tail[at + 26]]
+    if len(segments) < tail[at + 26] or len(tail) - at < 27 + len(segments) + sum(segments):
+        return "its last page is incomplete"
+    if not tail[at + 5] & 0x04:
+        return "its last page is not marked end-of-stream"
+    return None
+
+
+def _mp3_announces_length(path: Path) -> bool:
+    """Whether an MP3 file carries a Xing/Info/VBRI header (its exact length); without one libsndfile's length is an
+    estimate from the file size, which says nothing about a cut."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(10)
+            skip = 0
+            if head[:3] == b"ID3" and len(head) == 10:  # ID3v2 tag: 4 syncsafe bytes of size after the 10-byte header
+                skip = 10 + ((head[6] & 0x7F) << 21 | (head[7] & 0x7F) << 14 | (head[8] & 0x7F) << 7 | head[9] & 0x7F)
+            fh.seek(skip)
+            first = fh.read(4096)
+    except OSError:
+        return False
+    return any(tag in first for tag in (b"Xing", b"Info", b"VBRI"))
+
+
+def _cut_short_reason(path: Path, fmt: str) -> Optional[str]:
+    """Why a file that decodes is nevertheless cut short, from its container alone (WAV and Ogg), else ``None``."""
+    if fmt.startswith("WAV"):
+        return _wav_cut_short(path)
+    if fmt == "OGG":
+        return _ogg_cut_short(path)
+    return None
+
+
+def _warn_cut_short(path: Path, reason: str, seconds: float) -> None:
+    logger.warning("%s: the file is cut short or damaged (%s); using the %.2f s that decode (copy or export the "
+                   "file again for the rest)", path, reason, seconds)
+
+
+def _read_blocks(f, frames: int) -> tuple[np.ndarray, Optional[str]]:
+    """Read up to ``frames`` frames (``-1``: to the end) from an open ``soundfile.SoundFile`` as float32
+    ``[n, channels]``. A decoder error part-way (a FLAC file cut short: "lost sync") ends the read instead of losing
+    it: returns the frames decoded before it and the error's text (``None`` where the read was clean)."""
+    blocks: list[np.ndarray] = []
+    left = frames
+    error = None
+    while left != 0:
+        want = _READ_BLOCK_FRAMES if left < 0 else min(_READ_BLOCK_FRAMES, left)
+        try:
+            block = f.read(want, dtype="float32", always_2d=True)
+        except Exception as exc:  # noqa: BLE001 - libsndfile's error for a damaged stream
+            error = str(exc).strip() or type(exc).__name__
+            break
+        if len(block) == 0:
+            break
+        blocks.append(block)
+        if left > 0:
+            left -= len(block)
+    data = np.concatenate(blocks) if blocks else np.zeros((0, f.channels), np.float32)
+    return data, error
+
+
+def _shortfall(path: Path, fmt: str, announced: int, got: int, rate: int, error: Optional[str]) -> Optional[str]:
+    """Why ``got`` decoded frames fall short of a whole file of ``announced`` frames, else ``None``."""
+    if error:
+        return f"decoding stopped at {got / rate:.2f} s: {error}"
+    slack = _MP3_FRAME_SLACK if fmt == "MP3" else 2  # 2: a window's end rounded to the source rate
+    if announced > got + slack and (fmt != "MP3" or _mp3_announces_length(path)):
+        return f"its header announces {announced / rate:.2f} s"
+    return None
 
 
 def _sf_name(path: Path) -> Union[str, bytes]:
@@ -150,9 +248,18 @@ def _read_file(path: Path) -> tuple[np.ndarray, int]:
     import soundfile as sf
 
     try:
-        data, rate = sf.read(_sf_name(path), dtype="float32", always_2d=True)
-        _warn_if_cut_short(path)
-        return data, int(rate)
+        with sf.SoundFile(_sf_name(path)) as f:
+            rate, fmt, announced = int(f.samplerate), f.format, f.frames
+            if fmt == "MP3":  # libsndfile decodes MP3 exactly only in one read (_MPEG_NOTE)
+                data, error = f.read(dtype="float32", always_2d=True), None
+            else:
+                data, error = _read_blocks(f, -1)
+        if error and not len(data):
+            raise OSError(error)
+        reason = _shortfall(path, fmt, announced, len(data), rate, error) or _cut_short_reason(path, fmt)
+        if reason:
+            _warn_cut_short(path, reason, len(data) / rate)
+        return data, rate
     except Exception as sf_error:  # noqa: BLE001 - any libsndfile failure falls back to audioread
         try:
             import warnings
@@ -281,9 +388,11 @@ def stream_chunks(
 ) -> Optional[Iterator[Chunk]]:
     """Like :func:`iter_chunks`, but reads each window from the file as it goes (memory independent of length).
 
-    Returns ``None`` when the file is no longer than ``min_seconds`` or soundfile cannot seek in it (then load it
-    whole with :func:`load_audio`). Windows are downmixed and resampled one by one; the context on each side
-    absorbs the resampler's edge effects. Raises :class:`AudioError` at the end if the whole file was silent.
+    Returns ``None`` when the file is no longer than ``min_seconds``, is an MP3 (read whole: ``_MPEG_NOTE``) or
+    soundfile cannot seek in it (then load it whole with :func:`load_audio`). Windows are downmixed and resampled one
+    by one; the context on each side absorbs the resampler's edge effects. A file that ends or stops decoding before
+    its announced length (cut short) ends the windows there, with a warning. Raises :class:`AudioError` at the end
+    if the whole file was silent.
     """
     import soundfile as sf
 
@@ -299,10 +408,11 @@ def stream_chunks(
         except AudioError:
             f.close()
             raise
-    if not seekable or f.frames / f.samplerate <= min_seconds:
+    if not seekable or f.frames / f.samplerate <= min_seconds or f.format == "MP3":  # MP3: _MPEG_NOTE
         f.close()
         return None
-    _warn_if_cut_short(path)
+    fmt = f.format
+    container_reason = _cut_short_reason(path, fmt)
 
     def gen() -> Iterator[Chunk]:
         src_rate = f.samplerate
@@ -319,7 +429,17 @@ def stream_chunks(
                 lo, hi = max(0, begin - ctx), min(total, end + ctx)
                 s_lo, s_hi = int(round(lo * src_rate / sampling_rate)), int(round(hi * src_rate / sampling_rate))
                 f.seek(s_lo)
-                block = f.read(s_hi - s_lo, dtype="float32", always_2d=True).mean(axis=1)
+                block, error = _read_blocks(f, s_hi - s_lo)
+                reason = _shortfall(path, fmt, s_hi, s_lo + len(block), src_rate, error)
+                block = block.mean(axis=1)
+                if reason:  # the file ends (or stops decoding) before its announced length: this chunk is the last
+                    hi = lo + int(len(block) * sampling_rate / src_rate)
+                    _warn_cut_short(path, reason, hi / sampling_rate)
+                    if hi <= begin or not block.size:
+                        if begin == 0:
+                            raise AudioError(f"{path}: no audio decodes ({reason}); export or copy the file again.")
+                        break
+                    end = hi
                 if not np.all(np.isfinite(block)):
                     raise AudioError(
                         f"{path}: the audio contains NaN or infinite samples; re-export it as PCM WAV or FLAC."
@@ -328,6 +448,11 @@ def stream_chunks(
                 samples = resample(block, src_rate, sampling_rate)
                 yield Chunk(samples, begin / sampling_rate, end / sampling_rate, (begin - lo) / sampling_rate,
                             (hi - end) / sampling_rate)
+                if reason:
+                    break
+            else:
+                if container_reason:
+                    _warn_cut_short(path, container_reason, total / sampling_rate)
         if peak < SILENCE_PEAK:
             raise AudioError(
                 f"{path}: the audio is silent (peak amplitude below {SILENCE_PEAK:g}); "
