@@ -428,8 +428,12 @@ def stream_chunks(
                 end = min(total, begin + step)
                 lo, hi = max(0, begin - ctx), min(total, end + ctx)
                 s_lo, s_hi = int(round(lo * src_rate / sampling_rate)), int(round(hi * src_rate / sampling_rate))
-                f.seek(s_lo)
-                block, error = _read_blocks(f, s_hi - s_lo)
+                try:
+                    f.seek(s_lo)
+                except Exception as exc:  # noqa: BLE001 - a damaged file: libsndfile cannot find the position
+                    block, error = np.zeros((0, f.channels), np.float32), str(exc).strip() or type(exc).__name__
+                else:
+                    block, error = _read_blocks(f, s_hi - s_lo)
                 reason = _shortfall(path, fmt, s_hi, s_lo + len(block), src_rate, error)
                 block = block.mean(axis=1)
                 if reason:  # the file ends (or stops decoding) before its announced length: this chunk is the last

@@ -157,3 +157,13 @@ def test_mp3_is_read_whole_not_in_windows(tmp_path):
     assert stream_chunks(path, 16000, 5.0, 1.0, 320) is None
     reference, _ = sf.read(str(path), dtype="float32")
     assert np.allclose(load_audio(path).samples, reference, atol=1e-5)  # a garbled frame is off by 0.1 or more
+
+
+def test_a_flac_file_with_only_its_header_left_is_an_audio_error(tmp_path):
+    # the header still announces 40 s, so the file is streamed; libsndfile's seek failed with a traceback
+    from ctcdecode_plus.audio import stream_chunks
+
+    path = _write(tmp_path / "long.flac", 40.0, {})
+    (tmp_path / "head.flac").write_bytes(path.read_bytes()[:200])
+    with pytest.raises(AudioError, match="head.flac: no audio decodes"):
+        list(stream_chunks(tmp_path / "head.flac", 16000, 5.0, 1.0, 320))
