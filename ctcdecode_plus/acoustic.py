@@ -351,8 +351,9 @@ class AcousticModel:
         return results  # type: ignore[return-value]
 
 
-def iter_sources(paths: Iterable[PathLike]) -> list[str]:
-    """Expand folders into the audio files they contain (sorted); files pass through.
+def iter_sources(paths: Iterable[PathLike], *, emissions: bool = False) -> list[str]:
+    """Expand folders into the audio files they contain (sorted); files pass through. ``emissions=True``: a folder
+    with no audio gives its saved emissions (``.npz``) instead.
 
     A folder without audio files passes through as itself, so loading it fails with an error naming it (a batch
     reports it with the other failures) instead of the folder being skipped without a word.
@@ -363,6 +364,8 @@ def iter_sources(paths: Iterable[PathLike]) -> list[str]:
         p = Path(p)
         if p.is_dir():
             found = [str(f) for f in sorted(p.rglob("*")) if f.suffix.lower() in exts and f.is_file()]
+            if not found and emissions:
+                found = [str(f) for f in sorted(p.rglob("*.npz")) if f.is_file()]
             out.extend(found or [str(p)])
         else:
             out.append(str(p))

@@ -298,22 +298,25 @@ def _note_unused_beam_options(args, hotwords: Sequence[str]) -> None:
 def cmd_transcribe(args) -> int:
     from .acoustic import iter_sources
     from .decoders import GreedyDecoder
-    from .pipeline import each_transcript
+    from .pipeline import each_transcript, needs_acoustic_model
 
     hotwords = _read_hotwords(args)
     use_beam = args.decoder == "beam" or (args.decoder is None and (args.lm or hotwords))
     decoder = _beam(args, args.lm, hotwords) if use_beam else GreedyDecoder()
     if not use_beam:
         _note_unused_beam_options(args, hotwords)
-    sources = iter_sources(args.audio)
+    sources = iter_sources(args.audio, emissions=True)
     if args.format == "srt" and len(sources) > 1 and not args.output_dir:
         raise CtcDecodeError(f"--format srt with {len(sources)} inputs: subtitles are one file per recording; give "
                              "-o DIR to write DIR/<name>.srt for each.")
     _check_folder("-o/--output-dir", args.output_dir)
-    model = _load_model(args)
-    if use_beam and args.spotting_background:
+    spotting_background = use_beam and args.spotting_background
+    # saved emissions (.npz) decode without the model; audio, and background recordings, need it
+    model = _load_model(args) if spotting_background or needs_acoustic_model(sources) else None
+    if spotting_background:
         decoder = _calibrate(decoder, args, _background_emissions(args, model))
-    decoder.prepare(model.labels)  # an LM or hotword that does not fit the model fails here, once
+    if model is not None:
+        decoder.prepare(model.labels)  # an LM or hotword that does not fit the model fails here, once
     failures: list[tuple[str, str]] = []
     results = []
     bar = _progress(len(sources), "transcribing")
@@ -667,9 +670,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens (resampling, LM case...)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("transcribe", help="transcribe audio files",
-                       description="Transcribe audio files (any format and rate; resampled to 16 kHz mono).")
-    p.add_argument("audio", nargs="+", help="audio files or folders")
+    p = sub.add_parser("transcribe", help="transcribe audio files (or decode saved emissions)",
+                       description="Transcribe audio files (any format and rate; resampled to 16 kHz mono), or decode "
+                                   "emissions saved by `ctcdecode-plus emissions` (.npz) without running the model.")
+    p.add_argument("audio", nargs="+", help="audio files, saved emissions (.npz) or folders of either")
     _add_model_args(p)
     _add_decoder_args(p)
     p.add_argument("--decoder", choices=["greedy", "beam"], default=None,
@@ -772,6 +776,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `ctcdecode-plus ... | head`: the reader left; no traceback, no second error at exit
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 141  # 128 + SIGPIPE, as a shell reports it
 
 
 if __name__ == "__main__":

@@ -32,29 +32,54 @@ def load_model(model: ModelLike = DEMO_MODEL_NAME, device: Optional[str] = None)
     return _cached_model(os.fspath(model), device)
 
 
+Source = Union[AudioInput, Emissions]
+
+
+def is_emissions_file(source: object) -> bool:
+    """Whether ``source`` names saved emissions (a ``.npz`` written by ``ctcdecode-plus emissions`` or
+    :meth:`Emissions.save`), decoded without running the acoustic model."""
+    return isinstance(source, (str, os.PathLike)) and os.fspath(source).lower().endswith(".npz")
+
+
+def needs_acoustic_model(sources: Iterable[Source]) -> bool:
+    """Whether any of ``sources`` is audio (not :class:`Emissions` or a saved ``.npz`` of them)."""
+    return any(not isinstance(s, Emissions) and not is_emissions_file(s) for s in sources)
+
+
 def each_transcript(
-    sources: Iterable[AudioInput],
-    acoustic: AcousticModel,
+    sources: Iterable[Source],
+    acoustic: Optional[AcousticModel],
     decoder: Decoder,
     *,
     input_rate: Optional[int] = None,
     chunk_seconds: float = DEFAULT_CHUNK_SECONDS,
-) -> Iterator[Tuple[AudioInput, Optional[Emissions], Union[Transcript, CtcDecodeError]]]:
+) -> Iterator[Tuple[Source, Optional[Emissions], Union[Transcript, CtcDecodeError]]]:
     """``(source, emissions, transcript)`` for each source as soon as it is done; a source that fails gives
-    ``(source, None, the CtcDecodeError)`` and the next one goes on. An LM or hotword that does not fit the
-    model raises once, before any audio is read. ``input_rate`` (Hz) and ``chunk_seconds`` as in
-    :func:`transcribe`. The loop under :func:`transcribe` and ``ctcdecode-plus transcribe``."""
-    decoder.prepare(acoustic.labels)
+    ``(source, None, the CtcDecodeError)`` and the next one goes on. A source is audio (run through ``acoustic``),
+    :class:`Emissions`, or a saved ``.npz`` of them (decoded as they are; ``acoustic`` may be ``None`` when every
+    source is one). An LM or hotword that does not fit the model raises once, before any audio is read.
+    ``input_rate`` (Hz) and ``chunk_seconds`` as in :func:`transcribe`. The loop under :func:`transcribe` and
+    ``ctcdecode-plus transcribe``."""
+    if acoustic is not None:
+        decoder.prepare(acoustic.labels)
     for source in sources:
         try:
-            em = acoustic.emissions(source, input_rate=input_rate, chunk_seconds=chunk_seconds)
+            if isinstance(source, Emissions):
+                em = source
+            elif is_emissions_file(source):
+                em = Emissions.load(source)
+            elif acoustic is None:
+                raise CtcDecodeError(f"{source}: audio needs an acoustic model; pass one (or give saved emissions, "
+                                     "a .npz from `ctcdecode-plus emissions`).")
+            else:
+                em = acoustic.emissions(source, input_rate=input_rate, chunk_seconds=chunk_seconds)
             yield source, em, decoder.decode(em)
         except CtcDecodeError as e:
             yield source, None, e
 
 
 def transcribe(
-    audio: Union[AudioInput, Sequence[AudioInput]],
+    audio: Union[Source, Sequence[Source]],
     *,
     model: ModelLike = DEMO_MODEL_NAME,
     lm: Optional[Union[str, os.PathLike]] = None,
@@ -70,7 +95,8 @@ def transcribe(
 
     Args:
         audio: a file path (any format and rate; resampled to the model's 16 kHz mono), a float array of samples
-            (give ``input_rate`` in Hz), or a list of these.
+            (give ``input_rate`` in Hz), :class:`Emissions` or a saved ``.npz`` of them (decoded without the
+            model), or a list of these.
         model: an :class:`AcousticModel`, or a model folder, hub id or ``"demo"`` (loaded once and kept).
         lm: KenLM model (ARPA, ``.arpa.gz`` or binary) for beam search; ``None``: no LM.
         hotwords: words or phrases to boost (``"SHOWN: SPOKEN, ..."`` for terms written unlike they sound).
@@ -96,9 +122,10 @@ def transcribe(
     if decoder is None:
         beam = lm is not None or bool(hotwords) or bool(beam_options)
         decoder = BeamSearchDecoder(lm, hotwords=hotwords, **beam_options) if beam else GreedyDecoder()
-    acoustic = load_model(model, device)
     single = not isinstance(audio, (list, tuple))
-    results = [t for _, _, t in each_transcript([audio] if single else audio, acoustic, decoder,
+    sources = [audio] if single else list(audio)
+    acoustic = load_model(model, device) if needs_acoustic_model(sources) else None
+    results = [t for _, _, t in each_transcript(sources, acoustic, decoder,
                                                 input_rate=input_rate, chunk_seconds=chunk_seconds)]
     if errors == "raise" or single:
         for r in results:

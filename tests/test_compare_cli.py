@@ -404,3 +404,47 @@ def test_tune_prints_hotword_options_that_reproduce_the_choice():
     args = build_parser().parse_args(["compare", "--manifest", "m.tsv", *capped.split()])
     assert (args.hotword_weight, args.spotting_ratio, args.hotword_spotting) == (6.0, 0.5, 2.0)
     assert str(args.spotting_background) == bg
+
+
+def test_cli_transcribe_decodes_saved_emissions_without_the_model(libri_emissions, pyctc_data, tmp_path, capsys):
+    folder = tmp_path / "ems"
+    folder.mkdir()
+    libri_emissions.save(folder / "a.npz")
+    libri_emissions.save(folder / "b.npz")
+    (folder / "bad.npz").write_text("not emissions")
+    # the model named does not exist: a run that needed it would fail on it
+    args = ["transcribe", str(folder), "--model", str(tmp_path / "no-model"), "--lm",
+            str(pyctc_data / "bugs_bunny_kenlm.arpa"), "--alpha", "0.5", "--beam-width", "16"]
+    assert main(args) == 1
+    captured = capsys.readouterr()
+    expected = BeamSearchDecoder(pyctc_data / "bugs_bunny_kenlm.arpa", alpha=0.5, beam_width=16).decode(
+        libri_emissions).text
+    assert f"{folder / 'a.npz'}\t{expected}" in captured.out and f"{folder / 'b.npz'}\t{expected}" in captured.out
+    assert "bad.npz: not an emissions .npz" in captured.err and "1 input(s) failed" in captured.err
+    assert main(["transcribe", str(folder / "a.npz"), str(tmp_path / "x.wav"), "--model",
+                 str(tmp_path / "no-model")]) == 2  # audio among the inputs: the model is needed, and missing
+    assert "no-model" in capsys.readouterr().err
+
+
+def test_transcribe_function_takes_emissions(libri_emissions, tmp_path):
+    from ctcdecode_plus.pipeline import transcribe
+
+    path = libri_emissions.save(tmp_path / "u.npz")
+    greedy = GreedyDecoder().decode(libri_emissions).text
+    assert transcribe(path, model=tmp_path / "no-model").text == greedy  # never loads the model
+    assert [t.text for t in transcribe([libri_emissions, path], model=tmp_path / "no-model")] == [greedy, greedy]
+
+
+def test_cli_output_into_a_closed_pipe_is_not_a_traceback(libri_emissions, tmp_path):
+    import subprocess
+    import sys
+
+    for i in range(40):  # JSON of 40 utterances with word times: more than a pipe buffer holds
+        libri_emissions.save(tmp_path / f"u{i:02d}.npz")
+    proc = subprocess.Popen([sys.executable, "-c", "import sys; from ctcdecode_plus.cli import main; "
+                             f"sys.exit(main(['transcribe', {str(tmp_path)!r}, '--format', 'json']))"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.read(10)  # like `| head -c 10`
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141 and "Traceback" not in err, err
