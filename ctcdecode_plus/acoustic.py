@@ -88,6 +88,11 @@ def _check_chunking(chunk_seconds: float, context_seconds: float, batch_size: in
         raise CtcDecodeError(f"chunk_batch_size={batch_size!r}: give a positive whole number of chunks per batch.")
 
 
+def _first_line(error: BaseException) -> str:
+    """``"Type: first line of the message"``, at most 200 characters of it, for one-line errors."""
+    return f"{type(error).__name__}: {(str(error).splitlines() or [''])[0][:200]}".rstrip(": ")
+
+
 class AcousticModel:
     """A CTC acoustic model and its processor (feature extractor + CTC tokenizer).
 
@@ -149,7 +154,13 @@ class AcousticModel:
                     "A hub id needs the network or the local hub cache (HF_HUB_OFFLINE=1 allows only the cache); "
                     "otherwise pass a local folder.")
             raise ModelError(f"{path}: cannot load this {where} ({str(e).splitlines()[0][:200]}). {hint}") from None
+        except Exception as e:  # noqa: BLE001 - a value of the wrong type: transformers raises whatever its checks do
+            raise ModelError(f"{path}: config.json has a value transformers cannot use ({_first_line(e)}). Fix or "
+                             "re-save it (save_pretrained()).") from None
         archs = getattr(config, "architectures", None) or []
+        if not isinstance(archs, (list, tuple)) or not all(isinstance(a, str) for a in archs):
+            raise ModelError(f"{path}: config.json's architectures must be a list of class names (e.g. "
+                             f"[\"Wav2Vec2ForCTC\"]), not {str(archs)[:80]}; fix or re-save it (save_pretrained()).")
         if archs and not any(a.endswith("ForCTC") for a in archs):
             raise ModelError(
                 f"{path}: the checkpoint has no CTC head (architectures={archs}). Use a model fine-tuned with CTC "
@@ -158,10 +169,10 @@ class AcousticModel:
         try:
             tokenizer = AutoTokenizer.from_pretrained(path)
             feature_extractor = AutoFeatureExtractor.from_pretrained(path)
-        except (OSError, ValueError, TypeError) as e:
+        except Exception as e:  # noqa: BLE001 - a missing file, or one whose values transformers cannot use
             raise ModelError(
-                f"{path}: no usable tokenizer/feature extractor ({str(e).splitlines()[0][:200]}). Save the "
-                "processor next to the model: Wav2Vec2Processor(...).save_pretrained(folder)."
+                f"{path}: no usable tokenizer/feature extractor ({_first_line(e)}). Save the processor next to the "
+                "model: Wav2Vec2Processor(...).save_pretrained(folder)."
             ) from None
         if not hasattr(tokenizer, "get_vocab") or not tokenizer.get_vocab():
             raise ModelError(f"{path}: the tokenizer has no vocabulary (vocab.json).")
@@ -170,9 +181,8 @@ class AcousticModel:
         except (OSError, ValueError) as e:
             raise ModelError(f"{path}: cannot load the model weights ({str(e).splitlines()[0][:200]}).") from None
         except Exception as e:  # noqa: BLE001 - a truncated or corrupt weights file raises its format library's error
-            detail = (str(e).splitlines() or [type(e).__name__])[0][:200]
-            raise ModelError(f"{path}: cannot load the model weights ({type(e).__name__}: {detail}); the weights "
-                             "file is damaged or incomplete: copy or download it again.") from None
+            raise ModelError(f"{path}: cannot load the model weights ({_first_line(e)}); the weights file is damaged "
+                             "or incomplete: copy or download it again.") from None
         if any(k.startswith("lm_head") for k in info.get("missing_keys", [])):
             raise ModelError(
                 f"{path}: the checkpoint's CTC head (lm_head) is missing, so its outputs would be random. "
@@ -186,7 +196,13 @@ class AcousticModel:
             raise ModelError(
                 f"device={device!r}: cannot move the model there ({str(e).splitlines()[0][:200]}); use --device cpu."
             ) from None
-        return cls(model, feature_extractor, tokenizer, device=device, source=path)
+        try:
+            return cls(model, feature_extractor, tokenizer, device=device, source=path)
+        except CtcDecodeError:
+            raise
+        except Exception as e:  # noqa: BLE001 - e.g. a sampling_rate or conv_stride of the wrong type
+            raise ModelError(f"{path}: the model's files do not fit together ({_first_line(e)}); re-save the model "
+                             "and its processor with save_pretrained().") from None
 
     def save_pretrained(self, folder: PathLike) -> Path:
         """Write model, feature extractor and tokenizer to ``folder`` (``from_pretrained`` reads it back)."""

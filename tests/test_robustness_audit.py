@@ -332,3 +332,21 @@ def test_damaged_model_folder(tiny_model_dir, tmp_path):
         Labels.from_vocab({"<pad>": 0, "|": 1, "A": -1})
     vocab = json.loads((tiny_model_dir / "vocab.json").read_text())
     assert len(Labels.from_vocab(vocab)) == len(vocab)
+
+
+@pytest.mark.parametrize("file,change,needle", [
+    ("config.json", {"num_hidden_layers": "x"}, "config.json has a value transformers cannot use"),
+    ("config.json", {"architectures": [["Wav2Vec2ForCTC"]]}, "architectures must be a list of class names"),
+    ("processor_config.json", {"feature_extractor": -1}, "no usable tokenizer/feature extractor"),
+    ("tokenizer_config.json", {"added_tokens_decoder": None}, "no usable tokenizer/feature extractor"),
+], ids=["config-type", "config-architectures", "processor-type", "tokenizer-type"])
+def test_a_model_file_with_a_value_of_the_wrong_type(tiny_model_dir, tmp_path, file, change, needle):
+    # each was a traceback from inside transformers (found by a fuzz of the model folder's JSON files)
+    from ctcdecode_plus.acoustic import AcousticModel
+
+    folder = shutil.copytree(tiny_model_dir, tmp_path / "m")
+    data = json.loads((folder / file).read_text())
+    data.update(change)
+    (folder / file).write_text(json.dumps(data))
+    with pytest.raises(ModelError, match=needle):
+        AcousticModel.from_pretrained(folder, device="cpu")
