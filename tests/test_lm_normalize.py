@@ -28,6 +28,16 @@ def test_alphabet_from_model_dir(tmp_path):
         Alphabet.from_model_dir(tmp_path / "bpe")
 
 
+def test_alphabet_from_what_model_takes(tmp_path):
+    # --alphabet-from takes what --model takes: "demo" (was "demo/vocab.json: not found"), a folder, a hub id
+    demo = Alphabet.from_pretrained("demo")
+    assert demo.characters == frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ'") and demo.case == "upper"
+    (tmp_path / "vocab.json").write_text(json.dumps({"<pad>": 0, "|": 1, "a": 2}))
+    assert Alphabet.from_pretrained(tmp_path).characters == frozenset("a")
+    with pytest.raises(VocabularyError, match="no-such-org/no-such-model: no such folder"):
+        Alphabet.from_pretrained("no-such-org/no-such-model")  # offline in the tests: the hub cache only
+
+
 def test_raw_text_is_normalised():
     text = ("Hello, world! It’s 3.5 degrees — on May 21st, 1999 we paid $1,000 (50% off).\n"
             "Mr. Smith said: “don't go”. Café déjà-vu Ωmega 'quoted'\n")

@@ -20,11 +20,11 @@ from .normalize import Alphabet
 def _alphabet(args) -> "Alphabet | None":
     case = None if args.case in (None, "auto") else args.case
     if args.alphabet_from:
-        return Alphabet.from_model_dir(args.alphabet_from, case)
+        return Alphabet.from_pretrained(args.alphabet_from, case)
     if args.alphabet:
         return Alphabet.from_string(args.alphabet, case)
     if args.case and args.case != "auto":
-        raise LanguageModelError("--case needs an alphabet: add --alphabet-from MODEL_DIR or --alphabet 'ABC...'")
+        raise LanguageModelError("--case needs an alphabet: add --alphabet-from MODEL or --alphabet 'ABC...'")
     return None
 
 
@@ -44,7 +44,8 @@ def _count_threshold(text: str) -> int:
 def _add_alphabet_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("normalisation (text is used as is without these)")
     x = g.add_mutually_exclusive_group()
-    x.add_argument("--alphabet-from", metavar="MODEL_DIR", help="Wav2Vec2 processor folder: normalise text to its vocab.json")
+    x.add_argument("--alphabet-from", metavar="MODEL",
+                   help="normalise text to a model's vocab.json: a Wav2Vec2 processor folder, a hub id or 'demo'")
     x.add_argument("--alphabet", metavar="CHARS", help="normalise text to these characters, e.g. \"ABCDEFGHIJKLMNOPQRSTUVWXYZ'\"")
     g.add_argument("--case", choices=("auto", "upper", "lower", "keep"), default=None,
                    help="case of the normalised text (default: from the alphabet)")

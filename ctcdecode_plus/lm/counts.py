@@ -164,7 +164,7 @@ class CorpusReader:
                     continue
                 raise LanguageModelError(
                     f"{where}: the corpus contains the reserved symbol {w!r}; remove it, normalise the text "
-                    f"(build-lm --alphabet-from MODEL_DIR), or pass --skip-symbols (skip_symbols=True) to treat "
+                    f"(build-lm --alphabet-from MODEL), or pass --skip-symbols (skip_symbols=True) to treat "
                     f"<s>, </s> and <unk> as spaces, as lmplz --skip_symbols does"
                 )
             append(i)

@@ -85,6 +85,27 @@ class Alphabet:
         return cls.from_labels([c for c in chars if c != " "], case)
 
     @classmethod
+    def from_pretrained(cls, name_or_path: PathLike, case: Optional[str] = None) -> "Alphabet":
+        """From what ``--model`` takes: a processor/model folder, ``"demo"``, or a hub id (its ``vocab.json`` from
+        the hub, or from the local hub cache when offline)."""
+        from ..acoustic import resolve_model_path
+
+        name = resolve_model_path(name_or_path)
+        path = Path(name)
+        if path.exists() or name.startswith(("/", ".", "~")) or name.count("/") != 1:
+            return cls.from_model_dir(path, case)
+        try:  # "org/name": a hub id
+            from huggingface_hub import hf_hub_download
+
+            vocab = hf_hub_download(name, "vocab.json")
+        except Exception as exc:  # noqa: BLE001 - offline without a cached copy, no such repo, no vocab.json
+            raise VocabularyError(
+                f"{name}: no such folder, and the hub id's vocab.json could not be fetched ({type(exc).__name__}; "
+                "offline, only the local hub cache is read). Pass a processor folder, or --alphabet 'ABC...'."
+            ) from None
+        return cls.from_model_dir(vocab, case)
+
+    @classmethod
     def from_model_dir(cls, folder: PathLike, case: Optional[str] = None) -> "Alphabet":
         """From a Hugging Face Wav2Vec2 processor/model folder (its ``vocab.json``)."""
         folder = Path(folder)
