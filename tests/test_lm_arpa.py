@@ -41,8 +41,10 @@ def write(tmp_path, text, name="m.arpa"):
     return p
 
 
-@pytest.mark.parametrize("path", SAMPLES, ids=[p.name for p in SAMPLES])
+@pytest.mark.parametrize("path", SAMPLES or [None], ids=[p.name for p in SAMPLES] or ["no-samples"])
 def test_reads_other_tools_arpa(path):
+    if path is None:
+        pytest.skip(f"{SHARED / 'arpa_samples'} not available")
     m = read_arpa(path)
     assert m.order >= 1 and all(c > 0 for c in m.counts)
 
