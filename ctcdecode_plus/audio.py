@@ -8,7 +8,7 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Optional, Union
+from typing import Callable, Iterator, Optional, Union
 
 import numpy as np
 
@@ -111,9 +111,12 @@ def _check_path(source: PathLike) -> Path:
     return path
 
 
-#: frames read per call while decoding a file: a decoder error mid-file (a FLAC or Ogg file cut short) loses at most
-#: this much of the audio before it
+#: frames read per call while decoding a file (a read that fails part-way, in a FLAC file cut short, keeps the
+#: frames it decoded: _raw_reader)
 _READ_BLOCK_FRAMES = 8192
+
+#: libsndfile reports SF_COUNT_MAX (2**63 - 1) frames for a file that does not say its length
+_UNKNOWN_LENGTH = 2 ** 62
 
 #: _MPEG_NOTE: libsndfile (1.2.2, through libmpg123) decodes an MP3 exactly only when it is read in one call; reads
 #: in pieces or after a seek garble some frames ("part2_3_length too large for available bit count" on stderr; samples
@@ -142,7 +145,8 @@ def _wav_cut_short(path: Path) -> Optional[str]:
                 chunk_id, length = struct.unpack(order + "4sI", fh.read(8))
                 if chunk_id == b"data":
                     have = size - pos - 8
-                    if 0 < length < 0xFFFFFFFF and have < length:  # 0 / 0xFFFFFFFF: a streamed WAV, size unknown
+                    # 0, 0xFFFFFFFF (ffmpeg) or 0x7FFFF000 and up (sox): a WAV written to a pipe, size unknown
+                    if 0 < length < 0x7FFFF000 and have < length:
                         return f"{100.0 * (length - have) / length:.0f} % of the audio its header announces is missing"
                     return None
                 pos += 8 + length + (length & 1)
@@ -204,35 +208,72 @@ def _warn_cut_short(path: Path, reason: str, seconds: float) -> None:
                    "file again for the rest)", path, reason, seconds)
 
 
-def _read_blocks(f, frames: int) -> tuple[np.ndarray, Optional[str]]:
-    """Read up to ``frames`` frames (``-1``: to the end) from an open ``soundfile.SoundFile`` as float32
-    ``[n, channels]``. A decoder error part-way (a FLAC file cut short: "lost sync") ends the read instead of losing
-    it: returns the frames decoded before it and the error's text (``None`` where the read was clean)."""
+def _known_frames(f) -> Optional[int]:
+    """The length a ``soundfile.SoundFile`` announces, in frames, or ``None`` where the file does not say it (a FLAC
+    written to a pipe: libsndfile reports ``SF_COUNT_MAX`` frames)."""
+    return int(f.frames) if 0 <= f.frames < _UNKNOWN_LENGTH else None
+
+
+def _raw_reader(f) -> Optional[Callable[[np.ndarray], tuple[int, Optional[str]]]]:
+    """A function that fills a float32 ``[n, channels]`` array from the open ``soundfile.SoundFile`` ``f`` with
+    libsndfile's ``sf_readf_float`` and returns ``(frames read, libsndfile's error or None)``; ``None`` where this
+    soundfile lacks the internals it uses. Unlike ``SoundFile.read``, it keeps the frames of a read that ends in an
+    error: soundfile seeks after every read, and in a cut FLAC that seek fails and loses the whole block."""
+    try:
+        from soundfile import _ffi, _snd
+
+        handle, readf, error_code, error_text = f._file, _snd.sf_readf_float, _snd.sf_error, _snd.sf_strerror
+    except (ImportError, AttributeError):
+        return None
+
+    def read(out: np.ndarray) -> tuple[int, Optional[str]]:
+        n = int(readf(handle, _ffi.cast("float *", out.ctypes.data), len(out)))
+        if not error_code(handle):
+            return max(n, 0), None
+        return max(n, 0), _ffi.string(error_text(handle)).decode("utf-8", "replace").strip() or "decoder error"
+
+    return read
+
+
+def _read_blocks(f, frames: Optional[int]) -> tuple[np.ndarray, Optional[str]]:
+    """Read ``frames`` frames (``None``: to the end) from an open ``soundfile.SoundFile`` as float32
+    ``[n, channels]``, into one array where the length is known.
+
+    A decoder error part-way (a FLAC file cut short: "lost sync") ends the read instead of losing it: returns the
+    frames decoded before it and the error's text (``None`` where the read was clean)."""
+    out = np.empty((frames, f.channels), np.float32) if frames is not None else None
     blocks: list[np.ndarray] = []
-    left = frames
-    error = None
-    while left != 0:
-        want = _READ_BLOCK_FRAMES if left < 0 else min(_READ_BLOCK_FRAMES, left)
-        try:
-            block = f.read(want, dtype="float32", always_2d=True)
-        except Exception as exc:  # noqa: BLE001 - libsndfile's error for a damaged stream
-            error = str(exc).strip() or type(exc).__name__
+    raw = _raw_reader(f)
+    got, error = 0, None
+    while frames is None or got < frames:
+        want = _READ_BLOCK_FRAMES if frames is None else min(_READ_BLOCK_FRAMES, frames - got)
+        buf = out[got:got + want] if out is not None else np.empty((want, f.channels), np.float32)
+        if raw is not None:
+            n, error = raw(buf)
+        else:  # soundfile without the internals: a failed read loses its block
+            try:
+                n = len(f.read(want, dtype="float32", always_2d=True, out=buf))
+            except Exception as exc:  # noqa: BLE001 - libsndfile's error for a damaged stream
+                n, error = 0, str(exc).strip() or type(exc).__name__
+        if out is None and n:
+            blocks.append(buf[:n])
+        got += n
+        if error or n == 0:
             break
-        if len(block) == 0:
-            break
-        blocks.append(block)
-        if left > 0:
-            left -= len(block)
-    data = np.concatenate(blocks) if blocks else np.zeros((0, f.channels), np.float32)
-    return data, error
+    if out is not None:
+        return out[:got], error
+    return (np.concatenate(blocks) if blocks else np.zeros((0, f.channels), np.float32)), error
 
 
-def _shortfall(path: Path, fmt: str, announced: int, got: int, rate: int, error: Optional[str]) -> Optional[str]:
-    """Why ``got`` decoded frames fall short of a whole file of ``announced`` frames, else ``None``."""
+def _shortfall(path: Path, fmt: str, announced: Optional[int], got: int, rate: int,
+               error: Optional[str]) -> Optional[str]:
+    """Why ``got`` decoded frames fall short of a whole file of ``announced`` frames (``None``: the file does not
+    say its length), else ``None``."""
     if error:
-        return f"decoding stopped at {got / rate:.2f} s: {error}"
+        unknown = "; the file does not say its length, so it may be complete" if announced is None else ""
+        return f"decoding stopped at {got / rate:.2f} s: {error}{unknown}"
     slack = _MP3_FRAME_SLACK if fmt == "MP3" else 2  # 2: a window's end rounded to the source rate
-    if announced > got + slack and (fmt != "MP3" or _mp3_announces_length(path)):
+    if announced is not None and announced > got + slack and (fmt != "MP3" or _mp3_announces_length(path)):
         return f"its header announces {announced / rate:.2f} s"
     return None
 
@@ -249,11 +290,17 @@ def _read_file(path: Path) -> tuple[np.ndarray, int]:
 
     try:
         with sf.SoundFile(_sf_name(path)) as f:
-            rate, fmt, announced = int(f.samplerate), f.format, f.frames
-            if fmt == "MP3":  # libsndfile decodes MP3 exactly only in one read (_MPEG_NOTE)
-                data, error = f.read(dtype="float32", always_2d=True), None
-            else:
-                data, error = _read_blocks(f, -1)
+            rate, fmt, announced = int(f.samplerate), f.format, _known_frames(f)
+            if fmt == "MP3":  # libsndfile decodes MP3 exactly only in one read (_MPEG_NOTE) ...
+                try:
+                    data, error = f.read(dtype="float32", always_2d=True), None
+                except Exception:  # noqa: BLE001 - ... but a damaged one may not decode in one: save what decodes
+                    f.seek(0)
+                    data, error = _read_blocks(f, None)
+            else:  # one array for the announced length, unless a damaged header announces more than can be there
+                size = path.stat().st_size
+                plausible = announced is not None and announced * f.channels * 4 <= 1024 * size + (64 << 20)
+                data, error = _read_blocks(f, announced if plausible else None)
         if error and not len(data):
             raise OSError(error)
         reason = _shortfall(path, fmt, announced, len(data), rate, error) or _cut_short_reason(path, fmt)
@@ -399,7 +446,7 @@ def stream_chunks(
     path = _check_path(source)
     try:
         f = sf.SoundFile(_sf_name(path))
-        seekable = f.seekable() and f.frames > 0
+        seekable = f.seekable() and (_known_frames(f) or 0) > 0  # a length to cut into windows
     except Exception:  # noqa: BLE001 - not readable by libsndfile: the caller falls back to load_audio
         return None
     if seekable:
@@ -438,11 +485,12 @@ def stream_chunks(
                 block = block.mean(axis=1)
                 if reason:  # the file ends (or stops decoding) before its announced length: this chunk is the last
                     hi = lo + int(len(block) * sampling_rate / src_rate)
-                    _warn_cut_short(path, reason, hi / sampling_rate)
-                    if hi <= begin or not block.size:
+                    if hi <= begin or not block.size:  # nothing new: the windows before end at ``begin``
                         if begin == 0:
                             raise AudioError(f"{path}: no audio decodes ({reason}); export or copy the file again.")
+                        _warn_cut_short(path, reason, begin / sampling_rate)
                         break
+                    _warn_cut_short(path, reason, hi / sampling_rate)
                     end = hi
                 if not np.all(np.isfinite(block)):
                     raise AudioError(

@@ -167,3 +167,69 @@ def test_a_flac_file_with_only_its_header_left_is_an_audio_error(tmp_path):
     (tmp_path / "head.flac").write_bytes(path.read_bytes()[:200])
     with pytest.raises(AudioError, match="head.flac: no audio decodes"):
         list(stream_chunks(tmp_path / "head.flac", 16000, 5.0, 1.0, 320))
+
+
+def _libsndfile_decodes(path) -> int:
+    """Frames libsndfile's sf_readf_float decodes from ``path`` before it stops (an independent count)."""
+    from soundfile import _ffi, _snd
+
+    with sf.SoundFile(str(path)) as f:
+        buf, n = np.empty((4096, f.channels), np.float32), 0
+        while (k := _snd.sf_readf_float(f._file, _ffi.cast("float *", buf.ctypes.data), 4096)) > 0:
+            n += k
+        return n
+
+
+@pytest.mark.parametrize("rate,channels,fraction", [(16000, 1, 0.01), (16000, 1, 0.2185), (44100, 2, 0.3),
+                                                    (8000, 6, 0.3)])
+def test_a_cut_flac_keeps_every_frame_that_decodes(tmp_path, caplog, rate, channels, fraction):
+    # soundfile's read loses a whole block where libsndfile stops part-way (its seek after the read fails)
+    data = np.stack([_speechlike(30.0, rate)] * channels, axis=1)
+    sf.write(str(tmp_path / "whole.flac"), data, rate)
+    whole = (tmp_path / "whole.flac").read_bytes()
+    (tmp_path / "cut.flac").write_bytes(whole[: int(len(whole) * fraction)])
+    decodes = _libsndfile_decodes(tmp_path / "cut.flac") / rate
+    with caplog.at_level("WARNING", logger="ctcdecode_plus"):
+        got = load_audio(tmp_path / "cut.flac")
+    assert got.duration == pytest.approx(decodes, abs=1e-3) and decodes > 0
+    assert f"using the {decodes:.2f} s that decode" in caplog.text
+
+
+def test_a_flac_that_does_not_say_its_length_is_read_whole_without_a_warning(tmp_path, caplog):
+    # a FLAC written to a pipe has 0 total samples in its STREAMINFO: libsndfile then reports 2**63 - 1 frames
+    from ctcdecode_plus.audio import stream_chunks
+
+    path = _write(tmp_path / "piped.flac", 45.0, {})
+    data = bytearray(path.read_bytes())
+    assert data[:4] == b"fLaC"
+    data[8 + 13] &= 0xF0  # the 36-bit total-samples field of STREAMINFO: bits 108-143 of the block
+    data[8 + 14: 8 + 18] = bytes(4)
+    path.write_bytes(bytes(data))
+    with caplog.at_level("WARNING", logger="ctcdecode_plus"):
+        assert load_audio(path).duration == pytest.approx(45.0, abs=1e-3)
+        assert stream_chunks(path, 16000, 5.0, 1.0, 320) is None  # no length to cut into windows: read whole
+    assert not caplog.records
+
+
+def test_a_wav_written_to_a_pipe_by_sox_is_not_cut_short(tmp_path, caplog):
+    import struct
+
+    path = write_tone_wav(tmp_path / "piped.wav", 2.0)
+    data = bytearray(path.read_bytes())
+    at = data.index(b"data")
+    data[at + 4: at + 8] = struct.pack("<I", 0x7FFFF000)  # what sox writes when it cannot seek back
+    path.write_bytes(bytes(data))
+    with caplog.at_level("WARNING", logger="ctcdecode_plus"):
+        assert load_audio(path).duration == pytest.approx(2.0, abs=0.01)
+    assert not caplog.records
+
+
+def test_an_mp3_damaged_mid_file_keeps_what_decodes(tmp_path, caplog):
+    path = _write(tmp_path / "whole.mp3", 40.0, {"format": "MP3"})
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle: middle + 2000] = bytes(2000)
+    (tmp_path / "damaged.mp3").write_bytes(bytes(data))
+    with caplog.at_level("WARNING", logger="ctcdecode_plus"):
+        got = load_audio(tmp_path / "damaged.mp3")  # was "could not decode the audio": all of it lost
+    assert 10.0 < got.duration < 30.0 and "damaged.mp3: the file is cut short or damaged" in caplog.text
