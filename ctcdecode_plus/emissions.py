@@ -119,7 +119,9 @@ class Emissions:
                 f"tokens; frames {frames[:5].tolist()}...), so there is nothing to decode. The model produced "
                 "invalid output: check the audio, or run the model in float32 instead of float16."
             )
-        arr = np.maximum(arr, LOG_FLOOR)
+        # log_softmax ignores a shift per frame: putting each frame's best usable logit at 0 first means the floor
+        # only reaches tokens 1e4 below it, even where every logit of a frame is below the floor
+        arr = np.maximum(arr - arr[:, usable].max(axis=1, keepdims=True), LOG_FLOOR)
         if labels.suppressed:
             arr[:, list(labels.suppressed)] = LOG_FLOOR
         log_probs = np.maximum(log_softmax(arr), LOG_FLOOR)  # floored values stay exactly LOG_FLOOR

@@ -5,6 +5,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Optional
 
+from .errors import CtcDecodeError
+
 
 @dataclass
 class Word:
@@ -55,7 +57,9 @@ class Transcript:
         return json.dumps(self.to_dict(), indent=indent)
 
     def to_srt(self, max_words: int = 8) -> str:
-        """SubRip subtitles: one cue per ``max_words`` words."""
+        """SubRip subtitles: one cue per ``max_words`` words (a whole number >= 1)."""
+        if isinstance(max_words, bool) or not isinstance(max_words, int) or max_words < 1:
+            raise CtcDecodeError(f"max_words={max_words!r}: give a whole number of words per subtitle, 1 or more.")
         cues = []
         for n, i in enumerate(range(0, len(self.words), max_words), start=1):
             chunk = self.words[i : i + max_words]

@@ -448,3 +448,13 @@ def test_cli_output_into_a_closed_pipe_is_not_a_traceback(libri_emissions, tmp_p
     proc.stdout.close()
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 141 and "Traceback" not in err, err
+
+
+def test_srt_needs_a_whole_number_of_words_per_cue(libri_emissions):
+    from ctcdecode_plus.errors import CtcDecodeError
+
+    t = GreedyDecoder().decode(libri_emissions)
+    assert t.to_srt(max_words=4).startswith("1\n00:00:")
+    for bad in (0, -1, 2.5):
+        with pytest.raises(CtcDecodeError, match="max_words"):  # 0 was a ValueError from range(), -1 an empty file
+            t.to_srt(max_words=bad)

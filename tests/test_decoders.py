@@ -438,3 +438,41 @@ def test_spotting_judge_scores_like_pyctcdecode(pyctc_data):
                 total += s
             got = judge.fusion([Word(w, 0.0, 0.1) for w in words])
             assert got == pytest.approx(total, abs=1e-4), (hot, text)
+
+
+def _spelled(text_frames: list, labels: list) -> Emissions:
+    """Emissions from frames given as {label: probability} (the rest share 1e-6)."""
+    lp = np.full((len(text_frames), len(labels)), 1e-6)
+    for i, frame in enumerate(text_frames):
+        for label, p in frame.items():
+            lp[i, labels.index(label)] = p
+    return Emissions.from_logits(np.log(lp), labels, 0.02, "spelled")
+
+
+def test_nbest_entries_are_distinct_once_spoken_forms_are_shown():
+    labels = [""] + list(" ABCDEFGHIJKLMNOPQRSTUVWXYZ'")
+    frames = [{"": 1.0}] + [{c: 1.0} for c in "HEAP"] + [{" ": 0.5, "": 0.5}] + [{c: 1.0} for c in "PUSH"] + [{"": 1.0}]
+    t = BeamSearchDecoder(hotwords=["HEAPPUSH: HEAP PUSH"], nbest=4).decode(_spelled(frames, labels))
+    texts = [h.text for h in t.nbest]
+    assert t.text == "HEAPPUSH" and texts[0] == t.text and len(texts) == len(set(texts))  # was HEAPPUSH twice
+
+
+def test_replace_checks_and_normalises_as_the_constructor():
+    d = BeamSearchDecoder()
+    assert d.replace(hotwords="LOOPBACK").hotwords == ["LOOPBACK"]  # was ['L', 'O', 'O', 'P', ...]
+    assert d.replace(nbest=0).nbest == 1  # was an IndexError at decode
+    with pytest.raises(CtcDecodeError, match="blank_skip_threshold"):
+        d.replace(blank_skip_threshold=0.0)  # was a silent empty transcript
+    with pytest.raises(TypeError, match="lm_path"):
+        d.replace(lm_path="other.arpa")  # the loaded LM would have stayed
+    assert d.replace(name="x", alpha=1).alpha == 1.0 and d.replace(name="x").name == "x"
+
+
+def test_greedy_on_zero_frames_and_a_frame_below_the_floor():
+    labels = ["<s>", "", " ", "A", "B"]
+    em = Emissions.from_logits(np.array([[5.0, -2e4, -2e4, -1.5e4, -3e4]] * 3), labels)  # <s> is suppressed
+    assert em.labels.suppressed == (0,)
+    assert GreedyDecoder().decode(em).text == "A"  # the best token that is not suppressed; was '<s>'
+    ok = Emissions.from_logits(np.zeros((2, 5)), labels)
+    empty = Emissions(ok.log_probs[:0], ok.labels, 0.02)
+    assert GreedyDecoder().decode(empty).text == "" == BeamSearchDecoder().decode(empty).text  # was an IndexError

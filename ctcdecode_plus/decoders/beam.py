@@ -49,7 +49,7 @@ from ..lm.perplexity import load_kenlm
 from ..transcript import Hypothesis, Transcript, Word
 from ..vocab import BLANK_LABEL, SPACE_LABEL, Labels, apply_case, text_case
 from .base import Decoder, check_emissions
-from .hotwords import apply_display, parse_hotword, with_suggested_forms
+from .hotwords import apply_display, parse_hotword, split_word, with_suggested_forms
 from .spotting import (Decision, HotwordReport, alignment_cost, apply_detections, boost_detections,
                        false_alarm_floors, relative_log_probs, spot_hotwords, transcript_cost)
 
@@ -167,34 +167,25 @@ class BeamSearchDecoder(Decoder):
         auto_spoken_forms: bool = False,
         name: Optional[str] = None,
     ) -> None:
-        for option, value in (("alpha", alpha), ("beta", beta), ("unk_score_offset", unk_score_offset),
-                              ("hotword_weight", hotword_weight), ("beam_prune_logp", beam_prune_logp),
-                              ("token_min_logp", token_min_logp), ("beam_width", beam_width)):
-            _check_option(option, value)
-        if hotwords is not None and not isinstance(hotwords, str):
-            hotwords = list(hotwords)
-            bad = [h for h in hotwords if not isinstance(h, str)]
-            if bad:
-                raise CtcDecodeError(f"hotwords: each hotword must be a string (a word or phrase), got {bad[0]!r}.")
-        if blank_skip_threshold is not None and not 0 < blank_skip_threshold <= 1:
-            raise CtcDecodeError(f"blank_skip_threshold={blank_skip_threshold!r}: give a probability in (0, 1], "
-                                 "or None to search every frame.")
-        if isinstance(hotwords, str):
-            hotwords = [hotwords]  # one phrase, not its letters
         self.lm_path = Path(lm) if lm is not None else None
-        self.alpha = float(alpha)
-        self.beta = float(beta)
-        self.unk_score_offset = float(unk_score_offset)
-        self.hotwords = [h.strip() for h in (hotwords or []) if h and h.strip()]
-        self.hotword_weight = float(hotword_weight)
-        self.beam_width = int(beam_width)
-        self.beam_prune_logp = float(beam_prune_logp)
-        self.token_min_logp = float(token_min_logp)
-        self.lm_score_boundary = bool(lm_score_boundary)
-        self.nbest = max(1, int(nbest))
-        self.blank_skip_threshold = blank_skip_threshold
-        self.hotword_spotting = _check_spotting(hotword_spotting)
-        self.auto_spoken_forms = bool(auto_spoken_forms)
+        settings = _normalized_settings(dict(
+            alpha=alpha, beta=beta, unk_score_offset=unk_score_offset, hotwords=hotwords, hotword_weight=hotword_weight,
+            beam_width=beam_width, beam_prune_logp=beam_prune_logp, token_min_logp=token_min_logp,
+            lm_score_boundary=lm_score_boundary, nbest=nbest, blank_skip_threshold=blank_skip_threshold,
+            hotword_spotting=hotword_spotting, auto_spoken_forms=auto_spoken_forms))
+        self.alpha: float = settings["alpha"]
+        self.beta: float = settings["beta"]
+        self.unk_score_offset: float = settings["unk_score_offset"]
+        self.hotwords: list[str] = settings["hotwords"]
+        self.hotword_weight: float = settings["hotword_weight"]
+        self.beam_width: int = settings["beam_width"]
+        self.beam_prune_logp: float = settings["beam_prune_logp"]
+        self.token_min_logp: float = settings["token_min_logp"]
+        self.lm_score_boundary: bool = settings["lm_score_boundary"]
+        self.nbest: int = settings["nbest"]
+        self.blank_skip_threshold: Optional[float] = settings["blank_skip_threshold"]
+        self.hotword_spotting: Optional[float] = settings["hotword_spotting"]
+        self.auto_spoken_forms: bool = settings["auto_spoken_forms"]
         self.spotting_floors: Optional[dict[str, float]] = None  # set by calibrate_spotting
         self.name = name or ("beam" + ("+lm" if lm is not None else "") + ("+hotwords" if self.hotwords else ""))
         self._cache_kenlm = None
@@ -350,7 +341,12 @@ class BeamSearchDecoder(Decoder):
     def _decode(self, emissions: Emissions, report: Optional[HotwordReport] = None) -> Transcript:
         check_emissions(emissions, self.name)
         dec, case, hotwords, label_hotwords, to_display = self._decoder_for(emissions.labels)
+        if not len(emissions.log_probs):  # no frames (built directly: from_logits refuses them): nothing was said
+            return Transcript("", [], 0.0, None, [], emissions.source, self.name)
         hyps = self._search(dec, hotwords, emissions, emissions.log_probs)
+        if self.nbest > 1:  # the alternatives from a search that keeps them; the best stays the 1-best search's
+            hyps += [h for h in self._search(dec, hotwords, emissions, emissions.log_probs, nbest=self.nbest)
+                     if h.text != hyps[0].text]
         best = hyps[0]
         if self.hotword_spotting is not None and label_hotwords:
             words = self._spot(dec, case, hotwords, label_hotwords, emissions, best.words, to_display, report)
@@ -362,20 +358,25 @@ class BeamSearchDecoder(Decoder):
                 if [w.word for w in words] != [w.word for w in h.words]:
                     hyps[i] = Hypothesis(" ".join(w.word for w in words), h.acoustic_score, h.lm_score, words)
             best = hyps[0]
+        hyps = [_one_word_each(h) for h in hyps]
+        best = hyps[0]
+        distinct = list({h.text: h for h in reversed(hyps)}.values())[::-1]  # the first of each text, in order
         return Transcript(best.text, best.words, best.acoustic_score, best.lm_score,
-                          hyps if self.nbest > 1 else [], emissions.source, self.name)
+                          distinct[: self.nbest] if self.nbest > 1 else [], emissions.source, self.name)
 
     def _search(self, dec, hotwords: Sequence[str], emissions: Emissions, log_probs: np.ndarray,
-                keep: Optional[np.ndarray] = None) -> list[Hypothesis]:
+                keep: Optional[np.ndarray] = None, nbest: int = 1) -> list[Hypothesis]:
         """pyctcdecode's beam search over ``log_probs`` ``[frames, vocab]`` (the emissions' or a boosted copy);
-        the ``nbest`` hypotheses with word times in seconds."""
+        the ``nbest`` best hypotheses with word times in seconds. ``nbest=1`` merges beams that share their LM
+        history, as pyctcdecode's ``decode()`` does; more keeps them apart (``decode_beams()``), which can change
+        the best one, so :meth:`decode` takes the best from a 1-best search."""
         searched, frame_index = skip_blank_frames(log_probs, emissions.blank_id, self.blank_skip_threshold, keep)
         beams = dec.decode_beams(
             searched,
             beam_width=self.beam_width,
             beam_prune_logp=self.beam_prune_logp,
             token_min_logp=self.token_min_logp,
-            prune_history=self.nbest == 1,  # as pyctcdecode's decode(): merge beams that share their LM history
+            prune_history=nbest == 1,
             hotwords=hotwords or None,
             hotword_weight=self.hotword_weight,
         )
@@ -383,7 +384,7 @@ class BeamSearchDecoder(Decoder):
         spf = emissions.seconds_per_frame
         has_lm = self.lm_path is not None or bool(hotwords)
         hyps = []
-        for text, _state, word_frames, logit_score, combined in beams[: self.nbest]:
+        for text, _state, word_frames, logit_score, combined in beams[:nbest]:
             words = [Word(apply_case(w, out_case), round(int(frame_index[s]) * spf, 4),
                           round((int(frame_index[e - 1]) + 1) * spf, 4)) for w, (s, e) in word_frames]
             hyps.append(Hypothesis(apply_case(text, out_case), float(logit_score),
@@ -473,15 +474,15 @@ class BeamSearchDecoder(Decoder):
         loaded KenLM model and unigrams, so a parameter sweep loads the LM once."""
         import copy
 
-        unknown = set(changes) - set(vars(self)) - {"lm"}
-        if unknown or "lm" in changes:
-            raise TypeError(f"replace() cannot change {sorted(unknown | ({'lm'} & set(changes)))}")
+        unknown = set(changes) - set(_SETTINGS) - {"name"}
+        if unknown:  # the LM and what is read from it (unigrams, case) belong to a new decoder
+            raise TypeError(f"replace() cannot change {sorted(unknown)}; build a new BeamSearchDecoder for another LM")
         new = copy.copy(self)
-        for key, value in changes.items():
-            _check_option(key, value)  # as the constructor checks it: a sweep value must not fail mid-search
-            if key == "hotword_spotting":
-                value = _check_spotting(value)
-            setattr(new, key, list(value) if key == "hotwords" else value)
+        name = changes.pop("name", None)
+        for key, value in _normalized_settings(changes).items():  # as the constructor: no bad value mid-sweep
+            setattr(new, key, value)
+        if name is not None:
+            new.name = name
         new._cache_decoders = {}
         new._cache_unigram_set = None
         return new
@@ -534,6 +535,55 @@ def _check_option(option: str, value) -> None:
         if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
             raise CtcDecodeError(f"beam_width={value!r} (--beam-width): must be a whole number >= 1 "
                                  f"(default {DEFAULT_BEAM_WIDTH}).")
+
+
+def _one_word_each(h: Hypothesis) -> Hypothesis:
+    """``h`` with a Word per word: a spotted phrase ("KEYWORD ARGUMENTS") or a shown form of several words is split,
+    its time shared out by length (:func:`.hotwords.split_word`)."""
+    if all(" " not in w.word for w in h.words):
+        return h
+    return Hypothesis(h.text, h.acoustic_score, h.lm_score, [piece for w in h.words for piece in split_word(w)])
+
+
+#: the settings BeamSearchDecoder(...) takes beside ``lm``, ``unigrams`` and ``name``; replace() may change them
+_SETTINGS = ("alpha", "beta", "unk_score_offset", "hotwords", "hotword_weight", "beam_width", "beam_prune_logp",
+             "token_min_logp", "lm_score_boundary", "nbest", "blank_skip_threshold", "hotword_spotting",
+             "auto_spoken_forms")
+
+
+def _normalized_settings(settings: dict) -> dict:
+    """``settings`` (some of :data:`_SETTINGS`) checked and in the form the decoder keeps; :class:`CtcDecodeError`
+    for a bad value. The constructor and :meth:`BeamSearchDecoder.replace` both go through it."""
+    out = {}
+    for key, value in settings.items():
+        _check_option(key, value)
+        if key == "hotwords":
+            if isinstance(value, str):
+                value = [value]  # one phrase, not its letters
+            value = list(value or [])
+            bad = [h for h in value if not isinstance(h, str)]
+            if bad:
+                raise CtcDecodeError(f"hotwords: each hotword must be a string (a word or phrase), got {bad[0]!r}.")
+            value = [h.strip() for h in value if h.strip()]
+        elif key == "nbest":
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+                raise CtcDecodeError(f"nbest={value!r}: give a whole number of alternatives (1 or more).")
+            value = max(1, int(value))
+        elif key == "blank_skip_threshold":
+            if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Real)
+                                      or not 0 < value <= 1):
+                raise CtcDecodeError(f"blank_skip_threshold={value!r}: give a probability in (0, 1], "
+                                     "or None to search every frame.")
+        elif key == "hotword_spotting":
+            value = _check_spotting(value)
+        elif key in _NUMBER_OPTIONS:
+            value = float(value)
+        elif key == "beam_width":
+            value = int(value)
+        elif key in ("lm_score_boundary", "auto_spoken_forms"):
+            value = bool(value)
+        out[key] = value
+    return out
 
 
 def _check_spotting(value):

@@ -17,6 +17,8 @@ class GreedyDecoder(Decoder):
     def decode(self, emissions: Emissions) -> Transcript:
         check_emissions(emissions, self.name)
         lp = emissions.log_probs
+        if not len(lp):  # no frames (built directly: from_logits refuses them): nothing was said
+            return Transcript("", [], acoustic_score=0.0, source=emissions.source, decoder=self.name)
         labels = emissions.labels.labels
         blank = emissions.labels.blank_id
         best = lp.argmax(axis=1)
