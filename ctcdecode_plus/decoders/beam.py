@@ -357,10 +357,10 @@ class BeamSearchDecoder(Decoder):
                 words = apply_display(h.words, to_display)
                 if [w.word for w in words] != [w.word for w in h.words]:
                     hyps[i] = Hypothesis(" ".join(w.word for w in words), h.acoustic_score, h.lm_score, words)
-            best = hyps[0]
         hyps = [_one_word_each(h) for h in hyps]
         best = hyps[0]
-        distinct = list({h.text: h for h in reversed(hyps)}.values())[::-1]  # the first of each text, in order
+        seen: set = set()
+        distinct = [h for h in hyps if not (h.text in seen or seen.add(h.text))]  # the first of each text, in order
         return Transcript(best.text, best.words, best.acoustic_score, best.lm_score,
                           distinct[: self.nbest] if self.nbest > 1 else [], emissions.source, self.name)
 
