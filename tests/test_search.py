@@ -1,4 +1,5 @@
-"""The faster search loop (decoders/search.py) returns exactly what pyctcdecode's returns."""
+"""The faster search loop (decoders/search.py) returns pyctcdecode's beams and scores, with the likelier path's
+word frames where paths merge."""
 from __future__ import annotations
 
 import numpy as np
@@ -19,8 +20,9 @@ def _flattened(logits: np.ndarray, seed: int) -> np.ndarray:
 
 
 def _beams(decoder, logits, **kwargs):
-    """decode_beams output without the KenLM state objects: (text, has state, word frames, logit, combined)."""
-    return [(text, state is not None, frames, float(logit), float(combined))
+    """decode_beams output without the KenLM state objects and word frames: (text, has state, words, logit,
+    combined). Frames may differ from pyctcdecode's: test_word_frames_are_the_likelier_paths."""
+    return [(text, state is not None, [w for w, _ in frames], float(logit), float(combined))
             for text, state, frames, logit, combined in decoder.decode_beams(logits, **kwargs)]
 
 
@@ -49,7 +51,7 @@ def test_same_beams_as_pyctcdecode(pyctc_data, libri_emissions, with_lm, options
 
 
 def test_beam_decoder_searches_with_the_fast_loop(pyctc_data, libri_emissions):
-    """BeamSearchDecoder (no blank skipping) gives pyctcdecode's transcript and word frames on uncertain logits."""
+    """BeamSearchDecoder (no blank skipping) gives pyctcdecode's transcript on uncertain logits."""
     lm = pyctc_data / "bugs_bunny_kenlm.arpa"
     bare = pyctcdecode.build_ctcdecoder(LABELS, str(lm))
     ours = BeamSearchDecoder(lm, blank_skip_threshold=None)
@@ -58,10 +60,23 @@ def test_beam_decoder_searches_with_the_fast_loop(pyctc_data, libri_emissions):
         em = type(libri_emissions).from_logits(logits, LABELS, 0.02, f"flat{seed}")
         text, _, frames, _, _ = bare.decode_beams(logits, prune_history=True)[0]
         got = ours.decode(em)
-        assert got.text == text
-        assert [(w.word, round(w.start / 0.02), round(w.end / 0.02)) for w in got.words] == \
-               [(w, s, e) for w, (s, e) in frames]
+        assert got.text == text and [w.word for w in got.words] == [w for w, _ in frames]
     assert isinstance(ours._decoder_for(em.labels)[0], FastBeamSearchDecoderCTC)
+
+
+def test_word_frames_are_the_likelier_paths(pyctc_data, libri_emissions):
+    """Where paths merge, the beam keeps the likelier one's word frames (pyctcdecode: the last one's), so on real
+    logits the best beam's words sit where the greedy alignment puts them."""
+    from ctcdecode_plus.decoders import GreedyDecoder
+
+    greedy = GreedyDecoder().decode(libri_emissions)
+    bare = pyctcdecode.build_ctcdecoder(LABELS)
+    fast = FastBeamSearchDecoderCTC(bare._alphabet, bare._language_model)
+    for decoder, expect_greedy in ((fast, True), (bare, False)):
+        text, _, frames, _, _ = decoder.decode_beams(libri_emissions.log_probs)[0]
+        assert text == greedy.text
+        spans = [(round(w.start / 0.02), round(w.end / 0.02)) for w in greedy.words]
+        assert (list(map(tuple, (f for _, f in frames))) == spans) is expect_greedy
 
 
 

@@ -1,4 +1,4 @@
-"""pyctcdecode's CTC beam search with less Python per frame: the same beams, scores and word frames, faster.
+"""pyctcdecode's CTC beam search with less Python per frame: the same beams and scores, faster, and better word times.
 
 :class:`FastBeamSearchDecoderCTC` replaces ``BeamSearchDecoderCTC._decode_logits`` (pyctcdecode 0.5) for
 character alphabets with an equivalent loop:
@@ -12,8 +12,14 @@ character alphabets with an equivalent loop:
 * the frame's log-probabilities are read as Python floats (exactly the float32 values, added in the same order).
 
 Every operation that decides a score or an order (log-sum-exp merging, LM and hotword scores, outlier pruning,
-``heapq.nlargest``, history pruning) is pyctcdecode's, in pyctcdecode's order, so the output is the same: the
-tests compare the two on real logits, with and without an LM and hotwords. BPE alphabets use pyctcdecode's loop.
+``heapq.nlargest``, history pruning) is pyctcdecode's, in pyctcdecode's order, so the texts, scores and order are
+the same: the tests compare the two on real logits, with and without an LM and hotwords. BPE alphabets use
+pyctcdecode's loop.
+
+One deliberate difference (session 15): where two paths merge into one beam, the beam keeps the word frames of the
+likelier one; pyctcdecode keeps the last one's, whatever its probability. On the 72 demo and dev utterances where
+greedy and beam search (no LM) write the same text, pyctcdecode's word times differed from the greedy alignment in
+642 of 701 words (median 20 ms, at most 140 ms); these differ in 5, by 20 ms.
 """
 from __future__ import annotations
 
@@ -139,6 +145,8 @@ class FastBeamSearchDecoderCTC(BeamSearchDecoderCTC):
                         frames = (frame_idx, end) if part_frames[0] < 0 else (part_frames[0], end)
                     if old is None:
                         merged[key] = (text, word_part, char, text_frames, frames, score + p_char, t, w)
+                    elif old[5] >= score + p_char:  # the likelier path's frames: its word times
+                        merged[key] = (text, word_part, char, old[3], old[4], log_add(old[5], score + p_char), t, w)
                     else:
                         merged[key] = (text, word_part, char, text_frames, frames, log_add(old[5], score + p_char),
                                        t, w)
