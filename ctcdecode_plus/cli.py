@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections import Counter
 import logging
 import math
 import os
@@ -35,6 +34,7 @@ from .constants import (
     DEMO_MODEL_NAME,
 )
 from .errors import CtcDecodeError
+from .manifest import unique_ids
 
 log = logging.getLogger("ctcdecode_plus")
 
@@ -321,9 +321,10 @@ def cmd_transcribe(args) -> int:
     results = []
     bar = _progress(len(sources), "transcribing")
     interrupted, processed = False, 0
-    seen: Counter = Counter()
+    names = unique_ids([Path(src).stem for src in sources])  # the ids read_manifest gives the same files
     try:
-        for src, em, t in each_transcript(sources, model, decoder, chunk_seconds=args.chunk_seconds):
+        for (src, em, t), name in zip(each_transcript(sources, model, decoder, chunk_seconds=args.chunk_seconds),
+                                      names):
             bar.update(1)
             processed += 1
             if isinstance(t, CtcDecodeError):
@@ -332,10 +333,7 @@ def cmd_transcribe(args) -> int:
             if args.explain_hotwords and use_beam:  # decodes once more, recording what spotting did
                 for line in decoder.explain_hotwords(em).lines():
                     print(f"{src}: {line}", file=sys.stderr)
-            if args.output_dir:  # one file per input, written as it is done
-                stem = Path(src).stem
-                name = f"{stem}#{seen[stem]}" if seen[stem] else stem  # as `emissions` names repeated stems
-                seen[stem] += 1
+            if args.output_dir:  # one file per input, written as it is done, named as `emissions` names it
                 out = Path(args.output_dir) / f"{name}.{'txt' if args.format == 'text' else args.format}"
                 body = (json.dumps({"audio": src, "duration": round(em.duration, 3), **t.to_dict()}, indent=2)
                         if args.format == "json" else t.to_srt() if args.format == "srt" else t.text)
@@ -378,7 +376,7 @@ def cmd_emissions(args) -> int:
     sources = iter_sources(args.audio)
     bar = _progress(len(sources), "emissions")
     failures = []
-    seen: Counter = Counter()
+    names = unique_ids([Path(src).stem for src in sources])  # the ids read_manifest gives the same files
     done = 0
     try:  # slice by slice, each saved as soon as it is computed: an interrupted run keeps what it did
         for k in range(0, len(sources), _SAVE_EMISSIONS_EVERY):
@@ -389,11 +387,8 @@ def cmd_emissions(args) -> int:
                 if isinstance(em, CtcDecodeError):
                     failures.append((src, str(em)))
                     continue
-                stem = Path(src).stem
-                name = f"{stem}#{seen[stem]}" if seen[stem] else stem  # the ids read_manifest gives repeated stems
-                seen[stem] += 1
                 try:
-                    path = em.save(out / f"{name}.npz")
+                    path = em.save(out / f"{names[done - 1]}.npz")
                 except CtcDecodeError as e:
                     failures.append((src, str(e)))
                     continue
@@ -530,8 +525,10 @@ def _manifest_items(args) -> tuple[list, list[dict]]:
         else:
             items.append(Item(e.id, em, e.text))
     if not items:
-        raise CtcDecodeError(f"{args.manifest}: no utterance could be processed; first error: "
-                             f"{failures[0]['error'] if failures else 'none'}")
+        listed = "".join(f"\n  {f['error']}" for f in failures[:10])
+        more = f"\n  ... and {len(failures) - 10} more" if len(failures) > 10 else ""
+        raise CtcDecodeError(f"{args.manifest}: no utterance could be processed, so there is nothing to compare "
+                             f"({len(failures)} failed):{listed}{more}")
     return items, failures
 
 
@@ -581,7 +578,11 @@ def cmd_compare(args) -> int:
         from .compare import explain_missed_hotwords
 
         lines = explain_missed_hotwords(result, decoders, items)
-        print("\nwhy hotwords were missed (spotting; margins in nats):\n" + "\n".join(lines or ["(none missed)"]))
+        spotting = any(getattr(d, "hotword_spotting", None) is not None and getattr(d, "hotwords", None)
+                       for d in decoders.values())
+        print("\nwhy hotwords were missed (spotting; margins in nats):\n" + "\n".join(
+            lines or ["(none missed)" if spotting else "(no decoder spots hotwords: add --hotword-spotting NATS "
+                                                       "or --spotting-background PATH to see why they were missed)"]))
     print(f"\n{len(items)} utterances, {sum(i.emissions.duration for i in items):.1f} s of audio"
           + (f"; hotwords: {len(hotwords)}" if hotwords else ""))
     if args.json:

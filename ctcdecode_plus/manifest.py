@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Union
+from typing import Sequence, Union
 
 from .errors import ManifestError
 
@@ -35,7 +36,8 @@ def read_manifest(path: Union[str, os.PathLike]) -> list[ManifestEntry]:
         content = path.read_text(encoding="utf-8-sig")  # a byte-order mark (Excel, Notepad) is not part of the header
     except UnicodeDecodeError as e:
         raise ManifestError(f"{path}: not UTF-8 text ({e}); save the manifest as UTF-8.") from None
-    lines = [ln for ln in content.splitlines() if ln.strip()]
+    rows = _LINE_BREAK.split(content)  # not str.splitlines(): U+2028 or U+0085 inside a text is not a new row
+    lines = [ln for ln in rows if ln.strip()]
     if not lines:
         raise ManifestError(f"{path}: the manifest is empty; write a header 'audio<TAB>text' and one row per file.")
     if lines[0].lstrip().startswith("["):
@@ -44,7 +46,7 @@ def read_manifest(path: Union[str, os.PathLike]) -> list[ManifestEntry]:
     base = path.parent
     entries: list[ManifestEntry] = []
     if lines[0].lstrip().startswith("{"):
-        for n, line in enumerate(content.splitlines(), start=1):
+        for n, line in enumerate(rows, start=1):
             if not line.strip():
                 continue
             try:
@@ -60,7 +62,7 @@ def read_manifest(path: Union[str, os.PathLike]) -> list[ManifestEntry]:
                 )
             entries.append(_entry(base, row["audio_filepath"], row["text"], f"{path}:{n}"))
     else:
-        reader = csv.reader(content.splitlines(), delimiter="\t", quoting=csv.QUOTE_NONE)
+        reader = csv.reader(rows, delimiter="\t", quoting=csv.QUOTE_NONE)
         header = [h.strip().lower() for h in next(reader)]
         if "audio" not in header or "text" not in header:
             raise ManifestError(
@@ -75,13 +77,28 @@ def read_manifest(path: Union[str, os.PathLike]) -> list[ManifestEntry]:
             entries.append(_entry(base, row[ia].strip(), row[it].strip(), f"{path}:{n}"))
     if not entries:
         raise ManifestError(f"{path}: the manifest has a header but no rows.")
-    seen: dict[str, int] = {}
-    for e in entries:  # ids must be unique: add a suffix to repeated stems
-        k = seen.get(e.id, 0)
-        seen[e.id] = k + 1
-        if k:
-            e.id = f"{e.id}#{k}"
+    for e, unique in zip(entries, unique_ids([e.id for e in entries])):
+        e.id = unique
     return entries
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def unique_ids(stems: Sequence[str]) -> list[str]:
+    """``stems`` made unique in order: a repeated one gets ``#1``, ``#2``... (skipping any already taken, so rows
+    a.wav, a.wav, a#1.wav give a, a#1, a#1#1). The ids of manifest rows, and the names ``emissions`` and
+    ``transcribe -o`` give their files, so the two always agree."""
+    used: set[str] = set()
+    out = []
+    for stem in stems:
+        name, k = stem, 0
+        while name in used:
+            k += 1
+            name = f"{stem}#{k}"
+        used.add(name)
+        out.append(name)
+    return out
 
 
 def _entry(base: Path, audio: str, text: str, where: str) -> ManifestEntry:

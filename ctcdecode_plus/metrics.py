@@ -6,14 +6,20 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
-_NON_WORD = re.compile(r"[^\w' ]+")
-_EDGE_APOS = re.compile(r"(?<!\w)'|'(?!\w)")
+_EDGE_APOS = re.compile(r"(?<![\w\u0300-\u036f])'|'(?!\w)")
 
 
-def normalize_for_scoring(text: str) -> str:
-    """Upper case, punctuation removed (word-internal apostrophes kept), single spaces."""
+def _word_char(ch: str, keep: str) -> bool:
+    """Letters, digits, combining marks (Devanagari vowel signs, Arabic harakat: category M), apostrophes, spaces,
+    and the characters of ``keep``."""
+    return ch.isalnum() or ch in "' " or ch in keep or unicodedata.category(ch)[0] == "M"
+
+
+def normalize_for_scoring(text: str, keep: str = "") -> str:
+    """Upper case, punctuation removed (word-internal apostrophes and combining marks kept), single spaces.
+    ``keep``: more characters to keep (a hotword's own symbols, the ``++`` of ``C++``)."""
     text = unicodedata.normalize("NFKC", text).replace("\u2019", "'").replace("\u2018", "'")
-    text = _NON_WORD.sub(" ", text.replace("_", " ")).upper()
+    text = "".join(ch if _word_char(ch, keep) else " " for ch in text).upper()
     text = _EDGE_APOS.sub(" ", text)
     return " ".join(text.split())
 
@@ -27,9 +33,8 @@ class ErrorCounts:
 
     @property
     def rate(self) -> float:
-        if self.reference_length == 0:
-            return 0.0 if self.errors == 0 else float("inf")
-        return self.errors / self.reference_length
+        """``errors / reference_length``; with an empty reference, errors per one word, as jiwer does."""
+        return self.errors / max(self.reference_length, 1)
 
     def __add__(self, other: "ErrorCounts") -> "ErrorCounts":
         return ErrorCounts(self.errors + other.errors, self.reference_length + other.reference_length)
@@ -54,24 +59,43 @@ def char_errors(reference: str, hypothesis: str) -> ErrorCounts:
     return ErrorCounts(_edit_distance(list(ref), list(hyp)), len(ref))
 
 
+def _pairs(reference, hypothesis) -> tuple[list, list]:
+    """``([reference], [hypothesis])`` for two strings, else the two lists, which must be as long as each other."""
+    if isinstance(reference, str) and isinstance(hypothesis, str):
+        return [reference], [hypothesis]
+    refs, hyps = ([reference] if isinstance(reference, str) else list(reference),
+                  [hypothesis] if isinstance(hypothesis, str) else list(hypothesis))
+    if len(refs) != len(hyps):
+        raise ValueError(f"{len(refs)} references but {len(hyps)} hypotheses: give one hypothesis per reference.")
+    return refs, hyps
+
+
 def wer(reference, hypothesis) -> float:
-    """Word error rate of one pair of strings, or corpus WER of two equal-length lists (jiwer's convention)."""
-    refs, hyps = ([reference], [hypothesis]) if isinstance(reference, str) else (reference, hypothesis)
+    """Word error rate of one pair of strings, or corpus WER of two equal-length lists (jiwer's convention: total
+    errors over total reference words; an empty reference counts as one word)."""
+    refs, hyps = _pairs(reference, hypothesis)
     return sum((word_errors(r, h) for r, h in zip(refs, hyps)), ErrorCounts()).rate
 
 
 def cer(reference, hypothesis) -> float:
-    """Character error rate of one pair of strings, or of two equal-length lists."""
-    refs, hyps = ([reference], [hypothesis]) if isinstance(reference, str) else (reference, hypothesis)
+    """Character error rate of one pair of strings, or of two equal-length lists (as :func:`wer`)."""
+    refs, hyps = _pairs(reference, hypothesis)
     return sum((char_errors(r, h) for r, h in zip(refs, hyps)), ErrorCounts()).rate
 
 
+def _symbols(phrase: str) -> str:
+    """The characters of ``phrase`` that scoring would drop (``++`` in ``C++``, ``#`` in ``C#``): kept when counting
+    it, so ``C++`` is not counted as every ``C``."""
+    return "".join(sorted({ch for ch in phrase if not _word_char(ch, "") and not ch.isspace()}))
+
+
 def count_phrase(text: str, phrase: str) -> int:
-    """Whole-word occurrences of ``phrase`` in ``text`` (both normalised for scoring)."""
-    phrase = normalize_for_scoring(phrase)
+    """Whole-word occurrences of ``phrase`` in ``text`` (both normalised for scoring, the phrase's symbols kept)."""
+    keep = _symbols(phrase)
+    phrase = normalize_for_scoring(phrase, keep)
     if not phrase:
         return 0
-    return len(re.findall(r"(?<!\S)" + re.escape(phrase) + r"(?!\S)", normalize_for_scoring(text)))
+    return len(re.findall(r"(?<!\S)" + re.escape(phrase) + r"(?!\S)", normalize_for_scoring(text, keep)))
 
 
 @dataclass
@@ -106,7 +130,12 @@ class HotwordCounts:
 
 def hotword_counts(references: Sequence[str], hypotheses: Sequence[str], hotwords: Iterable[str]) -> HotwordCounts:
     """Recall and false insertions of ``hotwords`` over paired references and hypotheses."""
-    hotwords = list(dict.fromkeys(h for h in hotwords if normalize_for_scoring(h)))
+    unique: dict = {}  # one entry per hotword as scored: HEAPPUSH and heappush are one term
+    for h in hotwords:
+        key = normalize_for_scoring(h, _symbols(h))
+        if key and key not in unique:
+            unique[key] = h
+    hotwords = list(unique.values())
     out = HotwordCounts(per_hotword={h: {"expected": 0, "found": 0, "inserted": 0} for h in hotwords})
     for ref, hyp in zip(references, hypotheses):
         ref_total = 0

@@ -6,12 +6,16 @@ ones you report results on.
 from __future__ import annotations
 
 import itertools
+import logging
+import math
 from dataclasses import dataclass
 from typing import Callable, Optional, Sequence
 
 from .compare import Comparison, Item, compare
 from .decoders.beam import BeamSearchDecoder
 from .emissions import Emissions
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -105,18 +109,29 @@ def tune_hotwords(
             ratio_of[name] = r
     result = compare(grid, items, hotwords=hotwords, progress=progress)
 
-    def fi(s) -> float:
-        return s.hotword_false_insertion_rate or 0.0
+    def measured(value: Optional[float]) -> float:  # NaN: nothing to measure it on (no such utterance)
+        return 0.0 if value is None or math.isnan(value) else float(value)
 
-    allowed = [s for s in result.decoders.values() if fi(s) <= max_false_insertion_rate] or \
-        [min(result.decoders.values(), key=fi)]
+    def fi(s) -> float:
+        return measured(s.hotword_false_insertion_rate)
+
+    stats = list(result.decoders.values())
+    for what, rates in (("false insertions", [s.hotword_false_insertion_rate for s in stats]),
+                        ("recall", [s.hotword_recall for s in stats])):
+        if all(r is None or math.isnan(r) for r in rates):
+            logger.warning("tune: %s cannot be measured: no utterance %s a hotword; the choice ignores them (add "
+                           "utterances %s hotwords to the set)", what,
+                           "is without" if what == "false insertions" else "has",
+                           "without" if what == "false insertions" else "with")
+    allowed = [s for s in stats if fi(s) <= max_false_insertion_rate] or [min(stats, key=fi)]
+
     def key(s):
         threshold = ratio_of.get(s.name, grid[s.name].hotword_spotting)
-        return (-(s.hotword_recall or 0.0), s.wer, grid[s.name].hotword_weight,
+        return (-measured(s.hotword_recall), s.wer, grid[s.name].hotword_weight,
                 -(threshold if threshold is not None else -1.0))
 
     chosen = min(allowed, key=key)
     best = grid[chosen.name]
     ratio = ratio_of.get(chosen.name)
     return HotwordTuneResult(best.hotword_weight, None if ratio is not None else best.hotword_spotting,
-                             chosen.hotword_recall or 0.0, fi(chosen), chosen.wer, result, ratio)
+                             measured(chosen.hotword_recall), fi(chosen), chosen.wer, result, ratio)

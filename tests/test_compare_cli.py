@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 import jiwer
+import numpy as np
 import pytest
 
 from conftest import LIBRI_TEXT, write_tone_wav
@@ -458,3 +459,54 @@ def test_srt_needs_a_whole_number_of_words_per_cue(libri_emissions):
     for bad in (0, -1, 2.5):
         with pytest.raises(CtcDecodeError, match="max_words"):  # 0 was a ValueError from range(), -1 an empty file
             t.to_srt(max_words=bad)
+
+
+def test_scoring_keeps_combining_marks_and_counts_as_jiwer():
+    # Devanagari vowel signs and viramas are marks, not punctuation: they were turned into spaces
+    assert normalize_for_scoring("नमस्ते दुनिया") == "नमस्ते दुनिया"
+    for ref, hyp in [("मैं", "में"), ("हिंदी", "हिंदु"), ("", "hello"), ("a b", "a")]:
+        assert wer(ref, hyp) == pytest.approx(jiwer.wer(ref, hyp)), (ref, hyp)
+        assert cer(ref, hyp) == pytest.approx(jiwer.cer(ref, hyp)), (ref, hyp)
+    with pytest.raises(ValueError, match="2 references but 1 hypotheses"):
+        wer(["a b", "c"], ["a b"])  # was silently cut to the shorter list
+
+
+def test_hotwords_with_symbols_and_repeated_spellings_count_once():
+    c = hotword_counts(["c code and c++ code"], ["c code and c code"], ["C++"])
+    assert (c.expected, c.found) == (1, 0)  # C++ was scored as every C
+    c = hotword_counts(["heappush it", "other"], ["heap push it", "heappush"], ["HEAPPUSH", "heappush"])
+    assert (c.expected, c.inserted, list(c.per_hotword)) == (1, 1, ["HEAPPUSH"])  # was counted twice
+
+
+def test_manifest_ids_are_unique_and_rows_split_on_line_breaks_only(tmp_path):
+    for name in ("x", "y", "z"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "m.tsv").write_text("audio\ttext\nx/a.wav\tONE\ny/a.wav\tTWO\nz/a#1.wav\tTHREE\n")
+    assert [e.id for e in read_manifest(tmp_path / "m.tsv")] == ["a", "a#1", "a#1#1"]  # was a, a#1, a#1
+    (tmp_path / "m.jsonl").write_text(json.dumps({"audio_filepath": "x/a.wav", "text": "ONE\u2028TWO"},
+                                                  ensure_ascii=False) + "\n", encoding="utf-8")
+    assert len(read_manifest(tmp_path / "m.jsonl")) == 1  # U+2028 inside the text was a line break
+
+
+def test_table_with_an_unknown_baseline_says_so(libri_emissions):
+    from ctcdecode_plus.errors import CtcDecodeError
+
+    result = compare({"greedy": GreedyDecoder()}, [Item("u", libri_emissions, LIBRI_TEXT)])
+    with pytest.raises(CtcDecodeError, match="baseline='beam'"):
+        result.table(baseline="beam")
+
+
+def test_tune_hotwords_without_hotword_free_utterances_still_chooses_by_recall(caplog):
+    from ctcdecode_plus.emissions import Emissions
+    from ctcdecode_plus.tune import tune_hotwords
+
+    labels = [""] + list(" ABCDEFGHIJKLMNOPQRSTUVWXYZ'")
+    lp = np.full((7, len(labels)), 1e-6)
+    for i, frame in enumerate([{"": 1}, {"C": 0.6, "K": 0.4}, {"U": 1}, {"B": 1}, {"E": 1}, {"": 1}, {"": 1}]):
+        for label, p in frame.items():
+            lp[i, labels.index(label)] = p
+    em = Emissions.from_logits(np.log(lp), labels, 0.02, "kube")
+    with caplog.at_level("WARNING", logger="ctcdecode_plus"):
+        result = tune_hotwords(BeamSearchDecoder(), [Item("u", em, "KUBE")], ["KUBE"], weights=[0, 10])
+    assert result.weight == 10 and result.recall == 1.0  # was weight 0 (recall 0): NaN false insertions
+    assert "false insertions cannot be measured" in caplog.text
