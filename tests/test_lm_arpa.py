@@ -256,3 +256,36 @@ def test_real_build_binary_scores_like_the_arpa(tmp_path):
     arpa, binary = kenlm.Model(str(res.arpa_path)), kenlm.Model(str(res.binary_path))
     for s in ("THE CAT SAT ON THE MAT", "A DOG", "THE UNSEEN WORD", ""):
         assert binary.score(s) == pytest.approx(arpa.score(s), abs=1e-5), s
+
+
+def test_a_word_with_a_no_break_space_round_trips(tmp_path):
+    # lmplz and KenLM split words on space/tab only; the reader split on every Unicode space, so build-lm wrote
+    # an ARPA file that its own reader refused ("got 4 fields")
+    from ctcdecode_plus.lm.perplexity import perplexity
+
+    (tmp_path / "c.txt").write_text("THE\u00a0OBJECT IS\nTHE OBJECT\n", encoding="utf-8")
+    build_lm([tmp_path / "c.txt"], tmp_path / "m.arpa", order=2, discount_fallback=True, binary=False)
+    assert ("THE\u00a0OBJECT",) in read_arpa(tmp_path / "m.arpa").ngrams[0]
+    lines = ["THE\u00a0OBJECT IS", "THE OBJECT"]
+    py, ken = (perplexity(tmp_path / "m.arpa", lines=lines, backend=b) for b in ("python", "kenlm"))
+    assert py.oovs == ken.oovs == 0 and py.log10_prob == pytest.approx(ken.log10_prob, abs=1e-4)
+
+
+def test_an_ngram_of_words_that_are_not_1grams_is_refused(tmp_path):
+    bad = GOOD.replace("-0.1497623\tTest </s>", "-0.1497623\tTest zz")
+    with pytest.raises(LanguageModelError, match=r"m.arpa:\d+: the word 'zz' of this 2-gram is not among the 1-grams"):
+        read_arpa(write(tmp_path, bad))  # KenLM refuses it; mixing turned it into a 1-gram KenLM then took
+
+
+def test_a_model_without_unk_scores_oovs_as_kenlm(tmp_path):
+    from ctcdecode_plus.lm.perplexity import perplexity
+
+    no_unk = GOOD.replace("ngram 1=4", "ngram 1=3").replace("-0.7781512\t<unk>\t0\n", "")
+    path = write(tmp_path, no_unk)
+    py, ken = (perplexity(path, lines=["Test nope Test"], backend=b) for b in ("python", "kenlm"))
+    assert py.oovs == ken.oovs == 1 and py.log10_prob == pytest.approx(ken.log10_prob, abs=1e-4)  # -99 vs -100
+
+
+def test_counting_one_string_counts_one_line():
+    counts = count_ngrams(lines="HELLO WORLD", order=2)
+    assert counts.sentences == 1 and "HELLO" in counts.vocab  # was 11 sentences of letters

@@ -108,3 +108,15 @@ def test_any_text_ends_in_the_alphabet(text):
     for line in out:
         assert line and line == line.strip() and "  " not in line
         assert set(line) <= UPPER.characters | {" "}
+
+
+def test_a_line_already_in_the_alphabet_gets_the_same_words_as_any_other():
+    from ctcdecode_plus.lm.normalize import normalize_text
+
+    upper = Alphabet.from_string("ABCDEFGHIJKLMNOPQRSTUVWXYZ'")
+    assert normalize_text("HE SAID 'HI'", upper)[0] == normalize_text("He said 'hi'", upper)[0] == ["HE SAID HI"]
+    assert normalize_text("''\n'", upper)[0] == []  # were the words '' and ' (five such lines in a corpus)
+    digits = Alphabet.from_string("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'")
+    assert normalize_text("ROOM 101", digits)[0] == normalize_text("Room 101", digits)[0]
+    # invisible characters join, not split: a soft hyphen, a zero-width space
+    assert normalize_text("infor\u00admation x\u200by", upper)[0] == ["INFORMATION XY"]

@@ -199,3 +199,17 @@ def test_cli_malformed_mix_model_fails_before_building(tmp_path):
         run_cli("build-lm", tmp_path / "t.txt", "-o", tmp_path / "o.arpa", "--order", 2, "--discount-fallback",
                 "--mix", f"{bad}:0.3")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.arpa", "t.txt"]
+
+
+@pytest.mark.parametrize("content", [b"not gzip at all", None], ids=["not-gzip", "truncated"])
+def test_a_damaged_gzip_lm_is_named_when_saving_a_decoder_folder(tmp_path, content):
+    import gzip
+
+    from ctcdecode_plus.lm.package import save_decoder_folder
+
+    lm = tmp_path / "m.arpa.gz"
+    whole = gzip.compress("".join(f"-1.0\tw{i}\n" for i in range(5000)).encode())
+    lm.write_bytes(content if content is not None else whole[: len(whole) // 2])
+    with pytest.raises(LanguageModelError, match="m.arpa.gz: not a complete gzip file"):
+        save_decoder_folder(tmp_path / "out", ["", " ", "A"], lm, unigrams=["A"])  # was an EOFError traceback
+    assert not (tmp_path / "out").exists()

@@ -26,7 +26,10 @@ from typing import IO, Callable, Iterator, Optional, Sequence, Union
 import numpy as np
 
 from ..errors import LanguageModelError
-from .counts import BOS, EOS, SPECIALS, UNK
+from .counts import BOS, EOS, SPECIALS, UNK, WORD_DELIMITERS, split_words
+
+#: log10 probability KenLM gives an unknown word where the model has no <unk> ("substituting -100")
+MISSING_UNK_LOG10 = -100.0
 
 PathLike = Union[str, Path]
 
@@ -252,7 +255,7 @@ class ArpaModel:
                 if hb is not None:
                     bo += hb[1]
         unk = self.ngrams[0].get((UNK,))
-        return bo + (unk[0] if unk is not None else -99.0), 0
+        return bo + (unk[0] if unk is not None else MISSING_UNK_LOG10), 0
 
 
 @dataclass
@@ -294,13 +297,13 @@ def read_arpa_unigrams(path: PathLike) -> list[str]:
         with _open_text(path) as fh:
             inside = False
             for line in fh:
-                s = line.strip()
+                s = line.strip(WORD_DELIMITERS)
                 if s == "\\1-grams:":
                     inside = True
                 elif inside and s.startswith("\\"):
                     break
                 elif inside:
-                    parts = s.split()
+                    parts = split_words(s)
                     if len(parts) >= 2 and parts[1] not in SPECIALS:
                         words.append(parts[1])
     except (OSError, EOFError, UnicodeDecodeError) as e:
@@ -337,10 +340,11 @@ def _parse_arpa(path: Path, begin: Callable[[int], None], store: Callable[[int, 
         with fh:
             lines = enumerate(fh, 1)
             declared: dict[int, int] = {}
+            vocabulary: set[str] = set()  # the 1-grams: every word of a longer n-gram must be one
             lineno = 0
             # header
             for lineno, line in lines:
-                s = line.strip()
+                s = line.strip(WORD_DELIMITERS)
                 if not s:
                     continue
                 if s.lstrip("\ufeff") == "\\data\\" and s != "\\data\\":
@@ -355,7 +359,7 @@ def _parse_arpa(path: Path, begin: Callable[[int], None], store: Callable[[int, 
                 raise LanguageModelError(f"{path}: no \\data\\ header; this is not an ARPA file (empty or truncated)")
             section = None
             for lineno, line in lines:
-                s = line.strip()
+                s = line.strip(WORD_DELIMITERS)
                 if not s:
                     continue
                 if s.startswith("ngram "):
@@ -386,7 +390,7 @@ def _parse_arpa(path: Path, begin: Callable[[int], None], store: Callable[[int, 
             k = 1
             ended = False
             for lineno, line in lines:
-                s = line.strip()
+                s = line.strip(WORD_DELIMITERS)
                 if not s:
                     continue
                 if s[0] == "\\":
@@ -405,7 +409,7 @@ def _parse_arpa(path: Path, begin: Callable[[int], None], store: Callable[[int, 
                         k += 1
                         continue
                     raise LanguageModelError(f"{where(lineno)}: unexpected section {s!r} after \\{k}-grams:")
-                parts = s.split()
+                parts = split_words(s)
                 if len(parts) == k + 1:
                     bo = 0.0
                 elif len(parts) == k + 2:
@@ -423,6 +427,13 @@ def _parse_arpa(path: Path, begin: Callable[[int], None], store: Callable[[int, 
                     raise LanguageModelError(f"{where(lineno)}: probability {parts[0]!r} is not a number") from None
                 if lp > 0 and not (k == 1 and parts[1] == BOS):
                     raise LanguageModelError(f"{where(lineno)}: log10 probability {lp} is positive; not an ARPA model")
+                if k == 1:
+                    vocabulary.add(parts[1])
+                else:
+                    for w in parts[1:k + 1]:
+                        if w not in vocabulary:  # KenLM refuses it too ("was not seen in the unigrams")
+                            raise LanguageModelError(f"{where(lineno)}: the word {w!r} of this {k}-gram is not among "
+                                                     "the 1-grams; the file is damaged, rebuild it")
                 store(k, parts[1:k + 1], lp, bo)
             if not ended:
                 raise LanguageModelError(

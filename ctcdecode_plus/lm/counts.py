@@ -28,6 +28,13 @@ MAX_ORDER = 6
 
 #: lmplz's word delimiters (util::BoolCharacter::Build("\0\t\n\r ")).
 _DELIMS = str.maketrans({"\t": " ", "\r": " ", "\0": " ", "\n": " "})
+WORD_DELIMITERS = " \t\r\n\0"
+
+
+def split_words(line: str) -> list[str]:
+    """The words of ``line`` as lmplz and KenLM split them: on space, tab, CR, LF and NUL only (not on a no-break
+    space or other Unicode whitespace, which ``str.split()`` would split on)."""
+    return [w for w in line.translate(_DELIMS).split(" ") if w]
 
 PathLike = Union[str, Path]
 
@@ -289,7 +296,7 @@ def count_ngrams(
         reader.add_file(src)
     if lines is not None:
         names.append("<lines>")
-        reader.add_lines(lines)
+        reader.add_lines([lines] if isinstance(lines, str) else lines)  # one string is one line, not its letters
     if reader.n_tokens == 0:
         what = ", ".join(names) or "the corpus"
         raise LanguageModelError(
@@ -311,7 +318,7 @@ def naive_counts(lines: Iterable[str], order: int) -> dict[tuple[str, ...], int]
     """Reference counter with a dict of tuples (slow; for tests and as the benchmark's baseline)."""
     out: dict[tuple[str, ...], int] = {}
     for line in lines:
-        words = [BOS] + [w for w in line.translate(_DELIMS).split(" ") if w] + [EOS]
+        words = [BOS] + split_words(line) + [EOS]
         for i in range(1, len(words)):
             for k in range(1, order + 1):
                 if i - k + 1 < 0:

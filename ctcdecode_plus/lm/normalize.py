@@ -229,8 +229,10 @@ class Normalizer:
         self.unknown = unknown
         self.split = split
         self.stats = NormalizeStats()
-        chars = alphabet.characters
-        self._fast = re.compile("[" + re.escape("".join(sorted(chars))) + "]+(?: [" + re.escape("".join(sorted(chars))) + "]+)*")
+        # a line already in the alphabet passes as it is, unless it has what the full path treats specially
+        # (apostrophes at word edges, numbers to spell out): then both paths give the same words
+        plain = "".join(sorted(c for c in alphabet.characters if c != "'" and not c.isdigit()))
+        self._fast = re.compile("[" + re.escape(plain) + "]+(?: [" + re.escape(plain) + "]+)*") if plain else None
 
     def _case(self, s: str) -> str:
         if self.alphabet.case == "upper":
@@ -263,7 +265,7 @@ class Normalizer:
 
     def sentence(self, text: str) -> str:
         """Normalise one sentence (no splitting) to a line of words in the alphabet ('' if nothing is left)."""
-        if self._fast.fullmatch(text):  # already normalised
+        if self._fast is not None and self._fast.fullmatch(text):  # already normalised
             return text
         s, n = _NUMBER.subn(lambda m: _spell_number(m, self.lang), text)
         self.stats.numbers_spelled += n
@@ -276,6 +278,8 @@ class Normalizer:
             if c == "'":
                 inner = 0 < i < L - 1 and s[i - 1].isalpha() and s[i + 1].isalpha()
                 out_chars.append("'" if inner and keep_apos else ("" if inner else " "))
+            elif cat == "Cf":  # invisible: a soft hyphen or zero-width space inside a word joins it, not splits it
+                continue
             elif cat[0] in "LM" or (cat[0] == "N" and c not in "_") or c in self.alphabet.characters:
                 out_chars.append(c)
             else:

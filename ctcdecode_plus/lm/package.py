@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import tempfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional, Sequence, Union
@@ -152,8 +153,12 @@ def save_decoder_folder(
             if name.endswith(".gz"):
                 stem = name[:-3]
                 dest = lmdir / (stem if stem.endswith(".arpa") else stem + ".arpa")
-                with gzip.open(lm, "rb") as src, open(dest, "wb") as dst:
-                    shutil.copyfileobj(src, dst)
+                try:
+                    with gzip.open(lm, "rb") as src, open(dest, "wb") as dst:
+                        shutil.copyfileobj(src, dst)
+                except (EOFError, gzip.BadGzipFile, zlib.error) as exc:  # the LM, not the folder, is the problem
+                    raise LanguageModelError(f"{lm}: not a complete gzip file ({exc}); the model is damaged or "
+                                             "truncated: rebuild or copy it again") from None
             elif lm.suffix in LM_SUFFIXES:
                 shutil.copy2(lm, lmdir / name)
             else:

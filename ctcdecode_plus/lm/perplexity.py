@@ -16,8 +16,8 @@ from typing import Iterable, Optional, Sequence, Union
 import numpy as np
 
 from ..errors import LanguageModelError
-from .arpa import ArpaArrays, NGramIndex, _open_text, read_arpa, read_arpa_arrays
-from .counts import BOS, EOS, UNK, iter_text_lines
+from .arpa import MISSING_UNK_LOG10, ArpaArrays, NGramIndex, _open_text, read_arpa, read_arpa_arrays
+from .counts import BOS, EOS, UNK, iter_text_lines, split_words
 from .normalize import Alphabet, Normalizer
 
 PathLike = Union[str, Path]
@@ -174,7 +174,7 @@ def perplexity(
             # a KenLM built without zlib cannot read .gz; the python scorer can (and names any real damage)
     if model is not None:
         for s in _sentences(texts, lines, alphabet):
-            s = " ".join(s.split())
+            s = " ".join(split_words(s))
             if not s:
                 continue
             sentences += 1
@@ -191,7 +191,7 @@ def perplexity(
     batch: list[list[str]] = []
     size = 0
     for s in _sentences(texts, lines, alphabet):
-        ws = s.split()
+        ws = split_words(s)
         if not ws:
             continue
         sentences += 1
@@ -267,6 +267,6 @@ class ArrayScorer:
                 ctx = np.concatenate([[-1], idx[k - 2][:-1]])
                 miss = active & ~hit & (ctx >= 0)
                 acc[miss] += self.log10_backoff[k - 2][ctx[miss]]
-        logp[~done] = acc[~done] - 99.0  # not even a 1-gram: a model without <unk>
+        logp[~done] = acc[~done] + MISSING_UNK_LOG10  # not even a 1-gram: a model without <unk>
         scored = pos != start_a
         return float(logp[scored].sum()), float(logp[oov_a].sum()), int(oov_a.sum())
