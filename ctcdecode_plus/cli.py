@@ -527,7 +527,7 @@ def _manifest_items(args) -> tuple[list, list[dict]]:
     if not items:
         listed = "".join(f"\n  {f['error']}" for f in failures[:10])
         more = f"\n  ... and {len(failures) - 10} more" if len(failures) > 10 else ""
-        raise CtcDecodeError(f"{args.manifest}: no utterance could be processed, so there is nothing to compare "
+        raise CtcDecodeError(f"{args.manifest}: no utterance could be processed, so there is nothing to score "
                              f"({len(failures)} failed):{listed}{more}")
     return items, failures
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence, Union
