@@ -120,3 +120,20 @@ def test_a_line_already_in_the_alphabet_gets_the_same_words_as_any_other():
     assert normalize_text("ROOM 101", digits)[0] == normalize_text("Room 101", digits)[0]
     # invisible characters join, not split: a soft hyphen, a zero-width space
     assert normalize_text("infor\u00admation x\u200by", upper)[0] == ["INFORMATION XY"]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("in the 1990s", "IN THE NINETEEN NINETIES"),  # was "IN THE": the decade dropped
+    ("the 80s", "THE EIGHTIES"),
+    ("a 4K TV and 3D glasses at 9am", "A FOUR K TV AND THREE D GLASSES AT NINE AM"),
+    (".5 of it", "POINT FIVE OF IT"),  # was FIVE
+    ("-5 degrees", "MINUS FIVE DEGREES"),  # was FIVE
+    ("3.0 and 1.23456789012345678", "THREE POINT ZERO AND ONE POINT TWO THREE FOUR FIVE SIX SEVEN EIGHT NINE ZERO "
+     "ONE TWO THREE FOUR FIVE SIX SEVEN EIGHT"),  # were THREE, and a float round-off
+    ("$1,000.50", "ONE THOUSAND DOLLARS AND FIFTY CENTS"),  # was ONE THOUSAND POINT FIVE DOLLARS
+    ("the 1st and 22nd, pages 10-20, MP3", "THE FIRST AND TWENTY SECOND PAGES TEN TWENTY MP THREE"),  # as before
+])
+def test_numbers_keep_their_words_and_values(text, expected):
+    from ctcdecode_plus.lm.normalize import normalize_text
+
+    assert normalize_text(text, Alphabet.from_string("ABCDEFGHIJKLMNOPQRSTUVWXYZ'"))[0] == [expected]

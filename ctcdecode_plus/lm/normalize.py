@@ -39,10 +39,15 @@ _ABBREV = {
 }
 _SENT_END = re.compile(r"([.!?\u2026]+)([\"')\]\u201d]*)\s+(?=[\"'(\[\u201c]*[^\W_a-z])", re.UNICODE)
 _NUMBER = re.compile(
-    r"(?P<cur>[$€£])?(?P<num>\d+(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?P<ord>st|nd|rd|th)?(?P<pct>%)?(?![\w])",
+    r"(?:(?<![\w])(?P<neg>-))?(?P<cur>[$€£])?"
+    r"(?P<num>\d+(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|(?<![\w])\.\d+)(?P<ord>st|nd|rd|th)?(?P<pct>%)?(?![\w])",
     re.UNICODE | re.IGNORECASE,
 )
+#: a whole number that starts a word and runs into letters: a decade ("1990s", "80s") or a unit ("4K", "3D", "9am")
+_NUMBER_LETTERS = re.compile(r"(?<![\w.])(?P<num>\d+)(?!(?i:st|nd|rd|th)(?![\w]))(?P<tail>'?[^\W\d_]+)(?![\w])",
+                             re.UNICODE)  # ordinals ("1st", "22nd") are _NUMBER's
 _CURRENCY = {"$": "dollars", "€": "euros", "£": "pounds"}
+_CENTS = {"$": "cents", "€": "cents", "£": "pence"}
 
 
 @dataclass(frozen=True)
@@ -178,8 +183,15 @@ def _spell_number(m: re.Match, lang: str) -> str:
     pct = m.group("pct")
     cur = m.group("cur")
     try:
-        if "." in num:
-            words = num2words(float(num), lang=lang)
+        if "." in num:  # the digits after the point one by one, as read ("three point one four"): no float round-off
+            whole, _, frac = num.partition(".")
+            if cur and len(frac) == 2:  # $1,000.50: one thousand dollars and fifty cents
+                words = f"{num2words(int(whole or 0), lang=lang)} {_CURRENCY[cur]}"
+                if int(frac):
+                    words += f" and {num2words(int(frac), lang=lang)} {_CENTS[cur]}"
+                return f" {'minus ' if m.group('neg') else ''}{words} "
+            words = (f"{num2words(int(whole), lang=lang)} " if whole else "") + "point " + \
+                " ".join(num2words(int(d), lang=lang) for d in frac)
         else:
             value = int(num)
             if ordinal:
@@ -197,7 +209,27 @@ def _spell_number(m: re.Match, lang: str) -> str:
         words += " percent"
     if cur:
         words += " " + _CURRENCY[cur]
+    if m.group("neg"):
+        words = "minus " + words
     return f" {words} "
+
+
+def _spell_number_letters(m: re.Match, lang: str) -> str:
+    """``1990s`` -> nineteen nineties, ``80s`` -> eighties, ``4K`` -> four K, ``9am`` -> nine am."""
+    from num2words import num2words
+
+    num, tail = m.group("num"), m.group("tail")
+    value = int(num)
+    year = len(num) == 4 and 1100 <= value <= 2099 and value % 100 != 0 and value // 100 != 20
+    try:
+        words = num2words(value, lang=lang, to="year" if year else "cardinal")
+    except (NotImplementedError, ValueError, OverflowError, TypeError):
+        words = " ".join(num2words(int(d), lang=lang) for d in num)
+    if tail.lower() in ("s", "'s"):  # a decade or a plural: the last word takes the plural
+        last = words.rsplit(" ", 1)[-1]
+        plural = last[:-1] + "ies" if last.endswith("y") else last + "s"
+        return f" {words[: len(words) - len(last)]}{plural} "
+    return f" {words} {tail.lstrip(chr(39))} "
 
 
 def split_sentences(text: str) -> list[str]:
@@ -267,8 +299,9 @@ class Normalizer:
         """Normalise one sentence (no splitting) to a line of words in the alphabet ('' if nothing is left)."""
         if self._fast is not None and self._fast.fullmatch(text):  # already normalised
             return text
-        s, n = _NUMBER.subn(lambda m: _spell_number(m, self.lang), text)
-        self.stats.numbers_spelled += n
+        s, n1 = _NUMBER_LETTERS.subn(lambda m: _spell_number_letters(m, self.lang), text)
+        s, n = _NUMBER.subn(lambda m: _spell_number(m, self.lang), s)
+        self.stats.numbers_spelled += n1 + n
         s = self._case(s)
         keep_apos = self.alphabet.apostrophe
         out_chars = []
