@@ -74,7 +74,7 @@ def read_manifest(path: Union[str, os.PathLike]) -> list[ManifestEntry]:
                 continue
             if len(row) <= max(ia, it):
                 raise ManifestError(f"{path}:{n}: expected {len(header)} tab-separated columns, got {len(row)}.")
-            entries.append(_entry(base, row[ia].strip(), row[it].strip(), f"{path}:{n}"))
+            entries.append(_entry(base, _unquote(row[ia].strip()), _unquote(row[it].strip()), f"{path}:{n}"))
     if not entries:
         raise ManifestError(f"{path}: the manifest has a header but no rows.")
     for e, unique in zip(entries, unique_ids([e.id for e in entries])):
@@ -83,6 +83,13 @@ def read_manifest(path: Union[str, os.PathLike]) -> list[ManifestEntry]:
 
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _unquote(field: str) -> str:
+    """A TSV field as a spreadsheet writes it: ``"a b.wav"`` (quotes doubled inside) is ``a b.wav``."""
+    if len(field) >= 2 and field[0] == field[-1] == '"':
+        return field[1:-1].replace('""', '"')
+    return field
 
 
 def unique_ids(stems: Sequence[str]) -> list[str]:

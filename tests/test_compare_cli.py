@@ -510,3 +510,9 @@ def test_tune_hotwords_without_hotword_free_utterances_still_chooses_by_recall(c
         result = tune_hotwords(BeamSearchDecoder(), [Item("u", em, "KUBE")], ["KUBE"], weights=[0, 10])
     assert result.weight == 10 and result.recall == 1.0  # was weight 0 (recall 0): NaN false insertions
     assert "false insertions cannot be measured" in caplog.text
+
+
+def test_a_quoted_tsv_field_is_unquoted(tmp_path):
+    (tmp_path / "m.tsv").write_text('audio\ttext\n"a b.wav"\t"SAY ""HI"""\n')
+    (entry,) = read_manifest(tmp_path / "m.tsv")
+    assert entry.audio.endswith("a b.wav") and entry.id == "a b" and entry.text == 'SAY "HI"'  # kept the quotes

@@ -137,3 +137,10 @@ def test_numbers_keep_their_words_and_values(text, expected):
     from ctcdecode_plus.lm.normalize import normalize_text
 
     assert normalize_text(text, Alphabet.from_string("ABCDEFGHIJKLMNOPQRSTUVWXYZ'"))[0] == [expected]
+
+
+def test_punctuation_in_the_alphabet_is_not_a_word_alone():
+    from ctcdecode_plus.lm.normalize import normalize_text
+
+    hyphen = Alphabet.from_string("ABCDEFGHIJKLMNOPQRSTUVWXYZ'-")
+    assert normalize_text("a - b -- a well-known dash --", hyphen)[0] == ["A B A WELL-KNOWN DASH"]  # was A - B -- ...

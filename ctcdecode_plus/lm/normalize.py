@@ -320,7 +320,7 @@ class Normalizer:
         words = []
         for w in "".join(out_chars).split():
             fit = self._fit_word(w)
-            if fit:
+            if fit and any(c.isalnum() for c in fit):  # "-" or "--" left by an alphabet with a hyphen is no word
                 words.append(fit)
         return " ".join(words)
 
