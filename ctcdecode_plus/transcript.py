@@ -56,16 +56,20 @@ class Transcript:
     def to_json(self, indent: Optional[int] = None) -> str:
         return json.dumps(self.to_dict(), indent=indent)
 
-    def to_srt(self, max_words: int = 8) -> str:
-        """SubRip subtitles: one cue per ``max_words`` words (a whole number >= 1)."""
+    def to_srt(self, max_words: int = 8, max_gap: float = 1.0) -> str:
+        """SubRip subtitles: a cue holds at most ``max_words`` words (a whole number >= 1), and a pause longer than
+        ``max_gap`` seconds between two words starts a new one, so no cue stays on screen through a silence."""
         if isinstance(max_words, bool) or not isinstance(max_words, int) or max_words < 1:
             raise CtcDecodeError(f"max_words={max_words!r}: give a whole number of words per subtitle, 1 or more.")
-        cues = []
-        for n, i in enumerate(range(0, len(self.words), max_words), start=1):
-            chunk = self.words[i : i + max_words]
-            cues.append(f"{n}\n{_srt_time(chunk[0].start)} --> {_srt_time(chunk[-1].end)}\n"
-                        + " ".join(w.word for w in chunk) + "\n")
-        return "\n".join(cues)
+        if isinstance(max_gap, bool) or not isinstance(max_gap, (int, float)) or not max_gap >= 0:
+            raise CtcDecodeError(f"max_gap={max_gap!r}: give the longest pause inside a subtitle in seconds, >= 0.")
+        groups: list[list[Word]] = []
+        for w in self.words:
+            if not groups or len(groups[-1]) == max_words or w.start - groups[-1][-1].end > max_gap:
+                groups.append([])
+            groups[-1].append(w)
+        return "\n".join(f"{n}\n{_srt_time(g[0].start)} --> {_srt_time(g[-1].end)}\n" + " ".join(w.word for w in g)
+                         + "\n" for n, g in enumerate(groups, start=1))
 
 
 def _srt_time(seconds: float) -> str:

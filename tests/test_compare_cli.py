@@ -516,3 +516,13 @@ def test_a_quoted_tsv_field_is_unquoted(tmp_path):
     (tmp_path / "m.tsv").write_text('audio\ttext\n"a b.wav"\t"SAY ""HI"""\n')
     (entry,) = read_manifest(tmp_path / "m.tsv")
     assert entry.audio.endswith("a b.wav") and entry.id == "a b" and entry.text == 'SAY "HI"'  # kept the quotes
+
+
+def test_srt_cues_break_at_pauses():
+    from ctcdecode_plus.transcript import Transcript, Word
+
+    words = [Word("ONE", 0.0, 0.4), Word("TWO", 0.5, 0.9), Word("THREE", 5.0, 5.4), Word("FOUR", 5.5, 5.9)]
+    srt = Transcript("ONE TWO THREE FOUR", words).to_srt()
+    assert srt.count(" --> ") == 2  # was one cue on screen through the 4 s of silence
+    assert "00:00:00,000 --> 00:00:00,900\nONE TWO" in srt and "00:00:05,000 --> 00:00:05,900\nTHREE FOUR" in srt
+    assert Transcript("ONE TWO THREE FOUR", words).to_srt(max_gap=10).count(" --> ") == 1
