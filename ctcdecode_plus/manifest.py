@@ -97,12 +97,14 @@ def unique_ids(stems: Sequence[str]) -> list[str]:
     a.wav, a.wav, a#1.wav give a, a#1, a#1#1). The ids of manifest rows, and the names ``emissions`` and
     ``transcribe -o`` give their files, so the two always agree."""
     used: set[str] = set()
+    tried: dict[str, int] = {}  # the last suffix tried per stem: the next repeat starts after it (linear time)
     out = []
     for stem in stems:
-        name, k = stem, 0
+        name, k = stem, tried.get(stem, 0)
         while name in used:
             k += 1
             name = f"{stem}#{k}"
+        tried[stem] = k
         used.add(name)
         out.append(name)
     return out

@@ -1,6 +1,7 @@
 """Scoring: WER/CER (jiwer) and hotword recall / false insertions, on text normalised for scoring."""
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -15,11 +16,20 @@ def _word_char(ch: str, keep: str) -> bool:
     return ch.isalnum() or ch in "' " or ch in keep or unicodedata.category(ch)[0] == "M"
 
 
+@functools.lru_cache(maxsize=64)
+def _non_word(keep: str) -> "re.Pattern[str]":
+    """Runs of characters that are not word characters, apostrophes, spaces or ``keep`` (ASCII text has no marks)."""
+    return re.compile("[^\\w' " + re.escape(keep) + "]+")
+
+
 def normalize_for_scoring(text: str, keep: str = "") -> str:
     """Upper case, punctuation removed (word-internal apostrophes and combining marks kept), single spaces.
     ``keep``: more characters to keep (a hotword's own symbols, the ``++`` of ``C++``)."""
     text = unicodedata.normalize("NFKC", text).replace("\u2019", "'").replace("\u2018", "'")
-    text = "".join(ch if _word_char(ch, keep) else " " for ch in text).upper()
+    if text.isascii():  # the common case, at regex speed: no combining marks to keep
+        text = _non_word(keep).sub(" ", text if "_" in keep else text.replace("_", " ")).upper()
+    else:
+        text = "".join(ch if _word_char(ch, keep) else " " for ch in text).upper()
     text = _EDGE_APOS.sub(" ", text)
     return " ".join(text.split())
 
@@ -83,10 +93,15 @@ def cer(reference, hypothesis) -> float:
     return sum((char_errors(r, h) for r, h in zip(refs, hyps)), ErrorCounts()).rate
 
 
+#: symbols that make a term what it is (C++, C#, AT&T, F*) and are kept when counting a hotword that has them; other
+#: punctuation (the . of Node.js, the - of T-Mobile, a sentence's full stop) is dropped as in all scoring
+_TERM_SYMBOLS = frozenset("+#&*@$%=/<>^~|")
+
+
 def _symbols(phrase: str) -> str:
-    """The characters of ``phrase`` that scoring would drop (``++`` in ``C++``, ``#`` in ``C#``): kept when counting
-    it, so ``C++`` is not counted as every ``C``."""
-    return "".join(sorted({ch for ch in phrase if not _word_char(ch, "") and not ch.isspace()}))
+    """The term symbols of ``phrase`` (``++`` in ``C++``, ``#`` in ``C#``): kept when counting it, so ``C++`` is
+    not counted as every ``C``."""
+    return "".join(sorted({ch for ch in phrase if ch in _TERM_SYMBOLS}))
 
 
 def count_phrase(text: str, phrase: str) -> int:

@@ -526,3 +526,12 @@ def test_srt_cues_break_at_pauses():
     assert srt.count(" --> ") == 2  # was one cue on screen through the 4 s of silence
     assert "00:00:00,000 --> 00:00:00,900\nONE TWO" in srt and "00:00:05,000 --> 00:00:05,900\nTHREE FOUR" in srt
     assert Transcript("ONE TWO THREE FOUR", words).to_srt(max_gap=10).count(" --> ") == 1
+
+
+def test_hotword_punctuation_is_dropped_unless_it_makes_the_term():
+    c = hotword_counts(["we ship it on Node.js.", "it runs"], ["WE SHIP IT ON Node.js", "it runs"], ["Node.js"])
+    assert (c.expected, c.found, c.inserted) == (1, 1, 0)  # the full stop after it is not part of the term
+    assert hotword_counts(["t mobile"], ["x"], ["T-Mobile"]).expected == 1
+    from ctcdecode_plus.manifest import unique_ids
+
+    assert unique_ids(["a", "a", "a#1", "a"]) == ["a", "a#1", "a#1#1", "a#2"]

@@ -144,3 +144,24 @@ def test_punctuation_in_the_alphabet_is_not_a_word_alone():
 
     hyphen = Alphabet.from_string("ABCDEFGHIJKLMNOPQRSTUVWXYZ'-")
     assert normalize_text("a - b -- a well-known dash --", hyphen)[0] == ["A B A WELL-KNOWN DASH"]  # was A - B -- ...
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("the 1900s and the 2010s", "THE NINETEEN HUNDREDS AND THE TWENTY TENS"),
+    ("from 1990--2000, pages 10--20, wait...5 minutes", "FROM NINETEEN NINETY TWO THOUSAND PAGES TEN TWENTY WAIT "
+     "FIVE MINUTES"),  # a dash or dot inside punctuation is no sign or decimal point
+])
+def test_decades_and_dashes(text, expected):
+    from ctcdecode_plus.lm.normalize import normalize_text
+
+    assert normalize_text(text, Alphabet.from_string("ABCDEFGHIJKLMNOPQRSTUVWXYZ'"))[0] == [expected]
+
+
+def test_a_huge_number_and_an_alphabet_format_character():
+    from ctcdecode_plus.lm.normalize import Normalizer, normalize_text
+
+    upper = Alphabet.from_string("ABCDEFGHIJKLMNOPQRSTUVWXYZ'")
+    assert normalize_text("1" * 5000 + "km of road", upper)[0][0].endswith("ONE KM OF ROAD")  # was a ValueError
+    persian = Alphabet.from_string("ابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهی\u200c")  # ZWNJ is part of the spelling
+    norm = Normalizer(persian)
+    assert norm.line("می\u200cخواهم") == norm.line("می\u200cخواهم.") == ["می\u200cخواهم"]

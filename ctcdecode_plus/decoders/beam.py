@@ -45,6 +45,7 @@ from ..constants import (
 from ..emissions import Emissions, check_same_labels
 from ..errors import CtcDecodeError, VocabularyError
 from ..lm.arpa import is_arpa_file, read_arpa_unigrams, unigram_list_path
+from ..lm.counts import split_words
 from ..lm.perplexity import load_kenlm
 from ..transcript import Hypothesis, Transcript, Word
 from ..vocab import BLANK_LABEL, SPACE_LABEL, Labels, apply_case, text_case
@@ -64,7 +65,7 @@ def _find_unigrams_beside(path: Path) -> Optional[list[str]]:
     """The word list written beside a (binary) LM: ``lm.unigrams.txt`` (build-lm) or ``unigrams.txt``."""
     for cand in (unigram_list_path(path), path.parent / "unigrams.txt"):
         if cand.is_file():
-            return [w for w in cand.read_text(encoding="utf-8").split() if w not in _LM_SPECIAL]
+            return [w for w in split_words(cand.read_text(encoding="utf-8")) if w not in _LM_SPECIAL]
     return None
 
 

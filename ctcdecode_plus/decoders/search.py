@@ -109,7 +109,7 @@ class FastBeamSearchDecoderCTC(BeamSearchDecoderCTC):
             idx_list = set(np.where(logit_col >= token_min_logp)[0]) | {max_idx}  # pyctcdecode's set, same order
             col = logit_col.tolist()
             end = frame_idx + 1
-            merged: dict = {}  # pyctcdecode's merge key -> beam; a repeated key sums, keeping the last one's frames
+            merged: dict = {}  # pyctcdecode's merge key -> beam; a repeated key sums, keeping the likelier frames
             for idx_char in idx_list:
                 p_char = col[idx_char]
                 char = idx2vocab[idx_char]

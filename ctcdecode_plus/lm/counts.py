@@ -12,6 +12,7 @@ model is "valid" in lmplz's sense: it ends at a real token (not ``<s>``) and hol
 from __future__ import annotations
 
 import gzip
+import re
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,9 +32,16 @@ _DELIMS = str.maketrans({"\t": " ", "\r": " ", "\0": " ", "\n": " "})
 WORD_DELIMITERS = " \t\r\n\0"
 
 
+#: what str.split() splits on that lmplz does not (Unicode and ASCII-control spaces), and NUL, which lmplz splits on
+#: and str.split() does not: a line without any splits the same both ways
+_SPLIT_DIFFERS = re.compile("[\x00\x0b\x0c\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
+
+
 def split_words(line: str) -> list[str]:
     """The words of ``line`` as lmplz and KenLM split them: on space, tab, CR, LF and NUL only (not on a no-break
     space or other Unicode whitespace, which ``str.split()`` would split on)."""
+    if _SPLIT_DIFFERS.search(line) is None:
+        return line.split()  # the same words, at str.split()'s speed (the ARPA reader's hot path)
     return [w for w in line.translate(_DELIMS).split(" ") if w]
 
 PathLike = Union[str, Path]

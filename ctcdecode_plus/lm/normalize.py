@@ -39,8 +39,8 @@ _ABBREV = {
 }
 _SENT_END = re.compile(r"([.!?\u2026]+)([\"')\]\u201d]*)\s+(?=[\"'(\[\u201c]*[^\W_a-z])", re.UNICODE)
 _NUMBER = re.compile(
-    r"(?:(?<![\w])(?P<neg>-))?(?P<cur>[$€£])?"
-    r"(?P<num>\d+(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|(?<![\w])\.\d+)(?P<ord>st|nd|rd|th)?(?P<pct>%)?(?![\w])",
+    r"(?:(?<!\S)(?P<neg>-))?(?P<cur>[$€£])?"  # a sign or a leading point only where a word starts: not 10--20
+    r"(?P<num>\d+(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|(?<!\S)\.\d+)(?P<ord>st|nd|rd|th)?(?P<pct>%)?(?![\w])",
     re.UNICODE | re.IGNORECASE,
 )
 #: a whole number that starts a word and runs into letters: a decade ("1990s", "80s") or a unit ("4K", "3D", "9am")
@@ -219,13 +219,16 @@ def _spell_number_letters(m: re.Match, lang: str) -> str:
     from num2words import num2words
 
     num, tail = m.group("num"), m.group("tail")
-    value = int(num)
-    year = len(num) == 4 and 1100 <= value <= 2099 and value % 100 != 0 and value // 100 != 20
+    plural = tail.lower() in ("s", "'s")
     try:
+        value = int(num)  # ValueError past Python's 4300 digits
+        # a decade is read as a year: the 1900s NINETEEN HUNDREDS, the 2010s TWENTY TENS
+        year = len(num) == 4 and 1100 <= value <= 2999 and (plural and value % 10 == 0 or
+                                                             value % 100 != 0 and value // 100 != 20)
         words = num2words(value, lang=lang, to="year" if year else "cardinal")
     except (NotImplementedError, ValueError, OverflowError, TypeError):
         words = " ".join(num2words(int(d), lang=lang) for d in num)
-    if tail.lower() in ("s", "'s"):  # a decade or a plural: the last word takes the plural
+    if plural:  # a decade or a plural: the last word takes the plural
         last = words.rsplit(" ", 1)[-1]
         plural = last[:-1] + "ies" if last.endswith("y") else last + "s"
         return f" {words[: len(words) - len(last)]}{plural} "
@@ -311,8 +314,8 @@ class Normalizer:
             if c == "'":
                 inner = 0 < i < L - 1 and s[i - 1].isalpha() and s[i + 1].isalpha()
                 out_chars.append("'" if inner and keep_apos else ("" if inner else " "))
-            elif cat == "Cf":  # invisible: a soft hyphen or zero-width space inside a word joins it, not splits it
-                continue
+            elif cat == "Cf" and c not in self.alphabet.characters:  # invisible (a soft hyphen, a zero-width
+                continue  # space): it joins the word around it, not splits it; one the alphabet has (ZWNJ) stays
             elif cat[0] in "LM" or (cat[0] == "N" and c not in "_") or c in self.alphabet.characters:
                 out_chars.append(c)
             else:

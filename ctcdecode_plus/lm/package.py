@@ -25,7 +25,7 @@ from typing import Iterable, Optional, Sequence, Union
 from ..constants import DEFAULT_ALPHA, DEFAULT_BETA, DEFAULT_UNK_SCORE_OFFSET
 from ..errors import LanguageModelError, VocabularyError
 from .arpa import default_mode, is_arpa_file, read_arpa_unigrams, unigram_list_path
-from .counts import SPECIALS
+from .counts import SPECIALS, split_words
 
 PathLike = Union[str, Path]
 
@@ -85,7 +85,7 @@ def _resolve_unigrams(lm_path: Path, unigrams: Optional[Iterable[str]]) -> list[
     else:
         beside = unigram_list_path(lm_path)
         if beside.exists():
-            uni = beside.read_text(encoding="utf-8").split()
+            uni = split_words(beside.read_text(encoding="utf-8"))  # one word a line; a no-break space is a letter
         elif is_arpa_file(lm_path):
             uni = read_arpa_unigrams(lm_path)
         else:
