@@ -268,10 +268,14 @@ class AcousticModel:
         """Emissions of one utterance: log-probs ``[frames, vocab]``, float32, 1 frame = ``seconds_per_frame`` s.
 
         Audio longer than ``chunk_seconds`` (seconds) runs in chunks of that length with ``context_seconds`` of
-        audio on each side; only each chunk's central frames are kept, so no frame is dropped or duplicated.
-        ``chunk_seconds=0`` disables chunking.
+        audio on each side (at least the model's receptive field, 40 ms for wav2vec2); only each chunk's central
+        frames are kept, so no frame is dropped or duplicated. ``chunk_seconds=0`` disables chunking.
         """
         _check_chunking(chunk_seconds, context_seconds, chunk_batch_size)
+        # every chunk needs a receptive field of context on each side: with less, the model computes one frame
+        # fewer at each chunk's end (20 ms lost per boundary), and a last chunk of a few samples cannot be run
+        field = -(-self._min_samples() // self.frame_samples) * self.frame_samples
+        context_seconds = max(context_seconds, field / self.sampling_rate)
         if chunk_seconds and isinstance(source, (str, os.PathLike)):
             streamed = stream_chunks(source, self.sampling_rate, chunk_seconds, context_seconds, self.frame_samples,
                                      min_seconds=chunk_seconds + 2 * context_seconds)
@@ -317,11 +321,13 @@ class AcousticModel:
         chunk_seconds: float = DEFAULT_CHUNK_SECONDS,
         context_seconds: float = DEFAULT_CHUNK_OVERLAP_SECONDS,
         progress: Optional[Callable[[int], None]] = None,
+        input_rate: Optional[int] = None,
     ) -> list[Union[Emissions, CtcDecodeError]]:
         """Emissions for many inputs, batched by total duration (``batch_seconds`` of padded audio at most).
 
         Inputs are sorted by length to limit padding; long inputs go through :meth:`emissions` in chunks. A bad
-        input does not stop the batch: its slot holds the :class:`CtcDecodeError` that explains it.
+        input does not stop the batch: its slot holds the :class:`CtcDecodeError` that explains it. ``input_rate``
+        (Hz): the rate of the numpy arrays among ``sources``.
         ``progress`` is called with the number of inputs finished after each step.
         """
         _check_chunking(chunk_seconds, context_seconds)
@@ -329,7 +335,7 @@ class AcousticModel:
         loaded: list[tuple[int, Audio]] = []
         for i, src in enumerate(sources):
             try:
-                audio = self._load(src, None)
+                audio = self._load(src, input_rate)
                 if len(audio.samples) < self._min_samples():
                     results[i] = self.emissions(audio)  # raises the short-audio error
                 elif chunk_seconds and audio.duration > chunk_seconds + 2 * context_seconds:

@@ -176,3 +176,19 @@ def test_transcribe_in_one_call(tiny_model_dir, tmp_path):
         transcribe(tmp_path / "missing.wav", model=model, hotwords=["C++"])
     with pytest.raises(CtcDecodeError, match="not both"):
         transcribe(wav, model=model, decoder=GreedyDecoder(), beam_width=4)
+
+
+def test_chunks_without_context_lose_no_frame(tiny_model_dir):
+    # context_seconds=0 lost one frame at every chunk boundary (20 ms each), and a last chunk of a few samples
+    # gave padding frames or a RuntimeError: the context is now at least the model's receptive field
+    from ctcdecode_plus.acoustic import AcousticModel
+
+    model = AcousticModel.from_pretrained(tiny_model_dir, device="cpu")
+    rng = np.random.default_rng(0)
+    for n in (int(45.0077 * 16000), 40 * 16000 + 1):
+        x = (rng.standard_normal(n) * 0.1).astype(np.float32)
+        for batch in (4, 1):
+            em = model.emissions(x, input_rate=16000, chunk_seconds=20, context_seconds=0, chunk_batch_size=batch)
+            assert em.num_frames == model.num_frames(n)
+    (em,) = model.emissions_batch([x[:48000]], input_rate=16000)  # arrays need their rate: was an AudioError
+    assert em.num_frames == model.num_frames(48000)
