@@ -175,6 +175,16 @@ class NormalizeStats:
         )
 
 
+def _reads_as_year(num: str, value: int, decade: bool = False) -> bool:
+    """Whether a 4-digit number is read as a year (1990 NINETEEN NINETY, not ONE THOUSAND...): 1100-2099 but not
+    round hundreds or 2000-2099; a decade (``decade``: 1900s, 2010s) ending in 0 up to 2999, round or not."""
+    if len(num) != 4:
+        return False
+    if decade and value % 10 == 0:
+        return 1100 <= value <= 2999
+    return 1100 <= value <= 2099 and value % 100 != 0 and value // 100 != 20
+
+
 def _spell_number(m: re.Match, lang: str) -> str:
     from num2words import num2words
 
@@ -189,17 +199,15 @@ def _spell_number(m: re.Match, lang: str) -> str:
                 words = f"{num2words(int(whole or 0), lang=lang)} {_CURRENCY[cur]}"
                 if int(frac):
                     words += f" and {num2words(int(frac), lang=lang)} {_CENTS[cur]}"
-                return f" {'minus ' if m.group('neg') else ''}{words} "
-            words = (f"{num2words(int(whole), lang=lang)} " if whole else "") + "point " + \
-                " ".join(num2words(int(d), lang=lang) for d in frac)
+                cur = None  # said already
+            else:
+                words = (f"{num2words(int(whole), lang=lang)} " if whole else "") + "point " + \
+                    " ".join(num2words(int(d), lang=lang) for d in frac)
         else:
             value = int(num)
             if ordinal:
                 words = num2words(value, lang=lang, to="ordinal")
-            elif (
-                not pct and not cur and len(num) == 4 and 1100 <= value <= 2099 and value % 100 != 0
-                and value // 100 != 20 and "," not in m.group("num")
-            ):
+            elif not pct and not cur and "," not in m.group("num") and _reads_as_year(num, value):
                 words = num2words(value, lang=lang, to="year")
             else:
                 words = num2words(value, lang=lang)
@@ -222,16 +230,14 @@ def _spell_number_letters(m: re.Match, lang: str) -> str:
     plural = tail.lower() in ("s", "'s")
     try:
         value = int(num)  # ValueError past Python's 4300 digits
-        # a decade is read as a year: the 1900s NINETEEN HUNDREDS, the 2010s TWENTY TENS
-        year = len(num) == 4 and 1100 <= value <= 2999 and (plural and value % 10 == 0 or
-                                                             value % 100 != 0 and value // 100 != 20)
+        year = _reads_as_year(num, value, decade=plural)  # the 1900s NINETEEN HUNDREDS, the 2010s TWENTY TENS
         words = num2words(value, lang=lang, to="year" if year else "cardinal")
     except (NotImplementedError, ValueError, OverflowError, TypeError):
         words = " ".join(num2words(int(d), lang=lang) for d in num)
     if plural:  # a decade or a plural: the last word takes the plural
         last = words.rsplit(" ", 1)[-1]
-        plural = last[:-1] + "ies" if last.endswith("y") else last + "s"
-        return f" {words[: len(words) - len(last)]}{plural} "
+        plurals = last[:-1] + "ies" if last.endswith("y") else last + "s"
+        return f" {words[: len(words) - len(last)]}{plurals} "
     return f" {words} {tail.lstrip(chr(39))} "
 
 
