@@ -143,20 +143,46 @@ class HotwordCounts:
         return self.clean_with_insertion / self.clean_utterances if self.clean_utterances else float("nan")
 
 
+def _nested(hotwords: Sequence[str]) -> dict:
+    """``{hotword: [(longer, k), ...]}``: the longer listed hotwords that contain it ``k`` times as whole words
+    (KUBE in KUBE PROXY)."""
+    out: dict = {}
+    for h in hotwords:
+        for longer in hotwords:
+            if longer != h:
+                k = count_phrase(longer, h)
+                if k:
+                    out.setdefault(h, []).append((longer, k))
+    return out
+
+
+def _count_hotwords(text: str, hotwords: Sequence[str], nested: dict) -> dict:
+    """Occurrences of each hotword in ``text``; one inside an occurrence of a longer listed hotword counts only as
+    that one (the KUBE of KUBE PROXY is no KUBE)."""
+    raw = {h: count_phrase(text, h) for h in hotwords}
+    return {h: max(0, n - sum(raw[longer] * k for longer, k in nested.get(h, ()))) for h, n in raw.items()}
+
+
 def hotword_counts(references: Sequence[str], hypotheses: Sequence[str], hotwords: Iterable[str]) -> HotwordCounts:
-    """Recall and false insertions of ``hotwords`` over paired references and hypotheses."""
+    """Recall and false insertions of ``hotwords`` over paired references and hypotheses.
+
+    A hotword inside a longer listed one (KUBE and KUBE PROXY) is counted where it stands alone: the reference
+    "KUBE PROXY" expects one KUBE PROXY, not also a KUBE.
+    """
     unique: dict = {}  # one entry per hotword as scored: HEAPPUSH and heappush are one term
     for h in hotwords:
         key = normalize_for_scoring(h, _symbols(h))
         if key and key not in unique:
             unique[key] = h
     hotwords = list(unique.values())
+    nested = _nested(hotwords)
     out = HotwordCounts(per_hotword={h: {"expected": 0, "found": 0, "inserted": 0} for h in hotwords})
     for ref, hyp in zip(references, hypotheses):
         ref_total = 0
         hyp_extra = 0
+        ref_counts, hyp_counts = _count_hotwords(ref, hotwords, nested), _count_hotwords(hyp, hotwords, nested)
         for h in hotwords:
-            r, c = count_phrase(ref, h), count_phrase(hyp, h)
+            r, c = ref_counts[h], hyp_counts[h]
             ref_total += r
             out.expected += r
             out.found += min(r, c)

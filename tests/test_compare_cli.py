@@ -40,6 +40,16 @@ def test_hotword_counts():
     assert hotword_counts(["a lambda"], ["a lambda"], ["lambda", "lambda"]).expected == 1  # listed twice: once
 
 
+def test_a_hotword_inside_a_longer_one_counts_once():
+    refs = ["restart the kube proxy", "ask kube", "the kube proxy and kube"]
+    hyps = ["restart the kube proxy", "ask cube", "the kube proxi and kube"]
+    c = hotword_counts(refs, hyps, ["KUBE", "KUBE PROXY"])
+    # was expected 5 (each KUBE PROXY also a KUBE), found 4
+    assert c.per_hotword == {"KUBE": {"expected": 2, "found": 1, "inserted": 1},
+                             "KUBE PROXY": {"expected": 2, "found": 1, "inserted": 0}}
+    assert (c.expected, c.found) == (4, 2)
+
+
 def test_compare_api(libri_emissions, pyctc_data):
     items = [Item("libri", libri_emissions, LIBRI_TEXT.upper()), Item("libri2", libri_emissions, "i have a good")]
     result = compare({"greedy": GreedyDecoder(), "beam": BeamSearchDecoder(beam_width=20),
