@@ -157,6 +157,21 @@ def test_decades_and_dashes(text, expected):
     assert normalize_text(text, Alphabet.from_string("ABCDEFGHIJKLMNOPQRSTUVWXYZ'"))[0] == [expected]
 
 
+@pytest.mark.parametrize("text,expected", [
+    ("1e5 items and 2.5e-3 s", "ONE E FIVE ITEMS AND TWO POINT FIVE E MINUS THREE S"),  # were FIVE ITEMS, TWO THREE S
+    ("-1E+05", "MINUS ONE E FIVE"),
+    ("md5sum, i18n and k8s", "MD FIVE SUM I EIGHTEEN N AND K EIGHT S"),  # were dropped: digits between letters
+    ("0x1F and u+007F", "ZERO X ONE F AND U ZERO ZERO SEVEN F"),  # were dropped, and U SEVEN F
+    ("chmod 0644, agent 007", "CHMOD ZERO SIX FOUR FOUR AGENT ZERO ZERO SEVEN"),  # a leading zero: digit by digit
+    ("Python 3.11.7 on 10.0.0.1", "PYTHON THREE POINT ELEVEN POINT SEVEN ON TEN POINT ZERO POINT ZERO POINT ONE"),
+    ("base64 and 3.11 and 0.05", "BASE SIXTY FOUR AND THREE POINT ONE ONE AND ZERO POINT ZERO FIVE"),  # as before
+])
+def test_numbers_inside_words_scientific_and_dotted(text, expected):
+    from ctcdecode_plus.lm.normalize import normalize_text
+
+    assert normalize_text(text, Alphabet.from_string("ABCDEFGHIJKLMNOPQRSTUVWXYZ'"))[0] == [expected]
+
+
 def test_a_huge_number_and_an_alphabet_format_character():
     from ctcdecode_plus.lm.normalize import Normalizer, normalize_text
 

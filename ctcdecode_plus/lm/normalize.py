@@ -46,6 +46,12 @@ _NUMBER = re.compile(
 #: a whole number that starts a word and runs into letters: a decade ("1990s", "80s") or a unit ("4K", "3D", "9am")
 _NUMBER_LETTERS = re.compile(r"(?<![\w.])(?P<num>\d+)(?!(?i:st|nd|rd|th)(?![\w]))(?P<tail>'?[^\W\d_]+)(?![\w])",
                              re.UNICODE)  # ordinals ("1st", "22nd") are _NUMBER's
+#: scientific notation, read as written: 1e5 ONE E FIVE, 2.5e-3 TWO POINT FIVE E MINUS THREE
+_SCIENTIFIC = re.compile(r"(?<![\w.])(?P<m>\d+(?:\.\d+)?|\.\d+)[eE](?P<sign>[-+]?)(?P<exp>\d+)(?![\w])", re.UNICODE)
+#: a dotted version or address with three or more parts (3.11.7, 192.168.0.1): each part a number, POINT between
+_DOTTED = re.compile(r"(?<![\w.])\d+(?:\.\d+){2,}(?![\w]|\.\d)", re.UNICODE)
+#: digits between letters (md5sum, i18n, k8s, 0x1F): a number of their own
+_INNER_DIGITS = re.compile(r"(?<=[^\W\d_])(\d+)(?=[^\W\d_])", re.UNICODE)
 _CURRENCY = {"$": "dollars", "€": "euros", "£": "pounds"}
 _CENTS = {"$": "cents", "€": "cents", "£": "pence"}
 
@@ -203,6 +209,8 @@ def _spell_number(m: re.Match, lang: str) -> str:
             else:
                 words = (f"{num2words(int(whole), lang=lang)} " if whole else "") + "point " + \
                     " ".join(num2words(int(d), lang=lang) for d in frac)
+        elif len(num) > 1 and num[0] == "0" and not cur:  # 007, 0644: read digit by digit
+            words = " ".join(num2words(int(d), lang=lang) for d in num)
         else:
             value = int(num)
             if ordinal:
@@ -229,6 +237,8 @@ def _spell_number_letters(m: re.Match, lang: str) -> str:
     num, tail = m.group("num"), m.group("tail")
     plural = tail.lower() in ("s", "'s")
     try:
+        if len(num) > 1 and num[0] == "0":  # 0x: ZERO X; 007s
+            raise ValueError("leading zero: digit by digit")
         value = int(num)  # ValueError past Python's 4300 digits
         year = _reads_as_year(num, value, decade=plural)  # the 1900s NINETEEN HUNDREDS, the 2010s TWENTY TENS
         words = num2words(value, lang=lang, to="year" if year else "cardinal")
@@ -239,6 +249,12 @@ def _spell_number_letters(m: re.Match, lang: str) -> str:
         plurals = last[:-1] + "ies" if last.endswith("y") else last + "s"
         return f" {words[: len(words) - len(last)]}{plurals} "
     return f" {words} {tail.lstrip(chr(39))} "
+
+
+def _scientific_parts(m: re.Match) -> str:
+    """``2.5e-3`` -> ``2.5 e minus 3`` (each number then spelt as any other; the exponent without leading zeros)."""
+    sign = " minus" if m.group("sign") == "-" else ""
+    return f"{m.group('m')} e{sign} {m.group('exp').lstrip('0') or '0'} "
 
 
 def split_sentences(text: str) -> list[str]:
@@ -308,6 +324,10 @@ class Normalizer:
         """Normalise one sentence (no splitting) to a line of words in the alphabet ('' if nothing is left)."""
         if self._fast is not None and self._fast.fullmatch(text):  # already normalised
             return text
+        if any(c.isdigit() for c in text):
+            text = _SCIENTIFIC.sub(_scientific_parts, text)
+            text = _DOTTED.sub(lambda m: " " + m.group(0).replace(".", " point ") + " ", text)
+            text = _INNER_DIGITS.sub(r" \1 ", text)
         s, n1 = _NUMBER_LETTERS.subn(lambda m: _spell_number_letters(m, self.lang), text)
         s, n = _NUMBER.subn(lambda m: _spell_number(m, self.lang), s)
         self.stats.numbers_spelled += n1 + n
