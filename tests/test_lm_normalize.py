@@ -161,6 +161,7 @@ def test_decades_and_dashes(text, expected):
     ("1e5 items and 2.5e-3 s", "ONE E FIVE ITEMS AND TWO POINT FIVE E MINUS THREE S"),  # were FIVE ITEMS, TWO THREE S
     ("-1E+05", "MINUS ONE E FIVE"),
     ("md5sum, i18n and k8s", "MD FIVE SUM I EIGHTEEN N AND K EIGHT S"),  # were dropped: digits between letters
+    ("0x20, 2to3, bz2_codec and 3.5mm", "ZERO X TWENTY TWO TO THREE BZ TWO CODEC AND THREE POINT FIVE MM"),
     ("0x1F and u+007F", "ZERO X ONE F AND U ZERO ZERO SEVEN F"),  # were dropped, and U SEVEN F
     ("chmod 0644, agent 007", "CHMOD ZERO SIX FOUR FOUR AGENT ZERO ZERO SEVEN"),  # a leading zero: digit by digit
     ("Python 3.11.7 on 10.0.0.1", "PYTHON THREE POINT ELEVEN POINT SEVEN ON TEN POINT ZERO POINT ZERO POINT ONE"),

@@ -50,8 +50,9 @@ _NUMBER_LETTERS = re.compile(r"(?<![\w.])(?P<num>\d+)(?!(?i:st|nd|rd|th)(?![\w])
 _SCIENTIFIC = re.compile(r"(?<![\w.])(?P<m>\d+(?:\.\d+)?|\.\d+)[eE](?P<sign>[-+]?)(?P<exp>\d+)(?![\w])", re.UNICODE)
 #: a dotted version or address with three or more parts (3.11.7, 192.168.0.1): each part a number, POINT between
 _DOTTED = re.compile(r"(?<![\w.])\d+(?:\.\d+){2,}(?![\w]|\.\d)", re.UNICODE)
-#: digits between letters (md5sum, i18n, k8s, 0x1F): a number of their own
-_INNER_DIGITS = re.compile(r"(?<=[^\W\d_])(\d+)(?=[^\W\d_])", re.UNICODE)
+#: digits that touch a letter or an underscore after the whole-word cases (1990s, 4K, 1st) are read: a number of
+#: their own (md5sum, i18n, 0x20, 2to3, bz2_codec, 3.5mm)
+_TOUCHING_DIGITS = re.compile(r"(?<=[^\W\d])\d+(?:\.\d+)?|\d+(?:\.\d+)?(?=[^\W\d])(?!(?i:st|nd|rd|th)(?!\w))", re.UNICODE)
 _CURRENCY = {"$": "dollars", "€": "euros", "£": "pounds"}
 _CENTS = {"$": "cents", "€": "cents", "£": "pence"}
 
@@ -324,13 +325,14 @@ class Normalizer:
         """Normalise one sentence (no splitting) to a line of words in the alphabet ('' if nothing is left)."""
         if self._fast is not None and self._fast.fullmatch(text):  # already normalised
             return text
-        if any(c.isdigit() for c in text):
-            text = _SCIENTIFIC.sub(_scientific_parts, text)
-            text = _DOTTED.sub(lambda m: " " + m.group(0).replace(".", " point ") + " ", text)
-            text = _INNER_DIGITS.sub(r" \1 ", text)
-        s, n1 = _NUMBER_LETTERS.subn(lambda m: _spell_number_letters(m, self.lang), text)
-        s, n = _NUMBER.subn(lambda m: _spell_number(m, self.lang), s)
-        self.stats.numbers_spelled += n1 + n
+        s = text
+        if any(c.isdigit() for c in s):  # numbers, spelt out: first the forms that would be split apart
+            s = _SCIENTIFIC.sub(_scientific_parts, s)
+            s = _DOTTED.sub(lambda m: " " + m.group(0).replace(".", " point ") + " ", s)
+            s, n1 = _NUMBER_LETTERS.subn(lambda m: _spell_number_letters(m, self.lang), s)
+            s = _TOUCHING_DIGITS.sub(lambda m: f" {m.group(0)} ", s)
+            s, n = _NUMBER.subn(lambda m: _spell_number(m, self.lang), s)
+            self.stats.numbers_spelled += n1 + n
         s = self._case(s)
         keep_apos = self.alphabet.apostrophe
         out_chars = []
