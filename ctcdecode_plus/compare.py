@@ -245,7 +245,7 @@ def explain_missed_hotwords(result: Comparison, decoders: Mapping[str, Decoder],
     """Why each decoder with hotword spotting missed the hotwords it missed: for every utterance whose reference
     holds a hotword (``result.hotwords``) more often than the decoder's hypothesis, the utterance's
     :meth:`~.decoders.beam.BeamSearchDecoder.explain_hotwords` lines (decoded once more). Text lines."""
-    from .metrics import count_phrase
+    from .metrics import count_hotwords
 
     hyp = {(u.id, u.decoder): u.hypothesis for u in result.utterances if u.error is None}
     out: list[str] = []
@@ -256,7 +256,8 @@ def explain_missed_hotwords(result: Comparison, decoders: Mapping[str, Decoder],
             text = hyp.get((it.id, name))
             if text is None:
                 continue
-            missed = [w for w in result.hotwords if count_phrase(it.reference, w) > count_phrase(text, w)]
+            expected, found = count_hotwords(it.reference, result.hotwords), count_hotwords(text, result.hotwords)
+            missed = [w for w in result.hotwords if expected[w] > found[w]]
             if missed:
                 out.append(f"{name} / {it.id}: missed {', '.join(missed)} (wrote: {text})")
                 out += [f"  {line}" for line in decoder.explain_hotwords(it.emissions).lines()]

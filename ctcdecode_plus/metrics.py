@@ -147,9 +147,10 @@ def _nested(hotwords: Sequence[str]) -> dict:
     """``{hotword: [(longer, k), ...]}``: the longer listed hotwords that contain it ``k`` times as whole words
     (KUBE in KUBE PROXY)."""
     out: dict = {}
+    keys = {h: normalize_for_scoring(h, _symbols(h)) for h in hotwords}
     for h in hotwords:
         for longer in hotwords:
-            if longer != h:
+            if keys[longer] != keys[h]:  # HEAPPUSH and heappush are one term, not one inside the other
                 k = count_phrase(longer, h)
                 if k:
                     out.setdefault(h, []).append((longer, k))
@@ -157,10 +158,14 @@ def _nested(hotwords: Sequence[str]) -> dict:
 
 
 def _count_hotwords(text: str, hotwords: Sequence[str], nested: dict) -> dict:
-    """Occurrences of each hotword in ``text``; one inside an occurrence of a longer listed hotword counts only as
-    that one (the KUBE of KUBE PROXY is no KUBE)."""
     raw = {h: count_phrase(text, h) for h in hotwords}
     return {h: max(0, n - sum(raw[longer] * k for longer, k in nested.get(h, ()))) for h, n in raw.items()}
+
+
+def count_hotwords(text: str, hotwords: Sequence[str]) -> dict:
+    """``{hotword: occurrences in text}``, whole words, normalised for scoring; an occurrence inside one of a longer
+    listed hotword counts only as that one (the KUBE of KUBE PROXY is no KUBE)."""
+    return _count_hotwords(text, hotwords, _nested(hotwords))
 
 
 def hotword_counts(references: Sequence[str], hypotheses: Sequence[str], hotwords: Iterable[str]) -> HotwordCounts:

@@ -13,7 +13,7 @@ from ctcdecode_plus.compare import Item, compare
 from ctcdecode_plus.decoders import BeamSearchDecoder, GreedyDecoder
 from ctcdecode_plus.errors import ManifestError
 from ctcdecode_plus.manifest import read_manifest
-from ctcdecode_plus.metrics import cer, hotword_counts, normalize_for_scoring, wer
+from ctcdecode_plus.metrics import cer, count_hotwords, hotword_counts, normalize_for_scoring, wer
 
 
 @pytest.mark.parametrize("ref,hyp", [("the cat sat on the mat", "the cat sat mat"), ("a b c", "x b c d e"),
@@ -48,6 +48,7 @@ def test_a_hotword_inside_a_longer_one_counts_once():
     assert c.per_hotword == {"KUBE": {"expected": 2, "found": 1, "inserted": 1},
                              "KUBE PROXY": {"expected": 2, "found": 1, "inserted": 0}}
     assert (c.expected, c.found) == (4, 2)
+    assert count_hotwords("kube proxy, kube", ["KUBE", "kube", "KUBE PROXY"]) == {"KUBE": 1, "kube": 1, "KUBE PROXY": 1}
 
 
 def test_compare_api(libri_emissions, pyctc_data):
