@@ -143,29 +143,41 @@ class HotwordCounts:
         return self.clean_with_insertion / self.clean_utterances if self.clean_utterances else float("nan")
 
 
-def _nested(hotwords: Sequence[str]) -> dict:
-    """``{hotword: [(longer, k), ...]}``: the longer listed hotwords that contain it ``k`` times as whole words
-    (KUBE in KUBE PROXY)."""
-    out: dict = {}
-    keys = {h: normalize_for_scoring(h, _symbols(h)) for h in hotwords}
-    for h in hotwords:
-        for longer in hotwords:
-            if keys[longer] != keys[h]:  # HEAPPUSH and heappush are one term, not one inside the other
-                k = count_phrase(longer, h)
-                if k:
-                    out.setdefault(h, []).append((longer, k))
-    return out
+def _scoring_chars(text: str, keep: str) -> str:
+    """:func:`normalize_for_scoring` without collapsing spaces: one character out per character in, so that the
+    character offsets of one text agree whatever ``keep`` is."""
+    text = unicodedata.normalize("NFKC", text).replace("\u2019", "'").replace("\u2018", "'").upper()
+    return _EDGE_APOS.sub(" ", "".join(ch if _word_char(ch, keep) else " " for ch in text))
 
 
-def _count_hotwords(text: str, hotwords: Sequence[str], nested: dict) -> dict:
-    raw = {h: count_phrase(text, h) for h in hotwords}
-    return {h: max(0, n - sum(raw[longer] * k for longer, k in nested.get(h, ()))) for h, n in raw.items()}
+def _scored_keys(hotwords: Iterable[str]) -> dict:
+    """``{hotword: (its text as scored, the symbols it keeps)}``."""
+    return {h: (normalize_for_scoring(h, _symbols(h)), _symbols(h)) for h in hotwords}
+
+
+def _count_hotwords(text: str, keys: dict) -> dict:
+    chars: dict = {}  # the text as scored, per set of kept symbols
+    spans: dict = {}  # scored hotword -> character spans of its whole-word occurrences
+    for key, keep in keys.values():
+        if key and key not in spans:
+            if keep not in chars:
+                chars[keep] = _scoring_chars(text, keep)
+            words = r"\s+".join(map(re.escape, key.split()))
+            spans[key] = [m.span() for m in re.finditer(r"(?<!\S)" + words + r"(?!\S)", chars[keep])]
+    taken: list = []
+    counts: dict = {}
+    for key in sorted(spans, key=lambda k: (-len(k.split()), -len(k))):  # longer hotwords claim their spans first
+        free = [(a, b) for a, b in spans[key] if not any(x <= a and b <= y for x, y in taken)]
+        counts[key] = len(free)
+        taken += free
+    return {h: counts.get(key, 0) for h, (key, _) in keys.items()}
 
 
 def count_hotwords(text: str, hotwords: Sequence[str]) -> dict:
-    """``{hotword: occurrences in text}``, whole words, normalised for scoring; an occurrence inside one of a longer
-    listed hotword counts only as that one (the KUBE of KUBE PROXY is no KUBE)."""
-    return _count_hotwords(text, hotwords, _nested(hotwords))
+    """``{hotword: occurrences in text}``, whole words, normalised for scoring (a hotword's own symbols kept); an
+    occurrence inside one of a longer listed hotword counts only as that one (the KUBE of KUBE PROXY is no KUBE).
+    Hotwords equal once scored (HEAPPUSH, heappush) get the same count."""
+    return _count_hotwords(text, _scored_keys(hotwords))
 
 
 def hotword_counts(references: Sequence[str], hypotheses: Sequence[str], hotwords: Iterable[str]) -> HotwordCounts:
@@ -180,12 +192,12 @@ def hotword_counts(references: Sequence[str], hypotheses: Sequence[str], hotword
         if key and key not in unique:
             unique[key] = h
     hotwords = list(unique.values())
-    nested = _nested(hotwords)
+    keys = _scored_keys(hotwords)
     out = HotwordCounts(per_hotword={h: {"expected": 0, "found": 0, "inserted": 0} for h in hotwords})
     for ref, hyp in zip(references, hypotheses):
         ref_total = 0
         hyp_extra = 0
-        ref_counts, hyp_counts = _count_hotwords(ref, hotwords, nested), _count_hotwords(hyp, hotwords, nested)
+        ref_counts, hyp_counts = _count_hotwords(ref, keys), _count_hotwords(hyp, keys)
         for h in hotwords:
             r, c = ref_counts[h], hyp_counts[h]
             ref_total += r

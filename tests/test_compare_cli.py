@@ -49,6 +49,11 @@ def test_a_hotword_inside_a_longer_one_counts_once():
                              "KUBE PROXY": {"expected": 2, "found": 1, "inserted": 0}}
     assert (c.expected, c.found) == (4, 2)
     assert count_hotwords("kube proxy, kube", ["KUBE", "kube", "KUBE PROXY"]) == {"KUBE": 1, "kube": 1, "KUBE PROXY": 1}
+    # each occurrence is claimed once, by the longest hotword there (was A 0, B 0, KUBE 0)
+    assert count_hotwords("A B C A", ["A", "A B", "A B C"]) == {"A": 1, "A B": 0, "A B C": 1}
+    assert count_hotwords("A B C B", ["A B", "B C", "B"]) == {"A B": 1, "B C": 1, "B": 1}
+    assert count_hotwords("KUBE PROXY KUBE", ["KUBE", "KUBE PROXY", "kube-proxy"])["KUBE"] == 1
+    assert count_hotwords("C++ and C, C#", ["C", "C++", "C#"]) == {"C": 1, "C++": 1, "C#": 1}
 
 
 def test_compare_api(libri_emissions, pyctc_data):
