@@ -166,6 +166,13 @@ def test_decades_and_dashes(text, expected):
     ("chmod 0644, agent 007", "CHMOD ZERO SIX FOUR FOUR AGENT ZERO ZERO SEVEN"),  # a leading zero: digit by digit
     ("Python 3.11.7 on 10.0.0.1", "PYTHON THREE POINT ELEVEN POINT SEVEN ON TEN POINT ZERO POINT ZERO POINT ONE"),
     ("base64 and 3.11 and 0.05", "BASE SIXTY FOUR AND THREE POINT ONE ONE AND ZERO POINT ZERO FIVE"),  # as before
+    # from a review: no minus sign out of a hyphen beside a number read inside a word; versions with letters;
+    # ordinals beside _ or letters; thousands with a unit; the 0 of 007th; 09:30 and week 01 as numbers; 1e5%
+    ("x86-64, 3.11.7rc1 and v3.11.7", "X EIGHTY SIX SIXTY FOUR THREE POINT ELEVEN POINT SEVEN RC ONE AND V THREE "
+     "POINT ELEVEN POINT SEVEN"),
+    ("-1.2.3 and 3rd_party the3rd x12th", "MINUS ONE POINT TWO POINT THREE AND THIRD PARTY THE THIRD X TWELFTH"),
+    ("1,000km and 007th at 09:30 in week 01, 1e5%", "ONE THOUSAND KM AND SEVENTH AT NINE THIRTY IN WEEK ONE ONE E "
+     "FIVE PERCENT"),
 ])
 def test_numbers_inside_words_scientific_and_dotted(text, expected):
     from ctcdecode_plus.lm.normalize import normalize_text

@@ -44,15 +44,23 @@ _NUMBER = re.compile(
     re.UNICODE | re.IGNORECASE,
 )
 #: a whole number that starts a word and runs into letters: a decade ("1990s", "80s") or a unit ("4K", "3D", "9am")
-_NUMBER_LETTERS = re.compile(r"(?<![\w.])(?P<num>\d+)(?!(?i:st|nd|rd|th)(?![\w]))(?P<tail>'?[^\W\d_]+)(?![\w])",
+_NOT_THOUSANDS = r"(?!(?<=\d,)\d{3}(?!\d))"  # not the 000 of 1,000km
+_NOT_ORDINAL = r"(?!(?i:st|nd|rd|th)(?![^\W_]))"  # not the digits of an ordinal (1st, the3rd, 3rd_party)
+_NUMBER_LETTERS = re.compile(r"(?<![\w.])" + _NOT_THOUSANDS +
+                             r"(?P<num>\d+)(?!(?i:st|nd|rd|th)(?![\w]))(?P<tail>'?[^\W\d_]+)(?![\w])",
                              re.UNICODE)  # ordinals ("1st", "22nd") are _NUMBER's
 #: scientific notation, read as written: 1e5 ONE E FIVE, 2.5e-3 TWO POINT FIVE E MINUS THREE
 _SCIENTIFIC = re.compile(r"(?<![\w.])(?P<m>\d+(?:\.\d+)?|\.\d+)[eE](?P<sign>[-+]?)(?P<exp>\d+)(?![\w])", re.UNICODE)
-#: a dotted version or address with three or more parts (3.11.7, 192.168.0.1): each part a number, POINT between
-_DOTTED = re.compile(r"(?<![\w.])\d+(?:\.\d+){2,}(?![\w]|\.\d)", re.UNICODE)
+#: a dotted version or address with three or more parts (3.11.7, v3.11.7rc1, 192.168.0.1): each part a number,
+#: POINT between
+_DOTTED = re.compile(r"(?<![\d.])\d+(?:\.\d+){2,}(?!\d|\.\d)", re.UNICODE)
 #: digits that touch a letter or an underscore after the whole-word cases (1990s, 4K, 1st) are read: a number of
-#: their own (md5sum, i18n, 0x20, 2to3, bz2_codec, 3.5mm)
-_TOUCHING_DIGITS = re.compile(r"(?<=[^\W\d])\d+(?:\.\d+)?|\d+(?:\.\d+)?(?=[^\W\d])(?!(?i:st|nd|rd|th)(?!\w))", re.UNICODE)
+#: their own (md5sum, i18n, 0x20, 2to3, 3.5mm, 1,000km); a match starts only where a number starts (linear time)
+_TOUCHING_DIGITS = re.compile(
+    r"(?<=[^\W\d])\d+(?:\.\d+)?(?!\.?\d)" + _NOT_ORDINAL  # after a letter
+    + r"|(?<![\d.])" + _NOT_THOUSANDS + r"\d+(?:,\d{3})*(?:\.\d+)?(?=[^\W\d])" + _NOT_ORDINAL,  # before one
+    re.UNICODE)
+_LETTER = re.compile(r"[^\W\d]")  # a letter (or an underscore)
 _CURRENCY = {"$": "dollars", "€": "euros", "£": "pounds"}
 _CENTS = {"$": "cents", "€": "cents", "£": "pence"}
 
@@ -210,7 +218,7 @@ def _spell_number(m: re.Match, lang: str) -> str:
             else:
                 words = (f"{num2words(int(whole), lang=lang)} " if whole else "") + "point " + \
                     " ".join(num2words(int(d), lang=lang) for d in frac)
-        elif len(num) > 1 and num[0] == "0" and not cur:  # 007, 0644: read digit by digit
+        elif _zero_led(num) and not cur and not ordinal:  # 007, 0644: read digit by digit
             words = " ".join(num2words(int(d), lang=lang) for d in num)
         else:
             value = int(num)
@@ -238,7 +246,7 @@ def _spell_number_letters(m: re.Match, lang: str) -> str:
     num, tail = m.group("num"), m.group("tail")
     plural = tail.lower() in ("s", "'s")
     try:
-        if len(num) > 1 and num[0] == "0":  # 0x: ZERO X; 007s
+        if _zero_led(num):  # 007s
             raise ValueError("leading zero: digit by digit")
         value = int(num)  # ValueError past Python's 4300 digits
         year = _reads_as_year(num, value, decade=plural)  # the 1900s NINETEEN HUNDREDS, the 2010s TWENTY TENS
@@ -248,14 +256,27 @@ def _spell_number_letters(m: re.Match, lang: str) -> str:
     if plural:  # a decade or a plural: the last word takes the plural
         last = words.rsplit(" ", 1)[-1]
         plurals = last[:-1] + "ies" if last.endswith("y") else last + "s"
-        return f" {words[: len(words) - len(last)]}{plurals} "
-    return f" {words} {tail.lstrip(chr(39))} "
+        return f"{words[: len(words) - len(last)]}{plurals}"
+    return f"{words} {tail.lstrip(chr(39))}"  # no outer spaces: a - after it is no minus sign
+
+
+def _zero_led(num: str) -> bool:
+    """Three or more digits with a leading zero (007, 0644): read digit by digit; 07 and 00 are read as numbers
+    (09:30 NINE THIRTY)."""
+    return len(num) > 2 and unicodedata.digit(num[0], 1) == 0
 
 
 def _scientific_parts(m: re.Match) -> str:
     """``2.5e-3`` -> ``2.5 e minus 3`` (each number then spelt as any other; the exponent without leading zeros)."""
     sign = " minus" if m.group("sign") == "-" else ""
-    return f"{m.group('m')} e{sign} {m.group('exp').lstrip('0') or '0'} "
+    return f"{m.group('m')} e{sign} {m.group('exp').lstrip('0') or '0'}"
+
+
+def _padded(m: re.Match, body: str) -> str:
+    """``body`` for ``m``, with a space on each side where ``m`` touches a letter; none elsewhere (a space would make
+    the - of x86-64 a minus sign)."""
+    s, i, j = m.string, m.start(), m.end()
+    return (" " if i and _LETTER.match(s[i - 1]) else "") + body + (" " if j < len(s) and _LETTER.match(s[j]) else "")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -327,10 +348,12 @@ class Normalizer:
             return text
         s = text
         if any(c.isdigit() for c in s):  # numbers, spelt out: first the forms that would be split apart
+            if "_" in s and "_" not in self.alphabet.characters:
+                s = s.replace("_", " ")  # as below, but first: 3rd_party THIRD PARTY
             s = _SCIENTIFIC.sub(_scientific_parts, s)
-            s = _DOTTED.sub(lambda m: " " + m.group(0).replace(".", " point ") + " ", s)
+            s = _DOTTED.sub(lambda m: _padded(m, m.group(0).replace(".", " point ")), s)
             s, n1 = _NUMBER_LETTERS.subn(lambda m: _spell_number_letters(m, self.lang), s)
-            s = _TOUCHING_DIGITS.sub(lambda m: f" {m.group(0)} ", s)
+            s = _TOUCHING_DIGITS.sub(lambda m: _padded(m, m.group(0)), s)
             s, n = _NUMBER.subn(lambda m: _spell_number(m, self.lang), s)
             self.stats.numbers_spelled += n1 + n
         s = self._case(s)
