@@ -10,6 +10,7 @@ from ctcdecode_plus.lm.arpa import read_arpa, read_arpa_arrays, write_arpa
 from ctcdecode_plus.lm.counts import count_ngrams
 from ctcdecode_plus.lm.kneser_ney import estimate
 from ctcdecode_plus.lm.mix import mix_arpa, mix_models, parse_mix_spec
+from ctcdecode_plus.lm.normalize import Alphabet
 from ctcdecode_plus.lm.perplexity import ArrayScorer, perplexity
 
 A = ["THE CAT SAT ON THE MAT", "THE CAT RAN", "A DOG SAT", "THE DOG RAN AWAY", "A CAT SAT ON A DOG"]
@@ -149,6 +150,21 @@ def test_perplexity_by_hand_and_backends_agree(tmp_path):
     assert kl.perplexity_excluding_oov == pytest.approx(py.perplexity_excluding_oov, rel=1e-4)
     one = perplexity(pa, lines=["THE CAT SAT"], backend="python")
     assert one.log10_prob == pytest.approx(total, abs=1e-6)
+
+
+@pytest.mark.parametrize("backend", ["python", "kenlm"])
+def test_perplexity_warns_when_raw_text_meets_a_normalised_lm(tmp_path, caplog, backend):
+    if backend == "kenlm":
+        pytest.importorskip("kenlm")
+    pa = make(tmp_path, A, 3, "a.arpa")
+    with caplog.at_level("WARNING", logger="ctcdecode_plus.lm.perplexity"):
+        raw = perplexity(pa, lines=["The cat sat."], backend=backend)  # was 100 % OOV without a word
+    assert raw.oov_rate == 1.0 and "--alphabet-from" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="ctcdecode_plus.lm.perplexity"):
+        fixed = perplexity(pa, lines=["The cat sat."], backend=backend,
+                           alphabet=Alphabet.from_string("ABCDEFGHIJKLMNOPQRSTUVWXYZ'"))
+    assert fixed.oovs == 0 and caplog.text == ""
 
 
 def _by_dicts(model, sentences):

@@ -7,6 +7,7 @@ counts out.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ from ..errors import LanguageModelError
 from .arpa import MISSING_UNK_LOG10, ArpaArrays, NGramIndex, _open_text, read_arpa, read_arpa_arrays
 from .counts import BOS, EOS, UNK, iter_text_lines, split_words
 from .normalize import Alphabet, Normalizer
+
+logger = logging.getLogger(__name__)
 
 PathLike = Union[str, Path]
 
@@ -126,6 +129,16 @@ def _sentences(texts: Sequence[PathLike], lines: Optional[Iterable[str]], alphab
             yield line
 
 
+def _warn_unnormalised(lm_path: PathLike, result: PerplexityResult, alphabet: Optional[Alphabet]) -> None:
+    """Most words out of the vocabulary and the text not normalised: likely raw text against an LM built from
+    normalised text (upper case, numbers spelt out), not a real mismatch."""
+    if alphabet is None and result.words and result.oov_rate >= 0.5:
+        logger.warning("%s: %d of %d words (%.0f %%) are not in the LM's vocabulary. If the LM was built from "
+                       "normalised text, normalise this text the same way: --alphabet-from MODEL (or --alphabet) on "
+                       "the command line, alphabet= in perplexity()", lm_path, result.oovs, result.words,
+                       100 * result.oov_rate)
+
+
 def _check_sentences(sentences: int, alphabet: Optional[Alphabet]) -> None:
     """No sentence after normalising non-empty text: say it was the alphabet, not the text, that left none."""
     if sentences == 0 and alphabet is not None:
@@ -186,7 +199,9 @@ def perplexity(
                     oovs += 1
                     oov_total += lp
         _check_sentences(sentences, alphabet)
-        return _result(total, oov_total, sentences, words, oovs, "kenlm")
+        result = _result(total, oov_total, sentences, words, oovs, "kenlm")
+        _warn_unnormalised(lm_path, result, alphabet)
+        return result
     scorer = ArrayScorer(read_arpa_arrays(lm_path))
     batch: list[list[str]] = []
     size = 0
@@ -205,7 +220,9 @@ def perplexity(
         t, o, n = scorer.score(batch)
         total, oov_total, oovs = total + t, oov_total + o, oovs + n
     _check_sentences(sentences, alphabet)
-    return _result(total, oov_total, sentences, words, oovs, "python")
+    result = _result(total, oov_total, sentences, words, oovs, "python")
+    _warn_unnormalised(lm_path, result, alphabet)
+    return result
 
 
 _BATCH_TOKENS = 200_000  # tokens scored together by the python backend (memory: ~100 bytes each)
