@@ -100,7 +100,8 @@ def _check_rate(rate: float, source: str) -> None:
 def _check_path(source: PathLike) -> Path:
     path = Path(source)
     if not path.exists():
-        raise AudioError(f"{path}: audio file not found. Check the path (relative paths start at {Path.cwd()}).")
+        hint = f" (relative paths start at {Path.cwd()})" if not path.is_absolute() else ""
+        raise AudioError(f"{path}: audio file not found. Check the path{hint}.")
     if path.is_dir():
         raise AudioError(
             f"{path}: is a folder, not an audio file; pass audio files (a folder given on the command line must "

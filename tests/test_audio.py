@@ -55,8 +55,9 @@ def test_array_input_and_int_samples():
 
 
 def test_bad_audio_inputs(tmp_path):
-    with pytest.raises(AudioError, match="not found"):
+    with pytest.raises(AudioError, match="not found") as e:
         load_audio(tmp_path / "missing.wav")
+    assert "relative paths" not in str(e.value)  # an absolute path (as a manifest's rows become) gets no cwd hint
     (tmp_path / "empty.wav").write_bytes(b"")
     with pytest.raises(AudioError, match="empty"):
         load_audio(tmp_path / "empty.wav")
