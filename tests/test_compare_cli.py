@@ -200,6 +200,14 @@ def test_cli_errors_are_one_line(argv, needle, capsys):
     assert needle in err and "Traceback" not in err and err.startswith("error:")
 
 
+def test_an_empty_hotwords_file_is_an_error(tmp_path, capsys):
+    empty = tmp_path / "hw.txt"
+    empty.write_text("# only a comment\n\n")
+    assert main(["transcribe", "x.wav", "--hotwords-file", str(empty)]) == 2  # was: decoded without hotwords
+    err = capsys.readouterr().err
+    assert "lists no hotword" in err and "Traceback" not in err
+
+
 def test_hotword_spotting_option_takes_off_or_a_threshold(capsys):
     from ctcdecode_plus.cli import build_parser
 
