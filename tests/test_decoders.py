@@ -97,6 +97,22 @@ def test_hotword_brings_in_weakly_supported_word():
     assert BeamSearchDecoder(hotwords=["cat"]).decode(em).text == "cat sat"
 
 
+def test_a_hotword_phrase_is_boosted_only_where_it_stands_whole():
+    from ctcdecode_plus.decoders.search import PhraseHotwordScorer
+
+    phrase = ["see plus plus"]
+    alone = spell(["s", "e", {"a": 0.6, "e": 0.4}, " ", "i", "t"])
+    said = spell(["s", "e", {"a": 0.6, "e": 0.4}, " ", "p", "l", "u", "s", " ", "p", "l", "u", "s"])
+    assert BeamSearchDecoder().decode(alone).text == "sea it"
+    # pyctcdecode boosts each word of a phrase wherever it stands: "see" alone got the bonus (was "see it")
+    assert BeamSearchDecoder(hotwords=phrase, hotword_weight=10.0).decode(alone).text == "sea it"
+    assert BeamSearchDecoder().decode(said).text == "sea plus plus"
+    assert BeamSearchDecoder(hotwords=phrase, hotword_weight=10.0).decode(said).text == "see plus plus"
+    scorer = PhraseHotwordScorer.build(["see plus plus", "kube"], 2.0, refund={"kube": 1.0})
+    assert scorer.score("see it plus") == 0.0 and scorer.score("a kube") == 3.0
+    assert scorer.score("see plus plus and see plus plus") == 12.0
+
+
 def test_hotword_beats_unknown_word_penalty(tmp_path):
     # The LM knows "kat" and "sat" but not the hotword "cat". Bare pyctcdecode adds unk_score_offset (-10) to
     # "cat", which cancels the hotword bonus (+10), so the in-vocabulary "kat" wins; here the hotword wins.

@@ -29,7 +29,9 @@ def _beams(decoder, logits, **kwargs):
 OPTIONS = [
     {},
     {"prune_history": True},
-    {"hotwords": ["bunny", "looney tunes", "rabbit"], "hotword_weight": 6.0, "prune_history": True},
+    # single words: a list with a phrase is scored by PhraseHotwordScorer, not as pyctcdecode scores it
+    # (test_decoders.py::test_a_hotword_phrase_is_boosted_only_where_it_stands_whole)
+    {"hotwords": ["bunny", "looney", "rabbit"], "hotword_weight": 6.0, "prune_history": True},
     {"hotwords": ["bunny"], "hotword_weight": 10.0},
     {"beam_width": 8, "beam_prune_logp": -4.0, "token_min_logp": -8.0},
 ]

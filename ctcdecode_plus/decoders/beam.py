@@ -278,13 +278,25 @@ class BeamSearchDecoder(Decoder):
 
             settings = dict(alpha=self.alpha, beta=self.beta, unk_score_offset=self.unk_score_offset,
                             score_boundary=self.lm_score_boundary)
+            # words that appear only in boosted phrases get their unknown-word penalty back in the phrase alone
+            # (search.PhraseHotwordScorer); every other hotword word is exempt from it wherever it stands
+            boosted_phrases = {apply_case(h, case) for h in hotwords if len(h.split()) > 1}
+            phrase_only = ({w for h in boosted_phrases for w in h.split()}
+                           - {w for h in label_hotwords if apply_case(h, case) not in boosted_phrases
+                              for w in apply_case(h, case).split()})
             if label_hotwords:  # the subclass costs a Python call per LM query: only where it changes something
-                hot_words = [w for h in label_hotwords for w in apply_case(h, case).split()]
+                hot_words = [w for h in label_hotwords for w in apply_case(h, case).split() if w not in phrase_only]
                 lm = _hotword_lm_class()(self._kenlm(), self.unigrams, hotwords=hot_words, **settings)
             else:
                 lm = LanguageModel(self._kenlm(), self.unigrams, **settings)
-        cached = (FastBeamSearchDecoderCTC(alphabet, lm), case, [apply_case(h, case) for h in hotwords],
-                  label_hotwords, to_display)
+        dec = FastBeamSearchDecoderCTC(alphabet, lm)
+        if lm is not None:
+            from pyctcdecode.constants import LOG_BASE_CHANGE_FACTOR
+
+            unknown = [w for w in phrase_only if (lm._unigram_set and w not in lm._unigram_set)
+                       or w not in lm._kenlm_model]  # as pyctcdecode's LanguageModel.score decides
+            dec.phrase_refund = {w: -self.alpha * self.unk_score_offset * LOG_BASE_CHANGE_FACTOR for w in unknown}
+        cached = (dec, case, [apply_case(h, case) for h in hotwords], label_hotwords, to_display)
         self._cache_decoders[labels.labels] = cached
         return cached
 
