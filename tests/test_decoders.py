@@ -175,6 +175,27 @@ def test_decoder_folder_round_trip_and_pyctcdecode_reads_it(tmp_path, pyctc_data
     assert theirs.decode(ambiguous_bugs_bunny().log_probs) == "bugs bunny"
 
 
+def test_a_saved_decoder_keeps_its_hotwords_and_search_settings(tmp_path, pyctc_data, libri_emissions):
+    from pyctcdecode import BeamSearchDecoderCTC
+
+    dec = BeamSearchDecoder(pyctc_data / "bugs_bunny_kenlm.arpa", hotwords=["C++: SEE PLUS PLUS", "rabbit"],
+                            hotword_weight=4.0, beam_width=30, hotword_spotting=1.5, auto_spoken_forms=True)
+    dec.spotting_floors = {"rabbit": 2.5}
+    folder = dec.save_pretrained(tmp_path / "decoder", libri_emissions.labels)  # hotwords were dropped silently
+    back = BeamSearchDecoder.from_pretrained(folder)
+    assert (back.hotwords, back.hotword_weight, back.beam_width) == (dec.hotwords, 4.0, 30)
+    assert (back.hotword_spotting, back.auto_spoken_forms, back.spotting_floors) == (1.5, True, {"rabbit": 2.5})
+    assert BeamSearchDecoder.from_pretrained(folder, hotwords=["bunny"]).spotting_floors is None  # not theirs
+    BeamSearchDecoderCTC.load_from_dir(str(folder))  # pyctcdecode ignores the hidden settings file
+    settings = folder / ".ctcdecode_plus.json"
+    settings.write_text('{"beam_width": 0}')
+    with pytest.raises(LanguageModelError, match="do not make a decoder"):
+        BeamSearchDecoder.from_pretrained(folder)
+    settings.write_text('{"beam": 3}')
+    with pytest.raises(LanguageModelError, match="unknown settings"):
+        BeamSearchDecoder.from_pretrained(folder)
+
+
 def test_blank_skipping_keeps_text_and_times(libri_emissions):
     from ctcdecode_plus.decoders.beam import skip_blank_frames
 

@@ -93,7 +93,9 @@ def test_transformers_processor_with_lm(tmp_path, lm_path):
     (proc / "vocab.json").write_text(json.dumps(VOCAB))
     transformers.Wav2Vec2CTCTokenizer(str(proc / "vocab.json")).save_pretrained(proc)
     transformers.Wav2Vec2FeatureExtractor().save_pretrained(proc)
-    folder = save_decoder_folder(tmp_path / "dec", LABELS, lm_path, processor_dir=proc)
+    folder = save_decoder_folder(tmp_path / "dec", LABELS, lm_path, processor_dir=proc,
+                                 search_settings={"hotwords": ["CAT"]})  # a hidden file transformers ignores
+    assert (folder / ".ctcdecode_plus.json").exists()
     p = transformers.Wav2Vec2ProcessorWithLM.from_pretrained(str(folder))
     assert p.decoder.model_container[p.decoder._model_key].alpha == 0.5
 

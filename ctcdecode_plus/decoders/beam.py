@@ -43,7 +43,7 @@ from ..constants import (
     DEFAULT_UNK_SCORE_OFFSET,
 )
 from ..emissions import Emissions, check_same_labels
-from ..errors import CtcDecodeError, VocabularyError
+from ..errors import CtcDecodeError, LanguageModelError, VocabularyError
 from ..lm.arpa import is_arpa_file, read_arpa_unigrams, unigram_list_path
 from ..lm.counts import split_words
 from ..lm.perplexity import load_kenlm
@@ -508,31 +508,58 @@ class BeamSearchDecoder(Decoder):
 
         ``labels``: the acoustic model's labels (``AcousticModel.labels``); ``processor_dir``: a model folder
         whose processor files are copied in, which makes the folder a complete ``Wav2Vec2ProcessorWithLM``.
+        The search settings those readers have no place for (hotwords and their weight, beam width and pruning,
+        spotting and its calibrated thresholds) go in ``.ctcdecode_plus.json``, which they ignore and
+        :meth:`from_pretrained` reads.
         """
         from ..lm.package import save_decoder_folder
 
         label_list = list(labels.labels) if isinstance(labels, Labels) else list(labels)
+        search = {key: getattr(self, key) for key in _SAVED_SEARCH_SETTINGS}
+        search["spotting_floors"] = self.spotting_floors
         return save_decoder_folder(folder, label_list, self.lm_path, alpha=self.alpha, beta=self.beta,
                                    unk_score_offset=self.unk_score_offset, unigrams=self.unigrams,
                                    score_boundary=self.lm_score_boundary, processor_dir=processor_dir,
-                                   overwrite=overwrite)
+                                   overwrite=overwrite, search_settings=search)
 
     @classmethod
     def from_pretrained(cls, folder: PathLike, **overrides) -> "BeamSearchDecoder":
         """Load a decoder folder (ours, pyctcdecode's or a ``Wav2Vec2ProcessorWithLM`` hub folder).
 
-        ``overrides`` replace stored values or set search options (``alpha=``, ``hotwords=``, ``beam_width=``...).
+        ``overrides`` replace stored values or set search options (``alpha=``, ``hotwords=``, ``beam_width=``...);
+        search settings saved by :meth:`save_pretrained` are read from ``.ctcdecode_plus.json``.
         """
-        from ..lm.package import load_decoder_folder
+        from ..lm.package import SEARCH_SETTINGS_FILENAME, _read_json, load_decoder_folder
 
         df = load_decoder_folder(folder)
         kwargs = dict(alpha=df.alpha, beta=df.beta, unk_score_offset=df.unk_score_offset,
                       unigrams=df.unigrams or None, lm_score_boundary=df.score_boundary)
+        floors = None
+        if (df.folder / SEARCH_SETTINGS_FILENAME).exists():
+            saved = _read_json(df.folder / SEARCH_SETTINGS_FILENAME, "search settings written by save_pretrained")
+            unknown = sorted(set(saved) - set(_SAVED_SEARCH_SETTINGS) - {"spotting_floors"})
+            if unknown:
+                raise LanguageModelError(f"{df.folder / SEARCH_SETTINGS_FILENAME}: unknown settings {unknown}; "
+                                         "write the folder again with save_pretrained, or delete the file")
+            floors = saved.pop("spotting_floors", None)
+            kwargs.update(saved)
         kwargs.update(overrides)
-        return cls(df.lm_path, **kwargs)
+        try:
+            decoder = cls(df.lm_path, **kwargs)
+        except (TypeError, ValueError, CtcDecodeError) as e:
+            raise LanguageModelError(f"{df.folder}: its settings do not make a decoder ({e})") from None
+        if floors is not None and "hotwords" not in overrides:
+            if not isinstance(floors, dict) or not all(isinstance(v, (int, float)) for v in floors.values()):
+                raise LanguageModelError(f"{df.folder / SEARCH_SETTINGS_FILENAME}: spotting_floors must map "
+                                         "hotwords to numbers; write the folder again with save_pretrained")
+            decoder.spotting_floors = {str(k): float(v) for k, v in floors.items()}
+        return decoder
 
 
 _NUMBER_OPTIONS = ("alpha", "beta", "unk_score_offset", "hotword_weight", "beam_prune_logp", "token_min_logp")
+#: what save_pretrained keeps beside pyctcdecode's files (``.ctcdecode_plus.json``), with ``spotting_floors``
+_SAVED_SEARCH_SETTINGS = ("hotwords", "hotword_weight", "beam_width", "beam_prune_logp", "token_min_logp", "nbest",
+                          "blank_skip_threshold", "hotword_spotting", "auto_spoken_forms")
 
 
 def _check_option(option: str, value) -> None:

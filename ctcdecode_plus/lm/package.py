@@ -5,6 +5,7 @@
     FOLDER/language_model/attrs.json     {"alpha": .., "beta": .., "unk_score_offset": .., "score_boundary": ..}
     FOLDER/language_model/unigrams.txt   sorted words, one a line
     FOLDER/language_model/<lm>.arpa|.bin|.binary   the KenLM model (exactly one)
+    FOLDER/.ctcdecode_plus.json          ctcdecode-plus's search settings (hotwords, ...), where given
 
 ``Wav2Vec2ProcessorWithLM`` also needs the feature extractor and tokenizer files in the same folder: pass
 ``processor_dir`` to copy them from the acoustic model's folder. The folder is assembled under a temporary name and
@@ -30,6 +31,9 @@ from .counts import SPECIALS, split_words
 PathLike = Union[str, Path]
 
 ALPHABET_FILENAME = "alphabet.json"
+#: ctcdecode-plus's own search settings (hotwords, beam width, spotting thresholds): hidden, so that pyctcdecode's
+#: ``load_from_dir`` (which ignores hidden files) and transformers read the folder as before
+SEARCH_SETTINGS_FILENAME = ".ctcdecode_plus.json"
 LM_DIRNAME = "language_model"
 ATTRS_FILENAME = "attrs.json"
 UNIGRAMS_FILENAME = "unigrams.txt"
@@ -108,11 +112,13 @@ def save_decoder_folder(
     score_boundary: bool = True,
     processor_dir: Optional[PathLike] = None,
     overwrite: bool = False,
+    search_settings: Optional[dict] = None,
 ) -> Path:
     """Write a decoder folder (labels + LM + alpha/beta + unigrams); returns the folder.
 
     ``lm_path`` may be ARPA (``.gz`` is decompressed, since pyctcdecode wants ``.arpa``), or a KenLM binary; ``None``
     writes a decoder without LM. ``unigrams`` default: the ``.unigrams.txt`` beside the LM, else the ARPA's 1-grams.
+    ``search_settings``: a JSON-able dict written as ``.ctcdecode_plus.json`` (``BeamSearchDecoder.save_pretrained``).
 
     Raises:
         LanguageModelError: missing LM file, binary LM without unigrams, existing non-empty folder without overwrite.
@@ -163,6 +169,8 @@ def save_decoder_folder(
                 shutil.copy2(lm, lmdir / name)
             else:
                 shutil.copy2(lm, lmdir / (lm.stem + (".arpa" if is_arpa_file(lm) else ".bin")))
+        if search_settings:
+            (tmp / SEARCH_SETTINGS_FILENAME).write_text(json.dumps(search_settings, indent=1), encoding="utf-8")
         if proc is not None:
             for fname in PROCESSOR_FILES:
                 if (proc / fname).exists():
