@@ -111,6 +111,23 @@ def test_a_hotword_phrase_is_boosted_only_where_it_stands_whole():
     scorer = PhraseHotwordScorer.build(["see plus plus", "kube"], 2.0, refund={"kube": 1.0})
     assert scorer.score("see it plus") == 0.0 and scorer.score("a kube") == 3.0
     assert scorer.score("see plus plus and see plus plus") == 12.0
+    overlapping = PhraseHotwordScorer.build(["a b", "b c d"], 1.0)
+    assert overlapping.score("a b c d") == 5.0 and overlapping.score("z b c d") == 3.0  # was 2.0: b c d lost
+
+
+def test_a_phrase_with_a_word_the_lm_does_not_know_survives_until_it_is_whole(tmp_path):
+    # the LM knows every word but "tee": the unknown-word penalty of "es tee" (about 18 nats) had pruned the
+    # phrase before its last word; while the text ends with the start of the phrase, that penalty is waived
+    words = ["import", "the", "es", "dee", "lib", "module", "he"]
+    arpa = tmp_path / "lm.arpa"
+    arpa.write_text("\\data\\\nngram 1=%d\nngram 2=1\n\n\\1-grams:\n-3\t<unk>\t0\n0\t<s>\t0\n-1\t</s>\t0\n"
+                    % (len(words) + 3) + "".join(f"-1\t{w}\t0\n" for w in words)
+                    + "\n\\2-grams:\n-0.5\timport the\n\n\\end\\\n")
+    frames = list("import the es t") + [{"h": 0.55, "e": 0.45}] + list("e dee lib module")
+    em = spell(frames)
+    assert BeamSearchDecoder(arpa, alpha=0.8, beta=1.5).decode(em).text == "import the es the dee lib module"
+    dec = BeamSearchDecoder(arpa, alpha=0.8, beta=1.5, hotwords=["STDLIB: ES TEE DEE LIB"], hotword_weight=10.0)
+    assert dec.decode(em).text == "import the STDLIB module"  # was "import the es the dee lib module"
 
 
 def test_hotword_beats_unknown_word_penalty(tmp_path):
@@ -188,12 +205,21 @@ def test_a_saved_decoder_keeps_its_hotwords_and_search_settings(tmp_path, pyctc_
     assert BeamSearchDecoder.from_pretrained(folder, hotwords=["bunny"]).spotting_floors is None  # not theirs
     BeamSearchDecoderCTC.load_from_dir(str(folder))  # pyctcdecode ignores the hidden settings file
     settings = folder / ".ctcdecode_plus.json"
-    settings.write_text('{"beam_width": 0}')
-    with pytest.raises(LanguageModelError, match="do not make a decoder"):
-        BeamSearchDecoder.from_pretrained(folder)
     settings.write_text('{"beam": 3}')
     with pytest.raises(LanguageModelError, match="unknown settings"):
         BeamSearchDecoder.from_pretrained(folder)
+    # wrong types were coerced ("no" -> True, a dict -> its keys, -3 -> 1); a deep nest was a RecursionError
+    for bad in ('{"beam_width": 0}', '{"auto_spoken_forms": "no"}', '{"hotwords": {"bunny": 1}}',
+                '{"spotting_floors": {"a": true}}', '{"nbest": -3}', "[" * 100_000):
+        settings.write_text(bad)
+        with pytest.raises(LanguageModelError, match="wrong type|not valid JSON"):
+            BeamSearchDecoder.from_pretrained(folder)
+    with pytest.raises(TypeError, match="beamwidth"):  # the caller's typo, not the folder's fault
+        BeamSearchDecoder.from_pretrained(folder, beamwidth=5)
+    settings.write_text('{"hotwords": ["bunny"], "hotword_spotting": {"bunny": 5.0}}')
+    assert BeamSearchDecoder.from_pretrained(folder).hotword_spotting == {"bunny": 5.0}
+    other = BeamSearchDecoder.from_pretrained(folder, hotwords=["rabbit"])  # thresholds were for "bunny"
+    assert other.hotword_spotting is None
 
 
 def test_blank_skipping_keeps_text_and_times(libri_emissions):

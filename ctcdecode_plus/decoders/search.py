@@ -44,27 +44,34 @@ _PARTIAL_CACHE_LIMIT = 200_000  # partial words kept between utterances (~50 k n
 class PhraseHotwordScorer(HotwordScorer):
     """Hotword scoring that knows phrases. pyctcdecode boosts every word of a hotword phrase wherever it stands
     (``ES TEE DEE LIB`` turned "CLASSES" into "CLASS ES", and "NO AS Y" into "NON A SEE"); here a phrase earns its
-    bonus, ``weight`` per word as in pyctcdecode, only where the whole phrase stands in the text. ``refund``: for
-    a phrase's words the LM does not know, the unknown-word penalty (natural log, as the LM adds it) is given back
-    there too, instead of for the word everywhere.
+    bonus, ``weight`` per word as in pyctcdecode, only where the whole phrase stands in the text (phrases may
+    overlap: at each word, the longest hotword starting there counts).
+
+    ``refund``: for a phrase's words the LM does not know, the unknown-word penalty (natural log, as the LM adds it)
+    is given back inside a whole phrase, and also while the text ends with the start of one (so that the beam is
+    not pruned between an unknown word and the end of its phrase); the next word that breaks the phrase, or the end
+    of the utterance (:meth:`at_end`), takes it back. The refund only cancels a penalty: no bonus before the phrase
+    is whole.
 
     Single-word hotwords score exactly as in pyctcdecode. The trie of partial words holds the single-word hotwords
     and the phrase words in ``refund`` (so that the LM's penalty for an unknown partial word does not end a phrase
     before its last word); a partial word's bonus lasts only until the word ends.
 
-    Tried and not kept: a provisional bonus for the last words of the text that begin a phrase, taken back when the
-    next word breaks it. The beam then kept such a word and ran the following speech into one long unknown "word"
-    (which pays the unknown-word penalty once, instead of the LM cost of each real word): on the demo set, with
-    ``C++: SEE PLUS PLUS`` and ``STDLIB: ES TEE DEE LIB`` at weight 10, WER 8.3 -> 10.4 %, against 8.9 % without it.
+    Tried and not kept: a provisional *bonus* for the last words of the text that begin a phrase. The beam then kept
+    such a word and ran the following speech into one long unknown "word" (which pays the unknown-word penalty once,
+    instead of the LM cost of each real word): on the demo set, with ``C++: SEE PLUS PLUS`` and ``STDLIB: ES TEE
+    DEE LIB`` at weight 10, WER 8.3 -> 10.4 %, against 8.3 % without it.
     """
 
-    def __init__(self, match_ptn, char_trie, weight: float, refund: Mapping[str, float], longest_phrase: int = 1
-                 ) -> None:
+    def __init__(self, match_ptn, char_trie, weight: float, refund: Mapping[str, float], longest_phrase: int = 1,
+                 prefixes: frozenset = frozenset(), final: bool = False) -> None:
         super().__init__(match_ptn, char_trie, weight)
         self._refund = dict(refund)
         #: words in the longest hotword: history pruning must compare that many words (less one) to keep apart
         #: beams such as "sea plus" and "see plus" while "see plus plus" is being heard
         self.longest_phrase = longest_phrase
+        self._prefixes = prefixes  # proper prefixes (word tuples) of the phrases that hold a refunded word
+        self._final = final
 
     @classmethod
     def build(cls, hotwords: Iterable[str], weight: float, refund: Optional[Mapping[str, float]] = None
@@ -75,15 +82,29 @@ class PhraseHotwordScorer(HotwordScorer):
         partial = [e for e in entries if " " not in e] + [w for e in entries if " " in e for w in e.split()
                                                           if w in refund]
         trie = HotwordScorer.build_scorer(partial, weight=weight)._char_trie
-        patterns = sorted(entries, key=len, reverse=True)  # a whole phrase before any word in it
-        match_ptn = re.compile("|".join(r"(?<!\S)" + re.escape(e) + r"(?!\S)" for e in patterns))
-        return cls(match_ptn, trie, weight, refund, max(len(e.split()) for e in entries))
+        alternatives = "|".join(re.escape(e) for e in sorted(entries, key=len, reverse=True))  # longest first
+        match_ptn = re.compile(r"(?<!\S)(?=(" + alternatives + r")(?!\S))")  # zero width: phrases may overlap
+        prefixes = frozenset(tuple(e.split()[:k]) for e in entries if any(w in refund for w in e.split())
+                             for k in range(1, len(e.split())))
+        return cls(match_ptn, trie, weight, refund, max(len(e.split()) for e in entries), prefixes)
+
+    def at_end(self) -> "PhraseHotwordScorer":
+        """This scorer for the end of the utterance: a phrase left unfinished gets no refund."""
+        return PhraseHotwordScorer(self._match_ptn, self._char_trie, self._weight, self._refund, self.longest_phrase,
+                                   self._prefixes, final=True)
 
     def score(self, text: str) -> float:
         total = 0.0
         for m in self._match_ptn.finditer(text):
-            for w in m.group().split():
+            for w in m.group(1).split():
                 total += self._weight + self._refund.get(w, 0.0)
+        if self._final or not self._prefixes:
+            return total
+        words = text.split()
+        for k in range(min(self.longest_phrase - 1, len(words)), 0, -1):  # the longest phrase start ending the text
+            tail = tuple(words[-k:])
+            if tail in self._prefixes:
+                return total + sum(self._refund.get(w, 0.0) for w in tail)
         return total
 
 
@@ -256,7 +277,8 @@ class FastBeamSearchDecoderCTC(BeamSearchDecoderCTC):
                                text_frames + [part_frames], _NULL_FRAMES, score)
                               for text, word_part, _, text_frames, part_frames, score, _, _ in beams])
         cached = {(b[0], False): lm_cache[b[0]] for b in final if b[0] in lm_cache}
-        scored = self._get_lm_beams(final, hotword_scorer, cached, partial, is_eos=True)
+        at_end = hotword_scorer.at_end() if isinstance(hotword_scorer, PhraseHotwordScorer) else hotword_scorer
+        scored = self._get_lm_beams(final, at_end, cached, partial, is_eos=True)
         max_score = max(b[-1] for b in scored)
         scored = [b for b in scored if b[-1] >= max_score + beam_prune_logp]
         trimmed = nlargest(beam_width, scored, key=itemgetter(-1))
