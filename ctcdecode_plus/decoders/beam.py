@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import inspect
 import logging
 import math
 import numbers
@@ -531,27 +532,30 @@ class BeamSearchDecoder(Decoder):
         """
         from ..lm.package import SEARCH_SETTINGS_FILENAME, _read_json, load_decoder_folder
 
+        unknown = sorted(set(overrides) - set(inspect.signature(cls.__init__).parameters))
+        if unknown:
+            raise TypeError(f"from_pretrained: unknown settings {unknown}")
         df = load_decoder_folder(folder)
         kwargs = dict(alpha=df.alpha, beta=df.beta, unk_score_offset=df.unk_score_offset,
                       unigrams=df.unigrams or None, lm_score_boundary=df.score_boundary)
         floors = None
         if (df.folder / SEARCH_SETTINGS_FILENAME).exists():
             saved = _read_json(df.folder / SEARCH_SETTINGS_FILENAME, "search settings written by save_pretrained")
-            unknown = sorted(set(saved) - set(_SAVED_SEARCH_SETTINGS) - {"spotting_floors"})
-            if unknown:
-                raise LanguageModelError(f"{df.folder / SEARCH_SETTINGS_FILENAME}: unknown settings {unknown}; "
-                                         "write the folder again with save_pretrained, or delete the file")
+            _check_saved_settings(df.folder / SEARCH_SETTINGS_FILENAME, saved)
             floors = saved.pop("spotting_floors", None)
+            if "hotwords" in overrides:  # thresholds calibrated for the saved hotwords are not for these
+                floors = None
+                if isinstance(saved.get("hotword_spotting"), dict) and "hotword_spotting" not in overrides:
+                    logger.warning("%s: the saved per-hotword spotting thresholds are for the saved hotwords, not "
+                                   "the ones given; spotting is off (pass hotword_spotting=)", df.folder)
+                    saved.pop("hotword_spotting")
             kwargs.update(saved)
         kwargs.update(overrides)
         try:
             decoder = cls(df.lm_path, **kwargs)
-        except (TypeError, ValueError, CtcDecodeError) as e:
+        except (ValueError, CtcDecodeError) as e:
             raise LanguageModelError(f"{df.folder}: its settings do not make a decoder ({e})") from None
-        if floors is not None and "hotwords" not in overrides:
-            if not isinstance(floors, dict) or not all(isinstance(v, (int, float)) for v in floors.values()):
-                raise LanguageModelError(f"{df.folder / SEARCH_SETTINGS_FILENAME}: spotting_floors must map "
-                                         "hotwords to numbers; write the folder again with save_pretrained")
+        if floors is not None:
             decoder.spotting_floors = {str(k): float(v) for k, v in floors.items()}
         return decoder
 
@@ -560,6 +564,34 @@ _NUMBER_OPTIONS = ("alpha", "beta", "unk_score_offset", "hotword_weight", "beam_
 #: what save_pretrained keeps beside pyctcdecode's files (``.ctcdecode_plus.json``), with ``spotting_floors``
 _SAVED_SEARCH_SETTINGS = ("hotwords", "hotword_weight", "beam_width", "beam_prune_logp", "token_min_logp", "nbest",
                           "blank_skip_threshold", "hotword_spotting", "auto_spoken_forms")
+
+
+def _check_saved_settings(path: Path, saved: dict) -> None:
+    """The JSON types of a ``.ctcdecode_plus.json`` (the constructor would coerce "no" to True, a dict to its keys)."""
+    def number(v) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+    def mapping(v) -> bool:
+        return isinstance(v, dict) and all(isinstance(k, str) and number(x) for k, x in v.items())
+
+    checks = {
+        "hotwords": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+        "hotword_weight": number, "beam_prune_logp": number, "token_min_logp": number,
+        "beam_width": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1,
+        "nbest": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1,
+        "blank_skip_threshold": lambda v: v is None or number(v),
+        "hotword_spotting": lambda v: v is None or number(v) or mapping(v),
+        "auto_spoken_forms": lambda v: isinstance(v, bool),
+        "spotting_floors": lambda v: v is None or mapping(v),
+    }
+    unknown = sorted(set(saved) - set(checks))
+    if unknown:
+        raise LanguageModelError(f"{path}: unknown settings {unknown}; write the folder again with save_pretrained, "
+                                 "or delete the file")
+    bad = sorted(k for k, v in saved.items() if not checks[k](v))
+    if bad:
+        raise LanguageModelError(f"{path}: wrong type or value for {bad} ({', '.join(repr(saved[k]) for k in bad)}); "
+                                 "write the folder again with save_pretrained, or delete the file")
 
 
 def _check_option(option: str, value) -> None:

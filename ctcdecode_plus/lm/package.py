@@ -196,8 +196,8 @@ def _read_json(path: Path, what: str) -> dict:
         raise LanguageModelError(f"{path}: missing; {what}")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise LanguageModelError(f"{path}: not valid JSON ({exc}); {what}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise LanguageModelError(f"{path}: not valid JSON ({str(exc)[:200] or type(exc).__name__}); {what}") from None
     if not isinstance(data, dict):
         raise LanguageModelError(f"{path}: expected a JSON object; {what}")
     return data
