@@ -20,6 +20,9 @@ One deliberate difference (session 15): where two paths merge into one beam, the
 likelier one; pyctcdecode keeps the last one's, whatever its probability. On the 72 demo and dev utterances where
 greedy and beam search (no LM) write the same text, pyctcdecode's word times differed from the greedy alignment in
 642 of 701 words (median 20 ms, at most 140 ms); these differ in 5, by 20 ms.
+
+Another (session 16): a hotword list that holds a phrase is scored by :class:`PhraseHotwordScorer` (a phrase counts
+only where it stands whole), not word by word as pyctcdecode scores it; lists of single words score as before.
 """
 from __future__ import annotations
 
