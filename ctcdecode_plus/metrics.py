@@ -22,15 +22,25 @@ def _non_word(keep: str) -> "re.Pattern[str]":
     return re.compile("[^\\w' " + re.escape(keep) + "]+")
 
 
+def _unified(text: str) -> str:
+    """NFKC, typographic apostrophes as ``'``."""
+    return unicodedata.normalize("NFKC", text).replace("\u2019", "'").replace("\u2018", "'")
+
+
+def _scoring_chars(text: str, keep: str) -> str:
+    """:func:`normalize_for_scoring` of :func:`_unified` text without collapsing spaces: one character out per
+    character in, so that the character offsets of one text agree whatever ``keep`` is."""
+    return _EDGE_APOS.sub(" ", "".join(ch if _word_char(ch, keep) else " " for ch in text).upper())
+
+
 def normalize_for_scoring(text: str, keep: str = "") -> str:
     """Upper case, punctuation removed (word-internal apostrophes and combining marks kept), single spaces.
     ``keep``: more characters to keep (a hotword's own symbols, the ``++`` of ``C++``)."""
-    text = unicodedata.normalize("NFKC", text).replace("\u2019", "'").replace("\u2018", "'")
+    text = _unified(text)
     if text.isascii():  # the common case, at regex speed: no combining marks to keep
-        text = _non_word(keep).sub(" ", text if "_" in keep else text.replace("_", " ")).upper()
+        text = _EDGE_APOS.sub(" ", _non_word(keep).sub(" ", text if "_" in keep else text.replace("_", " ")).upper())
     else:
-        text = "".join(ch if _word_char(ch, keep) else " " for ch in text).upper()
-    text = _EDGE_APOS.sub(" ", text)
+        text = _scoring_chars(text, keep)
     return " ".join(text.split())
 
 
@@ -143,19 +153,13 @@ class HotwordCounts:
         return self.clean_with_insertion / self.clean_utterances if self.clean_utterances else float("nan")
 
 
-def _scoring_chars(text: str, keep: str) -> str:
-    """:func:`normalize_for_scoring` without collapsing spaces: one character out per character in, so that the
-    character offsets of one text agree whatever ``keep`` is."""
-    text = unicodedata.normalize("NFKC", text).replace("\u2019", "'").replace("\u2018", "'").upper()
-    return _EDGE_APOS.sub(" ", "".join(ch if _word_char(ch, keep) else " " for ch in text))
-
-
 def _scored_keys(hotwords: Iterable[str]) -> dict:
     """``{hotword: (its text as scored, the symbols it keeps)}``."""
     return {h: (normalize_for_scoring(h, _symbols(h)), _symbols(h)) for h in hotwords}
 
 
 def _count_hotwords(text: str, keys: dict) -> dict:
+    text = _unified(text)
     chars: dict = {}  # the text as scored, per set of kept symbols
     spans: dict = {}  # scored hotword -> character spans of its whole-word occurrences
     for key, keep in keys.values():
@@ -186,13 +190,13 @@ def hotword_counts(references: Sequence[str], hypotheses: Sequence[str], hotword
     A hotword inside a longer listed one (KUBE and KUBE PROXY) is counted where it stands alone: the reference
     "KUBE PROXY" expects one KUBE PROXY, not also a KUBE.
     """
-    unique: dict = {}  # one entry per hotword as scored: HEAPPUSH and heappush are one term
-    for h in hotwords:
-        key = normalize_for_scoring(h, _symbols(h))
-        if key and key not in unique:
-            unique[key] = h
-    hotwords = list(unique.values())
-    keys = _scored_keys(hotwords)
+    keys: dict = {}  # one entry per hotword as scored: HEAPPUSH and heappush are one term
+    seen: set = set()
+    for h, (key, keep) in _scored_keys(hotwords).items():
+        if key and key not in seen:
+            seen.add(key)
+            keys[h] = (key, keep)
+    hotwords = list(keys)
     out = HotwordCounts(per_hotword={h: {"expected": 0, "found": 0, "inserted": 0} for h in hotwords})
     for ref, hyp in zip(references, hypotheses):
         ref_total = 0
