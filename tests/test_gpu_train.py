@@ -205,6 +205,14 @@ def test_export_only_what_beats_the_shipped_model(tmp_path, monkeypatch):
     # worse CER: no
     ev_worse = dict(ev, heldout_all=dict(cer=0.31, wer=0.5, n=450))
     assert not gpu_import.export_if_better(back, T.build_processor(), run, dict(scored, eval=ev_worse), ref)
+    # better CER and LM WER, but fewer dev hotwords found (session 16's seventh stage): no
+    recalls = {"new": (0.88, 0.0), "shipped": (0.96, 0.007)}
+    monkeypatch.setattr(T, "dev_hotword_recall", lambda m, p, d: recalls["new" if m is back else "shipped"])
+    assert not gpu_import.export_if_better(back, T.build_processor(), run, dict(scored, lm_dev_wer=0.161), ref)
+    assert not (demo / "MODEL_CARD.md").exists()
+    recalls["new"] = (0.96, 0.02)  # as many found, but more than 1 point more false insertions: no
+    assert not gpu_import.export_if_better(back, T.build_processor(), run, dict(scored, lm_dev_wer=0.161), ref)
+    recalls["new"] = (0.96, 0.0)
     # better on both: exported, with the GPU recipe's card, and it loads as the demo model would
     assert gpu_import.export_if_better(back, T.build_processor(), run, dict(scored, lm_dev_wer=0.161), ref)
     card = (demo / "MODEL_CARD.md").read_text()

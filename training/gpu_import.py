@@ -3,8 +3,11 @@ validation set, exactly as ``train.py`` scores its own (greedy CER per family on
 and, with ``--lm-gate``, beam search + the domain LM on ``demo/dev`` (``train.lm_dev_wer``).
 
 ``--export`` ships them as the demo model (``ctcdecode_plus/models/demo``, with a model card of the GPU recipe) if,
-and only if, they beat the shipped model on both: a lower held-out CER than the shipped model's recorded one, and an
-LM WER on demo/dev no more than ``train.GATE_TOLERANCE`` worse than the shipped model's (measured now).
+and only if, they beat the shipped model on all three: a lower held-out CER than the shipped model's recorded one, an
+LM WER on demo/dev no more than ``train.GATE_TOLERANCE`` worse than the shipped model's (measured now), and a demo/dev
+hotword recall no lower, with at most 1 point more false insertions, decoded as ``scripts/demo.sh`` decodes
+(``train.dev_hotword_recall``, measured now for both; since session 16, whose seventh stage passed the first two
+with recall 96 -> 88 %).
 
 ``--temperatures 1 1.5 2 2.5 3`` (with ``--lm-gate``/``--export``): a model trained for many epochs on a few hours
 of audio comes out over-confident, and beam search with an LM cannot then reach the right words: pyctcdecode
@@ -159,7 +162,8 @@ def main(argv=None) -> None:
 
 
 def export_if_better(model, processor, run_dir: Path, scored: dict, ref_audio, earlier_runs=()) -> bool:
-    """Export ``model`` as the demo model if it beats the shipped one on held-out CER and on the LM gate
+    """Export ``model`` as the demo model if it beats the shipped one on held-out CER, the LM gate and the hotword
+    gate (no lower demo/dev hotword recall, at most 1 point more false insertions: ``train.dev_hotword_recall``)
     (``scored``: ``main``'s measurements, with the temperature already baked into ``model``; ``earlier_runs``: the
     ``run.json`` of the runs it continued, oldest first)."""
     from transformers import Wav2Vec2ForCTC
@@ -171,10 +175,19 @@ def export_if_better(model, processor, run_dir: Path, scored: dict, ref_audio, e
     if cer >= shipped_cer:
         print(f"not exported: held-out CER {100 * cer:.2f} % is not below the shipped model's {100 * shipped_cer:.2f} %")
         return False
-    before = T.lm_dev_wer(Wav2Vec2ForCTC.from_pretrained(str(T.DEMO_DIR)), processor, "cpu")
+    shipped_model = Wav2Vec2ForCTC.from_pretrained(str(T.DEMO_DIR))
+    before = T.lm_dev_wer(shipped_model, processor, "cpu")
     if scored["lm_dev_wer"] > before + T.GATE_TOLERANCE:
         print(f"not exported: demo/dev LM WER {100 * scored['lm_dev_wer']:.1f} % against the shipped model's "
               f"{100 * before:.1f} % (tolerance {100 * T.GATE_TOLERANCE:g} points)")
+        return False
+    recall, insertions = T.dev_hotword_recall(model, processor, "cpu")
+    recall_before, insertions_before = T.dev_hotword_recall(shipped_model, processor, "cpu")
+    scored.update(dev_hotword_recall=recall, dev_hotword_recall_before=recall_before,
+                  dev_false_insertions=insertions, dev_false_insertions_before=insertions_before)
+    if recall < recall_before or insertions > insertions_before + 0.01:
+        print(f"not exported: demo/dev hotword recall {100 * recall:.1f} % (false insertions {100 * insertions:.1f} %) "
+              f"against the shipped model's {100 * recall_before:.1f} % ({100 * insertions_before:.1f} %)")
         return False
     run = json.loads((run_dir / "run.json").read_text())
     stages = [*earlier_runs, run]
