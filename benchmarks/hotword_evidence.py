@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ctcdecode_plus.decoders.hotwords import parse_hotword, with_suggested_forms
+from ctcdecode_plus.decoders.hotwords import hotword_lines, parse_hotword, with_suggested_forms
 from ctcdecode_plus.decoders.spotting import false_alarm_floors
 from ctcdecode_plus.emissions import Emissions
 from ctcdecode_plus.manifest import read_manifest
@@ -36,8 +36,7 @@ def main() -> None:
     args = p.parse_args()
     manifest = Path(args.manifest)
     entries = [parse_hotword(h) for h in
-               Path(args.hotwords_file or manifest.parent / "hotwords.txt").read_text().splitlines()
-               if h.strip() and not h.lstrip().startswith("#")]
+               hotword_lines(Path(args.hotwords_file or manifest.parent / "hotwords.txt").read_text())]
     if args.auto_spoken_forms:
         from ctcdecode_plus.decoders import BeamSearchDecoder
 

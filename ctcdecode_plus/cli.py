@@ -58,7 +58,9 @@ def _read_hotwords(args) -> list[str]:
         except UnicodeDecodeError as e:
             raise CtcDecodeError(f"{path}: the hotwords file is not UTF-8 text (byte {e.start}); "
                                  "save it as UTF-8, one word or phrase per line.") from None
-        listed = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+        from .decoders.hotwords import hotword_lines
+
+        listed = hotword_lines(text)
         if not listed:  # a user who gives a file means hotwords: decoding without them would pass unnoticed
             raise CtcDecodeError(f"{path}: the hotwords file lists no hotword (only blank or # lines); write one word "
                                  "or phrase per line, or leave out --hotwords-file.")

@@ -187,16 +187,26 @@ def evaluate(model, rows: list[dict], cache: AudioCache, device, batch_seconds: 
 def lm_dev_wer(model, processor, device) -> float:
     """WER (0-1) of beam search + the domain LM (``GATE_ALPHA``/``GATE_BETA``) on ``DEV_MANIFEST``, through the
     package's own pipeline; leaves ``model`` in training mode."""
-    from ctcdecode_plus import AcousticModel, BeamSearchDecoder, Item, compare
+    from ctcdecode_plus import BeamSearchDecoder, compare
+
+    items, _ = _dev_emissions(model, processor, device)
+    decoder = BeamSearchDecoder(DOMAIN_LM, alpha=GATE_ALPHA, beta=GATE_BETA, name="lm")
+    return compare({"lm": decoder}, items).decoders["lm"].wer
+
+
+def _dev_emissions(model, processor, device, background: bool = False) -> tuple[list, list]:
+    """``DEV_MANIFEST`` as compare Items and, with ``background``, ``BACKGROUND_MANIFEST``'s emissions, through the
+    package's own pipeline; leaves ``model`` in training mode."""
+    from ctcdecode_plus import AcousticModel, Item
     from ctcdecode_plus.manifest import read_manifest
 
     am = AcousticModel(model, processor.feature_extractor, processor.tokenizer, device=str(device))
     try:
         items = [Item(e.id, am.emissions(e.audio), e.text) for e in read_manifest(DEV_MANIFEST)]
+        rest = [am.emissions(e.audio) for e in read_manifest(BACKGROUND_MANIFEST)] if background else []
     finally:
         model.train()
-    decoder = BeamSearchDecoder(DOMAIN_LM, alpha=GATE_ALPHA, beta=GATE_BETA, name="lm")
-    return compare({"lm": decoder}, items).decoders["lm"].wer
+    return items, rest
 
 
 def dev_hotword_recall(model, processor, device) -> tuple[float, float]:
@@ -204,17 +214,11 @@ def dev_hotword_recall(model, processor, device) -> tuple[float, float]:
     hotwords, as ``scripts/demo.sh`` decodes (``HOTWORD_GATE``; automatic spoken forms, spotting calibrated on
     ``BACKGROUND_MANIFEST``); leaves ``model`` in training mode. The LM gate does not see hotwords: session 16's
     seventh stage passed it with recall 96 -> 88 %."""
-    from ctcdecode_plus import AcousticModel, BeamSearchDecoder, Item, compare
-    from ctcdecode_plus.manifest import read_manifest
+    from ctcdecode_plus import BeamSearchDecoder, compare
+    from ctcdecode_plus.decoders.hotwords import hotword_lines
 
-    hotwords = [ln.strip() for ln in DEV_HOTWORDS.read_text(encoding="utf-8").splitlines()
-                if ln.strip() and not ln.lstrip().startswith("#")]
-    am = AcousticModel(model, processor.feature_extractor, processor.tokenizer, device=str(device))
-    try:
-        items = [Item(e.id, am.emissions(e.audio), e.text) for e in read_manifest(DEV_MANIFEST)]
-        background = [am.emissions(e.audio) for e in read_manifest(BACKGROUND_MANIFEST)]
-    finally:
-        model.train()
+    hotwords = hotword_lines(DEV_HOTWORDS.read_text(encoding="utf-8"))
+    items, background = _dev_emissions(model, processor, device, background=True)
     g = HOTWORD_GATE
     decoder = BeamSearchDecoder(DOMAIN_LM, alpha=g["alpha"], beta=g["beta"], hotwords=hotwords,
                                 hotword_weight=g["hotword_weight"], auto_spoken_forms=True, name="hotwords")

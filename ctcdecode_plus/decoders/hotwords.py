@@ -35,6 +35,11 @@ class Hotword:
     spoken: tuple[str, ...] = ()
 
 
+def hotword_lines(text: str) -> list[str]:
+    """The entries of a hotwords file's text: one word or phrase a line; blank lines and ``#`` comments skipped."""
+    return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+
+
 def parse_hotword(entry: str) -> Hotword:
     """``"C++: SEE PLUS PLUS, C PLUS PLUS"`` -> ``Hotword("C++", ("SEE PLUS PLUS", "C PLUS PLUS"))``; an entry
     without ``:`` is a plain hotword. Spaces are normalised; raises :class:`CtcDecodeError` on an empty part."""
