@@ -163,6 +163,7 @@ def test_decades_and_dashes(text, expected):
     ("md5sum, i18n and k8s", "MD FIVE SUM I EIGHTEEN N AND K EIGHT S"),  # were dropped: digits between letters
     ("0x20, 2to3, bz2_codec and 3.5mm", "ZERO X TWENTY TWO TO THREE BZ TWO CODEC AND THREE POINT FIVE MM"),
     ("0x1F and u+007F", "ZERO X ONE F AND U ZERO ZERO SEVEN F"),  # were dropped, and U SEVEN F
+    ("0x04, S01E02 and v01", "ZERO X ZERO FOUR S ZERO ONE E ZERO TWO AND V ZERO ONE"),  # were X FOUR, S ONE E TWO
     ("chmod 0644, agent 007", "CHMOD ZERO SIX FOUR FOUR AGENT ZERO ZERO SEVEN"),  # a leading zero: digit by digit
     ("Python 3.11.7 on 10.0.0.1", "PYTHON THREE POINT ELEVEN POINT SEVEN ON TEN POINT ZERO POINT ZERO POINT ONE"),
     ("base64 and 3.11 and 0.05", "BASE SIXTY FOUR AND THREE POINT ONE ONE AND ZERO POINT ZERO FIVE"),  # as before

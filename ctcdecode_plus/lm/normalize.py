@@ -272,6 +272,16 @@ def _scientific_parts(m: re.Match) -> str:
     return f"{m.group('m')} e{sign} {m.group('exp').lstrip('0') or '0'}"
 
 
+def _touching(m: re.Match) -> str:
+    """Digits that touch a letter, as read: after a letter, a leading zero is read digit by digit (0x04 ZERO X ZERO
+    FOUR, S01E02, v01), where a number alone keeps 07 a number (09:30 NINE THIRTY)."""
+    num = m.group(0)
+    if m.start() and _LETTER.match(m.string[m.start() - 1]) and len(num) > 1 and num.isdigit() \
+            and unicodedata.digit(num[0], 1) == 0:
+        return " ".join(num)
+    return num
+
+
 def _padded(m: re.Match, body: str) -> str:
     """``body`` for ``m``, with a space on each side where ``m`` touches a letter; none elsewhere (a space would make
     the - of x86-64 a minus sign)."""
@@ -353,7 +363,7 @@ class Normalizer:
             s = _SCIENTIFIC.sub(_scientific_parts, s)
             s = _DOTTED.sub(lambda m: _padded(m, m.group(0).replace(".", " point ")), s)
             s, n1 = _NUMBER_LETTERS.subn(lambda m: _spell_number_letters(m, self.lang), s)
-            s = _TOUCHING_DIGITS.sub(lambda m: _padded(m, m.group(0)), s)
+            s = _TOUCHING_DIGITS.sub(lambda m: _padded(m, _touching(m)), s)
             s, n = _NUMBER.subn(lambda m: _spell_number(m, self.lang), s)
             self.stats.numbers_spelled += n1 + n
         s = self._case(s)
