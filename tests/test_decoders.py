@@ -70,6 +70,19 @@ def test_lm_case_mismatch_is_reconciled(pyctc_data):
     assert dec.decode(em).text == "BUGS BUNNY"
 
 
+def test_a_reconciled_lm_is_saved_in_the_labels_case(tmp_path, pyctc_data):
+    from pyctcdecode import BeamSearchDecoderCTC
+
+    em = ambiguous_bugs_bunny(labels=UPPER_960H, case=str.upper)  # upper-case labels, lower-case LM
+    dec = BeamSearchDecoder(pyctc_data / "bugs_bunny_kenlm.arpa")
+    folder = dec.save_pretrained(tmp_path / "decoder", em.labels)
+    # the folder held the lower-case LM with upper-case labels: pyctcdecode read every word as out-of-vocabulary
+    assert (folder / "language_model" / "unigrams.txt").read_text().split() == ["BUGS", "BUNNY"]
+    assert "<s>" in (folder / "language_model" / "bugs_bunny_kenlm.arpa").read_text()
+    assert BeamSearchDecoderCTC.load_from_dir(str(folder)).decode(em.log_probs) == "BUGS BUNNY"
+    assert BeamSearchDecoder.from_pretrained(folder).decode(em).text == "BUGS BUNNY"
+
+
 def write_bigram_arpa(path, words):
     """A valid 2-gram ARPA over ``words`` (uniform unigrams, one bigram)."""
     uni = ["-1\t<unk>\t0", "0\t<s>\t0", "-1\t</s>\t0"] + [f"-0.5\t{w}\t0" for w in words]

@@ -219,9 +219,8 @@ class BeamSearchDecoder(Decoder):
             self._cache_kenlm = load_kenlm(self.lm_path)
         return self._cache_kenlm
 
-    def _work_case(self, labels: Labels) -> str:
-        """The case the search runs in: the LM's when it differs from the labels' (reconciliation)."""
-        label_case = labels.case
+    def _work_case(self, label_case: str) -> str:
+        """The case the search runs in, for labels in ``label_case``: the LM's when it differs (reconciliation)."""
         if self.lm_path is None or self.lm_case in ("none", label_case) or label_case == "none":
             return label_case
         if self.lm_case == "mixed" or label_case == "mixed":
@@ -261,7 +260,7 @@ class BeamSearchDecoder(Decoder):
         if self.hotword_spotting is not None and self.hotwords and self.lm_path is None:
             raise CtcDecodeError("hotword spotting judges each candidate with the language model: give an LM (--lm) "
                                  "or turn spotting off (--hotword-spotting off).")
-        case = self._work_case(labels)
+        case = self._work_case(labels.case)
         self._check_coverage(labels, case)
         label_hotwords, hotwords, to_display = self._spellings(labels)
         search_labels = []
@@ -516,12 +515,17 @@ class BeamSearchDecoder(Decoder):
         from ..lm.package import save_decoder_folder
 
         label_list = list(labels.labels) if isinstance(labels, Labels) else list(labels)
+        label_case = labels.case if isinstance(labels, Labels) else \
+            text_case("".join(lab for lab in label_list if not (lab[:1] in "<[" and lab[-1:] in ">]")))
+        # an LM in another case than the labels is reconciled here (_work_case), but not by pyctcdecode or
+        # transformers: the folder gets the LM's words in the labels' case
+        lm_case = label_case if self.lm_path is not None and self._work_case(label_case) != label_case else None
         search = {key: getattr(self, key) for key in _SAVED_SEARCH_SETTINGS}
         search["spotting_floors"] = self.spotting_floors
         return save_decoder_folder(folder, label_list, self.lm_path, alpha=self.alpha, beta=self.beta,
                                    unk_score_offset=self.unk_score_offset, unigrams=self.unigrams,
                                    score_boundary=self.lm_score_boundary, processor_dir=processor_dir,
-                                   overwrite=overwrite, search_settings=search)
+                                   overwrite=overwrite, search_settings=search, lm_case=lm_case)
 
     @classmethod
     def from_pretrained(cls, folder: PathLike, **overrides) -> "BeamSearchDecoder":

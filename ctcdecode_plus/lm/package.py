@@ -26,6 +26,7 @@ from typing import Iterable, Optional, Sequence, Union
 from ..constants import DEFAULT_ALPHA, DEFAULT_BETA, DEFAULT_UNK_SCORE_OFFSET
 from ..errors import LanguageModelError, VocabularyError
 from .arpa import default_mode, is_arpa_file, read_arpa_unigrams, unigram_list_path
+from ..vocab import apply_case
 from .counts import SPECIALS, split_words
 
 PathLike = Union[str, Path]
@@ -100,6 +101,26 @@ def _resolve_unigrams(lm_path: Path, unigrams: Optional[Iterable[str]]) -> list[
     return sorted({w for w in uni if w and w not in SPECIALS})
 
 
+def _write_arpa_in_case(src: Path, dest: Path, case: str) -> None:
+    """Copy the ARPA file ``src`` (plain or gzip) to ``dest`` with its words in ``case`` (``<s>``-style tokens kept)."""
+    opener = gzip.open if src.name.endswith(".gz") else open
+    try:
+        with opener(src, "rt", encoding="utf-8") as fin, open(dest, "w", encoding="utf-8") as fout:
+            in_ngrams = False
+            for line in fin:
+                if line.startswith("\\"):
+                    in_ngrams = line.rstrip().endswith("-grams:")
+                elif in_ngrams and "\t" in line:
+                    fields = line.rstrip("\r\n").split("\t")
+                    fields[1] = " ".join(w if w.startswith("<") and w.endswith(">") else apply_case(w, case)
+                                         for w in fields[1].split(" "))
+                    line = "\t".join(fields) + "\n"
+                fout.write(line)
+    except (EOFError, gzip.BadGzipFile, zlib.error, UnicodeDecodeError) as exc:
+        raise LanguageModelError(f"{src}: cannot be read as ARPA text ({exc}); the model is damaged: rebuild or "
+                                 "copy it again") from None
+
+
 def save_decoder_folder(
     folder: PathLike,
     labels: Sequence[str],
@@ -113,12 +134,15 @@ def save_decoder_folder(
     processor_dir: Optional[PathLike] = None,
     overwrite: bool = False,
     search_settings: Optional[dict] = None,
+    lm_case: Optional[str] = None,
 ) -> Path:
     """Write a decoder folder (labels + LM + alpha/beta + unigrams); returns the folder.
 
     ``lm_path`` may be ARPA (``.gz`` is decompressed, since pyctcdecode wants ``.arpa``), or a KenLM binary; ``None``
     writes a decoder without LM. ``unigrams`` default: the ``.unigrams.txt`` beside the LM, else the ARPA's 1-grams.
     ``search_settings``: a JSON-able dict written as ``.ctcdecode_plus.json`` (``BeamSearchDecoder.save_pretrained``).
+    ``lm_case``: ``"upper"`` or ``"lower"`` writes the LM's words and the unigrams in that case (an ARPA LM whose
+    case differs from the labels', which pyctcdecode and transformers would otherwise read as all out-of-vocabulary).
 
     Raises:
         LanguageModelError: missing LM file, binary LM without unigrams, existing non-empty folder without overwrite.
@@ -151,12 +175,23 @@ def save_decoder_folder(
             lmdir = tmp / LM_DIRNAME
             lmdir.mkdir()
             uni = _resolve_unigrams(lm, unigrams)
+            if lm_case is not None:
+                if not is_arpa_file(lm):
+                    raise LanguageModelError(
+                        f"{lm}: its words are not in the labels' case ({lm_case}) and a KenLM binary cannot be "
+                        "rewritten; save from the ARPA file, or rebuild the LM with `ctcdecode-plus build-lm "
+                        "--alphabet-from MODEL`")
+                uni = sorted({apply_case(w, lm_case) for w in uni})
             attrs = {"alpha": float(alpha), "beta": float(beta), "unk_score_offset": float(unk_score_offset),
                      "score_boundary": bool(score_boundary)}
             (lmdir / ATTRS_FILENAME).write_text(json.dumps(attrs), encoding="utf-8")
             (lmdir / UNIGRAMS_FILENAME).write_text("".join(w + "\n" for w in uni), encoding="utf-8")
             name = lm.name
-            if name.endswith(".gz"):
+            if lm_case is not None:
+                stem = name[:-3] if name.endswith(".gz") else name
+                _write_arpa_in_case(lm, lmdir / (stem if stem.endswith(".arpa") else Path(stem).stem + ".arpa"),
+                                    lm_case)
+            elif name.endswith(".gz"):
                 stem = name[:-3]
                 dest = lmdir / (stem if stem.endswith(".arpa") else stem + ".arpa")
                 try:
