@@ -289,3 +289,38 @@ def test_a_model_without_unk_scores_oovs_as_kenlm(tmp_path):
 def test_counting_one_string_counts_one_line():
     counts = count_ngrams(lines="HELLO WORLD", order=2)
     assert counts.sentences == 1 and "HELLO" in counts.vocab  # was 11 sentences of letters
+
+
+UNK_BACKOFF = """\\data\\
+ngram 1=4
+ngram 2=2
+
+\\1-grams:
+-1.0\t<unk>\t-2.0
+0\t<s>\t-0.3
+-0.5\t</s>\t0
+-0.4\tB\t-0.1
+
+\\2-grams:
+-0.2\t<unk> B
+-0.3\t<s> B
+
+\\end\\
+"""
+
+
+def test_unknown_words_are_unk_in_contexts_and_literal_unk_is_an_oov(tmp_path):
+    # from a review: an OOV context word was skipped (no <unk> backoff, no <unk> n-grams): -0.4 here, KenLM -0.2;
+    # and the python perplexity backend counted a literal <unk> in the text as known, KenLM as an OOV
+    import kenlm
+
+    from ctcdecode_plus.lm.perplexity import perplexity
+
+    path = write(tmp_path, UNK_BACKOFF)
+    model = read_arpa(path)
+    ken = [lp for lp, _, _ in kenlm.Model(str(path)).full_scores("ZZZ B ZZZ", bos=True, eos=False)]
+    ours = [model.log10_prob(w, ctx)[0] for w, ctx in (("ZZZ", ("<s>",)), ("B", ("<s>", "ZZZ")),
+                                                       ("ZZZ", ("ZZZ", "B")))]
+    assert ours == pytest.approx(ken, abs=1e-6) and ours[1] == pytest.approx(-0.2)
+    py, kn = (perplexity(path, lines=["B <unk> B", "ZZZ B"], backend=b) for b in ("python", "kenlm"))
+    assert py.oovs == kn.oovs == 2 and py.log10_prob == pytest.approx(kn.log10_prob, abs=1e-5)

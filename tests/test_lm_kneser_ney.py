@@ -224,7 +224,10 @@ def test_written_arpa_loads_in_kenlm_and_pyctcdecode(tmp_path):
 
 def test_lmplz_final_flush_counts_last_suffix_with_raw_count():
     # adjust_counts.cc adds the n-grams still open at the end of the suffix-sorted stream (the suffixes of the last
-    # N-gram: here the unigram Z, newest id) to the counts-of-counts with their raw count, not the adjusted one.
+    # N-gram: here the unigram Z, newest id) to the counts-of-counts with their raw count, not the adjusted one:
+    # its last loop calls stats.Add(..., lower_count, ...) with lower_count = actual_counts[order - 1] (KenLM since
+    # the pruning rework; older copies, such as kpu/kenlm before it, passed the adjusted UnmarkedCount() there).
+    # No shared lmplz reference exercises it (raw = adjusted = 1 at those positions).
     lines = ["B C", "C B", "B B", "C", "A Z", "A Z", "A Z"]
     c = count_ngrams(lines=lines, order=2)
     z = c.vocab.index("Z")

@@ -240,8 +240,13 @@ class ArpaModel:
 
     # ---- scoring (pure Python back-off)
     def log10_prob(self, word: str, context: tuple[str, ...]) -> tuple[float, int]:
-        """log10 p(word | context) with back-off; returns (log10 prob, length of the n-gram matched)."""
+        """log10 p(word | context) with back-off; returns (log10 prob, length of the n-gram matched). A word the
+        model does not know, in ``context`` or as ``word``, is ``<unk>`` (its n-grams and backoff), as in KenLM."""
+        unigrams = self.ngrams[0]
         ctx = tuple(context[-(self.order - 1):]) if self.order > 1 else ()
+        ctx = tuple(w if (w,) in unigrams else UNK for w in ctx)
+        if (word,) not in unigrams:
+            word = UNK
         bo = 0.0
         for start in range(len(ctx) + 1):
             h = ctx[start:]

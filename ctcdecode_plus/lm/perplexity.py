@@ -258,7 +258,7 @@ class ArrayScorer:
             for w in [*ws, EOS]:
                 i = self.ids.get(w)
                 tok.append(unk if i is None else i)
-                oov.append(i is None)
+                oov.append(i is None or i == unk)  # a literal <unk> too, as KenLM counts it
             start.extend([s0] * (len(ws) + 2))
         tok_a, start_a, oov_a = np.array(tok, dtype=np.int64), np.array(start), np.array(oov)
         n, N = len(tok_a), self.order
