@@ -3,7 +3,8 @@
 The mixed model holds the union of the models' n-grams, plus any context or suffix of one of them that no model
 lists (SRILM's pruning can drop one; lmplz's models have them all). For an n-gram ``h w`` in the union its
 probability is ``sum_i lambda_i p_i(w|h)`` where ``p_i`` is model i's *backed-off* probability (0 for a word outside model i's
-vocabulary: that mass is in model i's ``<unk>``). Backoffs are then recomputed so that every context normalises:
+vocabulary: that mass is in model i's ``<unk>``; so a rare word that only one model knows can score below ``<unk>``,
+as in SRILM, where KenLM querying model i alone would give it ``p_i(<unk>)``). Backoffs are then recomputed so that every context normalises:
 ``bo(h) = (1 - sum_{w: hw in union} p(w|h)) / (1 - sum_{same w} p(w|h'))`` with ``h'`` = h without its first word
 and ``p(w|h')`` the mixed model's own (backed-off) probability. ``<s>`` is never predicted, so it is left out of the
 sums and written with log10 probability 0, as lmplz writes it.
