@@ -29,6 +29,7 @@ from .constants import (
     DEFAULT_CHUNK_OVERLAP_SECONDS,
     DEFAULT_CHUNK_SECONDS,
     DEFAULT_HOTWORD_WEIGHT,
+    DEFAULT_PAUSE_SECONDS,
     DEFAULT_SPOTTING_RATIO,
     DEFAULT_UNK_SCORE_OFFSET,
     DEMO_MODEL_NAME,
@@ -139,6 +140,10 @@ def _add_decoder_args(p: argparse.ArgumentParser, multi_lm: bool = False) -> Non
     g.add_argument("--unk-score-offset", type=float, default=DEFAULT_UNK_SCORE_OFFSET,
                    help="score added to words the LM does not know (default %(default)s)")
     g.add_argument("--beam-width", type=int, default=DEFAULT_BEAM_WIDTH, help="beams kept (default %(default)s)")
+    g.add_argument("--pause-seconds", type=_pause_seconds, default=DEFAULT_PAUSE_SECONDS, metavar="SECONDS|off",
+                   help="a pause this long (blank frames only) ends a word where the model put no word delimiter "
+                        "in it, so words either side of a silence are not run together (default %(default)s; "
+                        "'off': the delimiter only, as bare pyctcdecode)")
     g.add_argument("--hotwords", nargs="+", default=[], metavar="WORD",
                    help="words or phrases to boost (quote phrases); 'SHOWN: SPOKEN, ...' for a term written unlike "
                         "it sounds, e.g. 'STDLIB: ES TEE DEE LIB' or 'C++: SEE PLUS PLUS'")
@@ -214,6 +219,13 @@ def _ratio(text: str) -> float:
     return value
 
 
+def _pause_seconds(text: str) -> Optional[float]:
+    """``--pause-seconds`` value: seconds > 0, or ``off``."""
+    if text.strip().lower() in ("off", "none", "no"):
+        return None
+    return _number(text, low=1e-9, what="a number of seconds > 0 (e.g. 0.5), or 'off'")
+
+
 def _off_or_path(text: str) -> Optional[str]:
     """``--spotting-background`` value: a path, or ``off``."""
     return None if text.strip().lower() in ("off", "none", "no") else text
@@ -238,7 +250,7 @@ def _beam(args, lm: Optional[str], hotwords: Sequence[str], name: Optional[str] 
     return BeamSearchDecoder(lm, alpha=args.alpha, beta=args.beta, unk_score_offset=args.unk_score_offset,
                              beam_width=args.beam_width, hotwords=hotwords, hotword_weight=args.hotword_weight,
                              hotword_spotting=args.hotword_spotting if hotwords else None,
-                             auto_spoken_forms=args.auto_spoken_forms, name=name)
+                             auto_spoken_forms=args.auto_spoken_forms, pause_seconds=args.pause_seconds, name=name)
 
 
 def _background_emissions(args, model=None) -> list:
@@ -308,7 +320,7 @@ def cmd_transcribe(args) -> int:
 
     hotwords = _read_hotwords(args)
     use_beam = args.decoder == "beam" or (args.decoder is None and (args.lm or hotwords))
-    decoder = _beam(args, args.lm, hotwords) if use_beam else GreedyDecoder()
+    decoder = _beam(args, args.lm, hotwords) if use_beam else GreedyDecoder(pause_seconds=args.pause_seconds)
     if not use_beam:
         _note_unused_beam_options(args, hotwords)
     sources = iter_sources(args.audio, emissions=True)
@@ -432,7 +444,7 @@ def build_comparison_decoders(args, hotwords: Sequence[str]) -> dict:
     """greedy, beam, beam+NAME per LM, and beam+NAME+hotwords (on ``--hotword-lm`` or the first LM)."""
     from .decoders import GreedyDecoder
 
-    decoders = {"greedy": GreedyDecoder(), "beam": _beam(args, None, [], "beam")}
+    decoders = {"greedy": GreedyDecoder(pause_seconds=args.pause_seconds), "beam": _beam(args, None, [], "beam")}
     lms = _parse_lms(args.lm)
     for name, path in lms:
         decoders[f"beam+{name}"] = _beam(args, path, [], f"beam+{name}")

@@ -14,6 +14,9 @@ DEFAULT_UNK_SCORE_OFFSET = -10.0
 DEFAULT_HOTWORD_WEIGHT = 10.0
 #: Beam search visits one frame of each run of frames whose blank probability exceeds this (None: all frames).
 DEFAULT_BLANK_SKIP_THRESHOLD = 0.999
+#: A pause of at least this many seconds (frames whose best token is the blank) ends a word where the model put no
+#: word delimiter in it (``Emissions.with_pause_breaks``; ``pause_seconds=None`` in a decoder turns it off).
+DEFAULT_PAUSE_SECONDS = 0.5
 #: Calibrated hotword spotting: a detection must be at most this share of the hotword's closest false alarm in
 #: background speech (nats per character; ``BeamSearchDecoder.calibrate_spotting``).
 DEFAULT_SPOTTING_RATIO = 0.7

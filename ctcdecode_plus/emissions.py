@@ -15,7 +15,7 @@ from typing import Optional, Sequence, Union
 import numpy as np
 
 from .errors import EmissionsError
-from .vocab import Labels
+from .vocab import SPACE_LABEL, Labels
 
 #: log-probability given to suppressed tokens and used in place of -inf (exp(-1e4) == 0 in float32).
 LOG_FLOOR = -1.0e4
@@ -146,6 +146,39 @@ class Emissions:
         floored = self.log_probs <= LOG_FLOOR
         scaled = np.where(floored, LOG_FLOOR, self.log_probs / np.float32(t)).astype(np.float32)
         log_probs = np.where(floored, LOG_FLOOR, log_softmax(scaled)).astype(np.float32)
+        return Emissions(log_probs, self.labels, self.seconds_per_frame, self.source)
+
+    def with_pause_breaks(self, min_pause: Optional[float]) -> "Emissions":
+        """These emissions with a word break in every pause of at least ``min_pause`` seconds that has none.
+
+        A model may say nothing but blank through a silence, with no word delimiter (``" "``): then the words on
+        either side run together (``CARDIF`` for "CARD" ... "IF", its time spanning the silence; one subtitle cue
+        across it). In each run of at least ``min_pause`` seconds of frames whose most likely token is the blank,
+        between two characters that are not delimiters, the middle frame gets the blank's and the delimiter's
+        log-probabilities swapped, so the best path says the delimiter there. ``[frames, vocab]`` unchanged;
+        ``None``, labels without a delimiter (BPE), or nothing to break return ``self``.
+        """
+        if min_pause is None:
+            return self
+        if isinstance(min_pause, bool) or not isinstance(min_pause, (int, float, np.number)) \
+                or not np.isfinite(min_pause) or min_pause <= 0:
+            raise EmissionsError(f"{self.source}: min_pause={min_pause!r} must be a positive number of seconds "
+                                 "(or None: no breaks).")
+        labels = self.labels.labels
+        if SPACE_LABEL not in labels or not len(self.log_probs):
+            return self
+        space, blank = labels.index(SPACE_LABEL), self.blank_id
+        best = self.log_probs.argmax(axis=1)
+        is_blank = best == blank
+        edges = np.flatnonzero(np.diff(np.r_[0, is_blank.astype(np.int8), 0]))
+        min_frames = max(1, int(np.ceil(min_pause / self.seconds_per_frame - 1e-9)))
+        middles = [(a + b) // 2 for a, b in zip(edges[::2], edges[1::2])
+                   if b - a >= min_frames and a > 0 and b < len(best) and space not in (best[a - 1], best[b])]
+        if not middles:
+            return self
+        log_probs = self.log_probs.copy()
+        log_probs[middles, space], log_probs[middles, blank] = self.log_probs[middles, blank], \
+            self.log_probs[middles, space]
         return Emissions(log_probs, self.labels, self.seconds_per_frame, self.source)
 
     # --- persistence -------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import os
 from typing import Iterable, Iterator, Optional, Sequence, Tuple, Union
 
 from .acoustic import AcousticModel, AudioInput
-from .constants import DEFAULT_CHUNK_SECONDS, DEMO_MODEL_NAME
+from .constants import DEFAULT_CHUNK_SECONDS, DEFAULT_PAUSE_SECONDS, DEMO_MODEL_NAME
 from .decoders import BeamSearchDecoder, Decoder, GreedyDecoder
 from .emissions import Emissions
 from .errors import CtcDecodeError
@@ -89,6 +89,7 @@ def transcribe(
     chunk_seconds: float = DEFAULT_CHUNK_SECONDS,
     device: Optional[str] = None,
     errors: str = "raise",
+    pause_seconds: Optional[float] = DEFAULT_PAUSE_SECONDS,
     **beam_options,
 ) -> Union[Transcript, list]:
     """Transcribe one recording, or a list of them, with word times in seconds.
@@ -106,6 +107,8 @@ def transcribe(
         device: torch device for the model (``"cpu"``, ``"cuda"``); default CUDA when available.
         errors: for a list: ``"raise"`` raises the first failure after all inputs ran; ``"return"`` puts the
             :class:`~ctcdecode_plus.errors.CtcDecodeError` in that input's place.
+        pause_seconds: a pause this long (seconds) ends a word where the model put no word delimiter in it;
+            ``None``: the delimiter only (applies to the decoder built here, not to ``decoder=``).
         beam_options: :class:`BeamSearchDecoder` settings (``alpha``, ``beta``, ``beam_width``,
             ``hotword_weight``, ``hotword_spotting``...).
 
@@ -121,7 +124,8 @@ def transcribe(
         raise CtcDecodeError("transcribe(): give either decoder= or lm/hotwords/beam options, not both.")
     if decoder is None:
         beam = lm is not None or bool(hotwords) or bool(beam_options)
-        decoder = BeamSearchDecoder(lm, hotwords=hotwords, **beam_options) if beam else GreedyDecoder()
+        decoder = BeamSearchDecoder(lm, hotwords=hotwords, pause_seconds=pause_seconds, **beam_options) if beam \
+            else GreedyDecoder(pause_seconds=pause_seconds)
     single = not isinstance(audio, (list, tuple))
     sources = [audio] if single else list(audio)
     acoustic = load_model(model, device) if needs_acoustic_model(sources) else None

@@ -209,12 +209,14 @@ def test_a_saved_decoder_keeps_its_hotwords_and_search_settings(tmp_path, pyctc_
     from pyctcdecode import BeamSearchDecoderCTC
 
     dec = BeamSearchDecoder(pyctc_data / "bugs_bunny_kenlm.arpa", hotwords=["C++: SEE PLUS PLUS", "rabbit"],
-                            hotword_weight=4.0, beam_width=30, hotword_spotting=1.5, auto_spoken_forms=True)
+                            hotword_weight=4.0, beam_width=30, hotword_spotting=1.5, auto_spoken_forms=True,
+                            pause_seconds=0.8)
     dec.spotting_floors = {"rabbit": 2.5}
     folder = dec.save_pretrained(tmp_path / "decoder", libri_emissions.labels)  # hotwords were dropped silently
     back = BeamSearchDecoder.from_pretrained(folder)
     assert (back.hotwords, back.hotword_weight, back.beam_width) == (dec.hotwords, 4.0, 30)
     assert (back.hotword_spotting, back.auto_spoken_forms, back.spotting_floors) == (1.5, True, {"rabbit": 2.5})
+    assert back.pause_seconds == 0.8
     assert BeamSearchDecoder.from_pretrained(folder, hotwords=["bunny"]).spotting_floors is None  # not theirs
     BeamSearchDecoderCTC.load_from_dir(str(folder))  # pyctcdecode ignores the hidden settings file
     settings = folder / ".ctcdecode_plus.json"
@@ -552,3 +554,23 @@ def test_greedy_on_zero_frames_and_a_frame_below_the_floor():
     ok = Emissions.from_logits(np.zeros((2, 5)), labels)
     empty = Emissions(ok.log_probs[:0], ok.labels, 0.02)
     assert GreedyDecoder().decode(empty).text == "" == BeamSearchDecoder().decode(empty).text  # was an IndexError
+
+
+def test_a_long_pause_ends_a_word_the_model_did_not_end():
+    # from a review: the demo model says only blank through a silence, so the words either side ran together
+    # ("CORDIF" 3.6-6.4 s across a 2 s silence, one subtitle cue through it)
+    pause = list("cat") + [""] * 30 + list("sat")  # 60 blank frames: 1.2 s
+    short = list("cat") + [""] * 10 + list("sat")  # 0.4 s: under the default 0.5 s
+    for dec, off in ((GreedyDecoder(), GreedyDecoder(pause_seconds=None)),
+                     (BeamSearchDecoder(), BeamSearchDecoder(pause_seconds=None))):
+        t = dec.decode(spell(pause))
+        assert [w.word for w in t.words] == ["cat", "sat"] and t.words[0].end < 0.2 < 1.2 < t.words[1].start
+        assert off.decode(spell(pause)).text == "catsat" and dec.decode(spell(short)).text == "catsat"
+    em = spell(list("cat ") + [""] * 30 + list("sat"))  # a delimiter already there: nothing to change
+    assert em.with_pause_breaks(0.5) is em and GreedyDecoder().decode(em).text == "cat sat"
+    assert GreedyDecoder(pause_seconds=2.0).decode(spell(pause)).text == "catsat"
+    for bad in (0, -1, float("nan"), "0.5", True):
+        with pytest.raises(CtcDecodeError, match="pause_seconds"):
+            GreedyDecoder(pause_seconds=bad)
+        with pytest.raises(CtcDecodeError, match="pause_seconds"):
+            BeamSearchDecoder(pause_seconds=bad)

@@ -7,7 +7,9 @@ configuration, which makes parallel decoding work under every multiprocessing st
 """
 from __future__ import annotations
 
+import math
 import multiprocessing
+import numbers
 import os
 from abc import ABC, abstractmethod
 from concurrent.futures import ProcessPoolExecutor
@@ -31,6 +33,17 @@ def check_emissions(emissions, decoder: str = "decoder") -> None:
             f"{decoder}: decode() takes Emissions, got {type(emissions).__name__}; wrap logits or log-probs "
             "[frames, vocab] with Emissions.from_logits(logits, labels), or use AcousticModel.emissions(audio)."
         )
+
+
+def check_pause_seconds(pause_seconds) -> None:
+    """Raise :class:`~ctcdecode_plus.errors.CtcDecodeError` unless ``pause_seconds`` is ``None`` or a positive
+    number of seconds."""
+    if pause_seconds is None:
+        return
+    if isinstance(pause_seconds, bool) or not isinstance(pause_seconds, numbers.Real) \
+            or not math.isfinite(pause_seconds) or pause_seconds <= 0:
+        raise CtcDecodeError(f"pause_seconds={pause_seconds!r} (--pause-seconds): give a positive number of seconds "
+                             "(a pause that long ends a word), or None to leave words to the model's delimiter.")
 
 
 def _init_worker(decoder: "Decoder") -> None:

@@ -39,6 +39,7 @@ from ..constants import (
     DEFAULT_BEAM_WIDTH,
     DEFAULT_BETA,
     DEFAULT_HOTWORD_WEIGHT,
+    DEFAULT_PAUSE_SECONDS,
     DEFAULT_SPOTTING_RATIO,
     DEFAULT_TOKEN_MIN_LOGP,
     DEFAULT_UNK_SCORE_OFFSET,
@@ -50,7 +51,7 @@ from ..lm.counts import split_words
 from ..lm.perplexity import load_kenlm
 from ..transcript import Hypothesis, Transcript, Word
 from ..vocab import BLANK_LABEL, SPACE_LABEL, Labels, apply_case, text_case
-from .base import Decoder, check_emissions
+from .base import Decoder, check_emissions, check_pause_seconds
 from .hotwords import apply_display, parse_hotword, split_word, with_suggested_forms
 from .spotting import (Decision, HotwordReport, alignment_cost, apply_detections, boost_detections,
                        false_alarm_floors, relative_log_probs, spot_hotwords, transcript_cost)
@@ -143,6 +144,9 @@ class BeamSearchDecoder(Decoder):
             mapping ``{hotword spelling: threshold}``: one per hotword (those left out are not spotted), as
             :meth:`calibrate_spotting` makes from untranscribed speech. Tune it with
             :func:`ctcdecode_plus.tune.tune_hotwords`.
+        pause_seconds: a pause this long (seconds of frames whose best token is the blank) ends a word even where
+            the model put no word delimiter in it (:meth:`Emissions.with_pause_breaks`), so the words on either
+            side are searched and scored by the LM apart; ``None``: only the delimiter does, as bare pyctcdecode.
         auto_spoken_forms: give each plain hotword the spoken forms of
             :func:`.hotwords.suggest_spoken_forms`, with the LM's unigrams as the known words (``HEAPPUSH`` is
             also searched as ``HEAP PUSH``, ``STDLIB`` as ``ESTEEDEE LIB``); entries with their own forms are kept.
@@ -167,6 +171,7 @@ class BeamSearchDecoder(Decoder):
         blank_skip_threshold: Optional[float] = DEFAULT_BLANK_SKIP_THRESHOLD,
         hotword_spotting: Optional[float] = None,
         auto_spoken_forms: bool = False,
+        pause_seconds: Optional[float] = DEFAULT_PAUSE_SECONDS,
         name: Optional[str] = None,
     ) -> None:
         self.lm_path = Path(lm) if lm is not None else None
@@ -174,7 +179,7 @@ class BeamSearchDecoder(Decoder):
             alpha=alpha, beta=beta, unk_score_offset=unk_score_offset, hotwords=hotwords, hotword_weight=hotword_weight,
             beam_width=beam_width, beam_prune_logp=beam_prune_logp, token_min_logp=token_min_logp,
             lm_score_boundary=lm_score_boundary, nbest=nbest, blank_skip_threshold=blank_skip_threshold,
-            hotword_spotting=hotword_spotting, auto_spoken_forms=auto_spoken_forms))
+            hotword_spotting=hotword_spotting, auto_spoken_forms=auto_spoken_forms, pause_seconds=pause_seconds))
         self.alpha: float = settings["alpha"]
         self.beta: float = settings["beta"]
         self.unk_score_offset: float = settings["unk_score_offset"]
@@ -188,6 +193,7 @@ class BeamSearchDecoder(Decoder):
         self.blank_skip_threshold: Optional[float] = settings["blank_skip_threshold"]
         self.hotword_spotting: Optional[float] = settings["hotword_spotting"]
         self.auto_spoken_forms: bool = settings["auto_spoken_forms"]
+        self.pause_seconds: Optional[float] = settings["pause_seconds"]
         self.spotting_floors: Optional[dict[str, float]] = None  # set by calibrate_spotting
         self.name = name or ("beam" + ("+lm" if lm is not None else "") + ("+hotwords" if self.hotwords else ""))
         self._cache_kenlm = None
@@ -353,6 +359,7 @@ class BeamSearchDecoder(Decoder):
 
     def _decode(self, emissions: Emissions, report: Optional[HotwordReport] = None) -> Transcript:
         check_emissions(emissions, self.name)
+        emissions = emissions.with_pause_breaks(self.pause_seconds)
         dec, case, hotwords, label_hotwords, to_display = self._decoder_for(emissions.labels)
         if not len(emissions.log_probs):  # no frames (built directly: from_logits refuses them): nothing was said
             return Transcript("", [], 0.0, None, [], emissions.source, self.name)
@@ -567,7 +574,7 @@ class BeamSearchDecoder(Decoder):
 _NUMBER_OPTIONS = ("alpha", "beta", "unk_score_offset", "hotword_weight", "beam_prune_logp", "token_min_logp")
 #: what save_pretrained keeps beside pyctcdecode's files (``.ctcdecode_plus.json``), with ``spotting_floors``
 _SAVED_SEARCH_SETTINGS = ("hotwords", "hotword_weight", "beam_width", "beam_prune_logp", "token_min_logp", "nbest",
-                          "blank_skip_threshold", "hotword_spotting", "auto_spoken_forms")
+                          "blank_skip_threshold", "hotword_spotting", "auto_spoken_forms", "pause_seconds")
 
 
 def _check_saved_settings(path: Path, saved: dict) -> None:
@@ -586,6 +593,7 @@ def _check_saved_settings(path: Path, saved: dict) -> None:
         "blank_skip_threshold": lambda v: v is None or number(v),
         "hotword_spotting": lambda v: v is None or number(v) or mapping(v),
         "auto_spoken_forms": lambda v: isinstance(v, bool),
+        "pause_seconds": lambda v: v is None or number(v),
         "spotting_floors": lambda v: v is None or mapping(v),
     }
     unknown = sorted(set(saved) - set(checks))
@@ -624,7 +632,7 @@ def _one_word_each(h: Hypothesis) -> Hypothesis:
 #: the settings BeamSearchDecoder(...) takes beside ``lm``, ``unigrams`` and ``name``; replace() may change them
 _SETTINGS = ("alpha", "beta", "unk_score_offset", "hotwords", "hotword_weight", "beam_width", "beam_prune_logp",
              "token_min_logp", "lm_score_boundary", "nbest", "blank_skip_threshold", "hotword_spotting",
-             "auto_spoken_forms")
+             "auto_spoken_forms", "pause_seconds")
 
 
 def _normalized_settings(settings: dict) -> dict:
@@ -652,6 +660,9 @@ def _normalized_settings(settings: dict) -> dict:
                                      "or None to search every frame.")
         elif key == "hotword_spotting":
             value = _check_spotting(value)
+        elif key == "pause_seconds":
+            check_pause_seconds(value)
+            value = None if value is None else float(value)
         elif key in _NUMBER_OPTIONS:
             value = float(value)
         elif key == "beam_width":

@@ -1,21 +1,38 @@
 """Greedy (best-path) CTC decoding: argmax per frame, collapse repeats, drop blanks."""
 from __future__ import annotations
 
+from typing import Optional
+
 import numpy as np
 
+from ..constants import DEFAULT_PAUSE_SECONDS
 from ..emissions import Emissions
 from ..transcript import Transcript, Word
 from ..vocab import SPACE_LABEL
-from .base import Decoder, check_emissions
+from .base import Decoder, check_emissions, check_pause_seconds
 
 
 class GreedyDecoder(Decoder):
-    """Best-path decoding. Word times come from the first and last frame of each word's characters."""
+    """Best-path decoding. Word times come from the first and last frame of each word's characters.
+
+    Args:
+        pause_seconds: a pause this long (seconds of frames whose best token is the blank) ends a word even where
+            the model put no word delimiter in it (:meth:`Emissions.with_pause_breaks`); ``None``: only the
+            delimiter does, as plain best-path decoding.
+        name: name in comparison tables.
+    """
 
     name = "greedy"
 
+    def __init__(self, *, pause_seconds: Optional[float] = DEFAULT_PAUSE_SECONDS, name: Optional[str] = None) -> None:
+        check_pause_seconds(pause_seconds)
+        self.pause_seconds = pause_seconds
+        if name is not None:
+            self.name = name
+
     def decode(self, emissions: Emissions) -> Transcript:
         check_emissions(emissions, self.name)
+        emissions = emissions.with_pause_breaks(self.pause_seconds)
         lp = emissions.log_probs
         if not len(lp):  # no frames (built directly: from_logits refuses them): nothing was said
             return Transcript("", [], acoustic_score=0.0, source=emissions.source, decoder=self.name)
