@@ -464,7 +464,8 @@ def stream_chunks(
 
     def gen() -> Iterator[Chunk]:
         src_rate = f.samplerate
-        total = int(f.frames * sampling_rate / src_rate)  # length at the target rate
+        # length at the target rate, rounded half up as soxr rounds a whole signal's (load_audio: the same frames)
+        total = (f.frames * sampling_rate * 2 + src_rate) // (2 * src_rate)
         step = max(frame_samples, int(round(chunk_seconds * sampling_rate / frame_samples)) * frame_samples)
         ctx = int(round(context_seconds * sampling_rate / frame_samples)) * frame_samples
         peak = 0.0

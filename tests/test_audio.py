@@ -234,3 +234,15 @@ def test_an_mp3_damaged_mid_file_keeps_what_decodes(tmp_path, caplog):
     with caplog.at_level("WARNING", logger="ctcdecode_plus"):
         got = load_audio(tmp_path / "damaged.mp3")  # was "could not decode the audio": all of it lost
     assert 10.0 < got.duration < 30.0 and "damaged.mp3: the file is cut short or damaged" in caplog.text
+
+
+@pytest.mark.parametrize("rate,n", [(22050, 617875), (32000, 160001), (44100, 441 * 50 + 7), (8000, 40001)])
+def test_streamed_windows_cover_the_samples_load_audio_gives(tmp_path, rate, n):
+    # from a review: the streamed length truncated (448344.67 -> 448344 at 16 kHz) where the whole-file resampler
+    # rounds (448345): one frame fewer in chunked emissions
+    from ctcdecode_plus.audio import load_audio, stream_chunks
+
+    path = tmp_path / "x.wav"
+    sf.write(path, (0.1 * np.sin(np.arange(n) / 7.0)).astype(np.float32), rate)
+    chunks = list(stream_chunks(path, 16000, 5.0, 1.0, 320))
+    assert round(chunks[-1].end * 16000) == len(load_audio(path).samples)
