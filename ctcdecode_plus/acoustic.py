@@ -280,8 +280,9 @@ class AcousticModel:
             streamed = stream_chunks(source, self.sampling_rate, chunk_seconds, context_seconds, self.frame_samples,
                                      min_seconds=chunk_seconds + 2 * context_seconds)
             if streamed is not None:
-                log_probs = self._stitch(streamed, chunk_batch_size)
-                return Emissions.from_logits(log_probs, self.labels, self.seconds_per_frame, str(source))
+                ends: list[float] = []  # each chunk's end, in seconds: the last is the audio's length
+                log_probs = self._stitch((ends.append(c.end) or c for c in streamed), chunk_batch_size)
+                return Emissions.from_logits(log_probs, self.labels, self.seconds_per_frame, str(source), ends[-1])
         audio = self._load(source, input_rate)
         if len(audio.samples) < self._min_samples():
             raise ModelError(
@@ -292,7 +293,7 @@ class AcousticModel:
             log_probs = self._chunked(audio, chunk_seconds, context_seconds, chunk_batch_size)
         else:
             log_probs = self._forward([audio.samples])[0]
-        return Emissions.from_logits(log_probs, self.labels, self.seconds_per_frame, audio.source)
+        return Emissions.from_logits(log_probs, self.labels, self.seconds_per_frame, audio.source, audio.duration)
 
     def _chunked(self, audio: Audio, chunk_seconds: float, context_seconds: float, batch_size: int) -> np.ndarray:
         return self._stitch(iter_chunks(audio, chunk_seconds, context_seconds, self.frame_samples), batch_size)
@@ -357,7 +358,7 @@ class AcousticModel:
             outs = self._forward([a.samples for _, a in batch])
             for (i, a), out in zip(batch, outs):
                 try:
-                    results[i] = Emissions.from_logits(out, self.labels, self.seconds_per_frame, a.source)
+                    results[i] = Emissions.from_logits(out, self.labels, self.seconds_per_frame, a.source, a.duration)
                 except CtcDecodeError as e:
                     results[i] = e
             if progress:

@@ -313,6 +313,11 @@ def _note_unused_beam_options(args, hotwords: Sequence[str]) -> None:
 
 
 # --- transcribe -----------------------------------------------------------------------------------------------
+def _audio_seconds(em) -> float:
+    """The audio's length in seconds (emissions saved before it was kept: the seconds their frames cover)."""
+    return em.audio_seconds if em.audio_seconds is not None else em.duration
+
+
 def cmd_transcribe(args) -> int:
     from .acoustic import iter_sources
     from .decoders import GreedyDecoder
@@ -353,7 +358,7 @@ def cmd_transcribe(args) -> int:
                     print(f"{src}: {line}", file=sys.stderr)
             if args.output_dir:  # one file per input, written as it is done, named as `emissions` names it
                 out = Path(args.output_dir) / f"{name}.{'txt' if args.format == 'text' else args.format}"
-                body = (json.dumps({"audio": src, "duration": round(em.duration, 3), **t.to_dict()}, indent=2)
+                body = (json.dumps({"audio": src, "duration": round(_audio_seconds(em), 3), **t.to_dict()}, indent=2)
                         if args.format == "json" else t.to_srt() if args.format == "srt" else t.text)
                 try:
                     out.write_text(body + "\n", encoding="utf-8")
@@ -362,7 +367,7 @@ def cmd_transcribe(args) -> int:
                     continue
                 print(f"{src}\t{out}")
             elif args.format == "json":
-                results.append({"audio": src, "duration": round(em.duration, 3), **t.to_dict()})
+                results.append({"audio": src, "duration": round(_audio_seconds(em), 3), **t.to_dict()})
             elif args.format == "srt":
                 print(t.to_srt())
             else:

@@ -6,6 +6,7 @@ Shape ``[frames, vocab]``, float32, natural-log probabilities (each row log-sum-
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 from dataclasses import dataclass
@@ -37,12 +38,15 @@ class Emissions:
         labels: the decoder label mapping; ``len(labels) == vocab``.
         seconds_per_frame: duration of one frame in seconds.
         source: where the emissions came from (audio path or ``"<array>"``).
+        audio_seconds: length of the audio they come from, in seconds (``None``: not known). The frames cover
+            up to about one frame less (:attr:`duration`): the model's window needs whole frames of audio.
     """
 
     log_probs: np.ndarray
     labels: Labels
     seconds_per_frame: float
     source: str = "<array>"
+    audio_seconds: Optional[float] = None
 
     @property
     def num_frames(self) -> int:
@@ -50,7 +54,8 @@ class Emissions:
 
     @property
     def duration(self) -> float:
-        """Audio duration covered, in seconds."""
+        """Seconds covered by the frames (``frames * seconds_per_frame``); the audio's own length is
+        :attr:`audio_seconds`."""
         return self.num_frames * self.seconds_per_frame
 
     @property
@@ -64,9 +69,11 @@ class Emissions:
         labels: Union[Labels, Sequence[str]],
         seconds_per_frame: float = 0.02,
         source: str = "<array>",
+        audio_seconds: Optional[float] = None,
     ) -> "Emissions":
         """Validate raw logits (or log-probs) ``[frames, vocab]`` and turn them into normalised log-probs.
 
+        ``audio_seconds``: the length of the audio, seconds, where known.
         Raises :class:`EmissionsError` for a wrong shape, a width that does not match ``labels``, NaN or +inf.
         ``-inf`` (probability 0) is allowed and floored to :data:`LOG_FLOOR`. Suppressed tokens are floored too.
         """
@@ -82,6 +89,9 @@ class Emissions:
             raise EmissionsError(
                 f"{source}: seconds_per_frame={spf!r} must be a positive number of seconds (0.02 for wav2vec2)."
             )
+        if audio_seconds is not None and (isinstance(audio_seconds, bool) or not isinstance(
+                audio_seconds, (int, float, np.number)) or not np.isfinite(audio_seconds) or audio_seconds < 0):
+            raise EmissionsError(f"{source}: audio_seconds={audio_seconds!r} must be a length in seconds, or None.")
         try:
             arr = np.asarray(logits)
         except (ValueError, TypeError):
@@ -125,7 +135,8 @@ class Emissions:
         if labels.suppressed:
             arr[:, list(labels.suppressed)] = LOG_FLOOR
         log_probs = np.maximum(log_softmax(arr), LOG_FLOOR)  # floored values stay exactly LOG_FLOOR
-        return cls(log_probs, labels, float(seconds_per_frame), source)
+        return cls(log_probs, labels, float(seconds_per_frame), source,
+                   None if audio_seconds is None else float(audio_seconds))
 
     def with_temperature(self, temperature: float) -> "Emissions":
         """These emissions with each frame's distribution flattened (``temperature`` > 1) or sharpened (< 1):
@@ -146,7 +157,7 @@ class Emissions:
         floored = self.log_probs <= LOG_FLOOR
         scaled = np.where(floored, LOG_FLOOR, self.log_probs / np.float32(t)).astype(np.float32)
         log_probs = np.where(floored, LOG_FLOOR, log_softmax(scaled)).astype(np.float32)
-        return Emissions(log_probs, self.labels, self.seconds_per_frame, self.source)
+        return dataclasses.replace(self, log_probs=log_probs)
 
     def with_pause_breaks(self, min_pause: Optional[float]) -> "Emissions":
         """These emissions with a word break in every pause of at least ``min_pause`` seconds that has none.
@@ -179,7 +190,7 @@ class Emissions:
         log_probs = self.log_probs.copy()
         log_probs[middles, space], log_probs[middles, blank] = self.log_probs[middles, blank], \
             self.log_probs[middles, space]
-        return Emissions(log_probs, self.labels, self.seconds_per_frame, self.source)
+        return dataclasses.replace(self, log_probs=log_probs)
 
     # --- persistence -------------------------------------------------------------------------------------------
     def save(self, path: Union[str, os.PathLike]) -> Path:
@@ -193,6 +204,7 @@ class Emissions:
             "suppressed": list(self.labels.suppressed),
             "seconds_per_frame": self.seconds_per_frame,
             "source": self.source,
+            "audio_seconds": self.audio_seconds,
         }
         tmp = path.with_name(path.name + ".tmp.npz")
         try:
@@ -221,6 +233,7 @@ class Emissions:
                             tuple(int(i) for i in meta.get("suppressed", ())))
             seconds_per_frame = float(meta["seconds_per_frame"])
             source = str(meta.get("source", path))
+            audio_seconds = meta.get("audio_seconds")  # None in files written before it was kept
         except Exception as e:  # noqa: BLE001
             raise EmissionsError(
                 f"{path}: not an emissions .npz written by ctcdecode-plus ({type(e).__name__}: {e}); delete it and "
@@ -229,7 +242,7 @@ class Emissions:
         if not 0 <= labels.blank_id < len(labels) or any(not 0 <= i < len(labels) for i in labels.suppressed):
             raise EmissionsError(f"{path}: blank or suppressed ids outside the label set; the file is damaged.")
         try:
-            return cls.from_logits(log_probs, labels, seconds_per_frame, source)
+            return cls.from_logits(log_probs, labels, seconds_per_frame, source, audio_seconds)
         except EmissionsError as e:  # name the file, not only the audio it came from
             raise EmissionsError(f"{path}: {e}") from None
 

@@ -6,6 +6,7 @@ import json
 import jiwer
 import numpy as np
 import pytest
+import soundfile as sf
 
 from conftest import LIBRI_TEXT, write_tone_wav
 from ctcdecode_plus.cli import main
@@ -132,6 +133,7 @@ def test_cli_transcribe_json(tiny_model_dir, corpus, capsys):
     assert main(["transcribe", str(corpus / "u0.wav"), "--model", str(tiny_model_dir), "--format", "json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["decoder"] == "greedy" and isinstance(out["words"], list)
+    assert out["duration"] == round(sf.info(str(corpus / "u0.wav")).duration, 3)  # was the frames' span, 20 ms short
     assert all(set(w) >= {"word", "start", "end"} for w in out["words"])
     assert main(["transcribe", str(corpus / "u0.wav"), str(corpus / "broken.wav"), "--model",
                  str(tiny_model_dir), "--decoder", "beam", "--beam-width", "8"]) == 1
