@@ -1,6 +1,6 @@
 """Command line: a thin layer over the Python API.
 
-    ctcdecode-plus transcribe AUDIO... [--model M] [--lm LM] [--hotwords W ...] [--format text|json|srt]
+    ctcdecode-plus transcribe AUDIO... [--model M] [--lm LM] [--hotwords W ...] [--format text|json|srt|vtt]
     ctcdecode-plus emissions AUDIO... [--model M] -o DIR
     ctcdecode-plus compare --manifest MANIFEST [--model M] [--lm [NAME=]LM ...] [--hotwords ...] [--json OUT]
     ctcdecode-plus spoken-forms [--lm LM] [--hotwords W ...] [--hotwords-file F]   (hotword entries to edit)
@@ -329,9 +329,9 @@ def cmd_transcribe(args) -> int:
     if not use_beam:
         _note_unused_beam_options(args, hotwords)
     sources = iter_sources(args.audio, emissions=True)
-    if args.format == "srt" and len(sources) > 1 and not args.output_dir:
-        raise CtcDecodeError(f"--format srt with {len(sources)} inputs: subtitles are one file per recording; give "
-                             "-o DIR to write DIR/<name>.srt for each.")
+    if args.format in ("srt", "vtt") and len(sources) > 1 and not args.output_dir:
+        raise CtcDecodeError(f"--format {args.format} with {len(sources)} inputs: subtitles are one file per "
+                             f"recording; give -o DIR to write DIR/<name>.{args.format} for each.")
     _check_folder("-o/--output-dir", args.output_dir)
     spotting_background = use_beam and args.spotting_background
     # saved emissions (.npz) decode without the model; audio, and background recordings, need it
@@ -359,7 +359,8 @@ def cmd_transcribe(args) -> int:
             if args.output_dir:  # one file per input, written as it is done, named as `emissions` names it
                 out = Path(args.output_dir) / f"{name}.{'txt' if args.format == 'text' else args.format}"
                 body = (json.dumps({"audio": src, "duration": round(_audio_seconds(em), 3), **t.to_dict()}, indent=2)
-                        if args.format == "json" else t.to_srt() if args.format == "srt" else t.text)
+                        if args.format == "json" else t.to_srt() if args.format == "srt"
+                        else t.to_vtt() if args.format == "vtt" else t.text)
                 try:
                     out.write_text(body + "\n", encoding="utf-8")
                 except OSError as e:
@@ -370,6 +371,8 @@ def cmd_transcribe(args) -> int:
                 results.append({"audio": src, "duration": round(_audio_seconds(em), 3), **t.to_dict()})
             elif args.format == "srt":
                 print(t.to_srt())
+            elif args.format == "vtt":
+                print(t.to_vtt())
             else:
                 print(f"{src}\t{t.text}" if len(sources) > 1 else t.text)
     except KeyboardInterrupt:  # keep what is done: the JSON below still gets the finished files
@@ -702,14 +705,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_decoder_args(p)
     p.add_argument("--decoder", choices=["greedy", "beam"], default=None,
                    help="default: beam when --lm or --hotwords are given, else greedy")
-    p.add_argument("--format", choices=["text", "json", "srt"], default="text",
-                   help="json carries words with start/end times in seconds")
+    p.add_argument("--format", choices=["text", "json", "srt", "vtt"], default="text",
+                   help="json carries words with start/end times in seconds; srt and vtt are subtitles")
     p.add_argument("--explain-hotwords", action="store_true",
                    help="say on stderr where each hotword was spotted (nats per character against its threshold) "
                         "and why spotting kept or refused it (acoustic and LM margins, nats)")
     p.add_argument("-o", "--output-dir", default=None, metavar="DIR",
-                   help="write one file per input, DIR/<name>.txt, .json or .srt (by --format), each as soon as it "
-                        "is done; stdout lists them (needed for srt with several inputs)")
+                   help="write one file per input, DIR/<name>.txt, .json, .srt or .vtt (by --format), each as soon "
+                        "as it is done; stdout lists them (needed for subtitles of several inputs)")
     p.set_defaults(func=cmd_transcribe)
 
     p = sub.add_parser("emissions", help="save frame-level log-probabilities (.npz)",

@@ -59,6 +59,17 @@ class Transcript:
     def to_srt(self, max_words: int = 8, max_gap: float = 1.0) -> str:
         """SubRip subtitles: a cue holds at most ``max_words`` words (a whole number >= 1), and a pause longer than
         ``max_gap`` seconds between two words starts a new one, so no cue stays on screen through a silence."""
+        return "\n".join(f"{n}\n{_srt_time(g[0].start)} --> {_srt_time(g[-1].end)}\n" + " ".join(w.word for w in g)
+                         + "\n" for n, g in enumerate(self._cues(max_words, max_gap), start=1))
+
+    def to_vtt(self, max_words: int = 8, max_gap: float = 1.0) -> str:
+        """WebVTT subtitles (HTML5 ``<track>``), cue by cue as :meth:`to_srt`: at most ``max_words`` words, a new
+        cue after a pause longer than ``max_gap`` seconds."""
+        cues = "".join(f"\n{_srt_time(g[0].start, '.')} --> {_srt_time(g[-1].end, '.')}\n"
+                       + " ".join(w.word for w in g) + "\n" for g in self._cues(max_words, max_gap))
+        return "WEBVTT\n" + cues
+
+    def _cues(self, max_words: int, max_gap: float) -> list[list[Word]]:
         if isinstance(max_words, bool) or not isinstance(max_words, int) or max_words < 1:
             raise CtcDecodeError(f"max_words={max_words!r}: give a whole number of words per subtitle, 1 or more.")
         if isinstance(max_gap, bool) or not isinstance(max_gap, (int, float)) or not max_gap >= 0:
@@ -68,13 +79,13 @@ class Transcript:
             if not groups or len(groups[-1]) == max_words or w.start - groups[-1][-1].end > max_gap:
                 groups.append([])
             groups[-1].append(w)
-        return "\n".join(f"{n}\n{_srt_time(g[0].start)} --> {_srt_time(g[-1].end)}\n" + " ".join(w.word for w in g)
-                         + "\n" for n, g in enumerate(groups, start=1))
+        return groups
 
 
-def _srt_time(seconds: float) -> str:
+def _srt_time(seconds: float, decimal: str = ",") -> str:
+    """``HH:MM:SS,mmm`` (SubRip; WebVTT writes ``.`` before the milliseconds)."""
     ms = int(round(seconds * 1000))
     h, ms = divmod(ms, 3_600_000)
     m, ms = divmod(ms, 60_000)
     s, ms = divmod(ms, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d},{ms:03d}"
+    return f"{h:02d}:{m:02d}:{s:02d}{decimal}{ms:03d}"

@@ -552,6 +552,17 @@ def test_srt_cues_break_at_pauses():
     assert srt.count(" --> ") == 2  # was one cue on screen through the 4 s of silence
     assert "00:00:00,000 --> 00:00:00,900\nONE TWO" in srt and "00:00:05,000 --> 00:00:05,900\nTHREE FOUR" in srt
     assert Transcript("ONE TWO THREE FOUR", words).to_srt(max_gap=10).count(" --> ") == 1
+    vtt = Transcript("ONE TWO THREE FOUR", words + [Word("FIVE", 3725.25, 3726.0)]).to_vtt()
+    assert vtt.startswith("WEBVTT\n\n00:00:00.000 --> 00:00:00.900\nONE TWO\n\n00:00:05.000 --> 00:00:05.900\n")
+    assert vtt.endswith("\n01:02:05.250 --> 01:02:06.000\nFIVE\n") and vtt.count(" --> ") == 3
+
+
+def test_cli_writes_webvtt(tiny_model_dir, corpus, tmp_path, capsys):
+    files = [str(corpus / "u0.wav"), str(corpus / "u1.wav")]
+    assert main(["transcribe", *files, "--model", str(tiny_model_dir), "--format", "vtt"]) == 2
+    assert "-o DIR" in capsys.readouterr().err  # two recordings' subtitles in one stream would be one broken file
+    assert main(["transcribe", *files, "--model", str(tiny_model_dir), "--format", "vtt", "-o", str(tmp_path)]) == 0
+    assert all((tmp_path / f"u{i}.vtt").read_text().startswith("WEBVTT\n") for i in (0, 1))
 
 
 def test_hotword_punctuation_is_dropped_unless_it_makes_the_term():
