@@ -539,7 +539,7 @@ def _other_file(a: str, b: str) -> bool:
 def _manifest_items(args) -> tuple[list, list[dict]]:
     """Emissions + references of a manifest's utterances: from ``--emissions DIR`` where saved, else from the
     model (and then saved there). Returns the items and the inputs that failed, with their errors."""
-    from .compare import Item
+    from .compare import Item, split_scorable
     from .manifest import read_manifest
 
     entries = read_manifest(args.manifest)
@@ -550,6 +550,9 @@ def _manifest_items(args) -> tuple[list, list[dict]]:
             failures.append({"id": e.id, "audio": e.audio, "error": str(em)})
         else:
             items.append(Item(e.id, em, e.text))
+    items, unscorable = split_scorable(items)  # a punctuation-only reference would score every decoder perfect
+    audio_of = {e.id: e.audio for e in entries}
+    failures += [dict(f, audio=audio_of[f["id"]]) for f in unscorable]
     if not items:
         listed = "".join(f"\n  {f['error']}" for f in failures[:10])
         more = f"\n  ... and {len(failures) - 10} more" if len(failures) > 10 else ""

@@ -171,6 +171,20 @@ def _atomic_write(path: Path, text: str) -> None:
         raise CtcDecodeError(f"{path}: cannot write ({e.strerror or e}); choose a writable path.") from None
 
 
+def split_scorable(items: Sequence[Item]) -> tuple[list[Item], list[dict]]:
+    """``items`` with a reference that has words to score, and a failure record (``id``, ``audio``, ``error``) for
+    each of the others (an empty or punctuation-only transcript would score every decoder perfect)."""
+    scorable, failures = [], []
+    for it in items:
+        if normalize_for_scoring(it.reference):
+            scorable.append(it)
+        else:
+            failures.append({"id": it.id, "audio": it.emissions.source,
+                             "error": f"{it.id}: the reference text {it.reference!r} has no words to score; give the "
+                                      "utterance's transcript."})
+    return scorable, failures
+
+
 def compare(
     decoders: Mapping[str, Decoder],
     items: Sequence[Item],
@@ -189,18 +203,27 @@ def compare(
         failures: inputs that failed before decoding (e.g. unreadable audio), carried into the result.
         progress: called with 1 after each (decoder, item) decode.
 
-    A decoder error on one item is recorded in that row (and counted in ``failed``); the rest go on.
+    A decoder error on one item is recorded in that row (and counted in ``failed``); the rest go on. An item whose
+    reference has no words to score (empty, only punctuation) is listed in ``failures`` and left out.
+
+    Raises:
+        CtcDecodeError: no item left to score (none given, or none with a reference), or a malformed argument.
     """
+    if not isinstance(decoders, Mapping) or not all(isinstance(d, Decoder) for d in decoders.values()):
+        raise CtcDecodeError("compare(): decoders must be a mapping {name: decoder}, e.g. {'greedy': GreedyDecoder()}.")
+    bad = [it for it in items if not isinstance(it, Item) or not isinstance(it.emissions, Emissions)
+           or not isinstance(it.reference, str)]
+    if bad:
+        raise CtcDecodeError(f"compare(): {bad[0]!r} is not an Item(id, emissions, reference text); build each from "
+                             "Emissions (AcousticModel.emissions or Emissions.load) and its transcript.")
     hotwords = display_forms(hotwords or [])  # "C++: SEE PLUS PLUS" is scored as C++
     failures = list(failures or [])
-    scorable = []
-    for it in items:
-        if normalize_for_scoring(it.reference):
-            scorable.append(it)
-        else:  # nothing to score against: report it, compare the rest
-            failures.append({"id": it.id, "audio": it.emissions.source,
-                             "error": f"{it.id}: the reference text is empty; give the utterance's transcript."})
+    scorable, unscorable = split_scorable(items)
+    failures += unscorable
     items = scorable
+    if not items:
+        raise CtcDecodeError(f"compare(): no utterance to score ({len(unscorable)} without a reference to score "
+                             "against); give items with their transcripts.")
     utterances: list[UtteranceResult] = []
     scores: dict[str, DecoderScore] = {}
     audio_seconds = sum(it.emissions.duration for it in items)

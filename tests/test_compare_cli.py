@@ -12,7 +12,7 @@ from conftest import LIBRI_TEXT, write_tone_wav
 from ctcdecode_plus.cli import main
 from ctcdecode_plus.compare import Item, compare
 from ctcdecode_plus.decoders import BeamSearchDecoder, GreedyDecoder
-from ctcdecode_plus.errors import ManifestError
+from ctcdecode_plus.errors import CtcDecodeError, ManifestError
 from ctcdecode_plus.manifest import read_manifest
 from ctcdecode_plus.metrics import cer, count_hotwords, hotword_counts, normalize_for_scoring, wer
 
@@ -317,6 +317,24 @@ def test_beam_options_are_checked(kwargs, needle):
 def test_compare_reports_empty_reference(libri_emissions):
     result = compare({"greedy": GreedyDecoder()}, [Item("a", libri_emissions, LIBRI_TEXT), Item("b", libri_emissions, " ")])
     assert result.decoders["greedy"].utterances == 1 and result.failures[0]["id"] == "b"
+    # from a review: nothing left to score gave every decoder WER 0.0; malformed arguments were AttributeErrors
+    for items in ([], [Item("b", libri_emissions, "?!")]):
+        with pytest.raises(CtcDecodeError, match="no utterance to score"):
+            compare({"greedy": GreedyDecoder()}, items)
+    with pytest.raises(CtcDecodeError, match="mapping"):
+        compare([GreedyDecoder()], [Item("a", libri_emissions, LIBRI_TEXT)])
+    with pytest.raises(CtcDecodeError, match="not an Item"):
+        compare({"greedy": GreedyDecoder()}, [Item("a", None, LIBRI_TEXT)])
+
+
+def test_cli_compare_lists_a_reference_with_nothing_to_score(tiny_model_dir, corpus, tmp_path, capsys):
+    (corpus / "punct.tsv").write_text("audio\ttext\nu0.wav\tHELLO WORLD\nu2.wav\t?!\n")
+    assert main(["compare", "--manifest", str(corpus / "punct.tsv"), "--model", str(tiny_model_dir)]) == 1
+    err = capsys.readouterr().err  # was exit 0, and the row only in the JSON's failures
+    assert "1 input(s) failed" in err and "u2.wav" in err and "no words to score" in err
+    (corpus / "punct.tsv").write_text("audio\ttext\nu2.wav\t?!\n")
+    assert main(["compare", "--manifest", str(corpus / "punct.tsv"), "--model", str(tiny_model_dir)]) == 2
+    assert "nothing to score" in capsys.readouterr().err  # (tune reads manifests the same way: _manifest_items)
 
 
 def test_tune_hotwords_respects_false_insertions(tmp_path):
