@@ -332,6 +332,8 @@ class AcousticModel:
         ``progress`` is called with the number of inputs finished after each step.
         """
         _check_chunking(chunk_seconds, context_seconds)
+        if isinstance(sources, (str, os.PathLike, Audio)) or (isinstance(sources, np.ndarray) and sources.ndim == 1):
+            sources = [sources]  # one input, not its characters or samples
         results: list[Union[Emissions, CtcDecodeError, None]] = [None] * len(sources)
         loaded: list[tuple[int, Audio]] = []
         for i, src in enumerate(sources):

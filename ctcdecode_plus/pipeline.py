@@ -46,6 +46,19 @@ def needs_acoustic_model(sources: Iterable[Source]) -> bool:
     return any(not isinstance(s, Emissions) and not is_emissions_file(s) for s in sources)
 
 
+def _first_emissions(sources: Sequence[Source]) -> Optional[Emissions]:
+    """The first of ``sources`` that is, or loads as, :class:`Emissions` (``None``: none does)."""
+    for s in sources:
+        if isinstance(s, Emissions):
+            return s
+        if is_emissions_file(s):
+            try:
+                return Emissions.load(s)
+            except CtcDecodeError:
+                continue
+    return None
+
+
 def each_transcript(
     sources: Iterable[Source],
     acoustic: Optional[AcousticModel],
@@ -60,8 +73,17 @@ def each_transcript(
     source is one). An LM or hotword that does not fit the model raises once, before any audio is read.
     ``input_rate`` (Hz) and ``chunk_seconds`` as in :func:`transcribe`. The loop under :func:`transcribe` and
     ``ctcdecode-plus transcribe``."""
+    if isinstance(sources, (str, os.PathLike, Emissions)):  # one source, not its characters
+        sources = [sources]
+    if acoustic is not None and not isinstance(acoustic, AcousticModel):
+        acoustic = load_model(acoustic)  # a folder, hub id or "demo"
     if acoustic is not None:
         decoder.prepare(acoustic.labels)
+    else:  # saved emissions only: check against the first that loads, so a mismatch fails once, not per file
+        sources = list(sources)
+        first = _first_emissions(sources)
+        if first is not None:
+            decoder.prepare(first.labels)
     for source in sources:
         try:
             if isinstance(source, Emissions):

@@ -174,6 +174,12 @@ def test_transcribe_in_one_call(tiny_model_dir, tmp_path):
     src, em, t = next(streamed)
     assert src == wav and t.text == out[0].text and em.num_frames == len(em.log_probs)
     assert next(streamed, None) is None
+    # from a review: one path (not a list) was read as one source per character; a model name was an AttributeError
+    assert [t.text for _, _, t in each_transcript(str(wav), str(tiny_model_dir), GreedyDecoder())] == [out[0].text]
+    assert [e.num_frames for e in model.emissions_batch(str(wav))] == [em.num_frames]
+    saved = model.emissions(wav).save(tmp_path / "a.npz")
+    with pytest.raises(VocabularyError, match="hotword 'C\\+\\+'"):  # saved emissions only: once, not per file
+        next(each_transcript([saved, saved], None, BeamSearchDecoder(hotwords=["C++"])))
     with pytest.raises(VocabularyError, match="hotword 'C\\+\\+'"):  # once, not per file
         next(each_transcript([wav, wav], model, BeamSearchDecoder(hotwords=["C++"])))
     with pytest.raises(VocabularyError, match="hotword 'C\\+\\+'"):  # before any audio is read

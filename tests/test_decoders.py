@@ -98,6 +98,19 @@ def test_mixed_case_lm_is_refused(tmp_path):
         BeamSearchDecoder(arpa).decode(em)
 
 
+def test_lm_with_some_words_outside_the_alphabet_warns_once(tmp_path, caplog):
+    # from a review: 8 % of an LM's words carrying "," or "." went unnoticed (only > 50 % was an error)
+    arpa = write_bigram_arpa(tmp_path / "some.arpa", ["bugs", "bunny", "the", "a", "of", "and", "to", "in", "is",
+                                                      "bugs,", "x.y"])
+    em = ambiguous_bugs_bunny()
+    with caplog.at_level("WARNING", logger="ctcdecode_plus"):
+        dec = BeamSearchDecoder(arpa)
+        dec.decode(em)
+        dec.replace(alpha=1.0).decode(em)
+    warned = [r.getMessage() for r in caplog.records if "outside the model's alphabet" in r.getMessage()]
+    assert len(warned) == 1 and "2 of 11 LM words (18 %)" in warned[0] and "'bugs,'" in warned[0]
+
+
 def test_lm_with_foreign_alphabet_is_refused(tmp_path):
     arpa = write_bigram_arpa(tmp_path / "ru.arpa", ["привет", "мир"])
     with pytest.raises(VocabularyError, match="outside the model's alphabet"):

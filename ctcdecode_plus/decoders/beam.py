@@ -246,12 +246,19 @@ class BeamSearchDecoder(Decoder):
         chars = {apply_case(c, case) for c in labels.characters}
         sample = self.unigrams[:20000]
         bad = [w for w in sample if any(ch not in chars for ch in w)]
+        examples = ", ".join(repr(w if len(w) <= 20 else w[:20] + "...") for w in bad[:3])
         if len(bad) > 0.5 * len(sample):
             raise VocabularyError(
                 f"{self.lm_path}: {len(bad)} of {len(sample)} LM words use characters outside the model's "
-                f"alphabet (e.g. {bad[:3]}); the LM does not match this acoustic model. Rebuild it with "
+                f"alphabet (e.g. {examples}); the LM does not match this acoustic model. Rebuild it with "
                 "`ctcdecode-plus build-lm --alphabet-from MODEL`."
             )
+        if len(bad) > 0.01 * len(sample) and (self.lm_path, labels.labels) not in _WARNED_COVERAGE:
+            _WARNED_COVERAGE.add((self.lm_path, labels.labels))
+            logger.warning("%s: %d of %d LM words (%.0f %%) use characters outside the model's alphabet (e.g. %s): "
+                           "the decoder can never say them, and the LM's probabilities are spread over them. "
+                           "Rebuild it with `ctcdecode-plus build-lm --alphabet-from MODEL`.",
+                           self.lm_path, len(bad), len(sample), 100 * len(bad) / len(sample), examples)
 
     def _decoder_for(self, labels: Labels) -> tuple:
         """(pyctcdecode decoder, search case, the boosted hotword spellings in that case, the spotted ones in the
@@ -571,6 +578,8 @@ class BeamSearchDecoder(Decoder):
         return decoder
 
 
+#: (LM path, labels) already warned about LM words outside the alphabet: once per process, not per decoder copy
+_WARNED_COVERAGE: set = set()
 _NUMBER_OPTIONS = ("alpha", "beta", "unk_score_offset", "hotword_weight", "beam_prune_logp", "token_min_logp")
 #: what save_pretrained keeps beside pyctcdecode's files (``.ctcdecode_plus.json``), with ``spotting_floors``
 _SAVED_SEARCH_SETTINGS = ("hotwords", "hotword_weight", "beam_width", "beam_prune_logp", "token_min_logp", "nbest",
