@@ -15,7 +15,7 @@ from typing import Optional, Sequence, Union
 
 import numpy as np
 
-from .errors import EmissionsError
+from .errors import CtcDecodeError, EmissionsError
 from .vocab import SPACE_LABEL, Labels
 
 #: log-probability given to suppressed tokens and used in place of -inf (exp(-1e4) == 0 in float32).
@@ -241,6 +241,14 @@ class Emissions:
             ) from None
         if not 0 <= labels.blank_id < len(labels) or any(not 0 <= i < len(labels) for i in labels.suppressed):
             raise EmissionsError(f"{path}: blank or suppressed ids outside the label set; the file is damaged.")
+        try:  # save() writes labels in their canonical form: any other (a blank on a letter, "|" for the word
+            canonical = Labels.from_list(list(labels.labels))  # delimiter, a label twice) decodes to wrong text
+        except CtcDecodeError:
+            canonical = None
+        if canonical is None or canonical.labels != labels.labels or canonical.blank_id != labels.blank_id:
+            raise EmissionsError(f"{path}: its labels are not a model's label set (blank id {labels.blank_id}, "
+                                 f"label {labels.labels[labels.blank_id]!r}; each label once, '' the blank, ' ' the "
+                                 "word delimiter); the file is damaged: write it again with `ctcdecode-plus emissions`.")
         try:
             return cls.from_logits(log_probs, labels, seconds_per_frame, source, audio_seconds)
         except EmissionsError as e:  # name the file, not only the audio it came from

@@ -95,3 +95,22 @@ def test_npz_round_trip(tmp_path, libri_emissions):
         Emissions.load(tmp_path / "bad.npz")
     with pytest.raises(EmissionsError, match="not found"):
         Emissions.load(tmp_path / "none.npz")
+
+
+@pytest.mark.parametrize("damage", ["blank on a letter", "| for the delimiter", "a label twice"])
+def test_an_npz_with_damaged_labels_is_refused(tmp_path, libri_emissions, damage):
+    # from a review: a blank id on E dropped every E; "|" for " " gave THIS|INSTANCE|...; both exit 0
+    import json
+
+    path = libri_emissions.save(tmp_path / "u.npz")
+    with np.load(path) as data:
+        log_probs, meta = data["log_probs"], json.loads(str(data["meta"]))
+    if damage == "blank on a letter":
+        meta["blank_id"] = meta["labels"].index("e")
+    elif damage == "| for the delimiter":
+        meta["labels"][meta["labels"].index(" ")] = "|"
+    else:
+        meta["labels"][meta["labels"].index("q")] = "e"
+    np.savez(path, log_probs=log_probs, meta=np.array(json.dumps(meta)))
+    with pytest.raises(EmissionsError, match="u.npz: its labels are not a model's label set"):
+        Emissions.load(path)
