@@ -17,6 +17,7 @@ import json
 import logging
 import math
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Optional, Sequence
@@ -690,8 +691,21 @@ def _hotword_options(hw, background) -> str:
 
 
 # --- parser ---------------------------------------------------------------------------------------------------
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (``error: PROG: what; see PROG --help``), exit status 2, as
+    every other user error here; and that reads ``-1e9`` as a number, not an option."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = re.compile(r"^-(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$|^-(?:inf|nan)$",
+                                                   re.IGNORECASE)
+
+    def error(self, message: str):
+        self.exit(2, f"error: {self.prog}: {message}; see {self.prog} --help\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="ctcdecode-plus",
         description="Speech to text with a Wav2Vec2 CTC model, then better text with language models: greedy and "
                     "beam-search decoding, KenLM fusion, hotwords, decoder comparison, and ARPA LM building.",

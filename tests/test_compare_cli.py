@@ -230,6 +230,18 @@ def test_hotword_spotting_option_takes_off_or_a_threshold(capsys):
         assert "give a number in (0, 1]" in capsys.readouterr().err
 
 
+def test_argument_errors_are_one_line_and_negative_exponents_are_numbers(capsys):
+    from ctcdecode_plus.cli import build_parser
+
+    for argv in (["transcribe", "x.wav", "--beam-width", "abc"], ["frob"], ["compare"]):
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        err = capsys.readouterr().err  # was the usage block, then the error: about 18 lines
+        assert exc.value.code == 2 and len(err.strip().splitlines()) == 1 and err.startswith("error: ctcdecode-plus")
+    assert build_parser().parse_args(["transcribe", "x.wav", "--beta", "-1e9"]).beta == -1e9  # was "expected one
+    # argument": argparse took -1e9 for an option
+
+
 def test_cli_help(capsys):
     with pytest.raises(SystemExit):
         main(["compare", "--help"])

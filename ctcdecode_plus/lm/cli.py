@@ -163,9 +163,10 @@ def register(subparsers) -> None:
 
 def main(argv=None) -> int:
     """Stand-alone entry point (the project's main CLI normally calls :func:`register`)."""
+    from ..cli import OneLineParser
     from ..errors import CtcDecodeError
 
-    parser = argparse.ArgumentParser(prog="ctcdecode-plus-lm")
+    parser = OneLineParser(prog="ctcdecode-plus-lm")
     sub = parser.add_subparsers(dest="command", required=True)
     register(sub)
     args = parser.parse_args(argv)
