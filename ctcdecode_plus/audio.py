@@ -99,6 +99,9 @@ def _check_rate(rate: float, source: str) -> None:
 
 def _check_path(source: PathLike) -> Path:
     path = Path(source)
+    if str(source) == "-":
+        raise AudioError("-: audio cannot be read from standard input (the readers seek in a file); save it to a file "
+                         "first, e.g. `... > in.wav`, and pass that.")
     if not path.exists():
         hint = f" (relative paths start at {Path.cwd()})" if not path.is_absolute() else ""
         raise AudioError(f"{path}: audio file not found. Check the path{hint}.")
@@ -107,6 +110,9 @@ def _check_path(source: PathLike) -> Path:
             f"{path}: is a folder, not an audio file; pass audio files (a folder given on the command line must "
             "contain .wav/.flac/.mp3/.ogg/... files)."
         )
+    if not path.is_file():  # a pipe (/dev/stdin, <(...)) or a device: no size, and no seeking
+        raise AudioError(f"{path}: is a pipe or device, not a file; the audio readers seek in a file: save it to a "
+                         "file first, e.g. `... > in.wav`, and pass that.")
     if path.stat().st_size == 0:
         raise AudioError(f"{path}: the file is empty (0 bytes).")
     return path
@@ -383,6 +389,11 @@ def load_audio(
         _check_rate(rate, name)
         channels = data.shape[1]
     mono = _to_mono(data, name, channel)
+    if data.ndim == 2 and data.shape[1] > 1 and channel is None and not allow_silence and mono.size \
+            and np.all(np.isfinite(data)) and float(np.max(np.abs(mono))) < SILENCE_PEAK <= float(np.max(np.abs(data))):
+        raise AudioError(f"{name}: the channels cancel out when averaged to mono (one is the other inverted: a "
+                         "wiring or phase fault); keep one channel: load_audio(path, channel=0), or export one, "
+                         "e.g. `ffmpeg -i IN -af pan=mono|c0=c0 OUT.wav`.")
     _check_content(mono, name, allow_silence)
     if rate != sampling_rate:
         logger.info("%s: resampling %d Hz -> %d Hz", name, rate, sampling_rate)

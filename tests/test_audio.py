@@ -246,3 +246,23 @@ def test_streamed_windows_cover_the_samples_load_audio_gives(tmp_path, rate, n):
     sf.write(path, (0.1 * np.sin(np.arange(n) / 7.0)).astype(np.float32), rate)
     chunks = list(stream_chunks(path, 16000, 5.0, 1.0, 320))
     assert round(chunks[-1].end * 16000) == len(load_audio(path).samples)
+
+
+def test_a_pipe_stdin_and_cancelling_channels_get_their_own_message(tmp_path):
+    # from a review: /dev/stdin was "the file is empty (0 bytes)", "-" "audio file not found", and a stereo file
+    # whose right channel is the left inverted "silent ... check the recording level"
+    import os
+
+    from ctcdecode_plus.audio import load_audio
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(AudioError, match="fifo: is a pipe or device, not a file"):
+        load_audio(fifo)
+    with pytest.raises(AudioError, match="standard input"):
+        load_audio("-")
+    left = (0.3 * np.sin(np.arange(16000) / 5.0)).astype(np.float32)
+    sf.write(tmp_path / "anti.wav", np.stack([left, -left], 1), 16000, subtype="FLOAT")
+    with pytest.raises(AudioError, match="anti.wav: the channels cancel out"):
+        load_audio(tmp_path / "anti.wav")
+    assert np.allclose(load_audio(tmp_path / "anti.wav", channel=0).samples, left, atol=1e-6)

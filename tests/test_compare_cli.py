@@ -317,7 +317,8 @@ def test_cli_checks_hotwords_against_the_model_before_the_audio(tiny_model_dir, 
 
 
 @pytest.mark.parametrize("kwargs,needle", [({"beam_width": -1}, "beam_width"), ({"alpha": float("nan")}, "alpha"),
-                                           ({"blank_skip_threshold": -1.0}, "blank_skip_threshold")])
+                                           ({"blank_skip_threshold": -1.0}, "blank_skip_threshold"),
+                                           ({"alpha": -5.0}, "LM weight must be >= 0")])  # was garbled text, exit 0
 def test_beam_options_are_checked(kwargs, needle):
     from ctcdecode_plus.errors import CtcDecodeError
 

@@ -621,6 +621,9 @@ def _check_option(option: str, value) -> None:
     if option in _NUMBER_OPTIONS:
         if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
             raise CtcDecodeError(f"{option}={value!r} (--{option.replace('_', '-')}): must be a finite number.")
+        if option == "alpha" and value < 0:
+            raise CtcDecodeError(f"alpha={value!r} (--alpha): the LM weight must be >= 0 (0: no LM; a negative weight "
+                                 "rewards what the LM finds unlikely); tune it with `ctcdecode-plus tune`.")
         if option == "beam_prune_logp" and value > 0:
             raise CtcDecodeError(f"beam_prune_logp={value!r}: must be <= 0 (a log-probability margin below the best "
                                  f"beam; default {DEFAULT_BEAM_PRUNE_LOGP}); above 0 it prunes every beam.")
