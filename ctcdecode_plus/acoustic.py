@@ -8,6 +8,7 @@ context on both sides, so model memory does not grow with the file's length.
 """
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 import math
@@ -242,6 +243,11 @@ class AcousticModel:
 
     def _load(self, source: AudioInput, input_rate: Optional[int]) -> Audio:
         if isinstance(source, Audio):
+            samples = np.asarray(source.samples)
+            if samples.ndim != 1 or not np.issubdtype(samples.dtype, np.floating):
+                return load_audio(samples, self.sampling_rate, input_rate=source.sampling_rate)  # checks, mono
+            if samples is not source.samples or samples.dtype != np.float32:  # a list, float64: the model's input
+                source = dataclasses.replace(source, samples=samples.astype(np.float32))
             if source.sampling_rate == self.sampling_rate:
                 _check_content(np.asarray(source.samples), source.source, allow_silence=True)  # NaN: not the model's
                 return source

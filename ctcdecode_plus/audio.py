@@ -372,6 +372,8 @@ def load_audio(
         data = np.asarray(source)
         if not np.issubdtype(data.dtype, np.number) or np.issubdtype(data.dtype, np.complexfloating):
             raise AudioError(f"<array>: samples must be real numbers, got dtype {data.dtype}.")
+        if data.ndim not in (1, 2):
+            raise AudioError(f"<array>: shape {data.shape}: give samples as [samples] or [samples, channels].")
         if data.ndim == 2 and data.shape[1] > data.shape[0]:
             raise AudioError(
                 f"<array>: shape {data.shape} has more channels than samples; give [samples] or [samples, channels] "

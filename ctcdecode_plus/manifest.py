@@ -27,6 +27,8 @@ class ManifestEntry:
 
 def read_manifest(path: Union[str, os.PathLike]) -> list[ManifestEntry]:
     """Read a TSV or JSON-lines manifest; raise :class:`ManifestError` naming the file, line and fix."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise ManifestError(f"{path!r:.40}: give the path of a manifest file (TSV audio<TAB>text, or JSON lines).")
     path = Path(path)
     if path.is_dir():
         raise ManifestError(f"{path}: is a folder; give the manifest file (TSV audio<TAB>text, or JSON lines).")

@@ -7,6 +7,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
+from .errors import CtcDecodeError
+
 _EDGE_APOS = re.compile(r"(?<![\w\u0300-\u036f])'|'(?!\w)")
 
 
@@ -83,6 +85,9 @@ def _pairs(reference, hypothesis) -> tuple[list, list]:
     """``([reference], [hypothesis])`` for two strings, else the two lists, which must be as long as each other."""
     if isinstance(reference, str) and isinstance(hypothesis, str):
         return [reference], [hypothesis]
+    for what, x in (("reference", reference), ("hypothesis", hypothesis)):
+        if not isinstance(x, str) and (not isinstance(x, (list, tuple)) or not all(isinstance(t, str) for t in x)):
+            raise CtcDecodeError(f"{what} {x!r:.40}: give a string, or a list of strings (one per utterance).")
     refs, hyps = ([reference] if isinstance(reference, str) else list(reference),
                   [hypothesis] if isinstance(hypothesis, str) else list(hypothesis))
     if len(refs) != len(hyps):

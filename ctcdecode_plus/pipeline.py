@@ -29,6 +29,9 @@ def load_model(model: ModelLike = DEMO_MODEL_NAME, device: Optional[str] = None)
     loaded once per (name, device) and kept (the two most recent)."""
     if isinstance(model, AcousticModel):
         return model
+    if not isinstance(model, (str, os.PathLike)):
+        raise CtcDecodeError(f"model={model!r:.40}: give an AcousticModel, a model folder, a hub id or "
+                             f"{DEMO_MODEL_NAME!r}.")
     return _cached_model(os.fspath(model), device)
 
 

@@ -350,3 +350,25 @@ def test_a_model_file_with_a_value_of_the_wrong_type(tiny_model_dir, tmp_path, f
     (folder / file).write_text(json.dumps(data))
     with pytest.raises(ModelError, match=needle):
         AcousticModel.from_pretrained(folder, device="cpu")
+
+
+def test_public_calls_with_the_wrong_kind_of_argument_say_what_to_give(tiny_model_dir):
+    # from a review: each of these was a bare TypeError, AttributeError, IndexError or a torch error
+    import ctcdecode_plus as cp
+    from ctcdecode_plus.errors import CtcDecodeError
+
+    m = cp.load_model(tiny_model_dir)
+    x = (0.3 * np.sin(np.arange(16000) / 5.0)).astype(np.float32)
+    em = m.emissions(x, input_rate=16000)
+    assert m.emissions(cp.Audio(np.stack([x, x], 1), 16000)).num_frames == em.num_frames  # stereo Audio: averaged
+    assert m.emissions(cp.Audio(list(x), 16000)).num_frames == em.num_frames  # a list of samples
+    assert cp.BeamSearchDecoder().prepare(list(m.labels.labels)) is not None  # a plain label list
+    for call, needle in [(lambda: m.emissions(np.array(1.0), input_rate=16000), "shape"),
+                         (lambda: cp.BeamSearchDecoder(123), "path of a KenLM model"),
+                         (lambda: cp.BeamSearchDecoder().prepare(None), "model's labels"),
+                         (lambda: cp.GreedyDecoder().decode_batch([em], num_workers="x"), "num_workers"),
+                         (lambda: cp.transcribe(x, model=None, input_rate=16000), "model=None"),
+                         (lambda: cp.read_manifest(None), "path of a manifest"),
+                         (lambda: cp.wer(None, "a"), "reference None")]:
+        with pytest.raises(CtcDecodeError, match=needle):
+            call()

@@ -35,6 +35,19 @@ def check_emissions(emissions, decoder: str = "decoder") -> None:
         )
 
 
+def as_labels(labels) -> Labels:
+    """``labels`` as :class:`Labels` (a plain label list is read by :meth:`Labels.from_list`); a
+    :class:`~ctcdecode_plus.errors.VocabularyError` for anything else."""
+    if isinstance(labels, Labels):
+        return labels
+    if labels is None or isinstance(labels, (str, bytes)) or not hasattr(labels, "__iter__"):
+        from ..errors import VocabularyError
+
+        raise VocabularyError(f"labels={labels!r:.40}: give the model's labels (AcousticModel.labels, or a list of one "
+                              "string per vocabulary id).")
+    return Labels.from_list(list(labels))
+
+
 def check_pause_seconds(pause_seconds) -> None:
     """Raise :class:`~ctcdecode_plus.errors.CtcDecodeError` unless ``pause_seconds`` is ``None`` or a positive
     number of seconds."""
@@ -101,6 +114,9 @@ class Decoder(ABC):
         if start_method is not None and start_method not in multiprocessing.get_all_start_methods():
             raise CtcDecodeError(f"start_method={start_method!r}: this platform has "
                                  f"{multiprocessing.get_all_start_methods()} (or None for its default).")
+        if num_workers is not None and (isinstance(num_workers, bool) or not isinstance(num_workers, numbers.Integral)
+                                        or num_workers < 1):
+            raise CtcDecodeError(f"num_workers={num_workers!r}: give a whole number of processes >= 1, or None.")
         if not num_workers or num_workers <= 1 or len(batch) <= 1:
             results: list = []
             for em in batch:

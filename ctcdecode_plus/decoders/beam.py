@@ -51,7 +51,7 @@ from ..lm.counts import split_words
 from ..lm.perplexity import load_kenlm
 from ..transcript import Hypothesis, Transcript, Word
 from ..vocab import BLANK_LABEL, SPACE_LABEL, Labels, apply_case, text_case
-from .base import Decoder, check_emissions, check_pause_seconds
+from .base import Decoder, as_labels, check_emissions, check_pause_seconds
 from .hotwords import apply_display, parse_hotword, split_word, with_suggested_forms
 from .spotting import (Decision, HotwordReport, alignment_cost, apply_detections, boost_detections,
                        false_alarm_floors, relative_log_probs, spot_hotwords, transcript_cost)
@@ -174,6 +174,8 @@ class BeamSearchDecoder(Decoder):
         pause_seconds: Optional[float] = DEFAULT_PAUSE_SECONDS,
         name: Optional[str] = None,
     ) -> None:
+        if lm is not None and not isinstance(lm, (str, os.PathLike)):
+            raise LanguageModelError(f"lm={lm!r}: give the path of a KenLM model (ARPA, .arpa.gz or binary), or None.")
         self.lm_path = Path(lm) if lm is not None else None
         settings = _normalized_settings(dict(
             alpha=alpha, beta=beta, unk_score_offset=unk_score_offset, hotwords=hotwords, hotword_weight=hotword_weight,
@@ -348,8 +350,8 @@ class BeamSearchDecoder(Decoder):
         return list(dict.fromkeys(spellings)), list(dict.fromkeys(boosted)), to_display
 
     # --- decoding --------------------------------------------------------------------------------------------
-    def prepare(self, labels: Labels) -> "BeamSearchDecoder":
-        self._decoder_for(labels)
+    def prepare(self, labels: Union[Labels, Sequence[str]]) -> "BeamSearchDecoder":
+        self._decoder_for(as_labels(labels))
         return self
 
     def decode(self, emissions: Emissions) -> Transcript:
