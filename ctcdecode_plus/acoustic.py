@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Optional, Sequence, Union
 import numpy as np
 
 from .audio import Audio, Chunk, _check_content, iter_chunks, load_audio, stream_chunks
-from .constants import DEFAULT_CHUNK_OVERLAP_SECONDS, DEFAULT_CHUNK_SECONDS, DEMO_MODEL_NAME
+from .constants import AUDIO_EXTENSIONS, DEFAULT_CHUNK_OVERLAP_SECONDS, DEFAULT_CHUNK_SECONDS, DEMO_MODEL_NAME
 from .emissions import Emissions
 from .errors import CtcDecodeError, ModelError
 from .vocab import Labels
@@ -389,12 +389,11 @@ def iter_sources(paths: Iterable[PathLike], *, emissions: bool = False) -> list[
     A folder without audio files passes through as itself, so loading it fails with an error naming it (a batch
     reports it with the other failures) instead of the folder being skipped without a word.
     """
-    exts = {".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a", ".aiff", ".aif", ".au", ".webm"}
     out: list[str] = []
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            found = [str(f) for f in sorted(p.rglob("*")) if f.suffix.lower() in exts and f.is_file()]
+            found = [str(f) for f in sorted(p.rglob("*")) if f.suffix.lower() in AUDIO_EXTENSIONS and f.is_file()]
             if not found and emissions:
                 found = [str(f) for f in sorted(p.rglob("*.npz")) if f.is_file()]
             out.extend(found or [str(p)])

@@ -12,7 +12,7 @@ from typing import Callable, Iterator, Optional, Union
 
 import numpy as np
 
-from .constants import DEFAULT_SAMPLING_RATE, SILENCE_PEAK
+from .constants import AUDIO_EXTENSIONS, DEFAULT_SAMPLING_RATE, SILENCE_PEAK
 from .errors import AudioError
 
 logger = logging.getLogger(__name__)
@@ -97,6 +97,14 @@ def _check_rate(rate: float, source: str) -> None:
         )
 
 
+def _has_audio(folder: Path) -> bool:
+    """Whether ``folder`` holds a file with an audio extension (:data:`AUDIO_EXTENSIONS`)."""
+    try:
+        return any(p.suffix.lower() in AUDIO_EXTENSIONS and p.is_file() for p in folder.rglob("*"))
+    except OSError:
+        return False
+
+
 def _check_path(source: PathLike) -> Path:
     path = Path(source)
     if str(source) == "-":
@@ -108,8 +116,11 @@ def _check_path(source: PathLike) -> Path:
     if path.is_dir():
         raise AudioError(
             f"{path}: is a folder, not an audio file; pass audio files (a folder given on the command line must "
-            "contain .wav/.flac/.mp3/.ogg/... files)."
+            "contain .wav/.flac/.mp3/.ogg/... files" + ("; this one has none" if not _has_audio(path) else "") + ")."
         )
+    if path.suffix.lower() == ".npz" and path.is_file():
+        raise AudioError(f"{path}: is saved emissions (.npz), not audio: decode it as it is (`ctcdecode-plus "
+                         "transcribe FILE.npz`, Emissions.load) rather than running the model on it.")
     if not path.is_file():  # a pipe (/dev/stdin, <(...)) or a device: no size, and no seeking
         raise AudioError(f"{path}: is a pipe or device, not a file; the audio readers seek in a file: save it to a "
                          "file first, e.g. `... > in.wav`, and pass that.")

@@ -29,6 +29,9 @@ LETTER_NAMES = {
     "S": "ES", "T": "TEE", "U": "YOU", "V": "VEE", "W": "DOUBLEYOU", "X": "EX", "Y": "WHY", "Z": "ZEE",
 }
 
+#: File extensions taken for audio when a folder is expanded (``iter_sources``).
+AUDIO_EXTENSIONS = frozenset({".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a", ".aiff", ".aif", ".au", ".webm"})
+
 #: Long-audio chunking (seconds).
 DEFAULT_CHUNK_SECONDS = 20.0
 DEFAULT_CHUNK_OVERLAP_SECONDS = 2.0

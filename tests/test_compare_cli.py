@@ -603,3 +603,18 @@ def test_hotword_punctuation_is_dropped_unless_it_makes_the_term():
     from ctcdecode_plus.manifest import unique_ids
 
     assert unique_ids(["a", "a", "a#1", "a"]) == ["a", "a#1", "a#1#1", "a#2"]
+
+
+def test_saved_emissions_in_a_manifest_and_as_audio(tiny_model_dir, corpus, tmp_path, capsys):
+    # from a review: a .npz listed in a manifest, or given to `emissions`, got "could not decode the audio ...
+    # convert it with ffmpeg"; an empty folder was only "is a folder"
+    from ctcdecode_plus import load_model
+
+    load_model(tiny_model_dir).emissions(corpus / "u0.wav").save(tmp_path / "u0.npz")
+    (tmp_path / "m.tsv").write_text("audio\ttext\nu0.npz\tHELLO WORLD\n")
+    assert main(["compare", "--manifest", str(tmp_path / "m.tsv"), "--model", str(tiny_model_dir)]) == 0
+    assert main(["emissions", str(tmp_path / "u0.npz"), "--model", str(tiny_model_dir), "-o", str(tmp_path / "o")]) == 1
+    assert "is saved emissions (.npz), not audio" in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()
+    assert main(["transcribe", str(tmp_path / "empty"), "--model", str(tiny_model_dir)]) == 1
+    assert "this one has none" in capsys.readouterr().err
