@@ -60,14 +60,26 @@ def _read_hotwords(args) -> list[str]:
         except UnicodeDecodeError as e:
             raise CtcDecodeError(f"{path}: the hotwords file is not UTF-8 text (byte {e.start}); "
                                  "save it as UTF-8, one word or phrase per line.") from None
-        from .decoders.hotwords import hotword_lines
+        from .decoders.hotwords import hotword_lines, parse_hotword
 
         listed = hotword_lines(text)
         if not listed:  # a user who gives a file means hotwords: decoding without them would pass unnoticed
             raise CtcDecodeError(f"{path}: the hotwords file lists no hotword (only blank or # lines); write one word "
                                  "or phrase per line, or leave out --hotwords-file.")
+        for n, line in enumerate(text.splitlines(), 1):  # a bad entry named by its line, before any work
+            if line.strip() in listed:
+                try:
+                    parse_hotword(line.strip())
+                except CtcDecodeError as e:
+                    raise CtcDecodeError(f"{path}, line {n}: {e}") from None
         words += listed
-    return words
+    first: dict[str, str] = {}  # the first of each entry, spaces and case aside (the labels' case applies anyway)
+    for w in words:
+        first.setdefault(" ".join(w.split()).casefold(), w)
+    if len(first) < len(words):
+        twice = [w for k, w in first.items() if sum(" ".join(x.split()).casefold() == k for x in words) > 1]
+        print(f"note: hotwords listed more than once (kept once): {', '.join(twice)}", file=sys.stderr)
+    return list(first.values())
 
 
 def _check_writable(flag: str, path: Optional[str]) -> None:

@@ -618,3 +618,14 @@ def test_saved_emissions_in_a_manifest_and_as_audio(tiny_model_dir, corpus, tmp_
     (tmp_path / "empty").mkdir()
     assert main(["transcribe", str(tmp_path / "empty"), "--model", str(tiny_model_dir)]) == 1
     assert "this one has none" in capsys.readouterr().err
+
+
+def test_a_hotwords_file_names_the_bad_line_and_notes_repeats(tmp_path, capsys):
+    hw = tmp_path / "hw.txt"
+    hw.write_text("COROUTINE\n# a comment\nSTDLIB:\n")
+    assert main(["spoken-forms", "--hotwords-file", str(hw)]) == 2
+    assert f"{hw}, line 3: hotword 'STDLIB:'" in capsys.readouterr().err  # was the hotword only, no file or line
+    hw.write_text("COROUTINE\ncoroutine\nHEAPPUSH\n")
+    assert main(["spoken-forms", "--hotwords-file", str(hw)]) == 0
+    out = capsys.readouterr()
+    assert out.out.split() == ["COROUTINE", "HEAPPUSH"] and "more than once (kept once): COROUTINE" in out.err
