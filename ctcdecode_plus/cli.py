@@ -406,11 +406,7 @@ def cmd_emissions(args) -> int:
     from .acoustic import iter_sources
 
     out = Path(args.output)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise CtcDecodeError(f"-o {out}: cannot create the output folder ({e.strerror or e}); "
-                             "choose a writable folder.") from None
+    _check_folder("-o", args.output)  # a file there, a folder that cannot be created or written: said up front
     model = _load_model(args)
     sources = iter_sources(args.audio)
     bar = _progress(len(sources), "emissions")

@@ -194,10 +194,13 @@ class Emissions:
 
     # --- persistence -------------------------------------------------------------------------------------------
     def save(self, path: Union[str, os.PathLike]) -> Path:
-        """Write to ``path`` (``.npz``): log-probs, labels, blank id, suppressed ids, seconds per frame, source."""
+        """Write to ``path`` (``.npz`` appended if missing, as numpy does): log-probs, labels, blank id, suppressed
+        ids, seconds per frame, source, audio length. Returns the path written."""
         path = Path(path)
         if path.is_dir():
             raise EmissionsError(f"{path}: is a folder; give a file name for the emissions (e.g. {path / 'utt.npz'}).")
+        if path.suffix.lower() != ".npz":  # as numpy.savez: the extension is what marks a file as emissions
+            path = path.with_name(path.name + ".npz")
         meta = {
             "labels": list(self.labels.labels),
             "blank_id": self.labels.blank_id,

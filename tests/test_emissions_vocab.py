@@ -95,6 +95,7 @@ def test_npz_round_trip(tmp_path, libri_emissions):
         Emissions.load(tmp_path / "bad.npz")
     with pytest.raises(EmissionsError, match="not found"):
         Emissions.load(tmp_path / "none.npz")
+    assert libri_emissions.save(tmp_path / "noext") == tmp_path / "noext.npz"  # was written as "noext": then audio
 
 
 @pytest.mark.parametrize("damage", ["blank on a letter", "| for the delimiter", "a label twice"])

@@ -183,5 +183,8 @@ def test_cli_emissions_unwritable_output(tiny_model_dir, tmp_path, capsys):
     rc = main(["emissions", str(tmp_path / "a.wav"), "-o", UNWRITABLE, "--model", str(tiny_model_dir),
                "--device", "cpu"])
     err = capsys.readouterr().err
-    assert rc == 2 and "cannot create the output folder" in err and "Traceback" not in err
+    assert rc == 2 and "cannot write there" in err and "Traceback" not in err
     assert not os.path.exists(UNWRITABLE)
+    (tmp_path / "file").write_text("x")
+    assert main(["emissions", str(tmp_path / "a.wav"), "-o", str(tmp_path / "file"), "--model", str(tiny_model_dir)]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err  # was "cannot create the output folder (File exists)"
