@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import json
 import logging
 import math
 import os
@@ -19,7 +20,8 @@ from typing import Callable, Iterable, Optional, Sequence, Union
 import numpy as np
 
 from .audio import Audio, Chunk, _check_content, iter_chunks, load_audio, stream_chunks
-from .constants import AUDIO_EXTENSIONS, DEFAULT_CHUNK_OVERLAP_SECONDS, DEFAULT_CHUNK_SECONDS, DEMO_MODEL_NAME
+from .constants import (AUDIO_EXTENSIONS, DEFAULT_CHUNK_OVERLAP_SECONDS, DEFAULT_CHUNK_SECONDS, DEMO_MODEL_NAME,
+                        MODEL_SETTINGS_FILENAME)
 from .emissions import Emissions
 from .errors import CtcDecodeError, ModelError
 from .vocab import Labels
@@ -102,9 +104,14 @@ class AcousticModel:
         sampling_rate: Hz the model expects.
         frame_samples: input samples per output frame (product of the conv strides).
         seconds_per_frame: ``frame_samples / sampling_rate``.
+        chunk_seconds: the chunk length :meth:`emissions` uses by default, seconds (``DEFAULT_CHUNK_SECONDS``, or
+            what the model folder's ``ctcdecode_plus.json`` says: the demo model's is 2.5 s).
     """
 
-    def __init__(self, model, feature_extractor, tokenizer, *, device: str = "cpu", source: str = "") -> None:
+    def __init__(self, model, feature_extractor, tokenizer, *, device: str = "cpu", source: str = "",
+                 chunk_seconds: float = DEFAULT_CHUNK_SECONDS) -> None:
+        _check_chunking(chunk_seconds, DEFAULT_CHUNK_OVERLAP_SECONDS)
+        self.chunk_seconds = float(chunk_seconds)
         self.model = model.eval()
         self.feature_extractor = feature_extractor
         self.tokenizer = tokenizer
@@ -197,8 +204,10 @@ class AcousticModel:
             raise ModelError(
                 f"device={device!r}: cannot move the model there ({str(e).splitlines()[0][:200]}); use --device cpu."
             ) from None
+        chunk_seconds = _model_settings(Path(path)).get("chunk_seconds", DEFAULT_CHUNK_SECONDS) if local \
+            else DEFAULT_CHUNK_SECONDS
         try:
-            return cls(model, feature_extractor, tokenizer, device=device, source=path)
+            return cls(model, feature_extractor, tokenizer, device=device, source=path, chunk_seconds=chunk_seconds)
         except CtcDecodeError:
             raise
         except Exception as e:  # noqa: BLE001 - e.g. a sampling_rate or conv_stride of the wrong type
@@ -212,6 +221,9 @@ class AcousticModel:
         self.model.save_pretrained(folder)
         self.feature_extractor.save_pretrained(folder)
         self.tokenizer.save_pretrained(folder)
+        if self.chunk_seconds != DEFAULT_CHUNK_SECONDS:
+            (folder / MODEL_SETTINGS_FILENAME).write_text(json.dumps({"chunk_seconds": self.chunk_seconds}) + "\n",
+                                                          encoding="utf-8")
         return folder
 
     # --- inference -------------------------------------------------------------------------------------------
@@ -267,7 +279,7 @@ class AcousticModel:
         source: AudioInput,
         *,
         input_rate: Optional[int] = None,
-        chunk_seconds: float = DEFAULT_CHUNK_SECONDS,
+        chunk_seconds: Optional[float] = None,
         context_seconds: float = DEFAULT_CHUNK_OVERLAP_SECONDS,
         chunk_batch_size: int = 4,
     ) -> Emissions:
@@ -275,8 +287,10 @@ class AcousticModel:
 
         Audio longer than ``chunk_seconds`` (seconds) runs in chunks of that length with ``context_seconds`` of
         audio on each side (at least the model's receptive field, 40 ms for wav2vec2); only each chunk's central
-        frames are kept, so no frame is dropped or duplicated. ``chunk_seconds=0`` disables chunking.
+        frames are kept, so no frame is dropped or duplicated. ``chunk_seconds=0`` disables chunking; ``None``: the
+        model's own (:attr:`chunk_seconds`).
         """
+        chunk_seconds = self.chunk_seconds if chunk_seconds is None else chunk_seconds
         _check_chunking(chunk_seconds, context_seconds, chunk_batch_size)
         # every chunk needs a receptive field of context on each side: with less, the model computes one frame
         # fewer at each chunk's end (20 ms lost per boundary), and a last chunk of a few samples cannot be run
@@ -325,7 +339,7 @@ class AcousticModel:
         sources: Sequence[AudioInput],
         *,
         batch_seconds: float = 60.0,
-        chunk_seconds: float = DEFAULT_CHUNK_SECONDS,
+        chunk_seconds: Optional[float] = None,
         context_seconds: float = DEFAULT_CHUNK_OVERLAP_SECONDS,
         progress: Optional[Callable[[int], None]] = None,
         input_rate: Optional[int] = None,
@@ -337,6 +351,7 @@ class AcousticModel:
         (Hz): the rate of the numpy arrays among ``sources``.
         ``progress`` is called with the number of inputs finished after each step.
         """
+        chunk_seconds = self.chunk_seconds if chunk_seconds is None else chunk_seconds
         _check_chunking(chunk_seconds, context_seconds)
         if isinstance(sources, (str, os.PathLike, Audio)) or (isinstance(sources, np.ndarray) and sources.ndim == 1):
             sources = [sources]  # one input, not its characters or samples
@@ -380,6 +395,25 @@ class AcousticModel:
             batch.append(item)
         flush()
         return results  # type: ignore[return-value]
+
+
+def _model_settings(folder: Path) -> dict:
+    """The settings in ``folder/ctcdecode_plus.json`` (``{"chunk_seconds": 2.5}``); ``{}`` without the file."""
+    path = folder / MODEL_SETTINGS_FILENAME
+    if not path.is_file():
+        return {}
+    try:
+        settings = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError) as e:
+        raise ModelError(f"{path}: not valid JSON ({_first_line(e)}); fix it or delete it.") from None
+    try:
+        if not isinstance(settings, dict) or set(settings) - {"chunk_seconds"}:
+            raise CtcDecodeError("unknown settings")
+        _check_chunking(settings.get("chunk_seconds", DEFAULT_CHUNK_SECONDS), DEFAULT_CHUNK_OVERLAP_SECONDS)
+    except CtcDecodeError as e:
+        raise ModelError(f"{path}: expected {{\"chunk_seconds\": SECONDS}}, got {str(settings)[:80]} ({e}); fix "
+                         "it or delete it.") from None
+    return settings
 
 
 def iter_sources(paths: Iterable[PathLike], *, emissions: bool = False) -> list[str]:

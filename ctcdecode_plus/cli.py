@@ -129,8 +129,9 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
                         "facebook/wav2vec2-base-960h (needs the network or the hub cache), or 'demo' "
                         "(the small model shipped with ctcdecode-plus; default)")
     p.add_argument("--device", default=None, help="torch device (cpu, cuda, cuda:1); default: CUDA if available")
-    p.add_argument("--chunk-seconds", type=_chunk_seconds, default=DEFAULT_CHUNK_SECONDS,
-                   help="run audio longer than this in chunks of this many seconds (0: never chunk)")
+    p.add_argument("--chunk-seconds", type=_chunk_seconds, default=None,
+                   help="run audio longer than this in chunks of this many seconds (0: never chunk; default: the "
+                        f"model's, {DEFAULT_CHUNK_SECONDS:g} s unless its folder says otherwise: the demo model's 2.5 s)")
 
 
 def _add_manifest_args(p: argparse.ArgumentParser, manifest_help: str) -> None:

@@ -10,7 +10,7 @@ import os
 from typing import Iterable, Iterator, Optional, Sequence, Tuple, Union
 
 from .acoustic import AcousticModel, AudioInput
-from .constants import DEFAULT_CHUNK_SECONDS, DEFAULT_PAUSE_SECONDS, DEMO_MODEL_NAME
+from .constants import DEFAULT_PAUSE_SECONDS, DEMO_MODEL_NAME
 from .decoders import BeamSearchDecoder, Decoder, GreedyDecoder
 from .emissions import Emissions
 from .errors import CtcDecodeError
@@ -68,7 +68,7 @@ def each_transcript(
     decoder: Decoder,
     *,
     input_rate: Optional[int] = None,
-    chunk_seconds: float = DEFAULT_CHUNK_SECONDS,
+    chunk_seconds: Optional[float] = None,
 ) -> Iterator[Tuple[Source, Optional[Emissions], Union[Transcript, CtcDecodeError]]]:
     """``(source, emissions, transcript)`` for each source as soon as it is done; a source that fails gives
     ``(source, None, the CtcDecodeError)`` and the next one goes on. A source is audio (run through ``acoustic``),
@@ -111,7 +111,7 @@ def transcribe(
     hotwords: Optional[Sequence[str]] = None,
     decoder: Optional[Decoder] = None,
     input_rate: Optional[int] = None,
-    chunk_seconds: float = DEFAULT_CHUNK_SECONDS,
+    chunk_seconds: Optional[float] = None,
     device: Optional[str] = None,
     errors: str = "raise",
     pause_seconds: Optional[float] = DEFAULT_PAUSE_SECONDS,
@@ -128,7 +128,8 @@ def transcribe(
         hotwords: words or phrases to boost (``"SHOWN: SPOKEN, ..."`` for terms written unlike they sound).
         decoder: any decoder, instead of the one ``lm``/``hotwords``/``beam_options`` describe.
         input_rate: sample rate of array input, Hz.
-        chunk_seconds: audio longer than this (seconds) runs through the model in chunks; 0: never.
+        chunk_seconds: audio longer than this (seconds) runs through the model in chunks; 0: never; ``None``: the
+            model's own length (``AcousticModel.chunk_seconds``: 20 s, the demo model's 2.5 s).
         device: torch device for the model (``"cpu"``, ``"cuda"``); default CUDA when available.
         errors: for a list: ``"raise"`` raises the first failure after all inputs ran; ``"return"`` puts the
             :class:`~ctcdecode_plus.errors.CtcDecodeError` in that input's place.
