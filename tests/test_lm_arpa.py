@@ -277,13 +277,16 @@ def test_an_ngram_of_words_that_are_not_1grams_is_refused(tmp_path):
         read_arpa(write(tmp_path, bad))  # KenLM refuses it; mixing turned it into a 1-gram KenLM then took
 
 
-def test_a_model_without_unk_scores_oovs_as_kenlm(tmp_path):
+def test_a_model_without_unk_scores_oovs_as_kenlm(tmp_path, caplog):
     from ctcdecode_plus.lm.perplexity import perplexity
 
     no_unk = GOOD.replace("ngram 1=4", "ngram 1=3").replace("-0.7781512\t<unk>\t0\n", "")
     path = write(tmp_path, no_unk)
-    py, ken = (perplexity(path, lines=["Test nope Test"], backend=b) for b in ("python", "kenlm"))
+    with caplog.at_level("WARNING", logger="ctcdecode_plus"):
+        py, ken = (perplexity(path, lines=["Test nope Test"], backend=b) for b in ("python", "kenlm"))
     assert py.oovs == ken.oovs == 1 and py.log10_prob == pytest.approx(ken.log10_prob, abs=1e-4)  # -99 vs -100
+    warned = [r.getMessage() for r in caplog.records if "has no <unk>" in r.getMessage()]
+    assert len(warned) == 2  # one per backend: a perplexity of 1e25 was printed without a word
 
 
 def test_counting_one_string_counts_one_line():

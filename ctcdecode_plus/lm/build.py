@@ -90,7 +90,10 @@ def build_lm(
         )
     counts = counts_from_reader(reader, order)
     del reader
-    model = estimate(counts, prune=prune, discount_fallback=discount_fallback)
+    try:
+        model = estimate(counts, prune=prune, discount_fallback=discount_fallback)
+    except LanguageModelError as e:  # the discounts of this text: name it
+        raise LanguageModelError(f"{', '.join(map(str, texts))}: {e}") from None
     del counts
     write_arpa(model, out_path)
     uni_path = write_unigrams(model.vocab, unigram_list_path(out_path))

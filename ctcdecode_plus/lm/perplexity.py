@@ -129,9 +129,16 @@ def _sentences(texts: Sequence[PathLike], lines: Optional[Iterable[str]], alphab
             yield line
 
 
-def _warn_unnormalised(lm_path: PathLike, result: PerplexityResult, alphabet: Optional[Alphabet]) -> None:
+def _warn_unnormalised(lm_path: PathLike, result: PerplexityResult, alphabet: Optional[Alphabet],
+                       oov_log10: float = 0.0) -> None:
     """Most words out of the vocabulary and the text not normalised: likely raw text against an LM built from
-    normalised text (upper case, numbers spelt out), not a real mismatch."""
+    normalised text (upper case, numbers spelt out), not a real mismatch. OOV words at KenLM's -100 (``oov_log10``,
+    their total): the model has no ``<unk>``, and they, not the model, make the perplexity."""
+    if result.oovs and oov_log10 / result.oovs <= MISSING_UNK_LOG10 + 1:
+        logger.warning("%s: the model has no <unk>, so each of the %d OOV words scores log10 %g (KenLM's convention) "
+                       "and the perplexity (%.3g) is theirs; read the perplexity excluding OOVs (%.1f), or rebuild the "
+                       "LM with `ctcdecode-plus build-lm` (which writes <unk>)", lm_path, result.oovs,
+                       MISSING_UNK_LOG10, result.perplexity, result.perplexity_excluding_oov)
     if alphabet is None and result.words and result.oov_rate >= 0.5:
         logger.warning("%s: %d of %d words (%.0f %%) are not in the LM's vocabulary. If the LM was built from "
                        "normalised text, normalise this text the same way: --alphabet-from MODEL (or --alphabet) on "
@@ -200,7 +207,7 @@ def perplexity(
                     oov_total += lp
         _check_sentences(sentences, alphabet)
         result = _result(total, oov_total, sentences, words, oovs, "kenlm")
-        _warn_unnormalised(lm_path, result, alphabet)
+        _warn_unnormalised(lm_path, result, alphabet, oov_total)
         return result
     scorer = ArrayScorer(read_arpa_arrays(lm_path))
     batch: list[list[str]] = []
@@ -221,7 +228,7 @@ def perplexity(
         total, oov_total, oovs = total + t, oov_total + o, oovs + n
     _check_sentences(sentences, alphabet)
     result = _result(total, oov_total, sentences, words, oovs, "python")
-    _warn_unnormalised(lm_path, result, alphabet)
+    _warn_unnormalised(lm_path, result, alphabet, oov_total)
     return result
 
 
