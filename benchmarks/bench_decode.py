@@ -52,7 +52,8 @@ def main() -> None:
     bare = build_ctcdecoder([lab if i not in ems[0].labels.suppressed else f"<{i}>" for i, lab in enumerate(labels)],
                             kenlm_model_path=args.lm, unigrams=unigrams)
     ours = BeamSearchDecoder(args.lm, beam_width=args.beam_width)
-    exact = BeamSearchDecoder(args.lm, beam_width=args.beam_width, blank_skip_threshold=None)
+    # the same search as bare pyctcdecode: every frame, and no word break forced at a pause (pause_seconds)
+    exact = BeamSearchDecoder(args.lm, beam_width=args.beam_width, blank_skip_threshold=None, pause_seconds=None)
 
     def run(fn):
         best = float("inf")
