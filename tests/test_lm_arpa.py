@@ -83,8 +83,10 @@ def test_every_unigram_line_has_a_backoff_column_even_for_order_1(tmp_path):
         ("hello\nworld\n", r"no \\data\\ header"),
         ("", r"no \\data\\ header"),
         (GOOD.replace("\\2-grams:", "\\3-grams:"), r"m.arpa:11: unexpected section"),
+        (GOOD.replace("-0.1497623\tTest </s>", "-0.1497623\t<s> Test"), r"2-gram '<s> Test' is listed twice"),
     ],
-    ids=["count-mismatch", "truncated", "bad-prob", "bad-fields", "bad-header", "not-arpa", "empty", "bad-section"],
+    ids=["count-mismatch", "truncated", "bad-prob", "bad-fields", "bad-header", "not-arpa", "empty", "bad-section",
+         "duplicate"],
 )
 def test_malformed_arpa_names_file_and_line(tmp_path, text, match):
     with pytest.raises(LanguageModelError, match=match):

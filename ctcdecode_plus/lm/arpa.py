@@ -462,7 +462,11 @@ def read_arpa(path: PathLike) -> ArpaModel:
     ngrams: list[dict] = []
 
     def store(k: int, words: list, lp: float, bo: float) -> None:
-        ngrams[k - 1][tuple(words)] = (lp, bo)
+        key = tuple(words)
+        if key in ngrams[k - 1]:  # the header check would only say the section is one short
+            raise LanguageModelError(f"{path}: the {k}-gram {' '.join(words)!r} is listed twice; the file is damaged "
+                                     "(rebuild it)")
+        ngrams[k - 1][key] = (lp, bo)
 
     _parse_arpa(Path(path), lambda n: ngrams.extend(dict() for _ in range(n)), store, lambda k: len(ngrams[k - 1]))
     return ArpaModel(ngrams=ngrams, path=str(path))
