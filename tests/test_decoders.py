@@ -232,6 +232,13 @@ def test_a_saved_decoder_keeps_its_hotwords_and_search_settings(tmp_path, pyctc_
     assert back.pause_seconds == 0.8
     assert BeamSearchDecoder.from_pretrained(folder, hotwords=["bunny"]).spotting_floors is None  # not theirs
     BeamSearchDecoderCTC.load_from_dir(str(folder))  # pyctcdecode ignores the hidden settings file
+    import shutil
+
+    copy = shutil.copytree(folder, tmp_path / "copy")
+    shutil.rmtree(copy / "language_model")  # was accepted, then "give an LM (--lm)" on the first decode
+    with pytest.raises(LanguageModelError, match="no language_model/ folder"):
+        BeamSearchDecoder.from_pretrained(copy)
+    assert BeamSearchDecoder.from_pretrained(copy, hotword_spotting=None).lm_path is None
     settings = folder / ".ctcdecode_plus.json"
     settings.write_text('{"beam": 3}')
     with pytest.raises(LanguageModelError, match="unknown settings"):

@@ -571,6 +571,10 @@ class BeamSearchDecoder(Decoder):
                     saved.pop("hotword_spotting")
             kwargs.update(saved)
         kwargs.update(overrides)
+        if df.lm_path is None and kwargs.get("hotword_spotting") is not None and kwargs.get("hotwords"):
+            raise LanguageModelError(f"{df.folder}: has no language_model/ folder, but its saved settings spot "
+                                     "hotwords, which needs an LM: copy the decoder folder again whole, or pass "
+                                     "hotword_spotting=None")
         try:
             decoder = cls(df.lm_path, **kwargs)
         except (ValueError, CtcDecodeError) as e:
