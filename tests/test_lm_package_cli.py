@@ -175,6 +175,7 @@ def test_cli_build_and_perplexity(tmp_path, capsys):
         (["--order", "3", "--prune", "0", "2", "1"], "non-decreasing"),
         (["--order", "2", "--mix", "missing.arpa:0.5"], "not found"),
         (["--order", "2", "--case", "upper"], "needs an alphabet"),
+        (["--order", "2", "--alphabet", ""], "give the characters"),  # was no alphabet: raw text counted
         (["--order", "2"], r"t\.txt: could not calculate .*discount-fallback"),  # the text is named
     ],
 )

@@ -21,7 +21,10 @@ def _alphabet(args) -> "Alphabet | None":
     case = None if args.case in (None, "auto") else args.case
     if args.alphabet_from:
         return Alphabet.from_pretrained(args.alphabet_from, case)
-    if args.alphabet:
+    if args.alphabet is not None:
+        if not args.alphabet.strip():  # '' would quietly mean no alphabet: the text not normalised at all
+            raise LanguageModelError("--alphabet '': give the characters words may contain, e.g. "
+                                     "--alphabet \"ABCDEFGHIJKLMNOPQRSTUVWXYZ'\", or --alphabet-from MODEL")
         return Alphabet.from_string(args.alphabet, case)
     if args.case and args.case != "auto":
         raise LanguageModelError("--case needs an alphabet: add --alphabet-from MODEL or --alphabet 'ABC...'")
