@@ -346,6 +346,10 @@ def cmd_transcribe(args) -> int:
     if args.format in ("srt", "vtt") and len(sources) > 1 and not args.output_dir:
         raise CtcDecodeError(f"--format {args.format} with {len(sources)} inputs: subtitles are one file per "
                              f"recording; give -o DIR to write DIR/<name>.{args.format} for each.")
+    out_dir = Path(args.output_dir) if args.output_dir else None
+    if out_dir is not None and out_dir.suffix.lower() in (".srt", ".vtt", ".json", ".txt") and not out_dir.is_dir():
+        raise CtcDecodeError(f"-o {out_dir}: -o names a folder, which gets <name>.{out_dir.suffix[1:]} for each input; "
+                             f"for one file, redirect the output instead: ... --format {args.format} > {out_dir}")
     _check_folder("-o/--output-dir", args.output_dir)
     spotting_background = use_beam and args.spotting_background
     # saved emissions (.npz) decode without the model; audio, and background recordings, need it

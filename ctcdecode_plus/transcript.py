@@ -10,7 +10,9 @@ from .errors import CtcDecodeError
 
 @dataclass
 class Word:
-    """One decoded word. ``start``/``end`` in seconds from the start of the audio; ``confidence`` in [0, 1]."""
+    """One decoded word. ``start``/``end`` in seconds from the start of the audio; ``confidence`` in [0, 1]: the mean
+    probability of its characters' frames (greedy decoding; ``None`` from beam search, whose words are scored as a
+    whole by the acoustics and the LM)."""
 
     word: str
     start: float

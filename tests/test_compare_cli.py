@@ -114,6 +114,9 @@ def test_cli_transcribe_one_file_per_input(tiny_model_dir, corpus, tmp_path, cap
     listed = capsys.readouterr()
     assert sorted(p.name for p in out.iterdir()) == ["u0.srt", "u1.srt"] and "broken.wav" in listed.err
     assert all(line.split("\t")[1].endswith(".srt") for line in listed.out.splitlines())
+    assert main(["transcribe", files[0], "--model", str(tiny_model_dir), "--format", "srt", "-o",
+                 str(tmp_path / "one.srt")]) == 2  # was a folder named one.srt holding u0.srt
+    assert "redirect the output" in capsys.readouterr().err and not (tmp_path / "one.srt").exists()
     assert main(["transcribe", files[0], "--model", str(tiny_model_dir), "--format", "json", "-o", str(out)]) == 0
     data = json.loads((out / "u0.json").read_text())
     assert data["audio"] == files[0] and "words" in data
