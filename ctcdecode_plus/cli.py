@@ -327,6 +327,26 @@ def _note_unused_beam_options(args, hotwords: Sequence[str]) -> None:
 
 
 # --- transcribe -----------------------------------------------------------------------------------------------
+#: command-line options that set a BeamSearchDecoder setting of the same name
+_FOLDER_OVERRIDES = ("alpha", "beta", "unk_score_offset", "beam_width", "hotword_weight", "hotword_spotting",
+                     "auto_spoken_forms", "pause_seconds")
+
+
+def _folder_decoder(args, hotwords: Sequence[str]):
+    """``--decoder-folder``: the saved decoder, with the decoding options written beside it on the command line and
+    ``hotwords`` in place of its saved ones."""
+    from .decoders import BeamSearchDecoder
+
+    if args.lm or args.decoder == "greedy":
+        raise CtcDecodeError(f"--decoder-folder {args.decoder_folder}: it brings its own LM and beam search; leave out "
+                             f"{'--lm' if args.lm else '--decoder greedy'}.")
+    given = getattr(args, "given_options", set())
+    overrides = {k: getattr(args, k) for k in _FOLDER_OVERRIDES if f"--{k.replace('_', '-')}" in given}
+    if hotwords:
+        overrides["hotwords"] = list(hotwords)
+    return BeamSearchDecoder.from_pretrained(args.decoder_folder, **overrides)
+
+
 def _audio_seconds(em) -> float:
     """The audio's length in seconds (emissions saved before it was kept: the seconds their frames cover)."""
     return em.audio_seconds if em.audio_seconds is not None else em.duration
@@ -338,8 +358,11 @@ def cmd_transcribe(args) -> int:
     from .pipeline import each_transcript, needs_acoustic_model
 
     hotwords = _read_hotwords(args)
-    use_beam = args.decoder == "beam" or (args.decoder is None and (args.lm or hotwords))
-    decoder = _beam(args, args.lm, hotwords) if use_beam else GreedyDecoder(pause_seconds=args.pause_seconds)
+    if args.decoder_folder:
+        decoder, use_beam = _folder_decoder(args, hotwords), True
+    else:
+        use_beam = args.decoder == "beam" or (args.decoder is None and (args.lm or hotwords))
+        decoder = _beam(args, args.lm, hotwords) if use_beam else GreedyDecoder(pause_seconds=args.pause_seconds)
     if not use_beam:
         _note_unused_beam_options(args, hotwords)
     sources = iter_sources(args.audio, emissions=True)
@@ -741,6 +764,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_decoder_args(p)
     p.add_argument("--decoder", choices=["greedy", "beam"], default=None,
                    help="default: beam when --lm or --hotwords are given, else greedy")
+    p.add_argument("--decoder-folder", default=None, metavar="DIR",
+                   help="decode with a saved decoder (BeamSearchDecoder.save_pretrained, pyctcdecode or "
+                        "Wav2Vec2ProcessorWithLM folder): its LM, alpha, beta, hotwords and search settings; "
+                        "decoding options given beside it override them")
     p.add_argument("--format", choices=["text", "json", "srt", "vtt"], default="text",
                    help="json carries words with start/end times in seconds; srt and vtt are subtitles")
     p.add_argument("--explain-hotwords", action="store_true",
@@ -812,6 +839,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # the options written on the command line, not left at their defaults (--decoder-folder's overrides)
+    args.given_options = {a.split("=")[0] for a in (sys.argv[1:] if argv is None else argv)
+                          if isinstance(a, str) and a.startswith("--")}
     try:  # file names that are not UTF-8 (undecodable bytes) print as they are instead of failing the output
         sys.stdout.reconfigure(errors="surrogateescape")
     except (AttributeError, ValueError, OSError):

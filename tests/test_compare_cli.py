@@ -632,3 +632,18 @@ def test_a_hotwords_file_names_the_bad_line_and_notes_repeats(tmp_path, capsys):
     assert main(["spoken-forms", "--hotwords-file", str(hw)]) == 0
     out = capsys.readouterr()
     assert out.out.split() == ["COROUTINE", "HEAPPUSH"] and "more than once (kept once): COROUTINE" in out.err
+
+
+def test_cli_transcribes_with_a_saved_decoder_folder(tmp_path, pyctc_data, libri_emissions, capsys):
+    npz = libri_emissions.save(tmp_path / "libri.npz")
+    dec = BeamSearchDecoder(pyctc_data / "bugs_bunny_kenlm.arpa", alpha=0.7, beta=2.0, hotwords=["rabbit"],
+                            hotword_weight=4.0)
+    folder = dec.save_pretrained(tmp_path / "decoder", libri_emissions.labels)
+    assert main(["transcribe", str(npz), "--decoder-folder", str(folder)]) == 0
+    assert capsys.readouterr().out.strip() == dec.decode(libri_emissions).text  # its LM and settings, not greedy
+    assert main(["transcribe", str(npz), "--decoder-folder", str(folder), "--alpha", "0", "--beta", "0"]) == 0
+    plain = BeamSearchDecoder(pyctc_data / "bugs_bunny_kenlm.arpa", alpha=0, beta=0, hotwords=["rabbit"],
+                              hotword_weight=4.0).decode(libri_emissions).text
+    assert capsys.readouterr().out.strip() == plain  # options written beside it override the saved ones
+    assert main(["transcribe", str(npz), "--decoder-folder", str(folder), "--lm", str(pyctc_data / "x.arpa")]) == 2
+    assert "brings its own LM" in capsys.readouterr().err
