@@ -843,7 +843,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args.given_options = {a.split("=")[0] for a in (sys.argv[1:] if argv is None else argv)
                           if isinstance(a, str) and a.startswith("--")}
     try:  # file names that are not UTF-8 (undecodable bytes) print as they are instead of failing the output
-        sys.stdout.reconfigure(errors="surrogateescape")
+        sys.stdout.reconfigure(errors="surrogateescape", line_buffering=True)  # each table as it is done
     except (AttributeError, ValueError, OSError):
         pass
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
