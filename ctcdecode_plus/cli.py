@@ -19,6 +19,7 @@ import math
 import os
 import re
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -60,26 +61,24 @@ def _read_hotwords(args) -> list[str]:
         except UnicodeDecodeError as e:
             raise CtcDecodeError(f"{path}: the hotwords file is not UTF-8 text (byte {e.start}); "
                                  "save it as UTF-8, one word or phrase per line.") from None
-        from .decoders.hotwords import hotword_lines, parse_hotword
+        from .decoders.hotwords import numbered_hotword_lines, parse_hotword
 
-        listed = hotword_lines(text)
+        listed = numbered_hotword_lines(text)
         if not listed:  # a user who gives a file means hotwords: decoding without them would pass unnoticed
             raise CtcDecodeError(f"{path}: the hotwords file lists no hotword (only blank or # lines); write one word "
                                  "or phrase per line, or leave out --hotwords-file.")
-        for n, line in enumerate(text.splitlines(), 1):  # a bad entry named by its line, before any work
-            if line.strip() in listed:
-                try:
-                    parse_hotword(line.strip())
-                except CtcDecodeError as e:
-                    raise CtcDecodeError(f"{path}, line {n}: {e}") from None
-        words += listed
-    first: dict[str, str] = {}  # the first of each entry, spaces and case aside (the labels' case applies anyway)
-    for w in words:
-        first.setdefault(" ".join(w.split()).casefold(), w)
-    if len(first) < len(words):
-        twice = [w for k, w in first.items() if sum(" ".join(x.split()).casefold() == k for x in words) > 1]
+        for n, entry in listed:  # a malformed entry named by its line, before any work
+            try:
+                parse_hotword(entry)
+            except CtcDecodeError as e:
+                raise CtcDecodeError(f"{path}, line {n}: {e}") from None
+        words += [entry for _, entry in listed]
+    keys = [" ".join(w.split()).casefold() for w in words]  # spaces and case aside: the labels' case applies anyway
+    first = dict(zip(reversed(keys), reversed(words)))  # each key's first entry (later ones are overwritten)
+    twice = [first[k] for k, n in Counter(keys).items() if n > 1]
+    if twice:
         print(f"note: hotwords listed more than once (kept once): {', '.join(twice)}", file=sys.stderr)
-    return list(first.values())
+    return [first[k] for k in dict.fromkeys(keys)]
 
 
 def _check_writable(flag: str, path: Optional[str]) -> None:
@@ -131,7 +130,8 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", default=None, help="torch device (cpu, cuda, cuda:1); default: CUDA if available")
     p.add_argument("--chunk-seconds", type=_chunk_seconds, default=None,
                    help="run audio longer than this in chunks of this many seconds (0: never chunk; default: the "
-                        f"model's, {DEFAULT_CHUNK_SECONDS:g} s unless its folder says otherwise: the demo model's 2.5 s)")
+                        f"model's, {DEFAULT_CHUNK_SECONDS:g} s unless its folder says otherwise: the demo model's "
+                        "2.5 s)")
 
 
 def _add_manifest_args(p: argparse.ArgumentParser, manifest_help: str) -> None:

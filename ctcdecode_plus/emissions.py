@@ -251,7 +251,8 @@ class Emissions:
         if canonical is None or canonical.labels != labels.labels or canonical.blank_id != labels.blank_id:
             raise EmissionsError(f"{path}: its labels are not a model's label set (blank id {labels.blank_id}, "
                                  f"label {labels.labels[labels.blank_id]!r}; each label once, '' the blank, ' ' the "
-                                 "word delimiter); the file is damaged: write it again with `ctcdecode-plus emissions`.")
+                                 "word delimiter); the file is damaged: write it again with "
+                                 "`ctcdecode-plus emissions`.")
         try:
             return cls.from_logits(log_probs, labels, seconds_per_frame, source, audio_seconds)
         except EmissionsError as e:  # name the file, not only the audio it came from

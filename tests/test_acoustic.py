@@ -211,7 +211,8 @@ def test_a_model_folder_sets_its_own_chunk_length(tmp_path):
     assert AcousticModel.from_pretrained(folder).chunk_seconds == 20.0
     (folder / "ctcdecode_plus.json").write_text('{"chunk_seconds": 3}')
     m = AcousticModel.from_pretrained(folder)
-    assert m.chunk_seconds == 3.0 and AcousticModel.from_pretrained(m.save_pretrained(tmp_path / "copy")).chunk_seconds == 3
+    assert m.chunk_seconds == 3.0
+    assert AcousticModel.from_pretrained(m.save_pretrained(tmp_path / "copy")).chunk_seconds == 3
     sig = (np.random.default_rng(1).standard_normal(16000 * 10) * 0.1).astype(np.float32)
     by_default = m.emissions(sig, input_rate=16000)
     assert np.array_equal(by_default.log_probs, m.emissions(sig, input_rate=16000, chunk_seconds=3).log_probs)

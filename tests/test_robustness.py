@@ -186,5 +186,6 @@ def test_cli_emissions_unwritable_output(tiny_model_dir, tmp_path, capsys):
     assert rc == 2 and "cannot write there" in err and "Traceback" not in err
     assert not os.path.exists(UNWRITABLE)
     (tmp_path / "file").write_text("x")
-    assert main(["emissions", str(tmp_path / "a.wav"), "-o", str(tmp_path / "file"), "--model", str(tiny_model_dir)]) == 2
+    rc = main(["emissions", str(tmp_path / "a.wav"), "-o", str(tmp_path / "file"), "--model", str(tiny_model_dir)])
+    assert rc == 2
     assert "is a file, not a folder" in capsys.readouterr().err  # was "cannot create the output folder (File exists)"

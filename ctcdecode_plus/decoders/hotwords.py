@@ -35,9 +35,16 @@ class Hotword:
     spoken: tuple[str, ...] = ()
 
 
+def numbered_hotword_lines(text: str) -> list[tuple[int, str]]:
+    """``(line number, entry)`` of a hotwords file's text: one word or phrase a line; blank lines and ``#`` comments
+    skipped."""
+    return [(n, ln.strip()) for n, ln in enumerate(text.splitlines(), 1)
+            if ln.strip() and not ln.lstrip().startswith("#")]
+
+
 def hotword_lines(text: str) -> list[str]:
-    """The entries of a hotwords file's text: one word or phrase a line; blank lines and ``#`` comments skipped."""
-    return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    """The entries of a hotwords file's text (:func:`numbered_hotword_lines` without the numbers)."""
+    return [entry for _, entry in numbered_hotword_lines(text)]
 
 
 def parse_hotword(entry: str) -> Hotword:
