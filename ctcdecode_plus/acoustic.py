@@ -221,9 +221,11 @@ class AcousticModel:
         self.model.save_pretrained(folder)
         self.feature_extractor.save_pretrained(folder)
         self.tokenizer.save_pretrained(folder)
+        settings = folder / MODEL_SETTINGS_FILENAME
         if self.chunk_seconds != DEFAULT_CHUNK_SECONDS:
-            (folder / MODEL_SETTINGS_FILENAME).write_text(json.dumps({"chunk_seconds": self.chunk_seconds}) + "\n",
-                                                          encoding="utf-8")
+            settings.write_text(json.dumps({"chunk_seconds": self.chunk_seconds}) + "\n", encoding="utf-8")
+        elif settings.exists():  # an earlier save's length is not this model's
+            settings.unlink()
         return folder
 
     # --- inference -------------------------------------------------------------------------------------------

@@ -403,7 +403,9 @@ def load_audio(
         channels = data.shape[1]
     mono = _to_mono(data, name, channel)
     if data.ndim == 2 and data.shape[1] > 1 and channel is None and not allow_silence and mono.size \
-            and np.all(np.isfinite(data)) and float(np.max(np.abs(mono))) < SILENCE_PEAK <= float(np.max(np.abs(data))):
+            and np.all(np.isfinite(data)) and float(np.max(np.abs(mono))) < SILENCE_PEAK \
+            <= float(np.min(np.max(np.abs(data), axis=0))) > 10 * float(np.max(np.abs(mono))):
+        # every channel has sound, the mean a tenth of the quietest's at most: they cancel (a quiet file: silent)
         raise AudioError(f"{name}: the channels cancel out when averaged to mono (one is the other inverted: a "
                          "wiring or phase fault); keep one channel: load_audio(path, channel=0), or export one, "
                          "e.g. `ffmpeg -i IN -af pan=mono|c0=c0 OUT.wav`.")

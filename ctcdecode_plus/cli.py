@@ -73,7 +73,7 @@ def _read_hotwords(args) -> list[str]:
             except CtcDecodeError as e:
                 raise CtcDecodeError(f"{path}, line {n}: {e}") from None
         words += [entry for _, entry in listed]
-    keys = [" ".join(w.split()).casefold() for w in words]  # spaces and case aside: the labels' case applies anyway
+    keys = [" ".join(w.split()) for w in words]  # spaces aside (case matters to a model with both cases)
     first = dict(zip(reversed(keys), reversed(words)))  # each key's first entry (later ones are overwritten)
     twice = [first[k] for k, n in Counter(keys).items() if n > 1]
     if twice:
@@ -559,13 +559,15 @@ def _cached_emissions(pairs: Sequence[tuple[str, str]], cache: Optional[Path], a
         bar.close()
     reference = _model_labels(args, model)
     out = []
-    for key, _ in pairs:
+    for key, audio in pairs:
         em = emissions[key]
         if isinstance(em, Emissions) and reference is not None and em.labels.labels != reference.labels:
+            listed = str(audio).lower().endswith(".npz")  # the manifest's own file, not the cache's
+            where = audio if listed else cache / (key + ".npz") if cache else key
             em = CtcDecodeError(
-                f"{cache / (key + '.npz') if cache else key}: emissions of another model ({len(em.labels)} labels; "
-                f"{args.model} has {len(reference)}). Delete the file to recompute it, or pass the --model that "
-                "wrote it.")
+                f"{where}: emissions of another model ({len(em.labels)} labels; {args.model} has {len(reference)}). "
+                + ("Pass the --model that wrote it." if listed else
+                   "Delete the file to recompute it, or pass the --model that wrote it."))
         out.append(em)
     return out
 
@@ -735,9 +737,10 @@ def _hotword_options(hw, background) -> str:
 # --- parser ---------------------------------------------------------------------------------------------------
 class OneLineParser(argparse.ArgumentParser):
     """An argument parser whose errors are one line (``error: PROG: what; see PROG --help``), exit status 2, as
-    every other user error here; and that reads ``-1e9`` as a number, not an option."""
+    every other user error here; that reads ``-1e9`` as a number, not an option; and that takes options only whole."""
 
     def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("allow_abbrev", False)  # --alph is no --alpha: --decoder-folder reads the options as written
         super().__init__(*args, **kwargs)
         self._negative_number_matcher = re.compile(r"^-(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$|^-(?:inf|nan)$",
                                                    re.IGNORECASE)

@@ -15,8 +15,8 @@ from typing import Optional, Sequence, Union
 
 import numpy as np
 
-from .errors import CtcDecodeError, EmissionsError
-from .vocab import SPACE_LABEL, Labels
+from .errors import EmissionsError
+from .vocab import BLANK_LABEL, SPACE_LABEL, Labels
 
 #: log-probability given to suppressed tokens and used in place of -inf (exp(-1e4) == 0 in float32).
 LOG_FLOOR = -1.0e4
@@ -244,15 +244,17 @@ class Emissions:
             ) from None
         if not 0 <= labels.blank_id < len(labels) or any(not 0 <= i < len(labels) for i in labels.suppressed):
             raise EmissionsError(f"{path}: blank or suppressed ids outside the label set; the file is damaged.")
-        try:  # save() writes labels in their canonical form: any other (a blank on a letter, "|" for the word
-            canonical = Labels.from_list(list(labels.labels))  # delimiter, a label twice) decodes to wrong text
-        except CtcDecodeError:
-            canonical = None
-        if canonical is None or canonical.labels != labels.labels or canonical.blank_id != labels.blank_id:
-            raise EmissionsError(f"{path}: its labels are not a model's label set (blank id {labels.blank_id}, "
-                                 f"label {labels.labels[labels.blank_id]!r}; each label once, '' the blank, ' ' the "
-                                 "word delimiter); the file is damaged: write it again with "
-                                 "`ctcdecode-plus emissions`.")
+        # what save() never writes, and what would decode to wrong text: the blank on a letter, a label twice, "|"
+        # with no " " (save() writes a model's word delimiter as " "; "|" beside it is a character of its own)
+        problem = ("the blank id is on the label " + repr(labels.labels[labels.blank_id])
+                   if labels.labels[labels.blank_id] != BLANK_LABEL
+                   else "a label appears twice" if len(set(labels.labels)) != len(labels.labels)
+                   else "'|' stands where the word delimiter ' ' should" if "|" in labels.labels
+                   and SPACE_LABEL not in labels.labels else None)
+        if problem:
+            raise EmissionsError(f"{path}: {problem}; emissions files hold '' for the blank and ' ' for the word "
+                                 "delimiter, each label once: the file is damaged (or not written by "
+                                 "Emissions.save): write it again with `ctcdecode-plus emissions`.")
         try:
             return cls.from_logits(log_probs, labels, seconds_per_frame, source, audio_seconds)
         except EmissionsError as e:  # name the file, not only the audio it came from

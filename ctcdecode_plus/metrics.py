@@ -85,11 +85,16 @@ def _pairs(reference, hypothesis) -> tuple[list, list]:
     """``([reference], [hypothesis])`` for two strings, else the two lists, which must be as long as each other."""
     if isinstance(reference, str) and isinstance(hypothesis, str):
         return [reference], [hypothesis]
+    pairs = []
     for what, x in (("reference", reference), ("hypothesis", hypothesis)):
-        if not isinstance(x, str) and (not isinstance(x, (list, tuple)) or not all(isinstance(t, str) for t in x)):
-            raise CtcDecodeError(f"{what} {x!r:.40}: give a string, or a list of strings (one per utterance).")
-    refs, hyps = ([reference] if isinstance(reference, str) else list(reference),
-                  [hypothesis] if isinstance(hypothesis, str) else list(hypothesis))
+        try:
+            texts = [x] if isinstance(x, str) else list(x)
+        except TypeError:
+            texts = None
+        if texts is None or not all(isinstance(t, str) for t in texts):
+            raise CtcDecodeError(f"{what} {x!r:.40}: give a string, or strings (a list, one per utterance).")
+        pairs.append(texts)
+    refs, hyps = pairs
     if len(refs) != len(hyps):
         raise ValueError(f"{len(refs)} references but {len(hyps)} hypotheses: give one hypothesis per reference.")
     return refs, hyps

@@ -9,7 +9,10 @@ import functools
 import os
 from typing import Iterable, Iterator, Optional, Sequence, Tuple, Union
 
+import numpy as np
+
 from .acoustic import AcousticModel, AudioInput
+from .audio import Audio
 from .constants import DEFAULT_PAUSE_SECONDS, DEMO_MODEL_NAME
 from .decoders import BeamSearchDecoder, Decoder, GreedyDecoder
 from .emissions import Emissions
@@ -76,8 +79,9 @@ def each_transcript(
     source is one). An LM or hotword that does not fit the model raises once, before any audio is read.
     ``input_rate`` (Hz) and ``chunk_seconds`` as in :func:`transcribe`. The loop under :func:`transcribe` and
     ``ctcdecode-plus transcribe``."""
-    if isinstance(sources, (str, os.PathLike, Emissions)):  # one source, not its characters
-        sources = [sources]
+    if isinstance(sources, (str, os.PathLike, Emissions, Audio)) or (isinstance(sources, np.ndarray)
+                                                                     and sources.ndim == 1):
+        sources = [sources]  # one source, not its characters or samples
     if acoustic is not None and not isinstance(acoustic, AcousticModel):
         acoustic = load_model(acoustic)  # a folder, hub id or "demo"
     if acoustic is not None:

@@ -177,6 +177,8 @@ def test_transcribe_in_one_call(tiny_model_dir, tmp_path):
     # from a review: one path (not a list) was read as one source per character; a model name was an AttributeError
     assert [t.text for _, _, t in each_transcript(str(wav), str(tiny_model_dir), GreedyDecoder())] == [out[0].text]
     assert [e.num_frames for e in model.emissions_batch(str(wav))] == [em.num_frames]
+    one = list(each_transcript(samples, model, GreedyDecoder(), input_rate=16000))  # one array: one source
+    assert len(one) == 1 and one[0][2].text == t.text
     saved = model.emissions(wav).save(tmp_path / "a.npz")
     with pytest.raises(VocabularyError, match="hotword 'C\\+\\+'"):  # saved emissions only: once, not per file
         next(each_transcript([saved, saved], None, BeamSearchDecoder(hotwords=["C++"])))
@@ -218,6 +220,8 @@ def test_a_model_folder_sets_its_own_chunk_length(tmp_path):
     assert np.array_equal(by_default.log_probs, m.emissions(sig, input_rate=16000, chunk_seconds=3).log_probs)
     assert not np.array_equal(by_default.log_probs, m.emissions(sig, input_rate=16000, chunk_seconds=0).log_probs)
     assert AcousticModel.from_pretrained("demo").chunk_seconds == 2.5
+    m.chunk_seconds = 20.0  # saved again into the same folder: the earlier file must not outlive it
+    assert AcousticModel.from_pretrained(m.save_pretrained(tmp_path / "copy")).chunk_seconds == 20.0
     for bad in ('{"chunk_seconds": 0.01}', '{"chunk": 3}', "[1"):
         (folder / "ctcdecode_plus.json").write_text(bad)
         with pytest.raises(ModelError, match="ctcdecode_plus.json"):

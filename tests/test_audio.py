@@ -266,3 +266,7 @@ def test_a_pipe_stdin_and_cancelling_channels_get_their_own_message(tmp_path):
     with pytest.raises(AudioError, match="anti.wav: the channels cancel out"):
         load_audio(tmp_path / "anti.wav")
     assert np.allclose(load_audio(tmp_path / "anti.wav", channel=0).samples, left, atol=1e-6)
+    quiet = np.stack([np.zeros(16000), np.full(16000, 1.5e-4)], 1).astype(np.float32)  # one channel empty, one quiet
+    sf.write(tmp_path / "quiet.wav", quiet, 16000, subtype="FLOAT")
+    with pytest.raises(AudioError, match="quiet.wav: the audio is silent"):  # not blamed on an inverted channel
+        load_audio(tmp_path / "quiet.wav")

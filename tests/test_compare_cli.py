@@ -21,6 +21,7 @@ from ctcdecode_plus.metrics import cer, count_hotwords, hotword_counts, normaliz
                                      ("hello world", "hello world")])
 def test_metrics_agree_with_jiwer(ref, hyp):
     assert wer(ref, hyp) == pytest.approx(jiwer.wer(ref, hyp))
+    assert wer(np.array([ref]), (h for h in [hyp])) == wer(ref, hyp)  # any iterable of strings, as before
     assert cer(ref, hyp) == pytest.approx(jiwer.cer(ref, hyp))
     assert wer([ref, "a b"], [hyp, "a"]) == pytest.approx(jiwer.wer([ref, "a b"], [hyp, "a"]))
 
@@ -236,7 +237,9 @@ def test_hotword_spotting_option_takes_off_or_a_threshold(capsys):
 def test_argument_errors_are_one_line_and_negative_exponents_are_numbers(capsys):
     from ctcdecode_plus.cli import build_parser
 
-    for argv in (["transcribe", "x.wav", "--beam-width", "abc"], ["frob"], ["compare"]):
+    # --alph was taken for --alpha, which --decoder-folder's overrides (read as written) then missed
+    for argv in (["transcribe", "x.wav", "--beam-width", "abc"], ["frob"], ["compare"],
+                 ["transcribe", "x", "--alph", "1"]):
         with pytest.raises(SystemExit) as exc:
             main(argv)
         err = capsys.readouterr().err  # was the usage block, then the error: about 18 lines
@@ -628,7 +631,7 @@ def test_a_hotwords_file_names_the_bad_line_and_notes_repeats(tmp_path, capsys):
     hw.write_text("COROUTINE\n# a comment\nSTDLIB:\n")
     assert main(["spoken-forms", "--hotwords-file", str(hw)]) == 2
     assert f"{hw}, line 3: hotword 'STDLIB:'" in capsys.readouterr().err  # was the hotword only, no file or line
-    hw.write_text("COROUTINE\ncoroutine\nHEAPPUSH\n")
+    hw.write_text("COROUTINE\n  COROUTINE \nHEAPPUSH\n")  # (case matters: US and us are two words to a cased model)
     assert main(["spoken-forms", "--hotwords-file", str(hw)]) == 0
     out = capsys.readouterr()
     assert out.out.split() == ["COROUTINE", "HEAPPUSH"] and "more than once (kept once): COROUTINE" in out.err

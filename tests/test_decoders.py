@@ -81,6 +81,13 @@ def test_a_reconciled_lm_is_saved_in_the_labels_case(tmp_path, pyctc_data):
     assert "<s>" in (folder / "language_model" / "bugs_bunny_kenlm.arpa").read_text()
     assert BeamSearchDecoderCTC.load_from_dir(str(folder)).decode(em.log_probs) == "BUGS BUNNY"
     assert BeamSearchDecoder.from_pretrained(folder).decode(em).text == "BUGS BUNNY"
+    # case is judged on the first 5000 words: a "lower" LM with BUNNY and bunny after them cannot be converted
+    import itertools
+
+    words = ["".join(t) for t in itertools.product("abcdefghijklmnopqrst", repeat=3)][:5001] + ["bunny", "BUNNY"]
+    two = BeamSearchDecoder(write_bigram_arpa(tmp_path / "two.arpa", words))
+    with pytest.raises(LanguageModelError, match="differ only in case \\('BUNNY' twice"):  # was a file listing it
+        two.save_pretrained(tmp_path / "two", em.labels)  # twice, which read_arpa then called damaged
 
 
 def write_bigram_arpa(path, words):

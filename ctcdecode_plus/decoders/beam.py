@@ -486,8 +486,8 @@ class BeamSearchDecoder(Decoder):
         for em in background[1:]:
             check_same_labels(labels, em.labels, f"background utterance {em.source or ''}".strip())
         _dec, _case, _hot, label_hotwords, _disp = self._decoder_for(labels)
-        floors = false_alarm_floors((em.log_probs for em in background), labels.labels, background[0].blank_id,
-                                    label_hotwords)
+        floors = false_alarm_floors((em.with_pause_breaks(self.pause_seconds).log_probs for em in background),
+                                    labels.labels, background[0].blank_id, label_hotwords)  # as decode() spots
         limit = float("inf") if cap is None else float(cap)
         new = self.replace(hotword_spotting={h: min(limit, ratio * f) for h, f in floors.items()})
         new.spotting_floors = floors

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -25,9 +26,11 @@ from typing import Iterable, Optional, Sequence, Union
 
 from ..constants import DEFAULT_ALPHA, DEFAULT_BETA, DEFAULT_UNK_SCORE_OFFSET
 from ..errors import LanguageModelError, VocabularyError
-from .arpa import default_mode, is_arpa_file, read_arpa_unigrams, unigram_list_path
 from ..vocab import apply_case
+from .arpa import _open_text, default_mode, is_arpa_file, read_arpa_unigrams, unigram_list_path
 from .counts import SPECIALS, split_words
+
+logger = logging.getLogger(__name__)
 
 PathLike = Union[str, Path]
 
@@ -102,18 +105,26 @@ def _resolve_unigrams(lm_path: Path, unigrams: Optional[Iterable[str]]) -> list[
 
 
 def _write_arpa_in_case(src: Path, dest: Path, case: str) -> None:
-    """Copy the ARPA file ``src`` (plain or gzip) to ``dest`` with its words in ``case`` (``<s>``-style tokens kept)."""
-    opener = gzip.open if src.name.endswith(".gz") else open
+    """Copy the ARPA file ``src`` (plain or gzip) to ``dest`` with its words in ``case`` (``<s>``-style tokens kept).
+    Two 1-grams that become one (``nasa`` and ``NASA``) are an error: the file would list n-grams twice."""
     try:
-        with opener(src, "rt", encoding="utf-8") as fin, open(dest, "w", encoding="utf-8") as fout:
-            in_ngrams = False
+        with _open_text(src) as fin, open(dest, "w", encoding="utf-8") as fout:
+            section = None
+            unigrams: set[str] = set()
             for line in fin:
                 if line.startswith("\\"):
-                    in_ngrams = line.rstrip().endswith("-grams:")
-                elif in_ngrams and "\t" in line:
+                    section = line.rstrip()
+                elif section and section.endswith("-grams:") and "\t" in line:
                     fields = line.rstrip("\r\n").split("\t")
                     fields[1] = " ".join(w if w.startswith("<") and w.endswith(">") else apply_case(w, case)
                                          for w in fields[1].split(" "))
+                    if section == "\\1-grams:":
+                        if fields[1] in unigrams:
+                            raise LanguageModelError(
+                                f"{src}: has words that differ only in case ({fields[1]!r} twice in {case} case), so "
+                                "it cannot be written in the labels' case; rebuild it with `ctcdecode-plus build-lm "
+                                "--alphabet-from MODEL`")
+                        unigrams.add(fields[1])
                     line = "\t".join(fields) + "\n"
                 fout.write(line)
     except (EOFError, gzip.BadGzipFile, zlib.error, UnicodeDecodeError) as exc:
@@ -175,12 +186,12 @@ def save_decoder_folder(
             lmdir = tmp / LM_DIRNAME
             lmdir.mkdir()
             uni = _resolve_unigrams(lm, unigrams)
+            if lm_case is not None and not is_arpa_file(lm):
+                logger.warning("%s: its words are not in the labels' case (%s) and a KenLM binary cannot be rewritten: "
+                               "BeamSearchDecoder.from_pretrained reads the folder, pyctcdecode and transformers will "
+                               "find every word out of vocabulary; save from the ARPA file to fix that", lm, lm_case)
+                lm_case = None
             if lm_case is not None:
-                if not is_arpa_file(lm):
-                    raise LanguageModelError(
-                        f"{lm}: its words are not in the labels' case ({lm_case}) and a KenLM binary cannot be "
-                        "rewritten; save from the ARPA file, or rebuild the LM with `ctcdecode-plus build-lm "
-                        "--alphabet-from MODEL`")
                 uni = sorted({apply_case(w, lm_case) for w in uni})
             attrs = {"alpha": float(alpha), "beta": float(beta), "unk_score_offset": float(unk_score_offset),
                      "score_boundary": bool(score_boundary)}
