@@ -169,12 +169,9 @@ class Emissions:
         log-probabilities swapped, so the best path says the delimiter there. ``[frames, vocab]`` unchanged;
         ``None``, labels without a delimiter (BPE), or nothing to break return ``self``.
         """
+        check_pause_seconds(min_pause, "min_pause")
         if min_pause is None:
             return self
-        if isinstance(min_pause, bool) or not isinstance(min_pause, (int, float, np.number)) \
-                or not np.isfinite(min_pause) or min_pause <= 0:
-            raise EmissionsError(f"{self.source}: min_pause={min_pause!r} must be a positive number of seconds "
-                                 "(or None: no breaks).")
         labels = self.labels.labels
         if SPACE_LABEL not in labels or not len(self.log_probs):
             return self
@@ -259,6 +256,17 @@ class Emissions:
             return cls.from_logits(log_probs, labels, seconds_per_frame, source, audio_seconds)
         except EmissionsError as e:  # name the file, not only the audio it came from
             raise EmissionsError(f"{path}: {e}") from None
+
+
+def check_pause_seconds(pause_seconds, name: str = "pause_seconds") -> None:
+    """Raise :class:`EmissionsError` unless ``pause_seconds`` is ``None`` or a positive number of seconds (the
+    shortest pause that ends a word: :meth:`Emissions.with_pause_breaks`; the decoders' ``pause_seconds``)."""
+    if pause_seconds is None:
+        return
+    if isinstance(pause_seconds, bool) or not isinstance(pause_seconds, (int, float, np.number)) \
+            or not np.isfinite(pause_seconds) or pause_seconds <= 0:
+        raise EmissionsError(f"{name}={pause_seconds!r} (--pause-seconds): give a positive number of seconds (a pause "
+                             "that long ends a word), or None to leave words to the model's delimiter.")
 
 
 def frames_to_seconds(frames: Union[int, np.ndarray], seconds_per_frame: float) -> Union[float, np.ndarray]:

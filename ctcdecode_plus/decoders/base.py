@@ -7,7 +7,6 @@ configuration, which makes parallel decoding work under every multiprocessing st
 """
 from __future__ import annotations
 
-import math
 import multiprocessing
 import numbers
 import os
@@ -46,17 +45,6 @@ def as_labels(labels) -> Labels:
         raise VocabularyError(f"labels={labels!r:.40}: give the model's labels (AcousticModel.labels, or a list of one "
                               "string per vocabulary id).")
     return Labels.from_list(list(labels))
-
-
-def check_pause_seconds(pause_seconds) -> None:
-    """Raise :class:`~ctcdecode_plus.errors.CtcDecodeError` unless ``pause_seconds`` is ``None`` or a positive
-    number of seconds."""
-    if pause_seconds is None:
-        return
-    if isinstance(pause_seconds, bool) or not isinstance(pause_seconds, numbers.Real) \
-            or not math.isfinite(pause_seconds) or pause_seconds <= 0:
-        raise CtcDecodeError(f"pause_seconds={pause_seconds!r} (--pause-seconds): give a positive number of seconds "
-                             "(a pause that long ends a word), or None to leave words to the model's delimiter.")
 
 
 def _init_worker(decoder: "Decoder") -> None:

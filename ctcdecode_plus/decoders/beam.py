@@ -44,14 +44,14 @@ from ..constants import (
     DEFAULT_TOKEN_MIN_LOGP,
     DEFAULT_UNK_SCORE_OFFSET,
 )
-from ..emissions import Emissions, check_same_labels
+from ..emissions import Emissions, check_pause_seconds, check_same_labels
 from ..errors import CtcDecodeError, LanguageModelError, VocabularyError
 from ..lm.arpa import is_arpa_file, read_arpa_unigrams, unigram_list_path
 from ..lm.counts import split_words
 from ..lm.perplexity import load_kenlm
 from ..transcript import Hypothesis, Transcript, Word
 from ..vocab import BLANK_LABEL, SPACE_LABEL, Labels, apply_case, text_case
-from .base import Decoder, as_labels, check_emissions, check_pause_seconds
+from .base import Decoder, as_labels, check_emissions
 from .hotwords import apply_display, parse_hotword, split_word, with_suggested_forms
 from .spotting import (Decision, HotwordReport, alignment_cost, apply_detections, boost_detections,
                        false_alarm_floors, relative_log_probs, spot_hotwords, transcript_cost)

@@ -6,10 +6,10 @@ from typing import Optional
 import numpy as np
 
 from ..constants import DEFAULT_PAUSE_SECONDS
-from ..emissions import Emissions
+from ..emissions import Emissions, check_pause_seconds
 from ..transcript import Transcript, Word
 from ..vocab import SPACE_LABEL
-from .base import Decoder, check_emissions, check_pause_seconds
+from .base import Decoder, check_emissions
 
 
 class GreedyDecoder(Decoder):
