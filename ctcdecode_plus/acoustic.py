@@ -19,9 +19,8 @@ from typing import Callable, Iterable, Optional, Sequence, Union
 
 import numpy as np
 
-from .audio import Audio, Chunk, _check_content, iter_chunks, load_audio, stream_chunks
-from .constants import (AUDIO_EXTENSIONS, DEFAULT_CHUNK_OVERLAP_SECONDS, DEFAULT_CHUNK_SECONDS, DEMO_MODEL_NAME,
-                        MODEL_SETTINGS_FILENAME)
+from .audio import Audio, Chunk, _check_content, audio_files, iter_chunks, load_audio, stream_chunks
+from .constants import DEFAULT_CHUNK_OVERLAP_SECONDS, DEFAULT_CHUNK_SECONDS, DEMO_MODEL_NAME, MODEL_SETTINGS_FILENAME
 from .emissions import Emissions
 from .errors import CtcDecodeError, ModelError
 from .vocab import Labels
@@ -429,7 +428,7 @@ def iter_sources(paths: Iterable[PathLike], *, emissions: bool = False) -> list[
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            found = [str(f) for f in sorted(p.rglob("*")) if f.suffix.lower() in AUDIO_EXTENSIONS and f.is_file()]
+            found = [str(f) for f in audio_files(p)]
             if not found and emissions:
                 found = [str(f) for f in sorted(p.rglob("*.npz")) if f.is_file()]
             out.extend(found or [str(p)])

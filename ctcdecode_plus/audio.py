@@ -97,12 +97,12 @@ def _check_rate(rate: float, source: str) -> None:
         )
 
 
-def _has_audio(folder: Path) -> bool:
-    """Whether ``folder`` holds a file with an audio extension (:data:`AUDIO_EXTENSIONS`)."""
+def audio_files(folder: Path) -> list[Path]:
+    """The files below ``folder`` (recursively, sorted) with an audio extension (:data:`AUDIO_EXTENSIONS`)."""
     try:
-        return any(p.suffix.lower() in AUDIO_EXTENSIONS and p.is_file() for p in folder.rglob("*"))
+        return [p for p in sorted(folder.rglob("*")) if p.suffix.lower() in AUDIO_EXTENSIONS and p.is_file()]
     except OSError:
-        return False
+        return []
 
 
 def _check_path(source: PathLike) -> Path:
@@ -116,7 +116,7 @@ def _check_path(source: PathLike) -> Path:
     if path.is_dir():
         raise AudioError(
             f"{path}: is a folder, not an audio file; pass audio files (a folder given on the command line must "
-            "contain .wav/.flac/.mp3/.ogg/... files" + ("; this one has none" if not _has_audio(path) else "") + ")."
+            "contain .wav/.flac/.mp3/.ogg/... files" + ("; this one has none" if not audio_files(path) else "") + ")."
         )
     if path.suffix.lower() == ".npz" and path.is_file():
         raise AudioError(f"{path}: is saved emissions (.npz), not audio: decode it as it is (`ctcdecode-plus "
