@@ -347,11 +347,6 @@ def _folder_decoder(args, hotwords: Sequence[str]):
     return BeamSearchDecoder.from_pretrained(args.decoder_folder, **overrides)
 
 
-def _audio_seconds(em) -> float:
-    """The audio's length in seconds (emissions saved before it was kept: the seconds their frames cover)."""
-    return em.audio_seconds if em.audio_seconds is not None else em.duration
-
-
 def cmd_transcribe(args) -> int:
     from .acoustic import iter_sources
     from .decoders import GreedyDecoder
@@ -399,7 +394,7 @@ def cmd_transcribe(args) -> int:
                     print(f"{src}: {line}", file=sys.stderr)
             if args.output_dir:  # one file per input, written as it is done, named as `emissions` names it
                 out = Path(args.output_dir) / f"{name}.{'txt' if args.format == 'text' else args.format}"
-                body = (json.dumps({"audio": src, "duration": round(_audio_seconds(em), 3), **t.to_dict()}, indent=2)
+                body = (json.dumps({"audio": src, "duration": round(em.audio_duration, 3), **t.to_dict()}, indent=2)
                         if args.format == "json" else t.to_srt() if args.format == "srt"
                         else t.to_vtt() if args.format == "vtt" else t.text)
                 try:
@@ -409,7 +404,7 @@ def cmd_transcribe(args) -> int:
                     continue
                 print(f"{src}\t{out}")
             elif args.format == "json":
-                results.append({"audio": src, "duration": round(_audio_seconds(em), 3), **t.to_dict()})
+                results.append({"audio": src, "duration": round(em.audio_duration, 3), **t.to_dict()})
             elif args.format == "srt":
                 print(t.to_srt())
             elif args.format == "vtt":
@@ -657,7 +652,7 @@ def cmd_compare(args) -> int:
         print("\nwhy hotwords were missed (spotting; margins in nats):\n" + "\n".join(
             lines or ["(none missed)" if spotting else "(no decoder spots hotwords: add --hotword-spotting NATS "
                                                        "or --spotting-background PATH to see why they were missed)"]))
-    print(f"\n{len(items)} utterances, {sum(i.emissions.duration for i in items):.1f} s of audio"
+    print(f"\n{len(items)} utterances, {sum(i.emissions.audio_duration for i in items):.1f} s of audio"
           + (f"; hotwords: {len(hotwords)}" if hotwords else ""))
     if args.json:
         result.to_json(args.json)

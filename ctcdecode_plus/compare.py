@@ -226,7 +226,7 @@ def compare(
                              "against); give items with their transcripts.")
     utterances: list[UtteranceResult] = []
     scores: dict[str, DecoderScore] = {}
-    audio_seconds = sum(it.emissions.duration for it in items)
+    audio_seconds = sum(it.emissions.audio_duration for it in items)  # RTF: of the audio, not the frames
     label_sets = list({id(it.emissions.labels): it.emissions.labels for it in items}.values())
     for name, decoder in decoders.items():
         for labels in label_sets:  # build the decoder (LM, hotwords) before the clock starts: speed is decoding's

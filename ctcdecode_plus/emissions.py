@@ -59,6 +59,12 @@ class Emissions:
         return self.num_frames * self.seconds_per_frame
 
     @property
+    def audio_duration(self) -> float:
+        """The audio's length in seconds: :attr:`audio_seconds` where known (emissions saved before it was kept:
+        :attr:`duration`, the frames' span)."""
+        return self.audio_seconds if self.audio_seconds is not None else self.duration
+
+    @property
     def blank_id(self) -> int:
         return self.labels.blank_id
 
