@@ -12,6 +12,7 @@ from typing import Callable, Iterator, Optional, Union
 
 import numpy as np
 
+from ._quiet import quiet_stderr
 from .constants import AUDIO_EXTENSIONS, DEFAULT_SAMPLING_RATE, SILENCE_PEAK
 from .errors import AudioError
 
@@ -310,11 +311,12 @@ def _read_file(path: Path) -> tuple[np.ndarray, int]:
         with sf.SoundFile(_sf_name(path)) as f:
             rate, fmt, announced = int(f.samplerate), f.format, _known_frames(f)
             if fmt == "MP3":  # libsndfile decodes MP3 exactly only in one read (_MPEG_NOTE) ...
-                try:
-                    data, error = f.read(dtype="float32", always_2d=True), None
-                except Exception:  # noqa: BLE001 - ... but a damaged one may not decode in one: save what decodes
-                    f.seek(0)
-                    data, error = _read_blocks(f, None)
+                with quiet_stderr():  # libmpg123 prints a line per damaged frame: the warning below says it once
+                    try:
+                        data, error = f.read(dtype="float32", always_2d=True), None
+                    except Exception:  # noqa: BLE001 - ... but a damaged one may not decode in one: save what decodes
+                        f.seek(0)
+                        data, error = _read_blocks(f, None)
             else:  # one array for the announced length, unless a damaged header announces more than can be there
                 size = path.stat().st_size
                 plausible = announced is not None and announced * f.channels * 4 <= 1024 * size + (64 << 20)

@@ -6,7 +6,6 @@ counts out.
 """
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import re
@@ -16,6 +15,7 @@ from typing import Iterable, Optional, Sequence, Union
 
 import numpy as np
 
+from .._quiet import quiet_stderr
 from ..errors import LanguageModelError
 from .arpa import MISSING_UNK_LOG10, ArpaArrays, NGramIndex, _open_text, read_arpa, read_arpa_arrays
 from .counts import BOS, EOS, UNK, iter_text_lines, split_words
@@ -59,23 +59,6 @@ def _result(total: float, oov_total: float, sentences: int, words: int, oovs: in
     return PerplexityResult(ppl, ppl_ex, total, sentences, words, oovs, oovs / words if words else 0.0, backend)
 
 
-@contextlib.contextmanager
-def _quiet_stderr():
-    """KenLM prints loading progress on fd 2; keep the user's terminal clean."""
-    try:
-        fd = os.dup(2)
-    except OSError:
-        yield
-        return
-    try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 2)
-            yield
-    finally:
-        os.dup2(fd, 2)
-        os.close(fd)
-
-
 def load_kenlm(lm_path: PathLike):
     """``kenlm.Model`` with errors turned into :class:`LanguageModelError` naming file and line."""
     import kenlm  # noqa: WPS433
@@ -86,7 +69,7 @@ def load_kenlm(lm_path: PathLike):
     if p.is_dir():
         raise LanguageModelError(f"{p}: is a folder; give the .arpa or .bin file inside it")
     try:
-        with _quiet_stderr():
+        with quiet_stderr():
             return kenlm.Model(str(p))
     except Exception as exc:  # kenlm raises OSError/RuntimeError with long C++ messages
         if p.suffix != ".bin" and p.suffix != ".binary":
