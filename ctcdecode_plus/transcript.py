@@ -59,8 +59,9 @@ class Transcript:
         return json.dumps(self.to_dict(), indent=indent)
 
     def to_srt(self, max_words: int = 8, max_gap: float = 1.0) -> str:
-        """SubRip subtitles: a cue holds at most ``max_words`` words (a whole number >= 1), and a pause longer than
-        ``max_gap`` seconds between two words starts a new one, so no cue stays on screen through a silence."""
+        """SubRip subtitles: a pause longer than ``max_gap`` seconds between two words starts a new cue, so no cue
+        stays on screen through a silence, and the words between two such pauses are shared out over as few cues of
+        at most ``max_words`` words (a whole number >= 1) as they need, of near-equal length."""
         return "\n".join(f"{n}\n{_srt_time(g[0].start)} --> {_srt_time(g[-1].end)}\n" + " ".join(w.word for w in g)
                          + "\n" for n, g in enumerate(self._cues(max_words, max_gap), start=1))
 
@@ -76,11 +77,16 @@ class Transcript:
             raise CtcDecodeError(f"max_words={max_words!r}: give a whole number of words per subtitle, 1 or more.")
         if isinstance(max_gap, bool) or not isinstance(max_gap, (int, float)) or not max_gap >= 0:
             raise CtcDecodeError(f"max_gap={max_gap!r}: give the longest pause inside a subtitle in seconds, >= 0.")
-        groups: list[list[Word]] = []
+        runs: list[list[Word]] = []  # words between pauses longer than max_gap
         for w in self.words:
-            if not groups or len(groups[-1]) == max_words or w.start - groups[-1][-1].end > max_gap:
-                groups.append([])
-            groups[-1].append(w)
+            if not runs or w.start - runs[-1][-1].end > max_gap:
+                runs.append([])
+            runs[-1].append(w)
+        groups = []
+        for run in runs:  # a long run in cues of near-equal length: 9 words as 4 + 5, not 8 + a lone word
+            n = -(-len(run) // max_words)
+            bounds = [round(i * len(run) / n) for i in range(n + 1)]
+            groups += [run[a:b] for a, b in zip(bounds, bounds[1:])]
         return groups
 
 

@@ -589,6 +589,9 @@ def test_srt_cues_break_at_pauses():
     assert srt.count(" --> ") == 2  # was one cue on screen through the 4 s of silence
     assert "00:00:00,000 --> 00:00:00,900\nONE TWO" in srt and "00:00:05,000 --> 00:00:05,900\nTHREE FOUR" in srt
     assert Transcript("ONE TWO THREE FOUR", words).to_srt(max_gap=10).count(" --> ") == 1
+    nine = [Word(f"W{i}", 0.5 * i, 0.5 * i + 0.4) for i in range(9)]
+    cues = Transcript(" ".join(w.word for w in nine), nine).to_srt().split("\n\n")
+    assert [len(c.splitlines()[2].split()) for c in cues] == [4, 5]  # was 8 + a lone word on screen for 0.4 s
     vtt = Transcript("ONE TWO THREE FOUR", words + [Word("FIVE", 3725.25, 3726.0)]).to_vtt()
     assert vtt.startswith("WEBVTT\n\n00:00:00.000 --> 00:00:00.900\nONE TWO\n\n00:00:05.000 --> 00:00:05.900\n")
     assert vtt.endswith("\n01:02:05.250 --> 01:02:06.000\nFIVE\n") and vtt.count(" --> ") == 3
