@@ -139,7 +139,8 @@ class AcousticModel:
         Args:
             name_or_path: local folder written by ``save_pretrained``, hub id, or ``"demo"``.
             device: ``"cpu"``, ``"cuda"``, ``"cuda:1"``...; default CUDA when available.
-            kwargs: passed to ``AutoModelForCTC.from_pretrained`` (e.g. ``revision``).
+            kwargs: passed to ``AutoModelForCTC.from_pretrained``; where to find a hub id's files (``revision``,
+                ``cache_dir``, ``token``, ``local_files_only``...) to the config, tokenizer and feature extractor too.
         """
         import torch
         from transformers import AutoConfig, AutoFeatureExtractor, AutoModelForCTC, AutoTokenizer
@@ -154,8 +155,9 @@ class AcousticModel:
         if local and not (Path(path) / "config.json").is_file():
             raise ModelError(f"{path}: no config.json; this folder is not a Hugging Face model (save_pretrained()).")
         where = "folder" if local else "hub id"
+        hub = {k: kwargs[k] for k in _HUB_OPTIONS if k in kwargs}  # the same revision, cache... for every file
         try:
-            config = AutoConfig.from_pretrained(path)
+            config = AutoConfig.from_pretrained(path, **hub)
         except (OSError, ValueError) as e:
             hint = ("Fix or re-save its config.json (save_pretrained())." if local else
                     "A hub id needs the network or the local hub cache (HF_HUB_OFFLINE=1 allows only the cache); "
@@ -174,8 +176,8 @@ class AcousticModel:
                 "(e.g. facebook/wav2vec2-base-960h), or fine-tune this one with a CTC head first."
             )
         try:
-            tokenizer = AutoTokenizer.from_pretrained(path)
-            feature_extractor = AutoFeatureExtractor.from_pretrained(path)
+            tokenizer = AutoTokenizer.from_pretrained(path, **hub)
+            feature_extractor = AutoFeatureExtractor.from_pretrained(path, **hub)
         except Exception as e:  # noqa: BLE001 - a missing file, or one whose values transformers cannot use
             raise ModelError(
                 f"{path}: no usable tokenizer/feature extractor ({_first_line(e)}). Save the processor next to the "
@@ -203,8 +205,7 @@ class AcousticModel:
             raise ModelError(
                 f"device={device!r}: cannot move the model there ({str(e).splitlines()[0][:200]}); use --device cpu."
             ) from None
-        chunk_seconds = _model_settings(Path(path)).get("chunk_seconds", DEFAULT_CHUNK_SECONDS) if local \
-            else DEFAULT_CHUNK_SECONDS
+        chunk_seconds = _model_settings(path, local, hub).get("chunk_seconds", DEFAULT_CHUNK_SECONDS)
         try:
             return cls(model, feature_extractor, tokenizer, device=device, source=path, chunk_seconds=chunk_seconds)
         except CtcDecodeError:
@@ -398,9 +399,26 @@ class AcousticModel:
         return results  # type: ignore[return-value]
 
 
-def _model_settings(folder: Path) -> dict:
-    """The settings in ``folder/ctcdecode_plus.json`` (``{"chunk_seconds": 2.5}``); ``{}`` without the file."""
-    path = folder / MODEL_SETTINGS_FILENAME
+#: from_pretrained options that say where a hub id's files are (passed to every loader, not only the model's)
+_HUB_OPTIONS = ("revision", "cache_dir", "token", "local_files_only", "force_download", "proxies", "subfolder")
+
+
+def _model_settings(name_or_path: str, local: bool, hub: dict) -> dict:
+    """The settings in the model's ``ctcdecode_plus.json`` (``{"chunk_seconds": 2.5}``), from its folder or, for a hub
+    id, the hub or its cache; ``{}`` without the file."""
+    if local:
+        path = Path(name_or_path) / hub.get("subfolder", "") / MODEL_SETTINGS_FILENAME
+    else:
+        from transformers.utils import cached_file
+
+        try:  # a missing file, or no network and no cache: the defaults (the model itself loaded, so it is there)
+            found = cached_file(name_or_path, MODEL_SETTINGS_FILENAME, _raise_exceptions_for_missing_entries=False,
+                                _raise_exceptions_for_connection_errors=False, **hub)
+        except Exception:  # noqa: BLE001 - the hub client's own errors (a gated repo...): settings are optional
+            found = None
+        if not found:
+            return {}
+        path = Path(found)
     if not path.is_file():
         return {}
     try:

@@ -226,3 +226,18 @@ def test_a_model_folder_sets_its_own_chunk_length(tmp_path):
         (folder / "ctcdecode_plus.json").write_text(bad)
         with pytest.raises(ModelError, match="ctcdecode_plus.json"):
             AcousticModel.from_pretrained(folder)
+
+
+def test_a_hub_id_from_the_cache_takes_its_revision_and_settings_for_every_file(tmp_path):
+    # cache_dir (and revision, token...) reached only the weights: the config and processor were looked up in the
+    # default cache, so a hub id in a cache of its own did not load; its ctcdecode_plus.json was never read
+    import shutil
+
+    repo = tmp_path / "cache" / "models--org--tiny"
+    snapshot = repo / "snapshots" / ("a" * 40)
+    shutil.copytree(make_tiny_model(tmp_path / "src", layers=0, normalize=False), snapshot)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text("a" * 40)
+    (snapshot / "ctcdecode_plus.json").write_text('{"chunk_seconds": 3}')
+    m = AcousticModel.from_pretrained("org/tiny", cache_dir=str(tmp_path / "cache"), local_files_only=True)
+    assert m.chunk_seconds == 3.0 and m.labels.labels
