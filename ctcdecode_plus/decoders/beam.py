@@ -531,8 +531,7 @@ class BeamSearchDecoder(Decoder):
         from ..lm.package import save_decoder_folder
 
         label_list = list(labels.labels) if isinstance(labels, Labels) else list(labels)
-        label_case = labels.case if isinstance(labels, Labels) else \
-            text_case("".join(lab for lab in label_list if not (lab[:1] in "<[" and lab[-1:] in ">]")))
+        label_case = as_labels(labels).case
         # an LM in another case than the labels is reconciled here (_work_case), but not by pyctcdecode or
         # transformers: the folder gets the LM's words in the labels' case
         lm_case = label_case if self.lm_path is not None and self._work_case(label_case) != label_case else None
