@@ -388,6 +388,8 @@ def cmd_transcribe(args) -> int:
             processed += 1
             if isinstance(t, CtcDecodeError):
                 failures.append((src, str(t)))
+                if args.format == "json" and not args.output_dir:  # the JSON accounts for every input
+                    results.append({"audio": src, "error": str(t)})
                 continue
             if args.explain_hotwords and use_beam:  # decodes once more, recording what spotting did
                 for line in decoder.explain_hotwords(em).lines():
@@ -415,7 +417,8 @@ def cmd_transcribe(args) -> int:
         interrupted = True
     bar.close()
     if args.format == "json" and not args.output_dir:
-        print(json.dumps(results if len(sources) > 1 else (results[0] if results else {}), indent=2))
+        if len(sources) > 1 or results:  # a failed input is {"audio": ..., "error": ...}, in its place
+            print(json.dumps(results if len(sources) > 1 else results[0], indent=2))
     rc = _report_failures(failures)
     if interrupted:
         print(f"interrupted: {processed} of {len(sources)} inputs processed; the results above are complete",

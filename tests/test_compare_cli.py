@@ -145,6 +145,18 @@ def test_cli_transcribe_json(tiny_model_dir, corpus, capsys):
     assert "broken.wav" in captured.err and "1 input(s) failed" in captured.err
 
 
+def test_cli_transcribe_json_lists_a_failed_input_in_its_place(tiny_model_dir, corpus, capsys):
+    """Every input has its entry: a bad one is {"audio", "error"} (one bad input alone printed `{}`)."""
+    broken, good = str(corpus / "broken.wav"), str(corpus / "u0.wav")
+    assert main(["transcribe", broken, "--model", str(tiny_model_dir), "--format", "json"]) == 1
+    out = capsys.readouterr()
+    alone = json.loads(out.out)
+    assert alone["audio"] == broken and "could not decode" in alone["error"] and "1 input(s) failed" in out.err
+    assert main(["transcribe", good, broken, "--model", str(tiny_model_dir), "--format", "json"]) == 1
+    both = json.loads(capsys.readouterr().out)
+    assert [r["audio"] for r in both] == [good, broken] and "text" in both[0] and set(both[1]) == {"audio", "error"}
+
+
 def test_cli_emissions_and_compare(tiny_model_dir, corpus, tmp_path, pyctc_data, capsys):
     ems = tmp_path / "ems"
     assert main(["emissions", str(corpus / "u0.wav"), str(corpus / "u1.wav"), "-o", str(ems),
