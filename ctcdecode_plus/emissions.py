@@ -11,7 +11,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Sequence, Union
+from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -229,39 +229,56 @@ class Emissions:
     def load(cls, path: Union[str, os.PathLike]) -> "Emissions":
         """Read emissions written by :meth:`save`."""
         path = Path(path)
-        if not path.is_file():
-            raise EmissionsError(f"{path}: emissions file not found; create it with `ctcdecode-plus emissions`.")
+        log_probs, labels, meta = _read_saved(path, with_log_probs=True)
         try:
-            with np.load(path, allow_pickle=False) as data:
-                log_probs = data["log_probs"]
-                meta = json.loads(str(data["meta"]))
-            labels = Labels(tuple(str(x) for x in meta["labels"]), int(meta["blank_id"]),
-                            tuple(int(i) for i in meta.get("suppressed", ())))
             seconds_per_frame = float(meta["seconds_per_frame"])
             source = str(meta.get("source", path))
             audio_seconds = meta.get("audio_seconds")  # None in files written before it was kept
         except Exception as e:  # noqa: BLE001
-            raise EmissionsError(
-                f"{path}: not an emissions .npz written by ctcdecode-plus ({type(e).__name__}: {e}); delete it and "
-                "write it again with `ctcdecode-plus emissions` or Emissions.save()."
-            ) from None
-        if not 0 <= labels.blank_id < len(labels) or any(not 0 <= i < len(labels) for i in labels.suppressed):
-            raise EmissionsError(f"{path}: blank or suppressed ids outside the label set; the file is damaged.")
-        # what save() never writes, and what would decode to wrong text: the blank on a letter, a label twice, "|"
-        # with no " " (save() writes a model's word delimiter as " "; "|" beside it is a character of its own)
-        problem = ("the blank id is on the label " + repr(labels.labels[labels.blank_id])
-                   if labels.labels[labels.blank_id] != BLANK_LABEL
-                   else "a label appears twice" if len(set(labels.labels)) != len(labels.labels)
-                   else "'|' stands where the word delimiter ' ' should" if "|" in labels.labels
-                   and SPACE_LABEL not in labels.labels else None)
-        if problem:
-            raise EmissionsError(f"{path}: {problem}; emissions files hold '' for the blank and ' ' for the word "
-                                 "delimiter, each label once: the file is damaged (or not written by "
-                                 "Emissions.save): write it again with `ctcdecode-plus emissions`.")
+            raise _not_saved_emissions(path, e) from None
         try:
             return cls.from_logits(log_probs, labels, seconds_per_frame, source, audio_seconds)
         except EmissionsError as e:  # name the file, not only the audio it came from
             raise EmissionsError(f"{path}: {e}") from None
+
+    @staticmethod
+    def load_labels(path: Union[str, os.PathLike]) -> Labels:
+        """The labels of emissions saved at ``path``, read without their log-probs (cheap for a long file);
+        raises what :meth:`load` raises for a missing or damaged file."""
+        return _read_saved(Path(path), with_log_probs=False)[1]
+
+
+def _not_saved_emissions(path: Path, e: Exception) -> EmissionsError:
+    return EmissionsError(f"{path}: not an emissions .npz written by ctcdecode-plus ({type(e).__name__}: {e}); delete "
+                          "it and write it again with `ctcdecode-plus emissions` or Emissions.save().")
+
+
+def _read_saved(path: Path, with_log_probs: bool) -> Tuple[Optional[np.ndarray], Labels, dict]:
+    """``(log_probs or None, labels, meta)`` of a file written by :meth:`Emissions.save`, its labels checked."""
+    if not path.is_file():
+        raise EmissionsError(f"{path}: emissions file not found; create it with `ctcdecode-plus emissions`.")
+    try:
+        with np.load(path, allow_pickle=False) as data:  # an .npz member is read only when asked for
+            log_probs = data["log_probs"] if with_log_probs else None
+            meta = json.loads(str(data["meta"]))
+        labels = Labels(tuple(str(x) for x in meta["labels"]), int(meta["blank_id"]),
+                        tuple(int(i) for i in meta.get("suppressed", ())))
+    except Exception as e:  # noqa: BLE001
+        raise _not_saved_emissions(path, e) from None
+    if not 0 <= labels.blank_id < len(labels) or any(not 0 <= i < len(labels) for i in labels.suppressed):
+        raise EmissionsError(f"{path}: blank or suppressed ids outside the label set; the file is damaged.")
+    # what save() never writes, and what would decode to wrong text: the blank on a letter, a label twice, "|"
+    # with no " " (save() writes a model's word delimiter as " "; "|" beside it is a character of its own)
+    problem = ("the blank id is on the label " + repr(labels.labels[labels.blank_id])
+               if labels.labels[labels.blank_id] != BLANK_LABEL
+               else "a label appears twice" if len(set(labels.labels)) != len(labels.labels)
+               else "'|' stands where the word delimiter ' ' should" if "|" in labels.labels
+               and SPACE_LABEL not in labels.labels else None)
+    if problem:
+        raise EmissionsError(f"{path}: {problem}; emissions files hold '' for the blank and ' ' for the word "
+                             "delimiter, each label once: the file is damaged (or not written by "
+                             "Emissions.save): write it again with `ctcdecode-plus emissions`.")
+    return log_probs, labels, meta
 
 
 def check_pause_seconds(pause_seconds, name: str = "pause_seconds") -> None:

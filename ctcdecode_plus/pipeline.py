@@ -52,17 +52,36 @@ def needs_acoustic_model(sources: Iterable[Source]) -> bool:
     return any(not isinstance(s, Emissions) and not is_emissions_file(s) for s in sources)
 
 
-def _first_emissions(sources: Sequence[Source]) -> Optional[Emissions]:
-    """The first of ``sources`` that is, or loads as, :class:`Emissions` (``None``: none does)."""
+def _saved_label_sets(sources: Sequence[Source]) -> list:
+    """The distinct label sets of ``sources`` (:class:`Emissions` or saved ``.npz``), most files first; a file
+    that cannot be read is left to fail in its turn."""
+    counts: dict = {}
     for s in sources:
         if isinstance(s, Emissions):
-            return s
-        if is_emissions_file(s):
+            labels = s.labels
+        elif is_emissions_file(s):
             try:
-                return Emissions.load(s)
+                labels = Emissions.load_labels(s)  # its labels only, not its log-probs
             except CtcDecodeError:
                 continue
-    return None
+        else:
+            continue
+        counts[labels] = counts.get(labels, 0) + 1
+    return sorted(counts, key=counts.get, reverse=True)
+
+
+def _prepare_for_saved(decoder: Decoder, sources: Sequence[Source]) -> None:
+    """Check ``decoder`` against the label sets of saved emissions: an LM or hotword that fits none of them raises
+    once, here; emissions of another model beside them (which it does not fit) fail one by one, in their turn."""
+    first_error = None
+    for labels in _saved_label_sets(sources):
+        try:
+            decoder.prepare(labels)
+            return
+        except CtcDecodeError as e:
+            first_error = first_error or e
+    if first_error is not None:
+        raise first_error
 
 
 def each_transcript(
@@ -76,7 +95,7 @@ def each_transcript(
     """``(source, emissions, transcript)`` for each source as soon as it is done; a source that fails gives
     ``(source, None, the CtcDecodeError)`` and the next one goes on. A source is audio (run through ``acoustic``),
     :class:`Emissions`, or a saved ``.npz`` of them (decoded as they are; ``acoustic`` may be ``None`` when every
-    source is one). An LM or hotword that does not fit the model raises once, before any audio is read.
+    source is one). An LM or hotword that does not fit the model (or any of the models saved emissions come from) raises once, before any audio is read.
     ``input_rate`` (Hz) and ``chunk_seconds`` as in :func:`transcribe`. The loop under :func:`transcribe` and
     ``ctcdecode-plus transcribe``."""
     if isinstance(sources, (str, os.PathLike, Emissions, Audio)) or (isinstance(sources, np.ndarray)
@@ -86,11 +105,9 @@ def each_transcript(
         acoustic = load_model(acoustic)  # a folder, hub id or "demo"
     if acoustic is not None:
         decoder.prepare(acoustic.labels)
-    else:  # saved emissions only: check against the first that loads, so a mismatch fails once, not per file
+    else:  # saved emissions only: a mismatch with every model among them fails once, not per file
         sources = list(sources)
-        first = _first_emissions(sources)
-        if first is not None:
-            decoder.prepare(first.labels)
+        _prepare_for_saved(decoder, sources)
     for source in sources:
         try:
             if isinstance(source, Emissions):

@@ -124,3 +124,29 @@ def test_an_npz_of_a_model_with_a_pipe_character_loads(tmp_path):
     labels = Labels.from_vocab({"<pad>": 0, " ": 1, "a": 2, "|": 3}, word_delimiter_token=" ")
     em = Emissions.from_logits(np.log(np.full((4, 4), 0.25)), labels)
     assert Emissions.load(em.save(tmp_path / "p.npz")).labels == labels
+
+
+def _spelling(labels: list, text: str, frames_per_char: int = 3) -> Emissions:
+    """Emissions that spell ``text`` (one label per run of frames, blanks between), for decoder tests."""
+    log = np.full((len(text) * frames_per_char, len(labels)), -12.0)
+    for i, ch in enumerate(text):
+        log[i * frames_per_char, labels.index(ch)] = 0.0
+        log[i * frames_per_char + 1:(i + 1) * frames_per_char, labels.index("")] = 0.0
+    return Emissions.from_logits(log, Labels.from_list(labels))
+
+
+def test_saved_emissions_of_another_model_fail_alone(tmp_path):
+    """A batch of saved emissions from two models: a hotword only one model can spell fails the other's files one
+    by one (it used to stop the whole batch when the odd file came first); fitting none of them still fails once."""
+    from ctcdecode_plus import BeamSearchDecoder, Transcript, each_transcript
+
+    odd = _spelling(["", " ", "A", "B"], "AB BA").save(tmp_path / "odd.npz")
+    good = [_spelling(["", " ", "A", "B", "Z"], "ZAB AB").save(tmp_path / f"good{i}.npz") for i in range(2)]
+    assert Emissions.load_labels(odd).labels == ("", " ", "A", "B")  # without reading the log-probs
+    out = [t for _, _, t in each_transcript([odd, *good], None, BeamSearchDecoder(hotwords=["ZAB"], beam_width=8))]
+    assert isinstance(out[0], VocabularyError) and "ZAB" in str(out[0])
+    assert all(isinstance(t, Transcript) and t.text == "ZAB AB" for t in out[1:])
+    with pytest.raises(VocabularyError, match="ZAB"):  # no file can use it: once, up front
+        next(each_transcript([odd, odd], None, BeamSearchDecoder(hotwords=["ZAB"])))
+    with pytest.raises(EmissionsError, match="not found"):
+        Emissions.load_labels(tmp_path / "missing.npz")
