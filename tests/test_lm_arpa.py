@@ -329,3 +329,31 @@ def test_unknown_words_are_unk_in_contexts_and_literal_unk_is_an_oov(tmp_path):
     assert ours == pytest.approx(ken, abs=1e-6) and ours[1] == pytest.approx(-0.2)
     py, kn = (perplexity(path, lines=["B <unk> B", "ZZZ B"], backend=b) for b in ("python", "kenlm"))
     assert py.oovs == kn.oovs == 2 and py.log10_prob == pytest.approx(kn.log10_prob, abs=1e-5)
+
+
+def test_an_arpa_with_spaces_for_tabs_is_read_and_kenlms_refusal_says_how_to_rewrite_it(tmp_path, caplog):
+    """SRILM reads fields split by spaces; KenLM (beam search) needs tabs: say so from both sides, with the fix."""
+    pytest.importorskip("kenlm")
+    from ctcdecode_plus.lm.perplexity import load_kenlm, perplexity
+
+    spaced = write(tmp_path, GOOD.replace("\t", " "), "spaced.arpa")
+    with caplog.at_level("WARNING"):
+        python = perplexity(spaced, lines=["Test"], backend="python")
+    assert "spaced.arpa:6: its fields are separated by spaces" in caplog.text and "KenLM" in caplog.text
+    with pytest.raises(LanguageModelError, match="KenLM needs tabs: rewrite it with tabs: python -c"):
+        load_kenlm(spaced)
+    write_arpa(read_arpa(spaced), tmp_path / "with_tabs.arpa")  # the rewrite the message gives
+    assert perplexity(tmp_path / "with_tabs.arpa", lines=["Test"], backend="kenlm").log10_prob == \
+        pytest.approx(python.log10_prob, abs=1e-6)
+
+
+def test_a_latin1_arpa_is_named_with_how_to_convert_it(tmp_path):
+    """Not UTF-8: the decoder used to take it for a binary LM and decode without its unigrams, with a warning."""
+    from ctcdecode_plus import BeamSearchDecoder
+
+    latin1 = tmp_path / "latin1.arpa"
+    latin1.write_bytes(GOOD.replace("Test", "Caf\u00e9").encode("latin-1"))
+    with pytest.raises(LanguageModelError, match="latin1.arpa: not UTF-8 text.*iconv -f LATIN1"):
+        BeamSearchDecoder(latin1)
+    with pytest.raises(LanguageModelError, match="not UTF-8 text.*iconv"):
+        read_arpa(latin1)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import io
+import logging
 import math
 import os
 import shutil
@@ -27,6 +28,12 @@ import numpy as np
 
 from ..errors import LanguageModelError
 from .counts import BOS, EOS, SPECIALS, UNK, WORD_DELIMITERS, split_words
+
+logger = logging.getLogger(__name__)
+
+#: how to rewrite an ARPA file that KenLM cannot read but :func:`read_arpa` can (fields split by spaces, not tabs)
+REWRITE_WITH_TABS = ("python -c \"from ctcdecode_plus.lm import read_arpa, write_arpa; "
+                     "write_arpa(read_arpa('{path}'), 'with_tabs.arpa')\"")
 
 #: log10 probability KenLM gives an unknown word where the model has no <unk> ("substituting -100")
 MISSING_UNK_LOG10 = -100.0
@@ -283,12 +290,21 @@ def _open_text(path: Path) -> IO[str]:
 
 
 def is_arpa_file(path: PathLike) -> bool:
-    """Whether ``path`` (plain or gzip) starts like an ARPA file (``\\data\\`` in its first 4 KiB)."""
+    """Whether ``path`` (plain or gzip) starts like an ARPA file (``\\data\\`` in its first 4 KiB), in any
+    encoding (one that is not UTF-8 is then refused by the readers, with how to convert it)."""
     try:
-        with _open_text(Path(path)) as fh:
-            return "\\data\\" in fh.read(4096)
-    except (OSError, EOFError, UnicodeDecodeError, LanguageModelError):
+        with open(path, "rb") as raw:
+            gz = raw.read(2) == b"\x1f\x8b"
+        with (gzip.open(path, "rb") if gz else open(path, "rb")) as fh:
+            return b"\\data\\" in fh.read(4096)
+    except (OSError, EOFError):
         return False
+
+
+def _not_utf8(path: Path, exc: UnicodeDecodeError) -> LanguageModelError:
+    return LanguageModelError(f"{path}: not UTF-8 text ({exc.reason}); a KenLM binary or a damaged file? give an "
+                              f"ARPA text file (one in another encoding, e.g. Latin-1: convert it with `iconv -f "
+                              f"LATIN1 -t UTF-8 {path} > utf8.arpa`)")
 
 
 def read_arpa_unigrams(path: PathLike) -> list[str]:
@@ -311,7 +327,9 @@ def read_arpa_unigrams(path: PathLike) -> list[str]:
                     parts = split_words(s)
                     if len(parts) >= 2 and parts[1] not in SPECIALS:
                         words.append(parts[1])
-    except (OSError, EOFError, UnicodeDecodeError) as e:
+    except UnicodeDecodeError as e:
+        raise _not_utf8(path, e) from None
+    except (OSError, EOFError) as e:
         raise LanguageModelError(f"{path}: cannot read the ARPA file ({e}).") from None
     if not words:
         raise LanguageModelError(f"{path}: no 1-grams found; is this an ARPA file (it must contain '\\1-grams:')?")
@@ -394,6 +412,7 @@ def _parse_arpa(path: Path, begin: Callable[[int], None], store: Callable[[int, 
             begin(N)
             k = 1
             ended = False
+            spaced = 0  # the first n-gram line with no tab: SRILM reads it, KenLM does not
             for lineno, line in lines:
                 s = line.strip(WORD_DELIMITERS)
                 if not s:
@@ -415,6 +434,8 @@ def _parse_arpa(path: Path, begin: Callable[[int], None], store: Callable[[int, 
                         continue
                     raise LanguageModelError(f"{where(lineno)}: unexpected section {s!r} after \\{k}-grams:")
                 parts = split_words(s)
+                if not spaced and "\t" not in s:
+                    spaced = lineno
                 if len(parts) == k + 1:
                     bo = 0.0
                 elif len(parts) == k + 2:
@@ -444,9 +465,12 @@ def _parse_arpa(path: Path, begin: Callable[[int], None], store: Callable[[int, 
                 raise LanguageModelError(
                     f"{path}:{lineno}: file ends before \\end\\ (in \\{k}-grams:, {stored(k)} of {declared[k]} "
                     f"entries read); the file is truncated, rebuild or re-download it")
+            if spaced:
+                logger.warning("%s: its fields are separated by spaces, not tabs: read here, but KenLM (and so beam "
+                               "search) refuses the file; rewrite it with tabs: %s", where(spaced),
+                               REWRITE_WITH_TABS.format(path=path))
     except UnicodeDecodeError as exc:
-        raise LanguageModelError(f"{path}: not UTF-8 text ({exc.reason}); a KenLM binary or damaged file? "
-                                 f"give an ARPA text file") from None
+        raise _not_utf8(path, exc) from None
     except (EOFError, OSError, gzip.BadGzipFile) as exc:
         if isinstance(exc, LanguageModelError):
             raise

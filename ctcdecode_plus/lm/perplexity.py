@@ -17,7 +17,7 @@ import numpy as np
 
 from .._quiet import quiet_stderr
 from ..errors import LanguageModelError
-from .arpa import MISSING_UNK_LOG10, ArpaArrays, NGramIndex, _open_text, read_arpa, read_arpa_arrays
+from .arpa import MISSING_UNK_LOG10, REWRITE_WITH_TABS, ArpaArrays, NGramIndex, _open_text, read_arpa, read_arpa_arrays
 from .counts import BOS, EOS, UNK, iter_text_lines, split_words
 from .normalize import Alphabet, Normalizer
 
@@ -72,15 +72,18 @@ def load_kenlm(lm_path: PathLike):
         with quiet_stderr():
             return kenlm.Model(str(p))
     except Exception as exc:  # kenlm raises OSError/RuntimeError with long C++ messages
-        if p.suffix != ".bin" and p.suffix != ".binary":
-            read_arpa(p)  # raises a precise file:line error where the ARPA is malformed
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         detail = first.split(" threw ")[-1].strip()  # the reason, not KenLM's C++ function signature
         if detail.count(")") > detail.count("("):
             detail = detail[:-1]
+        spaced = "Expected tab" in detail  # an ARPA with spaces between its fields (SRILM reads those)
+        if p.suffix != ".bin" and p.suffix != ".binary" and not spaced:
+            read_arpa(p)  # raises a precise file:line error where the ARPA is malformed
         hint = ("; KenLM, and so beam search, needs order 2 or more: rebuild it with build-lm --order 2+ "
                 "(perplexity reads an order-1 model with --backend python, backend='python')"
-                if "at least a bigram" in detail else "; rebuild it")
+                if "at least a bigram" in detail else
+                "; its fields are separated by spaces, and KenLM needs tabs: rewrite it with tabs: "
+                + REWRITE_WITH_TABS.format(path=p) if spaced else "; rebuild it")
         raise LanguageModelError(f"{p}: KenLM cannot load this model ({detail[:200]}){hint}") from None
 
 
