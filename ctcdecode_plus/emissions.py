@@ -80,7 +80,8 @@ class Emissions:
         """Validate raw logits (or log-probs) ``[frames, vocab]`` and turn them into normalised log-probs.
 
         ``audio_seconds``: the length of the audio, seconds, where known.
-        Raises :class:`EmissionsError` for a wrong shape, a width that does not match ``labels``, NaN or +inf.
+        Raises :class:`EmissionsError` for a wrong shape, a width that does not match ``labels``, NaN or +inf, and
+        probabilities (rows in [0, 1] summing to 1: give ``np.log(probs)``).
         ``-inf`` (probability 0) is allowed and floored to :data:`LOG_FLOOR`. Suppressed tokens are floored too.
         """
         if labels is None or isinstance(labels, (str, bytes)):
@@ -125,6 +126,10 @@ class Emissions:
                 f"{source}: logits contain {int(nan.sum())} NaN/+inf values (frames {frames[:5].tolist()}...). "
                 "The model produced invalid output: check the audio, or run the model in float32 instead of float16."
             )
+        if arr.shape[1] > 1 and arr.min() >= 0 and arr.max() <= 1 and np.allclose(arr.sum(axis=1), 1, atol=1e-3):
+            raise EmissionsError(  # read as logits they give wrong text and confidences, silently
+                f"{source}: these look like probabilities (every value in [0, 1], every frame summing to 1), not "
+                "logits; pass logits or log-probabilities: np.log(probs), or the model's output before softmax.")
         suppressed = set(labels.suppressed)
         usable = [i for i in range(arr.shape[1]) if i not in suppressed]
         dead = np.isneginf(arr[:, usable]).all(axis=1) if usable else np.ones(arr.shape[0], bool)

@@ -43,6 +43,8 @@ def corpus(tmp_path):
     (np.zeros((3, 32)), BASE_960H_VOCAB, 0.0, "seconds_per_frame"),
     (np.zeros((3, 32)), BASE_960H_VOCAB, float("nan"), "seconds_per_frame"),
     (np.zeros((3, 32)), BASE_960H_VOCAB, -0.02, "seconds_per_frame"),
+    (np.full((3, 32), 1 / 32), BASE_960H_VOCAB, 0.02, "look like probabilities.*np.log"),  # decoded as garbage
+    (np.eye(32)[[0, 5, 0]], BASE_960H_VOCAB, 0.02, "look like probabilities"),
 ])
 def test_from_logits_rejects_bad_input(logits, labels, spf, match):
     with pytest.raises(EmissionsError, match=match):
