@@ -212,6 +212,19 @@ def test_batch_reports_bad_item_and_continues(libri_emissions):
         dec.decode_batch([libri_emissions, bad])
 
 
+@pytest.mark.parametrize("workers", [None, 2])
+def test_decode_batch_passes_an_emissions_batch_error_through(libri_emissions, workers):
+    """emissions_batch puts a file's error in its place; decoding that batch used to replace it with "decode() takes
+    Emissions, got AudioError", losing the file and the cause."""
+    from ctcdecode_plus.errors import AudioError
+
+    missing = AudioError("/nope.flac: audio file not found")
+    out = GreedyDecoder().decode_batch([missing, libri_emissions, libri_emissions], workers, errors="return")
+    assert out[0] is missing and all(t.text.startswith("i have") for t in out[1:])
+    with pytest.raises(AudioError, match="nope.flac"):
+        GreedyDecoder().decode_batch([libri_emissions, missing], workers)
+
+
 def test_decoder_folder_round_trip_and_pyctcdecode_reads_it(tmp_path, pyctc_data, libri_emissions):
     from pyctcdecode import BeamSearchDecoderCTC
 

@@ -87,7 +87,8 @@ class Decoder(ABC):
         """Decode many utterances, in ``num_workers`` processes when more than one.
 
         Args:
-            batch: emissions to decode.
+            batch: emissions to decode; an error in it (as :meth:`AcousticModel.emissions_batch` puts in a failed
+                file's place) is passed through as that item's result.
             num_workers: processes to use; ``None`` or 1 decodes in this process.
             start_method: multiprocessing start method (``"fork"``, ``"spawn"``, ``"forkserver"``); default
                 the platform's.
@@ -105,18 +106,23 @@ class Decoder(ABC):
         if num_workers is not None and (isinstance(num_workers, bool) or not isinstance(num_workers, numbers.Integral)
                                         or num_workers < 1):
             raise CtcDecodeError(f"num_workers={num_workers!r}: give a whole number of processes >= 1, or None.")
-        if not num_workers or num_workers <= 1 or len(batch) <= 1:
-            results: list = []
-            for em in batch:
+        batch = list(batch)
+        # an error in the batch (emissions_batch puts a file's error in its place) stays that error
+        todo = [em for em in batch if not isinstance(em, CtcDecodeError)]
+        if not num_workers or num_workers <= 1 or len(todo) <= 1:
+            decoded: list = []
+            for em in todo:
                 try:
-                    results.append(self.decode(em))
+                    decoded.append(self.decode(em))
                 except CtcDecodeError as e:
-                    results.append(e)
+                    decoded.append(e)
         else:
             ctx = multiprocessing.get_context(start_method)
-            workers = min(num_workers, len(batch), os.cpu_count() or 1)
+            workers = min(num_workers, len(todo), os.cpu_count() or 1)
             with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(self,)) as pool:
-                results = list(pool.map(_decode_in_worker, batch, chunksize=max(1, len(batch) // (4 * workers))))
+                decoded = list(pool.map(_decode_in_worker, todo, chunksize=max(1, len(todo) // (4 * workers))))
+        done = iter(decoded)
+        results = [em if isinstance(em, CtcDecodeError) else next(done) for em in batch]
         if errors == "raise":
             for r in results:
                 if isinstance(r, CtcDecodeError):
