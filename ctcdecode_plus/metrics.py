@@ -69,15 +69,21 @@ def _edit_distance(ref: Sequence[str], hyp: Sequence[str]) -> int:
     return int(Levenshtein.distance(ref, hyp))
 
 
-def word_errors(reference: str, hypothesis: str) -> ErrorCounts:
-    """Word-level edit distance (substitutions + deletions + insertions) and reference word count."""
-    ref, hyp = normalize_for_scoring(reference).split(), normalize_for_scoring(hypothesis).split()
+def _scored(text: str, normalize: bool) -> str:
+    return normalize_for_scoring(text) if normalize else " ".join(text.split())
+
+
+def word_errors(reference: str, hypothesis: str, normalize: bool = True) -> ErrorCounts:
+    """Word-level edit distance (substitutions + deletions + insertions) and reference word count, of the texts
+    :func:`normalize_for_scoring` gives (``normalize=False``: as they are, split at white space)."""
+    ref, hyp = _scored(reference, normalize).split(), _scored(hypothesis, normalize).split()
     return ErrorCounts(_edit_distance(ref, hyp), len(ref))
 
 
-def char_errors(reference: str, hypothesis: str) -> ErrorCounts:
-    """Character-level edit distance (spaces count as characters) and reference length."""
-    ref, hyp = normalize_for_scoring(reference), normalize_for_scoring(hypothesis)
+def char_errors(reference: str, hypothesis: str, normalize: bool = True) -> ErrorCounts:
+    """Character-level edit distance (spaces count as characters) and reference length, normalised as in
+    :func:`word_errors`."""
+    ref, hyp = _scored(reference, normalize), _scored(hypothesis, normalize)
     return ErrorCounts(_edit_distance(list(ref), list(hyp)), len(ref))
 
 
@@ -96,21 +102,26 @@ def _pairs(reference, hypothesis) -> tuple[list, list]:
         pairs.append(texts)
     refs, hyps = pairs
     if len(refs) != len(hyps):
-        raise ValueError(f"{len(refs)} references but {len(hyps)} hypotheses: give one hypothesis per reference.")
+        raise CtcDecodeError(f"{len(refs)} references but {len(hyps)} hypotheses: give one hypothesis per reference.")
     return refs, hyps
 
 
-def wer(reference, hypothesis) -> float:
+def wer(reference, hypothesis, normalize: bool = True) -> float:
     """Word error rate of one pair of strings, or corpus WER of two equal-length lists (jiwer's convention: total
-    errors over total reference words; an empty reference counts as one word)."""
+    errors over total reference words; an empty reference counts as one word).
+
+    ``normalize``: score the texts :func:`normalize_for_scoring` gives, as every table here does: case, punctuation
+    and hyphens do not count (``wer("Hello, World!", "HELLO WORLD")`` is 0.0); ``False``: score them as they are,
+    split at white space, as ``jiwer.wer`` does (1.0 there)."""
     refs, hyps = _pairs(reference, hypothesis)
-    return sum((word_errors(r, h) for r, h in zip(refs, hyps)), ErrorCounts()).rate
+    return sum((word_errors(r, h, normalize) for r, h in zip(refs, hyps)), ErrorCounts()).rate
 
 
-def cer(reference, hypothesis) -> float:
-    """Character error rate of one pair of strings, or of two equal-length lists (as :func:`wer`)."""
+def cer(reference, hypothesis, normalize: bool = True) -> float:
+    """Character error rate of one pair of strings, or of two equal-length lists (as :func:`wer`, ``normalize``
+    too; spaces count as characters)."""
     refs, hyps = _pairs(reference, hypothesis)
-    return sum((char_errors(r, h) for r, h in zip(refs, hyps)), ErrorCounts()).rate
+    return sum((char_errors(r, h, normalize) for r, h in zip(refs, hyps)), ErrorCounts()).rate
 
 
 #: symbols that make a term what it is (C++, C#, AT&T, F*) and are kept when counting a hotword that has them; other

@@ -542,8 +542,17 @@ def test_scoring_keeps_combining_marks_and_counts_as_jiwer():
     for ref, hyp in [("मैं", "में"), ("हिंदी", "हिंदु"), ("", "hello"), ("a b", "a")]:
         assert wer(ref, hyp) == pytest.approx(jiwer.wer(ref, hyp)), (ref, hyp)
         assert cer(ref, hyp) == pytest.approx(jiwer.cer(ref, hyp)), (ref, hyp)
-    with pytest.raises(ValueError, match="2 references but 1 hypotheses"):
+    with pytest.raises(CtcDecodeError, match="2 references but 1 hypotheses"):
         wer(["a b", "c"], ["a b"])  # was silently cut to the shorter list
+
+
+def test_wer_normalises_for_scoring_unless_told_not_to():
+    """The tables score normalised text; normalize=False scores the strings as jiwer does."""
+    for ref, hyp in [("Hello, World!", "HELLO WORLD"), ("THE CAT-SAT", "THE CAT SAT"), ("a  b ", "a b")]:
+        assert wer(ref, hyp) == 0.0 and cer(ref, hyp) == 0.0
+        assert wer(ref, hyp, normalize=False) == pytest.approx(jiwer.wer(ref, hyp)), (ref, hyp)
+        assert cer(ref, hyp, normalize=False) == pytest.approx(jiwer.cer(" ".join(ref.split()), hyp)), (ref, hyp)
+    assert wer("Hello, World!", "HELLO WORLD", normalize=False) == 1.0
 
 
 def test_hotwords_with_symbols_and_repeated_spellings_count_once():
