@@ -22,7 +22,8 @@ class Word:
 
 @dataclass
 class Hypothesis:
-    """One alternative of an n-best list. Scores are natural-log (acoustic) and pyctcdecode's combined score."""
+    """One alternative of an n-best list. Scores as in :class:`Transcript`: ``acoustic_score`` natural-log,
+    ``lm_score`` pyctcdecode's combined score (the total the beams are ranked by)."""
 
     text: str
     acoustic_score: float
@@ -37,8 +38,11 @@ class Transcript:
     Attributes:
         text: words joined by single spaces.
         words: per-word timings in seconds.
-        acoustic_score: CTC log-probability of the best path/beam (natural log).
-        lm_score: combined score with LM, hotwords and word bonus (pyctcdecode's), ``None`` without an LM.
+        acoustic_score: natural-log acoustic score, not comparable across decoders: greedy gives the
+            log-probability of its best path (one alignment); beam search pyctcdecode's beam score (alignments of
+            the same text merged: near the text's full CTC log-probability, a few nats above the best path).
+        lm_score: the total the beam search ranks by (pyctcdecode's combined score: acoustics + alpha * LM +
+            beta * words + hotword bonus), not the LM's part alone; ``None`` without an LM.
         nbest: alternatives, best first (the best one included) when asked for.
         source: audio or emissions the transcript came from.
         decoder: the decoder's name.
