@@ -129,6 +129,11 @@ class AcousticModel:
                 "tokens; the processor does not belong to this model."
             )
 
+    def __repr__(self) -> str:
+        return (f"AcousticModel(source={self.source!r}, vocab={len(self.labels)}, sampling_rate={self.sampling_rate}, "
+                f"seconds_per_frame={self.seconds_per_frame:g}, chunk_seconds={self.chunk_seconds:g}, "
+                f"device={str(self.device)!r})")
+
     # --- loading ---------------------------------------------------------------------------------------------
     @classmethod
     def from_pretrained(

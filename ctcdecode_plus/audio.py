@@ -42,6 +42,10 @@ class Audio:
     original_rate: Optional[int] = None
     original_channels: int = 1
 
+    def __repr__(self) -> str:  # the samples' count, not their values
+        return (f"Audio(source={self.source!r}, samples={len(self.samples)}, sampling_rate={self.sampling_rate}, "
+                f"duration={self.duration:.3f} s)")
+
     @property
     def duration(self) -> float:
         """Length in seconds."""

@@ -211,11 +211,17 @@ def compare(
     """
     if not isinstance(decoders, Mapping) or not all(isinstance(d, Decoder) for d in decoders.values()):
         raise CtcDecodeError("compare(): decoders must be a mapping {name: decoder}, e.g. {'greedy': GreedyDecoder()}.")
-    bad = [it for it in items if not isinstance(it, Item) or not isinstance(it.emissions, Emissions)
-           or not isinstance(it.reference, str)]
+    items = list(items)
+    bad = [(i, it) for i, it in enumerate(items) if not isinstance(it, Item)
+           or not isinstance(it.emissions, Emissions) or not isinstance(it.reference, str)]
     if bad:
-        raise CtcDecodeError(f"compare(): {bad[0]!r} is not an Item(id, emissions, reference text); build each from "
-                             "Emissions (AcousticModel.emissions or Emissions.load) and its transcript.")
+        i, it = bad[0]
+        what = (f"a {type(it).__name__}" if not isinstance(it, Item) else f"an Item whose emissions are a "
+                f"{type(it.emissions).__name__}" if not isinstance(it.emissions, Emissions)
+                else f"an Item whose reference is a {type(it.reference).__name__}")
+        raise CtcDecodeError(f"compare(): item {i} is {what}, not an Item(id, emissions, reference text); build each "
+                             "from Emissions (AcousticModel.emissions or Emissions.load) and its transcript: "
+                             "Item('utt1', emissions, 'THE REFERENCE').")
     hotwords = display_forms(hotwords or [])  # "C++: SEE PLUS PLUS" is scored as C++
     failures = list(failures or [])
     scorable, unscorable = split_scorable(items)

@@ -48,6 +48,11 @@ class Emissions:
     source: str = "<array>"
     audio_seconds: Optional[float] = None
 
+    def __repr__(self) -> str:  # the log-probs' shape, not their values
+        audio = "" if self.audio_seconds is None else f", audio_seconds={self.audio_seconds:.3f}"
+        return (f"Emissions(source={self.source!r}, frames={self.num_frames}, vocab={self.log_probs.shape[1]}, "
+                f"seconds_per_frame={self.seconds_per_frame:g}{audio})")
+
     @property
     def num_frames(self) -> int:
         return int(self.log_probs.shape[0])

@@ -14,6 +14,7 @@ from typing import Callable, Optional, Sequence
 from .compare import Comparison, Item, compare
 from .decoders.beam import BeamSearchDecoder
 from .emissions import Emissions
+from .errors import CtcDecodeError
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +33,16 @@ class TuneResult:
         return self.comparison.table()
 
 
+def _check_beam(decoder, what: str, need_lm: bool) -> None:
+    """A :class:`CtcDecodeError` before any decoding for a decoder the sweep cannot tune."""
+    if not isinstance(decoder, BeamSearchDecoder):
+        raise CtcDecodeError(f"{what}(): the decoder is a {type(decoder).__name__}; give a BeamSearchDecoder"
+                             + (" with an LM: BeamSearchDecoder('lm.arpa')." if need_lm else "."))
+    if need_lm and decoder.lm_path is None:
+        raise CtcDecodeError(f"{what}(): alpha and beta weigh an LM, and this decoder has none; give "
+                             "BeamSearchDecoder('lm.arpa').")
+
+
 def tune_alpha_beta(
     decoder: BeamSearchDecoder,
     items: Sequence[Item],
@@ -47,6 +58,7 @@ def tune_alpha_beta(
         items: development utterances (emissions + references).
         alphas: LM weights to try. betas: word insertion bonuses to try.
     """
+    _check_beam(decoder, "tune_alpha_beta", need_lm=True)
     grid = {f"alpha={a:g} beta={b:g}": decoder.replace(alpha=float(a), beta=float(b), name=f"alpha={a:g} beta={b:g}")
             for a, b in itertools.product(alphas, betas)}
     result = compare(grid, items, progress=progress)
@@ -96,6 +108,7 @@ def tune_hotwords(
     choose as :class:`HotwordTuneResult` says. The items should include utterances without any hotword, so that
     false insertions can be measured.
     """
+    _check_beam(decoder, "tune_hotwords", need_lm=False)
     hot = decoder.replace(hotwords=list(hotwords))
     calibrated = {float(r): hot.calibrate_spotting(background, ratio=r) for r in ratios} if background else {}
     grid, ratio_of = {}, {}

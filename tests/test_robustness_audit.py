@@ -372,3 +372,33 @@ def test_public_calls_with_the_wrong_kind_of_argument_say_what_to_give(tiny_mode
                          (lambda: cp.wer(None, "a"), "reference None")]:
         with pytest.raises(CtcDecodeError, match=needle):
             call()
+
+
+def test_reprs_and_argument_errors_name_the_thing_not_its_array(tiny_model_dir, pyctc_data):
+    """From a review: an Emissions in an error message or a log pasted its whole array (1,263 characters); a decoder
+    printed as <object at 0x...>; a sweep over a decoder it cannot tune ran the grid or raised AttributeError."""
+    import ctcdecode_plus as cp
+    from ctcdecode_plus.errors import CtcDecodeError
+    from ctcdecode_plus.tune import tune_alpha_beta, tune_hotwords
+
+    m = cp.load_model(tiny_model_dir)
+    x = (0.3 * np.sin(np.arange(16000) / 5.0)).astype(np.float32)
+    em = m.emissions(x, input_rate=16000)
+    assert repr(em) == f"Emissions(source='<array>', frames={em.num_frames}, vocab={len(m.labels)}, " \
+                       f"seconds_per_frame=0.02, audio_seconds=1.000)"
+    assert repr(cp.Audio(x, 16000)) == "Audio(source='<array>', samples=16000, sampling_rate=16000, duration=1.000 s)"
+    assert repr(m).startswith("AcousticModel(source=") and "chunk_seconds=" in repr(m)
+    assert repr(cp.GreedyDecoder()) == "GreedyDecoder(pause_seconds=0.5, name='greedy')"
+    lm = str(pyctc_data / "bugs_bunny_kenlm.arpa")
+    beam = cp.BeamSearchDecoder(lm, alpha=0.8, hotwords=[f"W{i}" for i in range(7)], beam_width=16)
+    assert repr(beam) == (f"BeamSearchDecoder(lm={lm!r}, alpha=0.8, hotwords=['W0', 'W1', 'W2', 'W3', 'W4', '... 2 "
+                          "more'], beam_width=16, name='beam+lm+hotwords')")
+    for call, needle in [(lambda: cp.compare({"g": cp.GreedyDecoder()}, [em]), "item 0 is a Emissions, not an Item"),
+                         (lambda: cp.compare({"g": cp.GreedyDecoder()}, [cp.Item("u", x, "A")]),
+                          "item 0 is an Item whose emissions are a ndarray"),
+                         (lambda: tune_alpha_beta(cp.BeamSearchDecoder(), [cp.Item("u", em, "A")]), "has none"),
+                         (lambda: tune_alpha_beta(cp.GreedyDecoder(), [cp.Item("u", em, "A")]), "GreedyDecoder"),
+                         (lambda: tune_hotwords(cp.GreedyDecoder(), [cp.Item("u", em, "A")], ["A"]), "GreedyDecoder")]:
+        with pytest.raises(CtcDecodeError, match=needle) as e:
+            call()
+        assert len(str(e.value)) < 300

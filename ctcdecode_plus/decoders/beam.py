@@ -498,6 +498,19 @@ class BeamSearchDecoder(Decoder):
             self._cache_unigram_set = frozenset(self.unigrams or ())
         return self._cache_unigram_set
 
+    def __repr__(self) -> str:
+        """``BeamSearchDecoder(lm='...', alpha=..., ...)``: the LM, the name, and the settings that differ from the
+        defaults (a long hotword list shortened), for logs."""
+        defaults = inspect.signature(BeamSearchDecoder.__init__).parameters
+        parts = [f"lm={None if self.lm_path is None else str(self.lm_path)!r}"]
+        for key in _SETTINGS:
+            value = getattr(self, key)
+            if key == "hotwords" and value:
+                value = value[:5] + ([f"... {len(value) - 5} more"] if len(value) > 5 else [])
+            if value != defaults[key].default and not (key == "hotwords" and not value):
+                parts.append(f"{key}={value!r}")
+        return f"BeamSearchDecoder({', '.join(parts)}, name={self.name!r})"
+
     def replace(self, **changes) -> "BeamSearchDecoder":
         """A copy with some settings changed (``alpha=``, ``beta=``, ``hotwords=``, ``name=``...) that shares the
         loaded KenLM model and unigrams, so a parameter sweep loads the LM once."""

@@ -30,6 +30,9 @@ class GreedyDecoder(Decoder):
         if name is not None:
             self.name = name
 
+    def __repr__(self) -> str:
+        return f"GreedyDecoder(pause_seconds={self.pause_seconds!r}, name={self.name!r})"
+
     def decode(self, emissions: Emissions) -> Transcript:
         check_emissions(emissions, self.name)
         emissions = emissions.with_pause_breaks(self.pause_seconds)
