@@ -180,8 +180,8 @@ def split_scorable(items: Sequence[Item]) -> tuple[list[Item], list[dict]]:
             scorable.append(it)
         else:
             failures.append({"id": it.id, "audio": it.emissions.source,
-                             "error": f"{it.id}: the reference text {it.reference!r} has no words to score; give the "
-                                      "utterance's transcript."})
+                             "error": f"{it.id}: the reference text {it.reference!r} has no words to score; write the "
+                                      "utterance's transcript, or remove it."})
     return scorable, failures
 
 

@@ -363,6 +363,13 @@ def test_cli_compare_lists_a_reference_with_nothing_to_score(tiny_model_dir, cor
     assert main(["compare", "--manifest", str(corpus / "punct.tsv"), "--model", str(tiny_model_dir)]) == 1
     err = capsys.readouterr().err  # was exit 0, and the row only in the JSON's failures
     assert "1 input(s) failed" in err and "u2.wav" in err and "no words to score" in err
+    for manifest, row in (("empty.tsv", "audio\ttext\nu0.wav\tHELLO WORLD\nu2.wav\t\n"),  # an empty reference:
+                          ("empty.jsonl", '{"audio_filepath": "u0.wav", "text": "HELLO WORLD"}\n'  # the same (it
+                                          '{"audio_filepath": "u2.wav", "text": " "}\n')):  # stopped the run, exit 2)
+        (corpus / manifest).write_text(row)
+        assert main(["compare", "--manifest", str(corpus / manifest), "--model", str(tiny_model_dir)]) == 1
+        err = capsys.readouterr().err
+        assert "1 input(s) failed" in err and "u2.wav" in err and "no words to score" in err
     (corpus / "punct.tsv").write_text("audio\ttext\nu2.wav\t?!\n")
     assert main(["compare", "--manifest", str(corpus / "punct.tsv"), "--model", str(tiny_model_dir)]) == 2
     assert "nothing to score" in capsys.readouterr().err  # (tune reads manifests the same way: _manifest_items)
