@@ -129,7 +129,8 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
                         "(the small model shipped with ctcdecode-plus; default)")
     p.add_argument("--device", default=None, help="torch device (cpu, cuda, cuda:1); default: CUDA if available")
     p.add_argument("--chunk-seconds", type=_chunk_seconds, default=None,
-                   help="run audio longer than this in chunks of this many seconds (0: never chunk; default: the "
+                   help="run audio in chunks of this many seconds, each with 2 s of context on both sides (so audio "
+                        "longer than this + 4 s; 0: never chunk; default: the "
                         f"model's, {DEFAULT_CHUNK_SECONDS:g} s unless its folder says otherwise: the demo model's "
                         "2.5 s)")
 

@@ -13,7 +13,7 @@
   among sentences with typical Python vocabulary (iterator, coroutine, tuple,
   lambda ...).  They are removed from the domain corpus (every normalised
   sentence equal to a held-out one is dropped).
-* ``demo/dev/sentences.txt``: 48 more held-out sentences, drawn the same way, for tuning (alpha, beta, hotword
+* ``demo/dev/sentences.txt``: 160 more held-out sentences, drawn the same way, for tuning (alpha, beta, hotword
   weight) on data that is neither in the LM corpus nor in the demo set.
 * ``lm/domain_corpus.txt``: all other domain sentences, one a line (gzip'd when > 5 MB).
 * ``lm/general_corpus.txt``: general English from Debian fortunes, the part of
