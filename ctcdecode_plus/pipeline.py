@@ -95,7 +95,8 @@ def each_transcript(
     """``(source, emissions, transcript)`` for each source as soon as it is done; a source that fails gives
     ``(source, None, the CtcDecodeError)`` and the next one goes on. A source is audio (run through ``acoustic``),
     :class:`Emissions`, or a saved ``.npz`` of them (decoded as they are; ``acoustic`` may be ``None`` when every
-    source is one). An LM or hotword that does not fit the model (or any of the models saved emissions come from) raises once, before any audio is read.
+    source is one). An LM or hotword that does not fit the model (or any of the models saved
+    emissions come from) raises once, before any audio is read.
     ``input_rate`` (Hz) and ``chunk_seconds`` as in :func:`transcribe`. The loop under :func:`transcribe` and
     ``ctcdecode-plus transcribe``."""
     if isinstance(sources, (str, os.PathLike, Emissions, Audio)) or (isinstance(sources, np.ndarray)

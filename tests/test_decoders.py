@@ -381,7 +381,7 @@ def test_explain_hotwords_says_what_spotting_found_kept_and_refused(pyctc_data):
     spot = BeamSearchDecoder(lm, beam_width=16, hotwords=["cat"], hotword_weight=10.0, hotword_spotting=2.0)
     report = spot.explain_hotwords(em)
     assert report.transcript.text == spot.decode(em).text == "cat sat"
-    assert [(d.word, d.start) for d in report.detections] == [("cat", 0)] and report.thresholds == {"cat": 2.0}
+    assert [(d.word, d.start_frame) for d in report.detections] == [("cat", 0)] and report.thresholds == {"cat": 2.0}
     kept = [c for c in report.decisions if c.kept]
     assert kept and kept[0].hotwords == ("cat",) and kept[0].before == "kat" and kept[0].after == "cat"
     assert kept[0].acoustic < 0 < kept[0].acoustic + kept[0].language_model  # the LM pays for the acoustics
@@ -485,7 +485,7 @@ def test_guided_search_decodes_the_hotword_and_its_neighbours(tmp_path):
     # the alignment under the span spells the hotword with blanks between and around
     rel = em.log_probs - em.log_probs.max(1, keepdims=True)
     index = {lab: i for i, lab in enumerate(em.labels.labels)}
-    path = forced_alignment(rel[found[0].start:found[0].end], [index[c] for c in "cat"], em.blank_id)
+    path = forced_alignment(rel[found[0].start_frame:found[0].end_frame], [index[c] for c in "cat"], em.blank_id)
     assert "".join(em.labels.labels[i] for i in path if i != em.blank_id) == "cat"
     with pytest.raises(ValueError):
         forced_alignment(rel[:2], [index[c] for c in "cat"], em.blank_id)

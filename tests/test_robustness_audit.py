@@ -398,7 +398,8 @@ def test_reprs_and_argument_errors_name_the_thing_not_its_array(tiny_model_dir, 
                           "item 0 is an Item whose emissions are a ndarray"),
                          (lambda: tune_alpha_beta(cp.BeamSearchDecoder(), [cp.Item("u", em, "A")]), "has none"),
                          (lambda: tune_alpha_beta(cp.GreedyDecoder(), [cp.Item("u", em, "A")]), "GreedyDecoder"),
-                         (lambda: tune_hotwords(cp.GreedyDecoder(), [cp.Item("u", em, "A")], ["A"]), "GreedyDecoder")]:
+                         (lambda: tune_hotwords(cp.GreedyDecoder(), [cp.Item("u", em, "A")], ["A"]), "GreedyDecoder"),
+                         (lambda: cp.BeamSearchDecoder(hotwords=["A"], hotword_weight=-5), "hotword_weight=-5")]:
         with pytest.raises(CtcDecodeError, match=needle) as e:
             call()
         assert len(str(e.value)) < 300

@@ -129,7 +129,9 @@ class BeamSearchDecoder(Decoder):
         hotwords: words or phrases to boost (in the alphabet; case follows the labels). An entry
             ``"SHOWN: SPOKEN, SPOKEN..."`` also searches how the term sounds and shows ``SHOWN`` (verbatim, any
             characters) in its place, e.g. ``"STDLIB: ES TEE DEE LIB"``, ``"C++: SEE PLUS PLUS"`` (:mod:`.hotwords`).
-        hotword_weight: bonus per hotword match (pyctcdecode's scale).
+        hotword_weight: bonus per hotword match (pyctcdecode's scale), >= 0. Weight 0 is not "hotwords off": a
+            hotword stays a known word (no unknown-word penalty) and spotting still applies; for "off", give no
+            hotwords.
         beam_width, beam_prune_logp, token_min_logp: pyctcdecode's search parameters.
         lm_score_boundary: score sentence start/end with the LM.
         nbest: number of alternatives to keep in ``Transcript.nbest``.
@@ -471,7 +473,9 @@ class BeamSearchDecoder(Decoder):
 
         Each hotword spelling's threshold is ``ratio`` times its false-alarm floor, the lowest deficit of its
         alignment in any background utterance (:func:`.spotting.false_alarm_floors`), and at most ``cap`` nats
-        per character. ``ratio`` in (0, 1]: lower is stricter. The floors are in ``.spotting_floors``.
+        per character (``None``: no cap, whatever ``hotword_spotting`` the decoder had; the CLI passes
+        ``--hotword-spotting`` as the cap). ``ratio`` in (0, 1]: lower is stricter. The floors are in
+        ``.spotting_floors``.
         """
         if isinstance(ratio, bool) or not isinstance(ratio, numbers.Real) or not 0 < ratio <= 1:
             raise CtcDecodeError(f"spotting ratio {ratio!r} (--spotting-ratio): give a number in (0, 1] (the share "
@@ -642,6 +646,9 @@ def _check_option(option: str, value) -> None:
         if option == "alpha" and value < 0:
             raise CtcDecodeError(f"alpha={value!r} (--alpha): the LM weight must be >= 0 (0: no LM; a negative weight "
                                  "rewards what the LM finds unlikely); tune it with `ctcdecode-plus tune`.")
+        if option == "hotword_weight" and value < 0:
+            raise CtcDecodeError(f"hotword_weight={value!r} (--hotword-weight): must be >= 0 (a bonus for each hotword "
+                                 "match); to leave a word out, do not list it.")
         if option == "beam_prune_logp" and value > 0:
             raise CtcDecodeError(f"beam_prune_logp={value!r}: must be <= 0 (a log-probability margin below the best "
                                  f"beam; default {DEFAULT_BEAM_PRUNE_LOGP}); above 0 it prunes every beam.")

@@ -20,11 +20,12 @@ from ..transcript import Transcript, Word
 
 @dataclass(frozen=True)
 class Detection:
-    """A hotword found in frames ``[start, end)``; ``deficit`` in nats per character (lower is surer)."""
+    """A hotword found in frames ``[start_frame, end_frame)`` (seconds: times ``seconds_per_frame``); ``deficit``
+    in nats per character (lower is surer)."""
 
     word: str
-    start: int
-    end: int
+    start_frame: int
+    end_frame: int
     deficit: float
 
 
@@ -49,7 +50,7 @@ class Decision:
 @dataclass
 class HotwordReport:
     """What hotword spotting did in one utterance: ``transcript`` (the same as ``decode`` gives), ``detections``
-    (hotword spellings found within their threshold, ``[start, end)`` in frames, with ``thresholds`` in nats
+    (hotword spellings found within their threshold, ``[start_frame, end_frame)``, with ``thresholds`` in nats
     per character by spelling) and the ``decisions`` of the check, in order."""
 
     transcript: Transcript
@@ -64,8 +65,9 @@ class HotwordReport:
             return ["hotword spotting was off or had no hotwords: nothing to explain (give hotwords and "
                     "--hotword-spotting NATS or --spotting-background PATH; hotword_spotting= in Python)"]
         spf = self.seconds_per_frame
-        out = [f"spotted {d.word} at {d.start * spf:.2f}-{d.end * spf:.2f} s: {d.deficit:.2f} nats/char from the "
-               f"best path (threshold {self.thresholds.get(d.word, float('nan')):.2f})" for d in self.detections]
+        out = [f"spotted {d.word} at {d.start_frame * spf:.2f}-{d.end_frame * spf:.2f} s: {d.deficit:.2f} nats/char "
+               f"from the best path (threshold {self.thresholds.get(d.word, float('nan')):.2f})"
+               for d in self.detections]
         for c in dict.fromkeys(self.decisions):  # the guided search and the replacement may judge the same change
             verdict = "kept" if c.kept else "refused"
             out.append(f"{verdict} {' '.join(c.hotwords) or '(no hotword)'} at {c.start:.2f}-{c.end:.2f} s: "
@@ -173,7 +175,7 @@ def spot_hotwords(log_probs: np.ndarray, labels: Sequence[str], blank: int, hotw
     end_score, end_start = _end_scores_many(relative_log_probs(log_probs), seqs, blank)
     out: list[Detection] = []
     for h, hw in enumerate(words):
-        out += [Detection(hw, d.start, d.end, d.deficit)
+        out += [Detection(hw, d.start_frame, d.end_frame, d.deficit)
                 for d in _detections(end_score[:, h], end_start[:, h], len(seqs[h]), limit[hw])]
     return sorted(out, key=lambda d: d.deficit)
 
@@ -192,7 +194,7 @@ def apply_detections(words: list[Word], detections: Sequence[Detection], seconds
     words = list(words)
     replaced: set[int] = set()
     for d in detections:
-        t0, t1 = d.start * seconds_per_frame, d.end * seconds_per_frame
+        t0, t1 = d.start_frame * seconds_per_frame, d.end_frame * seconds_per_frame
         hit = [i for i, w in enumerate(words)
                if min(w.end, t1) - max(w.start, t0) > 0.5 * max(w.end - w.start, 1e-9)]
         if not hit or replaced & set(hit) or hit != list(range(hit[0], hit[-1] + 1)):
@@ -279,19 +281,20 @@ def boost_detections(log_probs: np.ndarray, detections: Sequence[Detection], lab
     changed = np.zeros(len(log_probs), bool)
     used: list[Detection] = []
     for d in detections:
-        lo, hi = max(d.start - 1, 0), min(d.end + 1, len(log_probs))
+        f0, f1 = d.start_frame, d.end_frame
+        lo, hi = max(f0 - 1, 0), min(f1 + 1, len(log_probs))
         if changed[lo:hi].any():
             continue
         ids = [index[ch] for ch in d.word if ch in index]
         try:
-            path = forced_alignment(log_probs[d.start:d.end] - best[d.start:d.end, None], ids, blank)
+            path = forced_alignment(log_probs[f0:f1] - best[f0:f1, None], ids, blank)
         except ValueError:
             continue
-        frames = np.arange(d.start, d.end)
+        frames = np.arange(f0, f1)
         out[frames, path] = best[frames]
         if space is not None:  # a delimiter where the span or the frame beside it is blank, never over a letter
-            for inner, outer in ((d.start, d.start - 1), (d.end - 1, d.end)):
-                if path[inner - d.start] == blank:
+            for inner, outer in ((f0, f0 - 1), (f1 - 1, f1)):
+                if path[inner - f0] == blank:
                     out[inner, space] = best[inner]
                 elif 0 <= outer < len(out) and log_probs[outer].argmax() in (blank, space):
                     out[outer, space] = best[outer]
