@@ -51,28 +51,9 @@ def _progress(total: int, desc: str):
 def _read_hotwords(args) -> list[str]:
     words = list(args.hotwords or [])
     if getattr(args, "hotwords_file", None):
-        path = Path(args.hotwords_file)
-        if path.is_dir():
-            raise CtcDecodeError(f"{path}: is a folder; give the hotwords file (one word or phrase per line).")
-        if not path.is_file():
-            raise CtcDecodeError(f"{path}: hotwords file not found (one word or phrase per line).")
-        try:
-            text = path.read_text(encoding="utf-8-sig")  # a byte-order mark (Windows editors) is not a character
-        except UnicodeDecodeError as e:
-            raise CtcDecodeError(f"{path}: the hotwords file is not UTF-8 text (byte {e.start}); "
-                                 "save it as UTF-8, one word or phrase per line.") from None
-        from .decoders.hotwords import numbered_hotword_lines, parse_hotword
+        from .decoders.hotwords import read_hotwords
 
-        listed = numbered_hotword_lines(text)
-        if not listed:  # a user who gives a file means hotwords: decoding without them would pass unnoticed
-            raise CtcDecodeError(f"{path}: the hotwords file lists no hotword (only blank or # lines); write one word "
-                                 "or phrase per line, or leave out --hotwords-file.")
-        for n, entry in listed:  # a malformed entry named by its line, before any work
-            try:
-                parse_hotword(entry)
-            except CtcDecodeError as e:
-                raise CtcDecodeError(f"{path}, line {n}: {e}") from None
-        words += [entry for _, entry in listed]
+        words += read_hotwords(args.hotwords_file)
     keys = [" ".join(w.split()) for w in words]  # spaces aside (case matters to a model with both cases)
     first = dict(zip(reversed(keys), reversed(words)))  # each key's first entry (later ones are overwritten)
     twice = [first[k] for k, n in Counter(keys).items() if n > 1]

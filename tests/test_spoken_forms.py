@@ -113,3 +113,19 @@ def test_cli_auto_spoken_forms_reaches_the_hotword_decoders(pyctc_data):
         args = build_parser().parse_args(["compare", "--manifest", "m.tsv", "--lm", f"bb={lm}", *flag])
         decoders = build_comparison_decoders(args, ["BUGSBUNNY"])
         assert decoders["beam+bb+hotwords"].auto_spoken_forms is expected
+
+
+def test_read_hotwords_is_the_files_reader_in_python(tmp_path):
+    """A reviewer's Python users read hotwords files with [l.strip() for l in open(f)]: a '# comment' line then
+    became a hotword (a VocabularyError); the CLI's reader is public now."""
+    import ctcdecode_plus as cp
+    from ctcdecode_plus.errors import CtcDecodeError
+
+    f = tmp_path / "hot.txt"
+    f.write_text("\ufeff# terms of the domain\n\nCOROUTINE\n  STDLIB: ES TEE DEE LIB  \n", encoding="utf-8")
+    assert cp.read_hotwords(f) == ["COROUTINE", "STDLIB: ES TEE DEE LIB"]
+    f.write_text("COROUTINE\nSTDLIB:\n", encoding="utf-8")
+    with pytest.raises(CtcDecodeError, match="hot.txt, line 2: hotword 'STDLIB:'"):
+        cp.read_hotwords(f)
+    with pytest.raises(CtcDecodeError, match="hotwords file not found"):
+        cp.read_hotwords(tmp_path / "missing.txt")

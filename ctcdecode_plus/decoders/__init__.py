@@ -2,5 +2,6 @@
 from .base import Decoder
 from .beam import BeamSearchDecoder
 from .greedy import GreedyDecoder
+from .hotwords import read_hotwords
 
-__all__ = ["Decoder", "GreedyDecoder", "BeamSearchDecoder"]
+__all__ = ["Decoder", "GreedyDecoder", "BeamSearchDecoder", "read_hotwords"]

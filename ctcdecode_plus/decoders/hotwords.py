@@ -19,8 +19,10 @@ most (``BeamSearchDecoder(auto_spoken_forms=True)``, ``--auto-spoken-forms``): a
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, replace
-from typing import Collection, Sequence
+from pathlib import Path
+from typing import Collection, Sequence, Union
 
 from ..constants import LETTER_NAMES
 from ..errors import CtcDecodeError
@@ -40,6 +42,32 @@ def numbered_hotword_lines(text: str) -> list[tuple[int, str]]:
     skipped."""
     return [(n, ln.strip()) for n, ln in enumerate(text.splitlines(), 1)
             if ln.strip() and not ln.lstrip().startswith("#")]
+
+
+def read_hotwords(path: Union[str, os.PathLike]) -> list[str]:
+    """The entries of a hotwords file (UTF-8, one word or phrase a line, ``SHOWN: SPOKEN, ...`` for a term written
+    unlike it sounds; blank lines and ``#`` comments skipped), for ``BeamSearchDecoder(hotwords=...)``. The file
+    ``--hotwords-file`` reads. Raises :class:`CtcDecodeError` naming the file (and the line of a malformed entry)."""
+    path = Path(path)
+    if path.is_dir():
+        raise CtcDecodeError(f"{path}: is a folder; give the hotwords file (one word or phrase per line).")
+    if not path.is_file():
+        raise CtcDecodeError(f"{path}: hotwords file not found (one word or phrase per line).")
+    try:
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark (Windows editors) is not a character
+    except UnicodeDecodeError as e:
+        raise CtcDecodeError(f"{path}: the hotwords file is not UTF-8 text (byte {e.start}); "
+                             "save it as UTF-8, one word or phrase per line.") from None
+    listed = numbered_hotword_lines(text)
+    if not listed:  # a user who gives a file means hotwords: decoding without them would pass unnoticed
+        raise CtcDecodeError(f"{path}: the hotwords file lists no hotword (only blank or # lines); write one word "
+                             "or phrase per line.")
+    for n, entry in listed:  # a malformed entry named by its line, before any work
+        try:
+            parse_hotword(entry)
+        except CtcDecodeError as e:
+            raise CtcDecodeError(f"{path}, line {n}: {e}") from None
+    return [entry for _, entry in listed]
 
 
 def hotword_lines(text: str) -> list[str]:
