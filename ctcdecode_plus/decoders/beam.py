@@ -534,21 +534,23 @@ class BeamSearchDecoder(Decoder):
         return new
 
     # --- files ---------------------------------------------------------------------------------------------------
-    def save_pretrained(self, folder: PathLike, labels: Union[Labels, Sequence[str]], *,
-                        processor_dir: Optional[PathLike] = None, overwrite: bool = False) -> Path:
+    def save_pretrained(self, folder: PathLike, labels, *, processor_dir=None, overwrite: bool = False) -> Path:
         """Write a decoder folder that ``Wav2Vec2ProcessorWithLM.from_pretrained`` and pyctcdecode's
         ``BeamSearchDecoderCTC.load_from_dir`` read (``alphabet.json``, ``language_model/``).
 
-        ``labels``: the acoustic model's labels (``AcousticModel.labels``); ``processor_dir``: a model folder
-        whose processor files are copied in, which makes the folder a complete ``Wav2Vec2ProcessorWithLM``.
+        ``labels``: the acoustic model's labels (``AcousticModel.labels``, or the ``AcousticModel``);
+        ``processor_dir``: the model (an ``AcousticModel``, its folder, ``"demo"`` or a hub id) whose processor files
+        are copied in, which makes the folder a complete ``Wav2Vec2ProcessorWithLM``.
         The search settings those readers have no place for (hotwords and their weight, beam width and pruning,
         spotting and its calibrated thresholds) go in ``.ctcdecode_plus.json``, which they ignore and
         :meth:`from_pretrained` reads.
         """
         from ..lm.package import save_decoder_folder
 
+        if isinstance(getattr(labels, "labels", None), Labels):  # an AcousticModel: its labels
+            labels = labels.labels
+        label_case = as_labels(labels).case  # and a clear error for what is not labels
         label_list = list(labels.labels) if isinstance(labels, Labels) else list(labels)
-        label_case = as_labels(labels).case
         # an LM in another case than the labels is reconciled here (_work_case), but not by pyctcdecode or
         # transformers: the folder gets the LM's words in the labels' case
         lm_case = label_case if self.lm_path is not None and self._work_case(label_case) != label_case else None

@@ -1,17 +1,19 @@
 """One call from text files to an ARPA model (+ unigram list, + KenLM binary where ``build_binary`` exists)."""
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional, Sequence, Union
+from typing import TYPE_CHECKING, Iterable, Optional, Sequence, Union
 
 from ..errors import LanguageModelError
 from .arpa import binary_path_for, check_writable, try_build_binary, unigram_list_path, write_arpa, write_unigrams
-from .counts import MAX_ORDER, CorpusReader, counts_from_reader, iter_text_lines
+from .counts import MAX_ORDER, CorpusReader, counts_from_reader, iter_corpus_lines, text_paths
 from .kneser_ney import Discount, estimate, parse_prune
-from .normalize import Alphabet, NormalizeStats, Normalizer
+from .normalize import Alphabet, NormalizeStats, Normalizer, as_alphabet
+
+if TYPE_CHECKING:
+    from ..vocab import Labels
 
 PathLike = Union[str, Path]
 
@@ -47,45 +49,50 @@ class BuildResult:
 
 
 def build_lm(
-    texts: Sequence[PathLike],
+    texts: Union[PathLike, Sequence[PathLike], None],
     out_path: PathLike,
     order: int,
     *,
+    lines: Optional[Iterable[str]] = None,
     prune: Optional[Sequence[int]] = None,
     discount_fallback: bool = False,
-    alphabet: Optional[Alphabet] = None,
+    alphabet: Union[Alphabet, str, "Labels", object, None] = None,
     skip_symbols: bool = False,
     binary: bool = True,
 ) -> BuildResult:
-    """Count ``texts`` (normalised to ``alphabet`` on the fly when given), estimate lmplz-exact modified Kneser-Ney,
-    and write ``out_path`` (ARPA; ``.gz`` compresses) plus ``<stem>.unigrams.txt`` beside it.
+    """Count ``texts`` (UTF-8 files, one sentence a line) and then ``lines`` (strings, each a line of text), estimate
+    lmplz-exact modified Kneser-Ney, and write ``out_path`` (ARPA; ``.gz`` compresses) plus ``<stem>.unigrams.txt``
+    beside it. ``texts`` may be empty (or ``None``) when ``lines`` is given.
+
+    ``alphabet``: normalise the text on the fly to an :class:`Alphabet`, its characters as a string
+    (``"ABCDEFGHIJKLMNOPQRSTUVWXYZ'"``, as ``--alphabet``), or an ``AcousticModel`` / its labels; ``None``: as is.
 
     Raises:
-        LanguageModelError: bad order/thresholds (checked before reading), unreadable or empty text, reserved symbols,
-            discounts out of range without ``discount_fallback``.
+        LanguageModelError: bad order/thresholds/alphabet (checked before reading), unreadable or empty text,
+            reserved symbols, discounts out of range without ``discount_fallback``.
     """
     t0 = time.perf_counter()
     if not isinstance(order, int) or isinstance(order, bool) or not 1 <= order <= MAX_ORDER:
         raise LanguageModelError(f"order {order!r} is not supported: choose an n-gram order from 1 to {MAX_ORDER}")
     parse_prune(prune, order)  # fail fast, before reading a large corpus
-    texts = [texts] if isinstance(texts, (str, os.PathLike)) else list(texts)  # one path, not its characters
-    if not texts:
-        raise LanguageModelError("no text files given; pass one or more UTF-8 text files")
+    alphabet = as_alphabet(alphabet)
+    texts = text_paths(texts, "build")
+    if not texts and lines is None:
+        raise LanguageModelError("no text given; pass one or more UTF-8 text files, or lines=[...] of text")
     out_path = Path(out_path)
     check_writable(out_path)  # fail now, not after counting a large corpus
     reader = CorpusReader(skip_symbols=skip_symbols)
     norm = Normalizer(alphabet) if alphabet is not None else None
-    for p in texts:
-        for lineno, line in iter_text_lines(p):
-            where = f"{p}:{lineno}"
-            if norm is None:
-                reader.add_line(line, where)
-            else:
-                for s in norm.line(line):
-                    reader.add_line(s, where)
+    for where, line in iter_corpus_lines(texts, lines):
+        if norm is None:
+            reader.add_line(line, where)
+        else:
+            for s in norm.line(line):
+                reader.add_line(s, where)
+    source = ", ".join([*map(str, texts), *(["lines"] if lines is not None else [])])
     if reader.n_tokens == 0:
         raise LanguageModelError(
-            f"{', '.join(map(str, texts))}: no words left to count (empty, blank or all-punctuation text"
+            f"{source}: no words left to count (empty, blank or all-punctuation text"
             + (", or no word fits the alphabet" if norm else "") + "); give text with words in the model's alphabet"
         )
     counts = counts_from_reader(reader, order)
@@ -93,14 +100,14 @@ def build_lm(
     try:
         model = estimate(counts, prune=prune, discount_fallback=discount_fallback)
     except LanguageModelError as e:  # the discounts of this text: name it
-        raise LanguageModelError(f"{', '.join(map(str, texts))}: {e}") from None
+        raise LanguageModelError(f"{source}: {e}") from None
     del counts
     write_arpa(model, out_path)
     uni_path = write_unigrams(model.vocab, unigram_list_path(out_path))
     msgs = list(model.warnings)
     if order == 1:
         msgs.append("an order-1 model works for perplexity (python backend) but KenLM, and so beam search, needs "
-                    "order 2 or more; use --order 2+ for decoding")
+                    "order 2 or more; build with --order 2+ (order=2 or more in Python) for decoding")
     bin_path = None
     if binary:
         bin_path, warning = try_build_binary(out_path, binary_path_for(out_path))

@@ -59,6 +59,7 @@ def cmd_build_lm(args) -> int:
     from .mix import parse_mix_spec
 
     alphabet = _alphabet(args)
+    texts = [Path(t) for t in args.text]  # paths: a missing one gets no hint about lines= (Python's)
     mixes = [parse_mix_spec(s) for s in (args.mix or [])]
     for path, _ in mixes:
         if not Path(path).exists():
@@ -81,7 +82,7 @@ def cmd_build_lm(args) -> int:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DiscountFallbackWarning)  # printed below, once
-            res = build_lm(args.text, target, args.order, prune=args.prune, discount_fallback=args.discount_fallback,
+            res = build_lm(texts, target, args.order, prune=args.prune, discount_fallback=args.discount_fallback,
                            alphabet=alphabet, skip_symbols=args.skip_symbols, binary=not args.no_binary and not mixes)
         for w in res.warnings:
             if not mixes or "build_binary" not in w:
@@ -126,7 +127,7 @@ def cmd_perplexity(args) -> int:
     from .perplexity import perplexity
 
     alphabet = _alphabet(args)
-    r = perplexity(args.lm, args.text, alphabet=alphabet, backend=args.backend)
+    r = perplexity(args.lm, [Path(t) for t in args.text], alphabet=alphabet, backend=args.backend)
     print(f"perplexity {r.perplexity:.4f} (excluding OOVs {r.perplexity_excluding_oov:.4f}); "
           f"OOV rate {100 * r.oov_rate:.2f}% ({r.oovs}/{r.words} words, {r.sentences} sentences); "
           f"log10 prob {r.log10_prob:.4f} [{r.backend}]")

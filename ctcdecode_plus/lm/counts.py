@@ -12,11 +12,12 @@ model is "valid" in lmplz's sense: it ends at a real token (not ``<s>``) and hol
 from __future__ import annotations
 
 import gzip
+import os
 import re
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence, Union
+from typing import Iterable, Iterator, Optional, Sequence, Union
 
 import numpy as np
 
@@ -107,7 +108,8 @@ class NGramCounts:
 def _check_order(order: int) -> None:
     if not isinstance(order, (int, np.integer)) or isinstance(order, bool) or not 1 <= int(order) <= MAX_ORDER:
         raise LanguageModelError(
-            f"order {order!r} is not supported: choose an n-gram order from 1 to {MAX_ORDER} (e.g. --order 4)"
+            f"order {order!r} is not supported: choose an n-gram order from 1 to {MAX_ORDER} (e.g. --order 4, "
+            "order=4 in Python)"
         )
 
 
@@ -138,6 +140,45 @@ def iter_text_lines(path: PathLike) -> Iterator[tuple[int, str]]:
         if isinstance(exc, LanguageModelError):
             raise
         raise LanguageModelError(f"{p}: cannot read text ({exc}); check the file is readable and not truncated") from None
+
+
+def _first_line(text: str, limit: int = 60) -> str:
+    """``text`` shortened for a one-line message: its first line, at most ``limit`` characters, ``...`` if cut."""
+    line = text.splitlines()[0] if text.strip() else text
+    return line[:limit] + ("..." if len(line) > limit or line != text else "")
+
+
+def text_paths(texts: Union[PathLike, Iterable[PathLike], None], verb: str = "build") -> list[PathLike]:
+    """``texts`` as a list of paths (one path, not its characters; ``None``: none). A string that is no file
+    raises "text file not found" with a hint to pass the text as ``lines=`` (``verb``: what the caller does)."""
+    if texts is None:
+        return []
+    texts = [texts] if isinstance(texts, (str, os.PathLike)) else list(texts)
+    for p in texts:
+        if not isinstance(p, (str, os.PathLike)):
+            raise LanguageModelError(f"texts: {type(p).__name__} {p!r:.40} is not a file path; give UTF-8 text "
+                                     f"files, or lines=[...] of text")
+        if isinstance(p, str) and not os.path.exists(p):  # False, not an error, for a name too long or with NUL
+            raise LanguageModelError(f"{_first_line(p) or repr(p)}: text file not found; check the path "
+                                     f"(to {verb} from strings, pass lines=[...])")
+    return texts
+
+
+def iter_corpus_lines(texts: Sequence[PathLike], lines: Optional[Iterable[str]]) -> Iterator[tuple[str, str]]:
+    """Yield ``(where, line)``: the lines of the files ``texts``, then the strings ``lines`` (each a line of text);
+    ``where`` is ``file:line`` or ``lines[i]`` for errors."""
+    for p in texts:
+        for lineno, line in iter_text_lines(p):
+            yield f"{p}:{lineno}", line
+    if lines is None:
+        return
+    if isinstance(lines, (str, bytes)) or not hasattr(lines, "__iter__"):
+        lines = [lines]  # one line (a bytes or other non-str item is named below)
+    for i, line in enumerate(lines):
+        if not isinstance(line, str):
+            raise LanguageModelError(f"lines[{i}]: {type(line).__name__} {line!r:.40} is not a str; give lines of "
+                                     "text as strings (decode bytes first)")
+        yield f"lines[{i}]", line
 
 
 class Vocabulary:
@@ -179,8 +220,8 @@ class CorpusReader:
                     continue
                 raise LanguageModelError(
                     f"{where}: the corpus contains the reserved symbol {w!r}; remove it, normalise the text "
-                    f"(build-lm --alphabet-from MODEL), or pass --skip-symbols (skip_symbols=True) to treat "
-                    f"<s>, </s> and <unk> as spaces, as lmplz --skip_symbols does"
+                    f"(build-lm --alphabet-from MODEL, alphabet= in Python), or pass --skip-symbols "
+                    f"(skip_symbols=True) to treat <s>, </s> and <unk> as spaces, as lmplz --skip_symbols does"
                 )
             append(i)
         self.n_tokens += len(out) - 1

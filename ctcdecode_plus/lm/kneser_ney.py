@@ -92,9 +92,11 @@ def parse_prune(prune: Optional[Sequence[int]], order: int) -> tuple[int, ...]:
     try:
         values = [int(x) for x in prune]
     except (TypeError, ValueError):
-        raise LanguageModelError(f"prune thresholds {list(prune)!r} must be whole numbers, e.g. --prune 0 1 1") from None
+        raise LanguageModelError(f"prune thresholds {list(prune)!r} must be whole numbers, e.g. --prune 0 1 1 "
+                                 "(prune=[0, 1, 1] in Python)") from None
     if any(v < 0 for v in values):
-        raise LanguageModelError(f"prune thresholds {values} must not be negative, e.g. --prune 0 1 1")
+        raise LanguageModelError(f"prune thresholds {values} must not be negative, e.g. --prune 0 1 1 "
+                                 "(prune=[0, 1, 1] in Python)")
     if len(values) > order:
         raise LanguageModelError(
             f"prune thresholds {values} are given for {len(values)} orders but the model has order {order}; "
@@ -103,13 +105,14 @@ def parse_prune(prune: Optional[Sequence[int]], order: int) -> tuple[int, ...]:
     if values[0] != 0:
         raise LanguageModelError(
             f"prune thresholds {values}: unigrams cannot be pruned (as in lmplz); make the first threshold 0, "
-            f"e.g. --prune 0 {' '.join(str(v) for v in values[1:]) or '1'}"
+            f"e.g. --prune 0 {' '.join(map(str, values[1:])) or '1'} "
+            f"(prune={[0, *values[1:]] if len(values) > 1 else [0, 1]} in Python)"
         )
     for a, b in zip(values, values[1:]):
         if b < a:
             raise LanguageModelError(
                 f"prune thresholds {values} decrease ({a} then {b}); they must be non-decreasing so that no "
-                f"n-gram loses its context (e.g. --prune 0 1 1)"
+                f"n-gram loses its context (e.g. --prune 0 1 1, prune=[0, 1, 1] in Python)"
             )
     return tuple(values + [values[-1]] * (order - len(values)))
 

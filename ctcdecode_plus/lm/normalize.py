@@ -22,11 +22,14 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Iterable, Iterator, Optional, Sequence, Union
 
 from ..errors import VocabularyError, LanguageModelError
 from .arpa import atomic_write
 from .counts import iter_text_lines
+
+if TYPE_CHECKING:
+    from ..vocab import Labels
 
 PathLike = Union[str, Path]
 
@@ -82,21 +85,28 @@ class Alphabet:
         return "'" in self.characters
 
     @classmethod
-    def from_labels(cls, labels: Iterable[str], case: Optional[str] = None) -> "Alphabet":
-        """From decoder labels or vocabulary tokens: 1-character tokens are characters; ``|`` and ``" "`` are the
-        word delimiter; ``""`` (blank) and ``<pad>``-style specials are ignored."""
+    def from_labels(cls, labels: Union["Labels", Iterable[str], object], case: Optional[str] = None) -> "Alphabet":
+        """From a model's labels: a :class:`~ctcdecode_plus.vocab.Labels`, an ``AcousticModel`` (its ``.labels``),
+        or a plain list of decoder labels or vocabulary tokens. 1-character tokens are characters; ``|`` and ``" "``
+        are the word delimiter; ``""`` (blank) and ``<pad>``-style specials are ignored.
+
+        Raises:
+            VocabularyError: anything else, a non-string token, or a token longer than one character (BPE).
+        """
         chars = set()
-        for tok in labels:
+        for tok in _label_tokens(labels):
             if tok in ("", " ", "|") or _SPECIAL_TOKEN.match(tok):
                 continue
             if len(tok) != 1:
                 raise VocabularyError(
                     f"token {tok!r} is not a single character: this is not a character (Wav2Vec2-style) "
-                    f"vocabulary; give the alphabet as a string with --alphabet instead"
+                    f"vocabulary; give the alphabet as a string instead (--alphabet 'ABC...', alphabet='ABC...' in "
+                    "Python)"
                 )
             chars.add(tok)
         if not chars:
-            raise VocabularyError("the alphabet has no characters; give the model's labels or --alphabet 'ABC...'")
+            raise VocabularyError("the alphabet has no characters; give the model's labels, or the characters: "
+                                  "--alphabet 'ABC...' (alphabet='ABC...' in Python)")
         return cls(frozenset(chars), case or detect_case(chars))
 
     @classmethod
@@ -121,7 +131,8 @@ class Alphabet:
         except Exception as exc:  # noqa: BLE001 - offline without a cached copy, no such repo, no vocab.json
             raise VocabularyError(
                 f"{name}: no such folder, and the hub id's vocab.json could not be fetched ({type(exc).__name__}; "
-                "offline, only the local hub cache is read). Pass a processor folder, or --alphabet 'ABC...'."
+                "offline, only the local hub cache is read). Pass a processor folder, or the characters: "
+                "--alphabet 'ABC...' (alphabet='ABC...' in Python)."
             ) from None
         return cls.from_model_dir(vocab, case)
 
@@ -132,8 +143,8 @@ class Alphabet:
         path = folder / "vocab.json" if folder.is_dir() else folder
         if not path.exists():
             raise VocabularyError(
-                f"{path}: not found; --alphabet-from needs a Wav2Vec2 processor folder with vocab.json "
-                f"(or give --alphabet 'ABC...')"
+                f"{path}: not found; --alphabet-from MODEL (Alphabet.from_pretrained in Python) needs a Wav2Vec2 "
+                "processor folder with vocab.json; or give the characters: --alphabet 'ABC...' (alphabet='ABC...')"
             )
         try:
             vocab = json.loads(path.read_text(encoding="utf-8"))
@@ -145,6 +156,67 @@ class Alphabet:
         if not isinstance(vocab, dict) or not vocab:
             raise VocabularyError(f"{path}: expected a JSON object mapping tokens to ids; fix vocab.json")
         return cls.from_labels(vocab.keys(), case)
+
+
+def _label_tokens(labels) -> list[str]:
+    """The tokens of ``labels`` (:class:`~ctcdecode_plus.vocab.Labels`, an object whose ``.labels`` is one, such
+    as an ``AcousticModel``, or an iterable of strings) without the blank and suppressed 1-character specials."""
+    from ..vocab import Labels
+
+    inner = getattr(labels, "labels", None)
+    if not isinstance(labels, Labels) and isinstance(inner, Labels):  # an AcousticModel
+        labels = inner
+    if isinstance(labels, Labels):
+        return [lab for i, lab in enumerate(labels.labels)
+                if i != labels.blank_id and not (i in labels.suppressed and len(lab) == 1)]
+    tokens = list(labels) if isinstance(labels, str) or (
+        not isinstance(labels, bytes) and hasattr(labels, "__iter__")) else None
+    if tokens is None or not all(isinstance(t, str) for t in tokens):
+        what = f"{type(labels).__name__} {labels!r:.40}" if tokens is None else \
+            f"token {next(t for t in tokens if not isinstance(t, str))!r:.40}"
+        raise VocabularyError(f"labels: {what} is not labels; give the model's labels (AcousticModel.labels), the "
+                              "AcousticModel, or a list of one string per vocabulary id (Alphabet.from_string for "
+                              "characters)")
+    return tokens
+
+
+def as_alphabet(
+    alphabet: Union[Alphabet, str, "Labels", object, None], *, required: bool = False
+) -> Optional[Alphabet]:
+    """``alphabet=`` of the LM functions as an :class:`Alphabet`: an Alphabet as it is; a string of characters as
+    ``--alphabet`` reads it (``"ABCDEFGHIJKLMNOPQRSTUVWXYZ'"``, case from its letters); a ``Labels``, an
+    ``AcousticModel`` or a label list by :meth:`Alphabet.from_labels`; ``None`` as ``None`` (an error if
+    ``required``).
+
+    Raises:
+        LanguageModelError: anything else, a blank string, or a model name given as the characters.
+    """
+    if isinstance(alphabet, Alphabet):
+        return alphabet
+    if alphabet is None and not required:
+        return None
+    how = ("give the characters (alphabet=\"ABCDEFGHIJKLMNOPQRSTUVWXYZ'\", --alphabet on the command line), the "
+           "AcousticModel or its labels, or an Alphabet")
+    if alphabet is None:
+        raise LanguageModelError(f"alphabet=None: normalising needs an alphabet; {how}")
+    if isinstance(alphabet, str):
+        if not alphabet.strip():  # as the CLI's --alphabet '': no characters, not "no alphabet"
+            raise LanguageModelError(f"alphabet={alphabet!r}: {how}")
+        from ..constants import DEMO_MODEL_NAME
+
+        if alphabet == DEMO_MODEL_NAME or ("/" in alphabet and Path(alphabet).is_dir()):  # a model, not characters
+            raise LanguageModelError(
+                f"alphabet={alphabet!r} names a model, not characters; pass Alphabet.from_pretrained({alphabet!r}) "
+                "(--alphabet-from on the command line) or the AcousticModel")
+        return Alphabet.from_string(alphabet)
+    from ..vocab import Labels
+
+    if isinstance(alphabet, (Labels, list, tuple)) or isinstance(getattr(alphabet, "labels", None), Labels):
+        try:
+            return Alphabet.from_labels(alphabet)
+        except VocabularyError as exc:
+            raise LanguageModelError(f"alphabet=: {exc}") from None
+    raise LanguageModelError(f"alphabet={alphabet!r:.40} ({type(alphabet).__name__}): {how}")
 
 
 def detect_case(chars: Iterable[str]) -> str:
@@ -412,11 +484,13 @@ class Normalizer:
 
 
 def normalize_text(
-    text: Union[str, Iterable[str]], alphabet: Alphabet, *, lang: str = "en", unknown: str = "drop"
+    text: Union[str, Iterable[str]], alphabet: Union[Alphabet, str, "Labels", object], *, lang: str = "en",
+    unknown: str = "drop",
 ) -> tuple[list[str], NormalizeStats]:
-    """Normalise a string (or lines) to sentences in ``alphabet``; returns (sentences, stats)."""
+    """Normalise a string (or lines) to sentences in ``alphabet`` (an :class:`Alphabet`, its characters as a string,
+    or an ``AcousticModel`` / its labels: see :func:`as_alphabet`); returns (sentences, stats)."""
     lines = text.splitlines() if isinstance(text, str) else text
-    norm = Normalizer(alphabet, lang=lang, unknown=unknown)
+    norm = Normalizer(as_alphabet(alphabet, required=True), lang=lang, unknown=unknown)
     return list(norm.lines(lines)), norm.stats
 
 
@@ -429,10 +503,12 @@ def iter_normalized_files(paths: Iterable[PathLike], norm: Normalizer) -> Iterat
 
 
 def normalize_files(
-    paths: Sequence[PathLike], out_path: PathLike, alphabet: Alphabet, *, lang: str = "en", unknown: str = "drop"
+    paths: Sequence[PathLike], out_path: PathLike, alphabet: Union[Alphabet, str, "Labels", object], *,
+    lang: str = "en", unknown: str = "drop",
 ) -> NormalizeStats:
-    """Normalise text files into one file, one sentence a line (written atomically)."""
-    norm = Normalizer(alphabet, lang=lang, unknown=unknown)
+    """Normalise text files into one file, one sentence a line (written atomically); ``alphabet`` as in
+    :func:`normalize_text`."""
+    norm = Normalizer(as_alphabet(alphabet, required=True), lang=lang, unknown=unknown)
     with atomic_write(out_path) as fh:
         for s, _ in iter_normalized_files(paths, norm):
             fh.write(s + "\n")

@@ -8,8 +8,8 @@
     FOLDER/.ctcdecode_plus.json          ctcdecode-plus's search settings (hotwords, ...), where given
 
 ``Wav2Vec2ProcessorWithLM`` also needs the feature extractor and tokenizer files in the same folder: pass
-``processor_dir`` to copy them from the acoustic model's folder. The folder is assembled under a temporary name and
-renamed into place, so it is never left half-written.
+``processor_dir`` (the acoustic model's folder, name or hub id, or the ``AcousticModel``) to copy them. The folder
+is assembled under a temporary name and renamed into place, so it is never left half-written.
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from typing import Iterable, Optional, Sequence, Union
 
 from ..constants import DEFAULT_ALPHA, DEFAULT_BETA, DEFAULT_UNK_SCORE_OFFSET
 from ..errors import LanguageModelError, VocabularyError
-from ..vocab import apply_case
+from ..vocab import Labels, apply_case
 from .arpa import _open_text, default_mode, is_arpa_file, read_arpa_unigrams, unigram_list_path
 from .counts import SPECIALS, split_words
 
@@ -72,7 +72,17 @@ class DecoderFolder:
     unigrams: list[str]
 
 
-def _normalize_labels(labels: Sequence[str]) -> tuple[list[str], bool]:
+def _normalize_labels(labels: Union[Labels, Sequence[str], object]) -> tuple[list[str], bool]:
+    """pyctcdecode's labels and ``is_bpe`` from a :class:`~ctcdecode_plus.vocab.Labels`, an ``AcousticModel`` (its
+    ``.labels``) or a plain label list."""
+    inner = getattr(labels, "labels", None)
+    if not isinstance(labels, Labels) and isinstance(inner, Labels):  # an AcousticModel
+        labels = inner
+    if isinstance(labels, Labels):
+        labels = labels.labels
+    if labels is None or isinstance(labels, (str, bytes)) or not hasattr(labels, "__iter__"):
+        raise VocabularyError(f"labels={labels!r:.40} ({type(labels).__name__}): give the model's labels "
+                              "(AcousticModel.labels), the AcousticModel, or a list of one string per CTC output")
     labels = list(labels)
     if not labels or not all(isinstance(x, str) for x in labels):
         raise VocabularyError("labels must be a non-empty list of strings (one per CTC output)")
@@ -85,6 +95,45 @@ def _normalize_labels(labels: Sequence[str]) -> tuple[list[str], bool]:
         return labels, False
     except ValueError as exc:
         raise VocabularyError(f"labels {labels[:8]}...: pyctcdecode rejects them ({exc}); fix the labels") from None
+
+
+_PROCESSOR_HOW = "give the acoustic model's processor folder, its name or hub id ('demo'), or the AcousticModel"
+
+
+def _processor_folder(processor_dir: Union[PathLike, object, None]) -> Optional[Path]:
+    """The folder whose processor files :func:`save_decoder_folder` copies: a folder; an ``AcousticModel`` (its
+    ``source``); a name or hub id as :func:`~ctcdecode_plus.acoustic.resolve_model_path` reads it (``"demo"``; a hub
+    id's files from the hub, or from the local hub cache when offline)."""
+    if processor_dir is None:
+        return None
+    if not isinstance(processor_dir, (str, os.PathLike)):
+        source = getattr(processor_dir, "source", None)  # an AcousticModel: where it was loaded from
+        if not isinstance(source, (str, os.PathLike)) or not str(source):
+            raise LanguageModelError(f"processor_dir={processor_dir!r:.40} ({type(processor_dir).__name__}): "
+                                     f"{_PROCESSOR_HOW}")
+        processor_dir = source
+    from ..acoustic import resolve_model_path
+
+    name = resolve_model_path(processor_dir)
+    path = Path(name)
+    if (path / "preprocessor_config.json").is_file():
+        return path
+    if path.exists() or name.startswith(("/", ".", "~")) or name.count("/") != 1:  # a folder, not a hub id
+        raise LanguageModelError(f"{path}: no preprocessor_config.json; {_PROCESSOR_HOW}")
+    try:  # "org/name": a hub id
+        from huggingface_hub import hf_hub_download
+
+        folder = Path(hf_hub_download(name, "preprocessor_config.json")).parent
+    except Exception as exc:  # noqa: BLE001 - offline without a cached copy, no such repo, no such file
+        raise LanguageModelError(
+            f"{name}: no such folder, and the hub id's preprocessor_config.json could not be fetched "
+            f"({type(exc).__name__}; offline, only the local hub cache is read); {_PROCESSOR_HOW}") from None
+    for fname in PROCESSOR_FILES:  # the rest of the processor, into the same snapshot folder, where the repo has it
+        try:
+            hf_hub_download(name, fname)
+        except Exception:  # noqa: BLE001 - optional files (added_tokens.json) many repositories lack
+            pass
+    return folder
 
 
 def _resolve_unigrams(lm_path: Path, unigrams: Optional[Iterable[str]]) -> list[str]:
@@ -123,7 +172,7 @@ def _write_arpa_in_case(src: Path, dest: Path, case: str) -> None:
                             raise LanguageModelError(
                                 f"{src}: has words that differ only in case ({fields[1]!r} twice in {case} case), so "
                                 "it cannot be written in the labels' case; rebuild it with `ctcdecode-plus build-lm "
-                                "--alphabet-from MODEL`")
+                                "--alphabet-from MODEL` (build_lm(..., alphabet=model) in Python)")
                         unigrams.add(fields[1])
                     line = "\t".join(fields) + "\n"
                 fout.write(line)
@@ -134,7 +183,7 @@ def _write_arpa_in_case(src: Path, dest: Path, case: str) -> None:
 
 def save_decoder_folder(
     folder: PathLike,
-    labels: Sequence[str],
+    labels: Union[Labels, Sequence[str], object],
     lm_path: Optional[PathLike],
     *,
     alpha: float = DEFAULT_ALPHA,
@@ -142,21 +191,26 @@ def save_decoder_folder(
     unk_score_offset: float = DEFAULT_UNK_SCORE_OFFSET,
     unigrams: Optional[Iterable[str]] = None,
     score_boundary: bool = True,
-    processor_dir: Optional[PathLike] = None,
+    processor_dir: Union[PathLike, object, None] = None,
     overwrite: bool = False,
     search_settings: Optional[dict] = None,
     lm_case: Optional[str] = None,
 ) -> Path:
     """Write a decoder folder (labels + LM + alpha/beta + unigrams); returns the folder.
+    ``BeamSearchDecoder.save_pretrained`` calls it.
 
+    ``labels``: the model's :class:`~ctcdecode_plus.vocab.Labels`, the ``AcousticModel``, or a plain label list.
     ``lm_path`` may be ARPA (``.gz`` is decompressed, since pyctcdecode wants ``.arpa``), or a KenLM binary; ``None``
     writes a decoder without LM. ``unigrams`` default: the ``.unigrams.txt`` beside the LM, else the ARPA's 1-grams.
+    ``processor_dir``: where the processor files come from: a folder, the ``AcousticModel``, or a model name / hub id
+    (``"demo"``).
     ``search_settings``: a JSON-able dict written as ``.ctcdecode_plus.json`` (``BeamSearchDecoder.save_pretrained``).
     ``lm_case``: ``"upper"`` or ``"lower"`` writes the LM's words and the unigrams in that case (an ARPA LM whose
     case differs from the labels', which pyctcdecode and transformers would otherwise read as all out-of-vocabulary).
 
     Raises:
-        LanguageModelError: missing LM file, binary LM without unigrams, existing non-empty folder without overwrite.
+        LanguageModelError: missing LM file, binary LM without unigrams, a processor_dir without processor files,
+            existing non-empty folder without overwrite.
         VocabularyError: labels pyctcdecode cannot use.
     """
     folder = Path(folder)
@@ -171,9 +225,7 @@ def save_decoder_folder(
     lm = Path(lm_path) if lm_path is not None else None
     if lm is not None and (not lm.exists() or lm.is_dir()):
         raise LanguageModelError(f"{lm}: language model file not found; check the path (ARPA or KenLM binary)")
-    proc = Path(processor_dir) if processor_dir is not None else None
-    if proc is not None and not (proc / "preprocessor_config.json").exists():
-        raise LanguageModelError(f"{proc}: no preprocessor_config.json; give the acoustic model's processor folder")
+    proc = _processor_folder(processor_dir)
 
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
@@ -250,14 +302,16 @@ def _read_json(path: Path, what: str) -> dict:
 
 
 def load_decoder_folder(folder: PathLike) -> DecoderFolder:
-    """Read a decoder folder written by :func:`save_decoder_folder`, pyctcdecode or ``Wav2Vec2ProcessorWithLM``.
+    """Read a decoder folder written by ``BeamSearchDecoder.save_pretrained`` (:func:`save_decoder_folder`),
+    pyctcdecode or ``Wav2Vec2ProcessorWithLM``.
 
     Raises:
         LanguageModelError: a missing folder/file, bad JSON, wrong keys, or not exactly one LM file.
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise LanguageModelError(f"{folder}: decoder folder not found; write one with save_decoder_folder")
+        raise LanguageModelError(f"{folder}: decoder folder not found; write one with "
+                                 "BeamSearchDecoder.save_pretrained")
     alph = _read_json(folder / ALPHABET_FILENAME, "a decoder folder needs alphabet.json with labels and is_bpe")
     if set(alph) != {"labels", "is_bpe"} or not isinstance(alph["labels"], list):
         raise LanguageModelError(f"{folder / ALPHABET_FILENAME}: expected keys labels (a list) and is_bpe, "

@@ -7,19 +7,21 @@ counts out.
 from __future__ import annotations
 
 import logging
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Iterable, Optional, Sequence, Union
 
 import numpy as np
 
 from .._quiet import quiet_stderr
 from ..errors import LanguageModelError
 from .arpa import MISSING_UNK_LOG10, REWRITE_WITH_TABS, ArpaArrays, NGramIndex, _open_text, read_arpa, read_arpa_arrays
-from .counts import BOS, EOS, UNK, iter_text_lines, split_words
-from .normalize import Alphabet, Normalizer
+from .counts import BOS, EOS, UNK, iter_corpus_lines, split_words, text_paths
+from .normalize import Alphabet, Normalizer, as_alphabet
+
+if TYPE_CHECKING:
+    from ..vocab import Labels
 
 logger = logging.getLogger(__name__)
 
@@ -79,8 +81,8 @@ def load_kenlm(lm_path: PathLike):
         spaced = "Expected tab" in detail  # an ARPA with spaces between its fields (SRILM reads those)
         if p.suffix != ".bin" and p.suffix != ".binary" and not spaced:
             read_arpa(p)  # raises a precise file:line error where the ARPA is malformed
-        hint = ("; KenLM, and so beam search, needs order 2 or more: rebuild it with build-lm --order 2+ "
-                "(perplexity reads an order-1 model with --backend python, backend='python')"
+        hint = ("; KenLM, and so beam search, needs order 2 or more: rebuild it with build-lm --order 2+ (order=2 or "
+                "more in build_lm; perplexity reads an order-1 model with --backend python, backend='python')"
                 if "at least a bigram" in detail else
                 "; its fields are separated by spaces, and KenLM needs tabs: rewrite it with tabs: "
                 + REWRITE_WITH_TABS.format(path=p) if spaced else "; rebuild it")
@@ -102,13 +104,7 @@ def _arpa_order(lm_path: PathLike) -> Optional[int]:
 
 def _sentences(texts: Sequence[PathLike], lines: Optional[Iterable[str]], alphabet: Optional[Alphabet]):
     norm = Normalizer(alphabet) if alphabet is not None else None
-    def gen():
-        for p in texts:
-            for _, line in iter_text_lines(p):
-                yield line
-        if lines is not None:
-            yield from lines
-    for line in gen():
+    for _, line in iter_corpus_lines(texts, lines):
         if norm is not None:
             yield from norm.line(line)
         else:
@@ -138,21 +134,24 @@ def _check_sentences(sentences: int, alphabet: Optional[Alphabet]) -> None:
         raise LanguageModelError(
             "no sentences left to score after normalising the text to the alphabet "
             f"({''.join(sorted(alphabet.characters))[:40]!r}, {alphabet.case} case): no word of the text is spelled "
-            "with it, or the text is empty; check that --alphabet/--alphabet-from matches the text's language")
+            "with it, or the text is empty; check that the alphabet (--alphabet/--alphabet-from, alphabet= in Python) "
+            "matches the text's language")
 
 
 def perplexity(
     lm_path: PathLike,
-    texts: Sequence[PathLike] = (),
+    texts: Union[PathLike, Sequence[PathLike], None] = (),
     *,
     lines: Optional[Iterable[str]] = None,
-    alphabet: Optional[Alphabet] = None,
+    alphabet: Union[Alphabet, str, "Labels", object, None] = None,
     backend: str = "auto",
 ) -> PerplexityResult:
-    """Perplexity and OOV rate of text files (and/or ``lines``) under ``lm_path`` (ARPA, ``.gz`` or KenLM binary).
+    """Perplexity and OOV rate of text files (and/or ``lines``: strings, each a line of text) under ``lm_path``
+    (ARPA, ``.gz`` or KenLM binary).
 
     ``backend``: ``"kenlm"``, ``"python"`` (ARPA only), or ``"auto"`` (KenLM when importable).
-    Empty lines are skipped. Text is normalised to ``alphabet`` first when one is given.
+    Empty lines are skipped. Text is normalised first when ``alphabet`` is given: an :class:`Alphabet`, its
+    characters as a string (``"ABCDEFGHIJKLMNOPQRSTUVWXYZ'"``, as ``--alphabet``), or an ``AcousticModel`` / its labels.
     """
     if backend not in ("auto", "kenlm", "python"):
         raise LanguageModelError(f"backend {backend!r}: choose auto, kenlm or python")
@@ -165,9 +164,8 @@ def perplexity(
             use_kenlm = False
     total = oov_total = 0.0
     sentences = words = oovs = 0
-    texts = [texts] if isinstance(texts, (str, os.PathLike)) else texts  # one path, not its characters
-    if isinstance(lines, str):
-        lines = [lines]
+    alphabet = as_alphabet(alphabet)
+    texts = text_paths(texts, "score")
     if use_kenlm and backend == "auto" and _arpa_order(lm_path) == 1:
         use_kenlm = False  # KenLM refuses order-1 models; the python scorer reads them
     model = None
