@@ -135,9 +135,10 @@ def test_manifest_bad_rows(tmp_path, content, match):
 
 
 # --- language-model tools --------------------------------------------------------------------------------------
-def test_build_lm_unwritable_output_fails_before_counting(corpus):
-    with pytest.raises(LanguageModelError, match="output folder does not exist"):
+def test_build_lm_unwritable_output_fails_before_counting(corpus, tmp_path):
+    with pytest.raises(LanguageModelError, match="output folder does not exist and cannot be created"):
         build_lm([corpus], f"{UNWRITABLE}/x.arpa", 2, discount_fallback=True)
+    assert build_lm([corpus], tmp_path / "new" / "dir" / "x.arpa", 2, discount_fallback=True).arpa_path.is_file()
     with pytest.raises(LanguageModelError, match="cannot write"):
         build_lm([corpus], "/proc/x.arpa", 2, discount_fallback=True)
 

@@ -67,7 +67,15 @@ def _temp_beside(path: Path) -> str:
 
 
 def check_writable(path: PathLike) -> None:
-    """Raise :class:`LanguageModelError` now where ``path`` could not be written later (before a long build)."""
+    """Raise :class:`LanguageModelError` now where ``path`` could not be written later (before a long build); a
+    missing output folder is created, as ``transcribe -o`` and ``emissions -o`` create theirs."""
+    parent = Path(path).parent
+    if not parent.exists():
+        try:
+            parent.mkdir(parents=True)
+        except OSError as exc:
+            raise LanguageModelError(f"{parent}: output folder does not exist and cannot be created "
+                                     f"({exc.strerror or exc}); choose a writable output path") from None
     os.unlink(_temp_beside(Path(path)))
 
 
