@@ -19,6 +19,7 @@ from typing import Callable, Iterable, Optional, Sequence, Union
 
 import numpy as np
 
+from ._quiet import no_transformers_bar
 from .audio import Audio, Chunk, _check_content, audio_files, iter_chunks, load_audio, stream_chunks
 from .constants import DEFAULT_CHUNK_OVERLAP_SECONDS, DEFAULT_CHUNK_SECONDS, DEMO_MODEL_NAME, MODEL_SETTINGS_FILENAME
 from .emissions import Emissions
@@ -191,7 +192,8 @@ class AcousticModel:
         if not hasattr(tokenizer, "get_vocab") or not tokenizer.get_vocab():
             raise ModelError(f"{path}: the tokenizer has no vocabulary (vocab.json).")
         try:
-            model, info = AutoModelForCTC.from_pretrained(path, output_loading_info=True, **kwargs)
+            with no_transformers_bar():  # its "Loading weights" bar on every load, not a download's
+                model, info = AutoModelForCTC.from_pretrained(path, output_loading_info=True, **kwargs)
         except (OSError, ValueError) as e:
             raise ModelError(f"{path}: cannot load the model weights ({str(e).splitlines()[0][:200]}).") from None
         except Exception as e:  # noqa: BLE001 - a truncated or corrupt weights file raises its format library's error

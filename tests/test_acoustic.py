@@ -241,3 +241,15 @@ def test_a_hub_id_from_the_cache_takes_its_revision_and_settings_for_every_file(
     (snapshot / "ctcdecode_plus.json").write_text('{"chunk_seconds": 3}')
     m = AcousticModel.from_pretrained("org/tiny", cache_dir=str(tmp_path / "cache"), local_files_only=True)
     assert m.chunk_seconds == 3.0 and m.labels.labels
+
+
+def test_loading_a_model_from_python_prints_no_progress_bar(tiny_model_dir, capfd, monkeypatch):
+    """transformers drew a "Loading weights" bar on stderr at every load in a script (the CLI turned it off)."""
+    from transformers.utils import logging as hf_logging
+
+    from ctcdecode_plus import load_model
+
+    monkeypatch.setattr(hf_logging, "_tqdm_active", True)  # as in a fresh script (a CLI test may have run here)
+    load_model(tiny_model_dir)
+    assert "Loading weights" not in capfd.readouterr().err
+    assert hf_logging.is_progress_bar_enabled()  # left as it was

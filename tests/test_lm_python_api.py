@@ -183,3 +183,15 @@ def test_messages_name_the_python_argument_too(tmp_path):
         Alphabet.from_labels(["<pad>", "ab"])
     with pytest.raises(VocabularyError, match="from_pretrained"):
         Alphabet.from_model_dir(tmp_path / "missing")
+
+
+def test_saving_a_wav2vec2_vocabulary_gives_no_bpe_warning(tmp_path, demo_model, caplog):
+    """pyctcdecode took <s> and </s> for BPE pieces and warned on every save; a real multi-character label still
+    warns."""
+    from ctcdecode_plus.decoders import BeamSearchDecoder
+
+    with caplog.at_level("WARNING", logger="pyctcdecode.alphabet"):
+        BeamSearchDecoder().save_pretrained(tmp_path / "d", demo_model)
+        assert "length > 1" not in caplog.text
+        BeamSearchDecoder().save_pretrained(tmp_path / "e", ["", " ", "a", "b", "xy"])
+        assert "length > 1" in caplog.text

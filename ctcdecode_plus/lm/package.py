@@ -17,6 +17,7 @@ import gzip
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 import zlib
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional, Sequence, Union
 
+from .._quiet import quiet_logger
 from ..constants import DEFAULT_ALPHA, DEFAULT_BETA, DEFAULT_UNK_SCORE_OFFSET
 from ..errors import LanguageModelError, VocabularyError
 from ..vocab import Labels, apply_case
@@ -89,13 +91,18 @@ def _normalize_labels(labels: Union[Labels, Sequence[str], object]) -> tuple[lis
     try:
         from pyctcdecode.alphabet import Alphabet as _PyAlphabet
 
-        alpha = _PyAlphabet.build_alphabet(labels)
+        # a Wav2Vec2 vocabulary's <s>, </s> are not BPE pieces: pyctcdecode's warning that they might be is noise
+        specials_only = all(len(x) <= 1 or _SPECIAL.match(x) for x in labels)
+        with quiet_logger("pyctcdecode.alphabet", when=specials_only):
+            alpha = _PyAlphabet.build_alphabet(labels)
         return alpha.labels, alpha.is_bpe
     except ImportError:
         return labels, False
     except ValueError as exc:
         raise VocabularyError(f"labels {labels[:8]}...: pyctcdecode rejects them ({exc}); fix the labels") from None
 
+
+_SPECIAL = re.compile(r"^[<\[].*[>\]]$")  # <s>, </s>, <unk>, [PAD]: a tokenizer's special tokens
 
 _PROCESSOR_HOW = "give the acoustic model's processor folder, its name or hub id ('demo'), or the AcousticModel"
 
