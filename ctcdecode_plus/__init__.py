@@ -7,7 +7,8 @@ The pipeline, one module each::
     load_audio (audio.py) -> AcousticModel (acoustic.py) -> Emissions (emissions.py)
         -> GreedyDecoder / BeamSearchDecoder (decoders/) -> Transcript (transcript.py)
         -> compare, wer, cer (compare.py, metrics.py)
-    lm/: normalise text, count, Kneser-Ney, ARPA, mix, package, perplexity
+    lm/: normalise text, count, Kneser-Ney, ARPA, mix, package, perplexity (cp.lm.build_lm, cp.lm.perplexity)
+    tune.py: alpha/beta and hotword sweeps on a development set (cp.tune.tune_alpha_beta, tune_hotwords)
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from .metrics import cer, wer
 from .pipeline import each_transcript, load_model, transcribe
 from .transcript import Hypothesis, Transcript, Word
 from .vocab import Labels
+from . import lm, tune  # noqa: E402  (cp.lm.build_lm, cp.tune.tune_alpha_beta)
 
 __version__ = "0.1.0"
 
