@@ -156,7 +156,12 @@ class Labels:
                 f"labels {dup!r} appear more than once in the label list; each vocabulary id needs its own label "
                 "(use the model's vocabulary, e.g. Labels.from_folder(model_dir))."
             )
-        return cls.from_vocab({lab: i for i, lab in enumerate(labels)}, pad_token="", word_delimiter_token="|")
+        try:
+            return cls.from_vocab({lab: i for i, lab in enumerate(labels)}, pad_token="", word_delimiter_token="|")
+        except VocabularyError as e:  # from_vocab's fix names its own arguments, which a label list has not
+            raise VocabularyError(f"{str(e).split(';')[0]}; a label list marks the blank as '' (or '<pad>') and the "
+                                  "word delimiter as ' ' (or '|'); for other tokens build the labels with "
+                                  "Labels.from_vocab(vocab, pad_token=..., word_delimiter_token=...).") from None
 
     def validate_text(self, text: str, what: str) -> str:
         """Return ``text`` in this alphabet's case, or raise naming the characters it cannot spell."""

@@ -150,3 +150,9 @@ def test_saved_emissions_of_another_model_fail_alone(tmp_path):
         next(each_transcript([odd, odd], None, BeamSearchDecoder(hotwords=["ZAB"])))
     with pytest.raises(EmissionsError, match="not found"):
         Emissions.load_labels(tmp_path / "missing.npz")
+
+
+def test_a_label_list_without_blank_or_delimiter_says_how_a_list_marks_them():
+    """The fix said "pass pad_token=", an argument that from_logits and Labels.from_list do not have."""
+    with pytest.raises(VocabularyError, match="a label list marks the blank as ''.*Labels.from_vocab"):
+        Emissions.from_logits(np.zeros((3, 6)), list(" abc'") + ["_"])

@@ -275,8 +275,9 @@ class BeamSearchDecoder(Decoder):
         from .search import FastBeamSearchDecoderCTC
 
         if self.hotword_spotting is not None and self.hotwords and self.lm_path is None:
-            raise CtcDecodeError("hotword spotting judges each candidate with the language model: give an LM (--lm) "
-                                 "or turn spotting off (--hotword-spotting off).")
+            raise CtcDecodeError("hotword spotting judges each candidate with the language model: give an LM (--lm; "
+                                 "BeamSearchDecoder('lm.arpa') in Python) or turn spotting off (--hotword-spotting "
+                                 "off; hotword_spotting=None).")
         case = self._work_case(labels.case)
         self._check_coverage(labels, case)
         label_hotwords, hotwords, to_display = self._spellings(labels)
