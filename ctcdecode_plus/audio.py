@@ -90,7 +90,8 @@ def _check_content(samples: np.ndarray, source: str, allow_silence: bool) -> Non
     if not allow_silence and float(np.max(np.abs(samples))) < SILENCE_PEAK:
         raise AudioError(
             f"{source}: the audio is silent (peak amplitude below {SILENCE_PEAK:g}); "
-            "check the recording level or the channel."
+            "check the recording level or the channel (to transcribe it anyway, to an empty transcript: "
+            "load_audio(path, allow_silence=True) and pass the Audio)."
         )
 
 
@@ -542,7 +543,8 @@ def stream_chunks(
         if peak < SILENCE_PEAK:
             raise AudioError(
                 f"{path}: the audio is silent (peak amplitude below {SILENCE_PEAK:g}); "
-                "check the recording level or the channel."
+                "check the recording level or the channel (to transcribe it anyway, to an empty transcript: "
+                "load_audio(path, allow_silence=True) and pass the Audio)."
             )
 
     return gen()
