@@ -32,6 +32,7 @@ from .constants import (
     DEFAULT_CHUNK_SECONDS,
     DEFAULT_HOTWORD_WEIGHT,
     DEFAULT_PAUSE_SECONDS,
+    DEFAULT_SEGMENT_SECONDS,
     DEFAULT_SPOTTING_RATIO,
     DEFAULT_UNK_SCORE_OFFSET,
     DEMO_MODEL_NAME,
@@ -140,6 +141,11 @@ def _add_decoder_args(p: argparse.ArgumentParser, multi_lm: bool = False) -> Non
                    help="a pause this long (blank frames only) ends a word where the model put no word delimiter "
                         "in it, so words either side of a silence are not run together (default %(default)s; "
                         "'off': the delimiter only, as bare pyctcdecode)")
+    g.add_argument("--segment-seconds", type=_segment_seconds, default=DEFAULT_SEGMENT_SECONDS,
+                   metavar="SECONDS|off",
+                   help="beam search decodes a longer recording in pieces of at most this length, cut in its longest "
+                        "pauses, so time and memory grow with its length, not its square (default %(default)s; "
+                        "'off': one search)")
     g.add_argument("--hotwords", nargs="+", default=[], metavar="WORD",
                    help="words or phrases to boost (quote phrases); 'SHOWN: SPOKEN, ...' for a term written unlike "
                         "it sounds, e.g. 'STDLIB: ES TEE DEE LIB' or 'C++: SEE PLUS PLUS'")
@@ -222,6 +228,13 @@ def _pause_seconds(text: str) -> Optional[float]:
     return _number(text, low=1e-9, what="a number of seconds > 0 (e.g. 0.5), or 'off'")
 
 
+def _segment_seconds(text: str) -> Optional[float]:
+    """``--segment-seconds`` value: seconds >= 1, or ``off``."""
+    if text.strip().lower() in ("off", "none", "no"):
+        return None
+    return _number(text, low=1.0, what="a number of seconds >= 1 (e.g. 30), or 'off'")
+
+
 def _off_or_path(text: str) -> Optional[str]:
     """``--spotting-background`` value: a path, or ``off``."""
     return None if text.strip().lower() in ("off", "none", "no") else text
@@ -246,7 +259,8 @@ def _beam(args, lm: Optional[str], hotwords: Sequence[str], name: Optional[str] 
     return BeamSearchDecoder(lm, alpha=args.alpha, beta=args.beta, unk_score_offset=args.unk_score_offset,
                              beam_width=args.beam_width, hotwords=hotwords, hotword_weight=args.hotword_weight,
                              hotword_spotting=args.hotword_spotting if hotwords else None,
-                             auto_spoken_forms=args.auto_spoken_forms, pause_seconds=args.pause_seconds, name=name)
+                             auto_spoken_forms=args.auto_spoken_forms, pause_seconds=args.pause_seconds,
+                             segment_seconds=args.segment_seconds, name=name)
 
 
 def _background_emissions(args, model=None) -> list:
@@ -299,7 +313,8 @@ def _note_unused_beam_options(args, hotwords: Sequence[str]) -> None:
     defaults = build_parser().parse_args(["transcribe", "x"])
     given = [f"--{k.replace('_', '-')}" for k in ("lm", "alpha", "beta", "unk_score_offset", "beam_width",
                                                  "hotword_weight", "auto_spoken_forms", "hotword_spotting",
-                                                 "spotting_background", "spotting_ratio", "explain_hotwords")
+                                                 "segment_seconds", "spotting_background", "spotting_ratio",
+                                                 "explain_hotwords")
              if getattr(args, k) != getattr(defaults, k)] + (["--hotwords"] if hotwords else [])
     if given:
         why = "--decoder greedy" if args.decoder == "greedy" else "beam search runs with --lm, --hotwords or " \
@@ -311,7 +326,7 @@ def _note_unused_beam_options(args, hotwords: Sequence[str]) -> None:
 # --- transcribe -----------------------------------------------------------------------------------------------
 #: command-line options that set a BeamSearchDecoder setting of the same name
 _FOLDER_OVERRIDES = ("alpha", "beta", "unk_score_offset", "beam_width", "hotword_weight", "hotword_spotting",
-                     "auto_spoken_forms", "pause_seconds")
+                     "auto_spoken_forms", "pause_seconds", "segment_seconds")
 
 
 def _folder_decoder(args, hotwords: Sequence[str]):

@@ -17,6 +17,10 @@ DEFAULT_BLANK_SKIP_THRESHOLD = 0.999
 #: A pause of at least this many seconds (frames whose best token is the blank) ends a word where the model put no
 #: word delimiter in it (``Emissions.with_pause_breaks``; ``pause_seconds=None`` in a decoder turns it off).
 DEFAULT_PAUSE_SECONDS = 0.5
+#: Beam search decodes a recording longer than this (seconds) in pieces of at most this length, cut in its longest
+#: pauses (``Emissions.segments``): pyctcdecode's beams and LM cache are keyed by the whole text so far, so one
+#: search over an hour grows to gigabytes (``segment_seconds=None`` in ``BeamSearchDecoder`` turns it off).
+DEFAULT_SEGMENT_SECONDS = 30.0
 #: Calibrated hotword spotting: a detection must be at most this share of the hotword's closest false alarm in
 #: background speech (nats per character; ``BeamSearchDecoder.calibrate_spotting``).
 DEFAULT_SPOTTING_RATIO = 0.7

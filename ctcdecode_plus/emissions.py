@@ -175,6 +175,36 @@ class Emissions:
         log_probs = np.where(floored, LOG_FLOOR, log_softmax(scaled)).astype(np.float32)
         return dataclasses.replace(self, log_probs=log_probs)
 
+    def segments(self, max_seconds: Optional[float]) -> list[tuple[int, int]]:
+        """Frame ranges ``[(start, end), ...]`` that cover these emissions, each at most ``max_seconds`` long (one
+        range when they are no longer, or ``max_seconds`` is ``None``). Each cut is in the middle of the longest run
+        of frames whose best token is the blank or the word delimiter in the second half of the allowed span: a
+        pause between words (a word is cut only where a span has no such frame at all)."""
+        n = self.num_frames
+        limit = None if max_seconds is None else max(2, int(max_seconds / self.seconds_per_frame))
+        if limit is None or n <= limit:
+            return [(0, n)]
+        best = self.log_probs.argmax(axis=1)
+        gap = best == self.blank_id
+        if SPACE_LABEL in self.labels.labels:
+            gap |= best == self.labels.labels.index(SPACE_LABEL)
+        edges = np.flatnonzero(np.diff(np.concatenate([[0], gap.astype(np.int8), [0]])))
+        starts, ends = edges[0::2], edges[1::2]  # runs of gap frames [start, end)
+        centers, lengths = (starts + ends) // 2, ends - starts
+        cuts, a = [], 0
+        while n - a > limit:
+            lo, hi = a + limit // 2, a + limit
+            inside = np.flatnonzero((centers > lo) & (centers <= hi))
+            # the longest run; of equal ones the latest, for pieces as long as allowed
+            cut = int(centers[inside[::-1][np.argmax(lengths[inside[::-1]])]]) if len(inside) else hi
+            cuts.append(cut)
+            a = cut
+        return list(zip([0, *cuts], [*cuts, n]))
+
+    def piece(self, start: int, end: int) -> "Emissions":
+        """Frames ``[start, end)`` as emissions of their own (times in a transcript of them count from ``start``)."""
+        return Emissions(self.log_probs[start:end], self.labels, self.seconds_per_frame, self.source, None)
+
     def with_pause_breaks(self, min_pause: Optional[float]) -> "Emissions":
         """These emissions with a word break in every pause of at least ``min_pause`` seconds that has none.
 

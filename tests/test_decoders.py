@@ -614,3 +614,54 @@ def test_a_long_pause_ends_a_word_the_model_did_not_end():
             GreedyDecoder(pause_seconds=bad)
         with pytest.raises(CtcDecodeError, match="pause_seconds"):
             BeamSearchDecoder(pause_seconds=bad)
+
+
+def _joined(em: Emissions, copies: int, gap_frames: int) -> Emissions:
+    """``copies`` of ``em`` with ``gap_frames`` of certain blank before each (silence between recordings)."""
+    gap = np.full((gap_frames, em.log_probs.shape[1]), -20.0, np.float32)
+    gap[:, em.blank_id] = 0.0
+    return Emissions.from_logits(np.concatenate([part for _ in range(copies) for part in (gap, em.log_probs)]),
+                                 em.labels, em.seconds_per_frame, "joined")
+
+
+def test_segments_cut_in_the_longest_pauses(libri_emissions):
+    joined = _joined(libri_emissions, 3, 60)
+    n, one = joined.num_frames, libri_emissions.num_frames + 60
+    assert joined.segments(None) == [(0, n)] == joined.segments(n * 0.02 + 1)
+    pieces = joined.segments(1.5 * one * 0.02)
+    assert pieces[0][0] == 0 and pieces[-1][1] == n and all(b == c for (_, b), (c, _) in zip(pieces, pieces[1:]))
+    assert all(b - a <= 1.5 * one for a, b in pieces)
+    # each cut in the silence before a copy (the middle of it and the blank frames the recording starts with)
+    assert [k * one <= b < k * one + 60 for k, (_, b) in enumerate(pieces[:-1], 1)] == [True, True]
+
+
+def test_beam_decodes_a_long_recording_in_pieces_as_in_one(libri_emissions, pyctc_data):
+    """One search over a long recording grew in memory with its square (pyctcdecode keys beams and its LM cache by
+    the whole text so far): pieces cut in pauses give the same words at the same times."""
+    joined = _joined(libri_emissions, 3, 60)
+    lm = pyctc_data / "bugs_bunny_kenlm.arpa"
+    whole = BeamSearchDecoder(lm, beam_width=16, segment_seconds=None).decode(joined)
+    pieces = BeamSearchDecoder(lm, beam_width=16, segment_seconds=15).decode(joined)
+    assert len(joined.segments(15)) == 3 and whole.text == pieces.text
+    assert [(w.word, w.start, w.end) for w in pieces.words] == [(w.word, w.start, w.end) for w in whole.words]
+    assert pieces.acoustic_score == pytest.approx(whole.acoustic_score, abs=1.0)
+    best = BeamSearchDecoder(beam_width=16, segment_seconds=15).decode(joined)
+    nbest = BeamSearchDecoder(beam_width=16, segment_seconds=15, nbest=3).decode(joined).nbest
+    assert nbest[0].text == best.text and len(nbest) == 3 and len({h.text for h in nbest}) == 3
+    for h in nbest[1:]:  # each alternative differs from the best in one piece: one of the three copies
+        assert sum(a != b for a, b in zip(h.text.split(" i have "), best.text.split(" i have "))) == 1
+        assert h.lm_score is None and h.acoustic_score <= nbest[0].acoustic_score + 1e-6
+    with pytest.raises(CtcDecodeError, match="segment_seconds=0.5"):
+        BeamSearchDecoder(segment_seconds=0.5)
+
+
+def test_explain_hotwords_of_pieces_gives_times_in_the_whole(libri_emissions, pyctc_data):
+    joined = _joined(libri_emissions, 3, 60)
+    one = libri_emissions.num_frames + 60
+    dec = BeamSearchDecoder(pyctc_data / "bugs_bunny_kenlm.arpa", hotwords=["bunny"], hotword_spotting=50,
+                            segment_seconds=15)
+    report = dec.explain_hotwords(joined)
+    starts = [d.start_frame for d in report.detections]
+    assert report.transcript.text == dec.decode(joined).text and report.thresholds == {"bunny": 50}
+    assert min(starts) < one and max(starts) >= 2 * one  # found in every copy, in frames of the whole
+    assert all(0 <= c.start <= c.end <= joined.duration for c in report.decisions)

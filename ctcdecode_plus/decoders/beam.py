@@ -21,6 +21,7 @@ What this adds to bare pyctcdecode:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import difflib
 import inspect
 import logging
@@ -40,6 +41,7 @@ from ..constants import (
     DEFAULT_BETA,
     DEFAULT_HOTWORD_WEIGHT,
     DEFAULT_PAUSE_SECONDS,
+    DEFAULT_SEGMENT_SECONDS,
     DEFAULT_SPOTTING_RATIO,
     DEFAULT_TOKEN_MIN_LOGP,
     DEFAULT_UNK_SCORE_OFFSET,
@@ -149,6 +151,11 @@ class BeamSearchDecoder(Decoder):
         pause_seconds: a pause this long (seconds of frames whose best token is the blank) ends a word even where
             the model put no word delimiter in it (:meth:`Emissions.with_pause_breaks`), so the words on either
             side are searched and scored by the LM apart; ``None``: only the delimiter does, as bare pyctcdecode.
+        segment_seconds: a recording longer than this (seconds) is searched in pieces of at most this length, cut in
+            its longest pauses (:meth:`Emissions.segments`), the LM context starting afresh in each, so that time
+            and memory grow with the length, not its square (one search of an 18-minute file took 1.5 GB);
+            ``None``: one search, however long. A transcript of pieces keeps n-best alternatives that differ in one
+            piece.
         auto_spoken_forms: give each plain hotword the spoken forms of
             :func:`.hotwords.suggest_spoken_forms`, with the LM's unigrams as the known words (``HEAPPUSH`` is
             also searched as ``HEAP PUSH``, ``STDLIB`` as ``ESTEEDEE LIB``); entries with their own forms are kept.
@@ -174,6 +181,7 @@ class BeamSearchDecoder(Decoder):
         hotword_spotting: Optional[float] = None,
         auto_spoken_forms: bool = False,
         pause_seconds: Optional[float] = DEFAULT_PAUSE_SECONDS,
+        segment_seconds: Optional[float] = DEFAULT_SEGMENT_SECONDS,
         name: Optional[str] = None,
     ) -> None:
         if lm is not None and not isinstance(lm, (str, os.PathLike)):
@@ -183,7 +191,8 @@ class BeamSearchDecoder(Decoder):
             alpha=alpha, beta=beta, unk_score_offset=unk_score_offset, hotwords=hotwords, hotword_weight=hotword_weight,
             beam_width=beam_width, beam_prune_logp=beam_prune_logp, token_min_logp=token_min_logp,
             lm_score_boundary=lm_score_boundary, nbest=nbest, blank_skip_threshold=blank_skip_threshold,
-            hotword_spotting=hotword_spotting, auto_spoken_forms=auto_spoken_forms, pause_seconds=pause_seconds))
+            hotword_spotting=hotword_spotting, auto_spoken_forms=auto_spoken_forms, pause_seconds=pause_seconds,
+            segment_seconds=segment_seconds))
         self.alpha: float = settings["alpha"]
         self.beta: float = settings["beta"]
         self.unk_score_offset: float = settings["unk_score_offset"]
@@ -198,6 +207,7 @@ class BeamSearchDecoder(Decoder):
         self.hotword_spotting: Optional[float] = settings["hotword_spotting"]
         self.auto_spoken_forms: bool = settings["auto_spoken_forms"]
         self.pause_seconds: Optional[float] = settings["pause_seconds"]
+        self.segment_seconds: Optional[float] = settings["segment_seconds"]
         self.spotting_floors: Optional[dict[str, float]] = None  # set by calibrate_spotting
         self.name = name or ("beam" + ("+lm" if lm is not None else "") + ("+hotwords" if self.hotwords else ""))
         self._cache_kenlm = None
@@ -371,6 +381,9 @@ class BeamSearchDecoder(Decoder):
 
     def _decode(self, emissions: Emissions, report: Optional[HotwordReport] = None) -> Transcript:
         check_emissions(emissions, self.name)
+        pieces = emissions.segments(self.segment_seconds)
+        if len(pieces) > 1:
+            return self._decode_pieces(emissions, pieces, report)
         emissions = emissions.with_pause_breaks(self.pause_seconds)
         dec, case, hotwords, label_hotwords, to_display = self._decoder_for(emissions.labels)
         if not len(emissions.log_probs):  # no frames (built directly: from_logits refuses them): nothing was said
@@ -395,6 +408,49 @@ class BeamSearchDecoder(Decoder):
         distinct = [h for h in hyps if not (h.text in seen or seen.add(h.text))]  # the first of each text, in order
         return Transcript(best.text, best.words, best.acoustic_score, best.lm_score,
                           distinct[: self.nbest] if self.nbest > 1 else [], emissions.source, self.name)
+
+    def _decode_pieces(self, emissions: Emissions, pieces: Sequence[tuple[int, int]],
+                       report: Optional[HotwordReport]) -> Transcript:
+        """One transcript of ``emissions`` decoded piece by piece (frame ranges ``pieces``), words and report times
+        shifted to the whole; n-best: the best with one piece's alternative in its place, least loss first."""
+        spf = emissions.seconds_per_frame
+        parts = []
+        for a, b in pieces:
+            sub = None if report is None else HotwordReport(None, [], {}, [], spf)
+            parts.append((a * spf, self._decode(emissions.piece(a, b), sub)))
+            if report is not None:
+                report.detections += [dataclasses.replace(d, start_frame=d.start_frame + a, end_frame=d.end_frame + a)
+                                      for d in sub.detections]
+                report.thresholds.update(sub.thresholds)
+                report.decisions += [dataclasses.replace(c, start=c.start + a * spf, end=c.end + a * spf)
+                                     for c in sub.decisions]
+
+        def words(t: Union[Transcript, Hypothesis], offset: float) -> list[Word]:
+            return [dataclasses.replace(w, start=round(w.start + offset, 3), end=round(w.end + offset, 3))
+                    for w in t.words]
+
+        def total(ts, name: str) -> Optional[float]:
+            values = [getattr(t, name) for t in ts]
+            return None if any(v is None for v in values) else float(sum(values))
+
+        bests = [t for _, t in parts]
+        all_words = [w for offset, t in parts for w in words(t, offset)]
+        text = " ".join(t.text for t in bests if t.text)
+        nbest = []
+        if self.nbest > 1:
+            score = "lm_score" if total(bests, "lm_score") is not None else "acoustic_score"
+            swaps = []  # (loss, piece, alternative): the best with that piece's alternative in its place
+            for i, t in enumerate(bests):
+                swaps += [(getattr(t, score) - getattr(h, score), i, h) for h in t.nbest[1:]]
+            nbest = [Hypothesis(text, total(bests, "acoustic_score"), total(bests, "lm_score"), all_words)]
+            for _, i, h in sorted(swaps, key=lambda x: x[0])[: self.nbest - 1]:
+                chosen = [h if j == i else t for j, t in enumerate(bests)]
+                nbest.append(Hypothesis(" ".join(c.text for c in chosen if c.text), total(chosen, "acoustic_score"),
+                                        total(chosen, "lm_score"),
+                                        [w for j, ((off, _), c) in enumerate(zip(parts, chosen))
+                                         for w in words(c, off)]))
+        return Transcript(text, all_words, total(bests, "acoustic_score"), total(bests, "lm_score"), nbest,
+                          emissions.source, self.name)
 
     def _search(self, dec, hotwords: Sequence[str], emissions: Emissions, log_probs: np.ndarray,
                 keep: Optional[np.ndarray] = None, nbest: int = 1) -> list[Hypothesis]:
@@ -608,7 +664,8 @@ _WARNED_COVERAGE: set = set()
 _NUMBER_OPTIONS = ("alpha", "beta", "unk_score_offset", "hotword_weight", "beam_prune_logp", "token_min_logp")
 #: what save_pretrained keeps beside pyctcdecode's files (``.ctcdecode_plus.json``), with ``spotting_floors``
 _SAVED_SEARCH_SETTINGS = ("hotwords", "hotword_weight", "beam_width", "beam_prune_logp", "token_min_logp", "nbest",
-                          "blank_skip_threshold", "hotword_spotting", "auto_spoken_forms", "pause_seconds")
+                          "blank_skip_threshold", "hotword_spotting", "auto_spoken_forms", "pause_seconds",
+                          "segment_seconds")
 
 
 def _check_saved_settings(path: Path, saved: dict) -> None:
@@ -628,6 +685,7 @@ def _check_saved_settings(path: Path, saved: dict) -> None:
         "hotword_spotting": lambda v: v is None or number(v) or mapping(v),
         "auto_spoken_forms": lambda v: isinstance(v, bool),
         "pause_seconds": lambda v: v is None or number(v),
+        "segment_seconds": lambda v: v is None or number(v),
         "spotting_floors": lambda v: v is None or mapping(v),
     }
     unknown = sorted(set(saved) - set(checks))
@@ -672,7 +730,7 @@ def _one_word_each(h: Hypothesis) -> Hypothesis:
 #: the settings BeamSearchDecoder(...) takes beside ``lm``, ``unigrams`` and ``name``; replace() may change them
 _SETTINGS = ("alpha", "beta", "unk_score_offset", "hotwords", "hotword_weight", "beam_width", "beam_prune_logp",
              "token_min_logp", "lm_score_boundary", "nbest", "blank_skip_threshold", "hotword_spotting",
-             "auto_spoken_forms", "pause_seconds")
+             "auto_spoken_forms", "pause_seconds", "segment_seconds")
 
 
 def _normalized_settings(settings: dict) -> dict:
@@ -702,6 +760,12 @@ def _normalized_settings(settings: dict) -> dict:
             value = _check_spotting(value)
         elif key == "pause_seconds":
             check_pause_seconds(value)
+            value = None if value is None else float(value)
+        elif key == "segment_seconds":
+            if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Real)
+                                      or not math.isfinite(value) or value < 1):
+                raise CtcDecodeError(f"segment_seconds={value!r} (--segment-seconds): give a length in seconds >= 1 "
+                                     f"(default {DEFAULT_SEGMENT_SECONDS:g}), or None for one search.")
             value = None if value is None else float(value)
         elif key in _NUMBER_OPTIONS:
             value = float(value)
