@@ -104,11 +104,18 @@ def _check_rate(rate: float, source: str) -> None:
 
 
 def audio_files(folder: Path) -> list[Path]:
-    """The files below ``folder`` (recursively, sorted) with an audio extension (:data:`AUDIO_EXTENSIONS`)."""
-    try:
-        return [p for p in sorted(folder.rglob("*")) if p.suffix.lower() in AUDIO_EXTENSIONS and p.is_file()]
-    except OSError:
-        return []
+    """The entries below ``folder`` (recursively, sorted; symlinked folders not followed) with an audio extension
+    (:data:`AUDIO_EXTENSIONS`) that are not folders: a broken link or a pipe is kept, to fail in its turn with the
+    other bad files, not to vanish from the batch; a subfolder that cannot be listed is named in a warning."""
+    found: list[Path] = []
+    unreadable: list[str] = []
+    for root, dirs, files in os.walk(folder, onerror=lambda e: unreadable.append(str(e.filename))):
+        dirs.sort()
+        found += [Path(root) / name for name in files if Path(name).suffix.lower() in AUDIO_EXTENSIONS]
+    if unreadable:
+        logger.warning("%s: %d folder(s) could not be listed (%s), so their audio is left out of the batch; check "
+                       "the permissions", folder, len(unreadable), ", ".join(unreadable[:3]))
+    return sorted(found)
 
 
 def _check_path(source: PathLike) -> Path:
@@ -116,6 +123,9 @@ def _check_path(source: PathLike) -> Path:
     if str(source) == "-":
         raise AudioError("-: audio cannot be read from standard input (the readers seek in a file); save it to a file "
                          "first, e.g. `... > in.wav`, and pass that.")
+    if not path.exists() and path.is_symlink():
+        raise AudioError(f"{path}: is a link to {os.readlink(path)}, which does not exist (a disk not mounted, a file "
+                         "moved?); mend or remove the link.")
     if not path.exists():
         hint = f" (relative paths start at {Path.cwd()})" if not path.is_absolute() else ""
         raise AudioError(f"{path}: audio file not found. Check the path{hint}.")

@@ -272,3 +272,20 @@ def test_a_pipe_stdin_and_cancelling_channels_get_their_own_message(tmp_path):
     sf.write(tmp_path / "quiet.wav", quiet, 16000, subtype="FLOAT")
     with pytest.raises(AudioError, match="quiet.wav: the audio is silent"):  # not blamed on an inverted channel
         load_audio(tmp_path / "quiet.wav")
+
+
+def test_a_folder_lists_broken_links_and_pipes_to_fail_in_their_turn(tmp_path):
+    """They vanished from the batch without a word (exit 0); now each is a named failure."""
+    import os
+
+    from ctcdecode_plus.audio import audio_files
+
+    sf.write(tmp_path / "ok.wav", (0.1 * np.sin(np.arange(16000) / 3)).astype(np.float32), 16000)
+    (tmp_path / "dangling.flac").symlink_to(tmp_path / "gone.flac")
+    os.mkfifo(tmp_path / "fifo.wav")
+    (tmp_path / "x.flac").mkdir()  # a folder named like audio: looked into, not listed
+    assert [p.name for p in audio_files(tmp_path)] == ["dangling.flac", "fifo.wav", "ok.wav"]
+    with pytest.raises(AudioError, match="dangling.flac: is a link to .*gone.flac, which does not exist"):
+        load_audio(tmp_path / "dangling.flac")
+    with pytest.raises(AudioError, match="pipe or device"):
+        load_audio(tmp_path / "fifo.wav")
