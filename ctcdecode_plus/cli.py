@@ -18,6 +18,7 @@ import logging
 import math
 import os
 import re
+import signal
 import sys
 from collections import Counter
 from pathlib import Path
@@ -37,6 +38,7 @@ from .constants import (
     DEFAULT_UNK_SCORE_OFFSET,
     DEMO_MODEL_NAME,
 )
+from .compare import _atomic_write
 from .errors import CtcDecodeError
 from .manifest import unique_ids
 
@@ -396,10 +398,10 @@ def cmd_transcribe(args) -> int:
                 body = (json.dumps({"audio": src, "duration": round(em.audio_duration, 3), **t.to_dict()}, indent=2)
                         if args.format == "json" else t.to_srt() if args.format == "srt"
                         else t.to_vtt() if args.format == "vtt" else t.text)
-                try:
-                    out.write_text(body + "\n", encoding="utf-8")
-                except OSError as e:
-                    failures.append((src, f"cannot write {out} ({e.strerror or e})"))
+                try:  # whole or not at all: a kill mid-write leaves no half file for the next stage to read
+                    _atomic_write(out, body + "\n")
+                except CtcDecodeError as e:
+                    failures.append((src, str(e)))
                     continue
                 print(f"{src}\t{out}")
             elif args.format == "json":
@@ -712,8 +714,6 @@ def cmd_tune(args) -> int:
               f"false insertions {100 * hw.false_insertion_rate:.1f} % of hotword-free utterances, WER {100 * hw.wer:.1f} %)")
         report["hotword_weights"] = hw.comparison.to_dict()["decoders"]
     if args.json:
-        from .compare import _atomic_write
-
         _atomic_write(Path(args.json), json.dumps(report, indent=2))
     return _report_failures([(f["audio"], f["error"]) for f in failures])
 
@@ -859,20 +859,44 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    previous = _on_sigterm_interrupt()
     try:
-        return int(args.func(args) or 0)
+        rc = int(args.func(args) or 0)
+        return 143 if rc == 130 and _TERMINATED else rc
     except CtcDecodeError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return 143 if _TERMINATED else 130
     except BrokenPipeError:  # `ctcdecode-plus ... | head`: the reader left; no traceback, no second error at exit
         try:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         except (OSError, ValueError):
             pass
         return 141  # 128 + SIGPIPE, as a shell reports it
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+_TERMINATED = False
+
+
+def _on_sigterm_interrupt():
+    """Make SIGTERM (timeout, systemd, a batch scheduler) stop a command as Ctrl-C does: what is done is kept and
+    written, the rest listed, exit status 143. Returns the handler it replaced (``None``: not installed)."""
+    def handler(signum, frame):
+        global _TERMINATED
+        _TERMINATED = True
+        raise KeyboardInterrupt
+
+    global _TERMINATED
+    _TERMINATED = False
+    try:
+        return signal.signal(signal.SIGTERM, handler)
+    except (ValueError, OSError):  # not the main thread
+        return None
 
 
 if __name__ == "__main__":

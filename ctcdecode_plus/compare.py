@@ -160,15 +160,19 @@ def _clean(d: dict) -> dict:
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
+    """``text`` to ``path`` whole or not at all (a temporary file beside it, renamed; removed on any failure or
+    interruption)."""
+    tmp = path.with_name(f".{path.name}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
-    except OSError as e:
+    except BaseException as e:
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
-        raise CtcDecodeError(f"{path}: cannot write ({e.strerror or e}); choose a writable path.") from None
+        if isinstance(e, OSError):
+            raise CtcDecodeError(f"{path}: cannot write ({e.strerror or e}); choose a writable path.") from None
+        raise
 
 
 def split_scorable(items: Sequence[Item]) -> tuple[list[Item], list[dict]]:

@@ -252,17 +252,21 @@ class Emissions:
             "source": self.source,
             "audio_seconds": self.audio_seconds,
         }
-        tmp = path.with_name(path.name + ".tmp.npz")
+        # hidden and not *.npz, so that a folder listing never takes a leftover for emissions
+        tmp = path.with_name(f".{path.name}.tmp")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            np.savez_compressed(tmp, log_probs=self.log_probs, meta=np.array(json.dumps(meta)))
+            with open(tmp, "wb") as fh:  # a file object: numpy appends no .npz
+                np.savez_compressed(fh, log_probs=self.log_probs, meta=np.array(json.dumps(meta)))
             os.replace(tmp, path)
-        except OSError as e:
+        except BaseException as e:  # an interruption too: no half-written file left behind
             with contextlib.suppress(OSError):
                 tmp.unlink()
-            raise EmissionsError(
-                f"{path}: cannot write the emissions ({e.strerror or e}); choose a writable output folder."
-            ) from None
+            if isinstance(e, OSError):
+                raise EmissionsError(
+                    f"{path}: cannot write the emissions ({e.strerror or e}); choose a writable output folder."
+                ) from None
+            raise
         return path
 
     @classmethod

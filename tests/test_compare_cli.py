@@ -681,3 +681,45 @@ def test_cli_transcribes_with_a_saved_decoder_folder(tmp_path, pyctc_data, libri
     assert capsys.readouterr().out.strip() == plain  # options written beside it override the saved ones
     assert main(["transcribe", str(npz), "--decoder-folder", str(folder), "--lm", str(pyctc_data / "x.arpa")]) == 2
     assert "brings its own LM" in capsys.readouterr().err
+
+
+def test_sigterm_stops_transcribe_as_ctrl_c_does(tiny_model_dir, corpus, capsys, monkeypatch):
+    """timeout, systemd and batch schedulers send SIGTERM: the JSON of the finished files was lost (0 bytes)."""
+    import os
+    import signal
+
+    from ctcdecode_plus.decoders import GreedyDecoder
+
+    calls = {"n": 0}
+    original = GreedyDecoder.decode
+
+    def decode(self, em):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return original(self, em)
+
+    monkeypatch.setattr(GreedyDecoder, "decode", decode)
+    before = signal.getsignal(signal.SIGTERM)
+    files = [str(corpus / f"u{i}.wav") for i in range(3)]
+    assert main(["transcribe", *files, "--model", str(tiny_model_dir), "--format", "json"]) == 143
+    out = capsys.readouterr()
+    assert len(json.loads(out.out)) >= 2 and "interrupted: " in out.err
+    assert signal.getsignal(signal.SIGTERM) is before  # the handler is put back
+
+
+def test_transcribe_o_writes_each_file_whole_or_not_at_all(tiny_model_dir, corpus, tmp_path, monkeypatch):
+    """A kill mid-write left a truncated .json/.srt for the next stage; the temporary file is removed too."""
+    from pathlib import Path
+
+    real = Path.write_text
+
+    def write_text(self, text, *a, **k):
+        real(self, text[:10], *a, **k)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Path, "write_text", write_text)
+    out = tmp_path / "out"
+    assert main(["transcribe", str(corpus / "u0.wav"), "--model", str(tiny_model_dir), "--format", "json",
+                 "-o", str(out)]) == 130
+    assert list(out.iterdir()) == []  # neither a half u0.json nor its temporary file

@@ -156,3 +156,19 @@ def test_a_label_list_without_blank_or_delimiter_says_how_a_list_marks_them():
     """The fix said "pass pad_token=", an argument that from_logits and Labels.from_list do not have."""
     with pytest.raises(VocabularyError, match="a label list marks the blank as ''.*Labels.from_vocab"):
         Emissions.from_logits(np.zeros((3, 6)), list(" abc'") + ["_"])
+
+
+def test_an_interrupted_save_leaves_nothing_a_folder_listing_would_take(tmp_path, monkeypatch):
+    """The temporary file was X.npz.tmp.npz, kept after an interruption: every later `transcribe DIR` failed on it."""
+    em = Emissions.from_logits(np.log(np.full((4, 3), 1 / 3)), ["", " ", "A"])
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(np, "savez_compressed", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        em.save(tmp_path / "a.npz")
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.undo()
+    assert Emissions.load(em.save(tmp_path / "a.npz")).num_frames == 4
+    assert [p.name for p in tmp_path.iterdir()] == ["a.npz"]
