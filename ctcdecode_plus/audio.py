@@ -142,6 +142,8 @@ def _check_path(source: PathLike) -> Path:
                          "file first, e.g. `... > in.wav`, and pass that.")
     if path.stat().st_size == 0:
         raise AudioError(f"{path}: the file is empty (0 bytes).")
+    if not os.access(path, os.R_OK):  # not a format problem: the decoders' messages would blame the format
+        raise AudioError(f"{path}: permission denied: this user cannot read the file; check its permissions.")
     return path
 
 

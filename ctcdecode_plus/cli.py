@@ -300,10 +300,12 @@ def _calibrate(decoder, args, background):
     return decoder.calibrate_spotting(background, ratio=args.spotting_ratio, cap=args.hotword_spotting)
 
 
-def _report_failures(failures: list[tuple[str, str]]) -> int:
+def _report_failures(failures: list[tuple[str, str]], total: Optional[int] = None) -> int:
+    """List the failed inputs on stderr, ``N input(s) failed (of TOTAL)``; exit status 1 if any (0 if none)."""
     if not failures:
         return 0
-    print(f"\n{len(failures)} input(s) failed:", file=sys.stderr)
+    of = f" (of {total}; none succeeded)" if total == len(failures) else f" (of {total})" if total else ""
+    print(f"\n{len(failures)} input(s) failed{of}:", file=sys.stderr)
     for src, msg in failures:
         print(f"  {src}: {msg}" if not msg.startswith(src) else f"  {msg}", file=sys.stderr)
     return 1
@@ -418,7 +420,7 @@ def cmd_transcribe(args) -> int:
     if args.format == "json" and not args.output_dir:
         if len(sources) > 1 or results:  # a failed input is {"audio": ..., "error": ...}, in its place
             print(json.dumps(results if len(sources) > 1 else results[0], indent=2))
-    rc = _report_failures(failures)
+    rc = _report_failures(failures, processed)
     if interrupted:
         print(f"interrupted: {processed} of {len(sources)} inputs processed; the results above are complete",
               file=sys.stderr)
@@ -455,12 +457,12 @@ def cmd_emissions(args) -> int:
                 print(f"{src}\t{path}\t{em.num_frames} frames")
     except KeyboardInterrupt:
         bar.close()
-        _report_failures(failures)
+        _report_failures(failures, done)
         print(f"interrupted: {done} of {len(sources)} inputs processed; the files listed above are written",
               file=sys.stderr)
         return 130
     bar.close()
-    return _report_failures(failures)
+    return _report_failures(failures, len(sources))
 
 
 # --- compare --------------------------------------------------------------------------------------------------
@@ -655,7 +657,9 @@ def cmd_compare(args) -> int:
             lines or ["(none missed)" if spotting else "(no decoder spots hotwords: add --hotword-spotting NATS "
                                                        "or --spotting-background PATH to see why they were missed)"]))
     print(f"\n{len(items)} utterances, {sum(i.emissions.audio_duration for i in items):.1f} s of audio"
-          + (f"; hotwords: {len(hotwords)}" if hotwords else ""))
+          + (f"; hotwords: {len(hotwords)}" if hotwords else "")
+          + (f"; {len(result.failures)} more not scored (listed below; the 'failed' column counts decoding "
+             "failures)" if result.failures else ""))
     if args.json:
         result.to_json(args.json)
         print(f"wrote {args.json}")

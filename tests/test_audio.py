@@ -289,3 +289,12 @@ def test_a_folder_lists_broken_links_and_pipes_to_fail_in_their_turn(tmp_path):
         load_audio(tmp_path / "dangling.flac")
     with pytest.raises(AudioError, match="pipe or device"):
         load_audio(tmp_path / "fifo.wav")
+
+
+def test_an_unreadable_file_is_said_to_be_unreadable_not_misformatted(tmp_path, monkeypatch):
+    import ctcdecode_plus.audio as audio
+
+    sf.write(tmp_path / "locked.wav", (0.1 * np.sin(np.arange(16000) / 3)).astype(np.float32), 16000)
+    monkeypatch.setattr(audio.os, "access", lambda path, mode: False)  # as another user (root reads everything)
+    with pytest.raises(AudioError, match="locked.wav: permission denied"):
+        load_audio(tmp_path / "locked.wav")

@@ -153,8 +153,12 @@ def test_cli_transcribe_json_lists_a_failed_input_in_its_place(tiny_model_dir, c
     alone = json.loads(out.out)
     assert alone["audio"] == broken and "could not decode" in alone["error"] and "1 input(s) failed" in out.err
     assert main(["transcribe", good, broken, "--model", str(tiny_model_dir), "--format", "json"]) == 1
-    both = json.loads(capsys.readouterr().out)
+    out = capsys.readouterr()
+    both = json.loads(out.out)
     assert [r["audio"] for r in both] == [good, broken] and "text" in both[0] and set(both[1]) == {"audio", "error"}
+    assert "1 input(s) failed (of 2):" in out.err
+    assert main(["transcribe", broken, "--model", str(tiny_model_dir)]) == 1
+    assert "1 input(s) failed (of 1; none succeeded):" in capsys.readouterr().err
 
 
 def test_cli_emissions_and_compare(tiny_model_dir, corpus, tmp_path, pyctc_data, capsys):
@@ -361,8 +365,10 @@ def test_compare_reports_empty_reference(libri_emissions):
 def test_cli_compare_lists_a_reference_with_nothing_to_score(tiny_model_dir, corpus, tmp_path, capsys):
     (corpus / "punct.tsv").write_text("audio\ttext\nu0.wav\tHELLO WORLD\nu2.wav\t?!\n")
     assert main(["compare", "--manifest", str(corpus / "punct.tsv"), "--model", str(tiny_model_dir)]) == 1
-    err = capsys.readouterr().err  # was exit 0, and the row only in the JSON's failures
+    out = capsys.readouterr()  # was exit 0, and the row only in the JSON's failures
+    err = out.err
     assert "1 input(s) failed" in err and "u2.wav" in err and "no words to score" in err
+    assert "1 utterances" in out.out and "1 more not scored (listed below" in out.out  # not a silent 'failed 0'
     for manifest, row in (("empty.tsv", "audio\ttext\nu0.wav\tHELLO WORLD\nu2.wav\t\n"),  # an empty reference:
                           ("empty.jsonl", '{"audio_filepath": "u0.wav", "text": "HELLO WORLD"}\n'  # the same (it
                                           '{"audio_filepath": "u2.wav", "text": " "}\n')):  # stopped the run, exit 2)
