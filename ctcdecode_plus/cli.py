@@ -370,6 +370,12 @@ def cmd_transcribe(args) -> int:
         raise CtcDecodeError(f"-o {out_dir}: -o names a folder, which gets <name>.{out_dir.suffix[1:]} for each input; "
                              f"for one file, redirect the output instead: ... --format {args.format} > {out_dir}")
     _check_folder("-o/--output-dir", args.output_dir)
+    names = _output_names(sources)
+    if args.skip_existing:
+        if out_dir is None:
+            raise CtcDecodeError("--skip-existing skips the inputs whose file is already in -o DIR; give -o DIR.")
+        ext = "txt" if args.format == "text" else args.format
+        sources, names = _skip_existing(sources, names, [out_dir / f"{n}.{ext}" for n in names], out_dir)
     spotting_background = use_beam and args.spotting_background
     # saved emissions (.npz) decode without the model; audio, and background recordings, need it
     model = _load_model(args) if spotting_background or needs_acoustic_model(sources) else None
@@ -381,7 +387,6 @@ def cmd_transcribe(args) -> int:
     results = []
     bar = _progress(len(sources), "transcribing")
     interrupted, processed = False, 0
-    names = unique_ids([Path(src).stem for src in sources])  # the ids read_manifest gives the same files
     try:
         for (src, em, t), name in zip(each_transcript(sources, model, decoder, chunk_seconds=args.chunk_seconds),
                                       names):
@@ -429,6 +434,28 @@ def cmd_transcribe(args) -> int:
 
 
 # --- emissions ------------------------------------------------------------------------------------------------
+def _output_names(sources: Sequence[str]) -> list[str]:
+    """The names ``-o DIR`` gives the inputs' files: their stems, made unique in order as a manifest's ids are
+    (a repeat gets ``#1``...); a note says which inputs share a name, since the suffix depends on the order."""
+    names = unique_ids([Path(src).stem for src in sources])
+    renamed = [(src, n) for src, n in zip(sources, names) if n != Path(src).stem]
+    if renamed:
+        shown = ", ".join(f"{src} -> {n}" for src, n in renamed[:3]) + (" ..." if len(renamed) > 3 else "")
+        print(f"note: {len(renamed)} input(s) share a file name with an earlier one and are written as NAME#k "
+              f"(by their order here): {shown}", file=sys.stderr)
+    return names
+
+
+def _skip_existing(sources: list, names: list, outputs: list, folder: Path) -> tuple[list, list]:
+    """``--skip-existing``: the inputs (and names) whose output file is not there yet, with a note of the rest
+    (files are written whole or not at all, so one that is there is complete)."""
+    keep = [i for i, o in enumerate(outputs) if not o.exists()]
+    if len(keep) < len(sources):
+        print(f"note: {len(sources) - len(keep)} of {len(sources)} input(s) skipped: their file is already in "
+              f"{folder} (--skip-existing)", file=sys.stderr)
+    return [sources[i] for i in keep], [names[i] for i in keep]
+
+
 def cmd_emissions(args) -> int:
     from .acoustic import iter_sources
 
@@ -436,9 +463,11 @@ def cmd_emissions(args) -> int:
     _check_folder("-o", args.output)  # a file there, a folder that cannot be created or written: said up front
     model = _load_model(args)
     sources = iter_sources(args.audio)
+    names = _output_names(sources)
+    if args.skip_existing:
+        sources, names = _skip_existing(sources, names, [out / f"{n}.npz" for n in names], out)
     bar = _progress(len(sources), "emissions")
     failures = []
-    names = unique_ids([Path(src).stem for src in sources])  # the ids read_manifest gives the same files
     done = 0
     try:  # slice by slice, each saved as soon as it is computed: an interrupted run keeps what it did
         for k in range(0, len(sources), _SAVE_EMISSIONS_EVERY):
@@ -778,6 +807,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output-dir", default=None, metavar="DIR",
                    help="write one file per input, DIR/<name>.txt, .json, .srt or .vtt (by --format), each as soon "
                         "as it is done; stdout lists them (needed for subtitles of several inputs)")
+    p.add_argument("--skip-existing", action="store_true",
+                   help="with -o: leave out the inputs whose file is already there (to finish an interrupted run)")
     p.set_defaults(func=cmd_transcribe)
 
     p = sub.add_parser("emissions", help="save frame-level log-probabilities (.npz)",
@@ -785,6 +816,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "so decoders can be compared without rerunning the model.")
     p.add_argument("audio", nargs="+", help="audio files or folders")
     p.add_argument("-o", "--output", required=True, help="output folder")
+    p.add_argument("--skip-existing", action="store_true",
+                   help="leave out the inputs whose .npz is already there (to finish an interrupted run)")
     _add_model_args(p)
     p.set_defaults(func=cmd_emissions)
 

@@ -729,3 +729,35 @@ def test_transcribe_o_writes_each_file_whole_or_not_at_all(tiny_model_dir, corpu
     assert main(["transcribe", str(corpus / "u0.wav"), "--model", str(tiny_model_dir), "--format", "json",
                  "-o", str(out)]) == 130
     assert list(out.iterdir()) == []  # neither a half u0.json nor its temporary file
+
+
+def test_skip_existing_finishes_an_interrupted_run(tiny_model_dir, corpus, tmp_path, capsys):
+    """A rerun of `emissions -o` / `transcribe -o` redid every input; --skip-existing does the missing ones."""
+    import shutil
+
+    files = [str(corpus / f"u{i}.wav") for i in range(3)]
+    ems = tmp_path / "ems"
+    assert main(["emissions", *files, "-o", str(ems), "--model", str(tiny_model_dir)]) == 0
+    (ems / "u1.npz").unlink()
+    kept = (ems / "u0.npz").stat().st_mtime_ns
+    capsys.readouterr()
+    assert main(["emissions", *files, "-o", str(ems), "--model", str(tiny_model_dir), "--skip-existing"]) == 0
+    out = capsys.readouterr()
+    assert out.out.count("\t") == 2 and "u1.wav" in out.out and "2 of 3 input(s) skipped" in out.err
+    assert (ems / "u1.npz").is_file() and (ems / "u0.npz").stat().st_mtime_ns == kept
+    txt = tmp_path / "txt"
+    assert main(["transcribe", str(ems), "-o", str(txt)]) == 0
+    (txt / "u2.txt").unlink()
+    capsys.readouterr()
+    assert main(["transcribe", str(ems), "-o", str(txt), "--skip-existing"]) == 0
+    assert capsys.readouterr().out.strip().endswith("u2.txt") and (txt / "u2.txt").is_file()
+    assert main(["transcribe", str(ems), "--skip-existing"]) == 2  # nothing to compare with without -o
+    # two inputs with one name: the second is written as u0#1, and a note says so (the suffix follows the order)
+    (tmp_path / "other").mkdir()
+    shutil.copy(files[0], tmp_path / "other" / "u0.wav")
+    capsys.readouterr()
+    assert main(["transcribe", files[0], str(tmp_path / "other" / "u0.wav"), "--model", str(tiny_model_dir),
+                 "-o", str(tmp_path / "same")]) == 0
+    err = capsys.readouterr().err
+    assert "1 input(s) share a file name" in err and "u0.wav -> u0#1" in err
+    assert sorted(p.name for p in (tmp_path / "same").iterdir()) == ["u0#1.txt", "u0.txt"]
