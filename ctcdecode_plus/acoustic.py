@@ -355,7 +355,8 @@ class AcousticModel:
     ) -> list[Union[Emissions, CtcDecodeError]]:
         """Emissions for many inputs, batched by total duration (``batch_seconds`` of padded audio at most).
 
-        Inputs are sorted by length to limit padding; long inputs go through :meth:`emissions` in chunks. A bad
+        Inputs are read 64 at a time and sorted by length within them to limit padding (memory: 64 inputs' audio,
+        not all of them); long inputs go through :meth:`emissions` in chunks. A bad
         input does not stop the batch: its slot holds the :class:`CtcDecodeError` that explains it. ``input_rate``
         (Hz): the rate of the numpy arrays among ``sources``.
         ``progress`` is called with the number of inputs finished after each step.
@@ -365,8 +366,17 @@ class AcousticModel:
         if isinstance(sources, (str, os.PathLike, Audio)) or (isinstance(sources, np.ndarray) and sources.ndim == 1):
             sources = [sources]  # one input, not its characters or samples
         results: list[Union[Emissions, CtcDecodeError, None]] = [None] * len(sources)
+        for start in range(0, len(sources), _LOAD_AHEAD):  # memory: a window's audio, not all of it
+            self._batch_window(sources, range(start, min(start + _LOAD_AHEAD, len(sources))), results,
+                               batch_seconds, chunk_seconds, context_seconds, progress, input_rate)
+        return results  # type: ignore[return-value]
+
+    def _batch_window(self, sources, window: range, results: list, batch_seconds: float, chunk_seconds: float,
+                      context_seconds: float, progress, input_rate) -> None:
+        """:meth:`emissions_batch` of ``sources[window]``, into ``results``: load, sort by length, batch, run."""
         loaded: list[tuple[int, Audio]] = []
-        for i, src in enumerate(sources):
+        for i in window:
+            src = sources[i]
             try:
                 audio = self._load(src, input_rate)
                 if len(audio.samples) < self._min_samples():
@@ -403,8 +413,11 @@ class AcousticModel:
                 flush()
             batch.append(item)
         flush()
-        return results  # type: ignore[return-value]
 
+
+#: emissions_batch loads this many inputs at a time (sorted by length within them, for little padding), so its memory
+#: is that of a window's audio, not of every input's
+_LOAD_AHEAD = 64
 
 #: from_pretrained options that say where a hub id's files are (passed to every loader, not only the model's)
 _HUB_OPTIONS = ("revision", "cache_dir", "token", "local_files_only", "force_download", "proxies", "subfolder")

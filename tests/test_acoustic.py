@@ -65,6 +65,24 @@ def test_batch_goes_past_bad_items(model, tmp_path):
     assert isinstance(out[2], AudioError) and "not found" in str(out[2])
 
 
+def test_batch_reads_its_inputs_a_window_at_a_time(model, tmp_path, monkeypatch):
+    """All inputs' audio was read before the first batch (memory grew with the whole list; no progress meanwhile)."""
+    import ctcdecode_plus.acoustic as acoustic
+
+    files = [write_tone_wav(tmp_path / f"{i}.wav", 0.5 + 0.25 * (i % 3), freq=200 + 50 * i) for i in range(5)]
+    whole = model.emissions_batch(files + [tmp_path / "missing.wav"])
+    events = []
+    original = AcousticModel._load
+    monkeypatch.setattr(AcousticModel, "_load",
+                        lambda self, src, rate: events.append("load") or original(self, src, rate))
+    monkeypatch.setattr(acoustic, "_LOAD_AHEAD", 2)
+    windowed = model.emissions_batch(files + [tmp_path / "missing.wav"], progress=events.append)
+    assert sum(e for e in events if e != "load") == 6 and isinstance(windowed[5], AudioError)
+    for a, b in zip(whole[:5], windowed[:5]):
+        np.testing.assert_allclose(a.log_probs, b.log_probs, atol=2e-3)
+    assert events[:3] == ["load", "load", 2]  # the first window ran before the later inputs were read
+
+
 def test_too_short_audio(model):
     with pytest.raises(ModelError, match="receptive field"):
         model.emissions(np.full(100, 0.1, np.float32), input_rate=16000)
