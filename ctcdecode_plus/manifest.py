@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence, Union
 
+from ._text import read_user_text
 from .errors import ManifestError
 
 
@@ -31,14 +32,7 @@ def read_manifest(path: Union[str, os.PathLike]) -> list[ManifestEntry]:
     if not isinstance(path, (str, os.PathLike)):
         raise ManifestError(f"{path!r:.40}: give the path of a manifest file (TSV audio<TAB>text, or JSON lines).")
     path = Path(path)
-    if path.is_dir():
-        raise ManifestError(f"{path}: is a folder; give the manifest file (TSV audio<TAB>text, or JSON lines).")
-    if not path.is_file():
-        raise ManifestError(f"{path}: manifest not found.")
-    try:
-        content = path.read_text(encoding="utf-8-sig")  # a byte-order mark (Excel, Notepad) is not part of the header
-    except UnicodeDecodeError as e:
-        raise ManifestError(f"{path}: not UTF-8 text ({e}); save the manifest as UTF-8.") from None
+    content = read_user_text(path, "manifest", "TSV audio<TAB>text, or JSON lines", ManifestError)
     rows = _LINE_BREAK.split(content)  # not str.splitlines(): U+2028 or U+0085 inside a text is not a new row
     lines = [ln for ln in rows if ln.strip()]
     if not lines:

@@ -434,8 +434,13 @@ def test_transcribe_says_when_beam_options_are_ignored(tiny_model_dir, corpus, c
     assert "note:" not in capsys.readouterr().err
 
 
-def test_transcribe_interrupted_keeps_the_finished_files(tiny_model_dir, corpus, capsys, monkeypatch):
-    """Ctrl-C in a long batch: the files already transcribed are still printed (as valid JSON), exit 130."""
+@pytest.mark.parametrize("how,rc", [("ctrl-c", 130), ("sigterm", 143)])
+def test_transcribe_interrupted_keeps_the_finished_files(tiny_model_dir, corpus, capsys, monkeypatch, how, rc):
+    """Ctrl-C in a long batch: the files already transcribed are still printed (as valid JSON), exit 130. SIGTERM
+    (timeout, systemd, batch schedulers) alike, exit 143: the JSON of the finished files was lost (0 bytes)."""
+    import os
+    import signal
+
     from ctcdecode_plus.decoders import GreedyDecoder
 
     calls = {"n": 0}
@@ -444,15 +449,19 @@ def test_transcribe_interrupted_keeps_the_finished_files(tiny_model_dir, corpus,
     def decode(self, em):
         calls["n"] += 1
         if calls["n"] == 3:
-            raise KeyboardInterrupt
+            if how == "ctrl-c":
+                raise KeyboardInterrupt
+            os.kill(os.getpid(), signal.SIGTERM)  # the handler raises in this frame, before the decode
         return original(self, em)
 
     monkeypatch.setattr(GreedyDecoder, "decode", decode)
+    before = signal.getsignal(signal.SIGTERM)
     files = [str(corpus / f"u{i}.wav") for i in range(3)]
-    assert main(["transcribe", *files, "--model", str(tiny_model_dir), "--format", "json"]) == 130
+    assert main(["transcribe", *files, "--model", str(tiny_model_dir), "--format", "json"]) == rc
     out = capsys.readouterr()
     assert [r["audio"] for r in json.loads(out.out)] == files[:2]
     assert "interrupted: 2 of 3 inputs processed" in out.err
+    assert signal.getsignal(signal.SIGTERM) is before  # the handler is put back
 
 
 def test_compare_interrupted_keeps_computed_emissions(tiny_model_dir, corpus, tmp_path, monkeypatch):
@@ -687,31 +696,6 @@ def test_cli_transcribes_with_a_saved_decoder_folder(tmp_path, pyctc_data, libri
     assert capsys.readouterr().out.strip() == plain  # options written beside it override the saved ones
     assert main(["transcribe", str(npz), "--decoder-folder", str(folder), "--lm", str(pyctc_data / "x.arpa")]) == 2
     assert "brings its own LM" in capsys.readouterr().err
-
-
-def test_sigterm_stops_transcribe_as_ctrl_c_does(tiny_model_dir, corpus, capsys, monkeypatch):
-    """timeout, systemd and batch schedulers send SIGTERM: the JSON of the finished files was lost (0 bytes)."""
-    import os
-    import signal
-
-    from ctcdecode_plus.decoders import GreedyDecoder
-
-    calls = {"n": 0}
-    original = GreedyDecoder.decode
-
-    def decode(self, em):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            os.kill(os.getpid(), signal.SIGTERM)
-        return original(self, em)
-
-    monkeypatch.setattr(GreedyDecoder, "decode", decode)
-    before = signal.getsignal(signal.SIGTERM)
-    files = [str(corpus / f"u{i}.wav") for i in range(3)]
-    assert main(["transcribe", *files, "--model", str(tiny_model_dir), "--format", "json"]) == 143
-    out = capsys.readouterr()
-    assert len(json.loads(out.out)) >= 2 and "interrupted: " in out.err
-    assert signal.getsignal(signal.SIGTERM) is before  # the handler is put back
 
 
 def test_transcribe_o_writes_each_file_whole_or_not_at_all(tiny_model_dir, corpus, tmp_path, monkeypatch):

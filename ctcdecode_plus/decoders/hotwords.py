@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Collection, Sequence, Union
 
 from ..constants import LETTER_NAMES
+from .._text import read_user_text
 from ..errors import CtcDecodeError
 from ..transcript import Word
 
@@ -49,15 +50,7 @@ def read_hotwords(path: Union[str, os.PathLike]) -> list[str]:
     unlike it sounds; blank lines and ``#`` comments skipped), for ``BeamSearchDecoder(hotwords=...)``. The file
     ``--hotwords-file`` reads. Raises :class:`CtcDecodeError` naming the file (and the line of a malformed entry)."""
     path = Path(path)
-    if path.is_dir():
-        raise CtcDecodeError(f"{path}: is a folder; give the hotwords file (one word or phrase per line).")
-    if not path.is_file():
-        raise CtcDecodeError(f"{path}: hotwords file not found (one word or phrase per line).")
-    try:
-        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark (Windows editors) is not a character
-    except UnicodeDecodeError as e:
-        raise CtcDecodeError(f"{path}: the hotwords file is not UTF-8 text (byte {e.start}); "
-                             "save it as UTF-8, one word or phrase per line.") from None
+    text = read_user_text(path, "hotwords file", "one word or phrase per line")
     listed = numbered_hotword_lines(text)
     if not listed:  # a user who gives a file means hotwords: decoding without them would pass unnoticed
         raise CtcDecodeError(f"{path}: the hotwords file lists no hotword (only blank or # lines); write one word "
