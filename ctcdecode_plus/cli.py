@@ -185,7 +185,7 @@ def _number(text: str, low: float = -math.inf, high: float = math.inf, what: str
 
 
 def _finite(text: str) -> float:
-    """A grid value (``--alphas``, ``--betas``, ``--hotword-weights``): any finite number."""
+    """A grid value (``--alphas``, ``--betas``): any finite number."""
     return _number(text)
 
 
@@ -370,7 +370,7 @@ def cmd_transcribe(args) -> int:
         raise CtcDecodeError(f"-o {out_dir}: -o names a folder, which gets <name>.{out_dir.suffix[1:]} for each input; "
                              f"for one file, redirect the output instead: ... --format {args.format} > {out_dir}")
     _check_folder("-o/--output-dir", args.output_dir)
-    names = _output_names(sources)
+    names = _output_names(sources, note=out_dir is not None)
     if args.skip_existing:
         if out_dir is None:
             raise CtcDecodeError("--skip-existing skips the inputs whose file is already in -o DIR; give -o DIR.")
@@ -434,12 +434,13 @@ def cmd_transcribe(args) -> int:
 
 
 # --- emissions ------------------------------------------------------------------------------------------------
-def _output_names(sources: Sequence[str]) -> list[str]:
+def _output_names(sources: Sequence[str], note: bool = True) -> list[str]:
     """The names ``-o DIR`` gives the inputs' files: their stems, made unique in order as a manifest's ids are
-    (a repeat gets ``#1``...); a note says which inputs share a name, since the suffix depends on the order."""
+    (a repeat gets ``#1``...); a note (``note``) says which inputs share a name, since the suffix depends on the
+    order."""
     names = unique_ids([Path(src).stem for src in sources])
     renamed = [(src, n) for src, n in zip(sources, names) if n != Path(src).stem]
-    if renamed:
+    if renamed and note:
         shown = ", ".join(f"{src} -> {n}" for src, n in renamed[:3]) + (" ..." if len(renamed) > 3 else "")
         print(f"note: {len(renamed)} input(s) share a file name with an earlier one and are written as NAME#k "
               f"(by their order here): {shown}", file=sys.stderr)
@@ -851,7 +852,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_decoder_args(p)
     p.add_argument("--alphas", type=_finite, nargs="+", default=[0.3, 0.5, 0.7, 1.0, 1.5], help="LM weights to try")
     p.add_argument("--betas", type=_finite, nargs="+", default=[0.0, 1.0, 2.0, 3.0], help="word bonuses to try")
-    p.add_argument("--hotword-weights", type=_finite, nargs="+", default=[2.0, 5.0, 10.0, 15.0, 20.0],
+    p.add_argument("--hotword-weights", type=_nonnegative, nargs="+", default=[2.0, 5.0, 10.0, 15.0, 20.0],
                    help="with --hotwords/--hotwords-file: weights to try after alpha/beta are chosen")
     p.add_argument("--spotting-thresholds", type=_nonnegative, nargs="*", default=[1.0, 2.0, 3.0],
                    help="with hotwords: CTC word-spotting thresholds to try as well (nats per character)")

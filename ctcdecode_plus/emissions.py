@@ -179,15 +179,17 @@ class Emissions:
         """Frame ranges ``[(start, end), ...]`` that cover these emissions, each at most ``max_seconds`` long (one
         range when they are no longer, or ``max_seconds`` is ``None``). Each cut is in the middle of the longest run
         of frames whose best token is the blank or the word delimiter in the second half of the allowed span: a
-        pause between words (a word is cut only where a span has no such frame at all)."""
+        pause between words (a word is cut only where a span has no such frame at all). Labels without a word
+        delimiter (BPE-like) are not cut: their pieces could not be joined without guessing a word break."""
+        if max_seconds is not None and (isinstance(max_seconds, bool) or not isinstance(max_seconds, (int, float))
+                                        or not np.isfinite(max_seconds) or max_seconds < 1):
+            raise EmissionsError(f"segments({max_seconds!r}): give a length in seconds >= 1, or None.")
         n = self.num_frames
         limit = None if max_seconds is None else max(2, int(max_seconds / self.seconds_per_frame))
-        if limit is None or n <= limit:
+        if limit is None or n <= limit or SPACE_LABEL not in self.labels.labels:
             return [(0, n)]
         best = self.log_probs.argmax(axis=1)
-        gap = best == self.blank_id
-        if SPACE_LABEL in self.labels.labels:
-            gap |= best == self.labels.labels.index(SPACE_LABEL)
+        gap = (best == self.blank_id) | (best == self.labels.labels.index(SPACE_LABEL))
         edges = np.flatnonzero(np.diff(np.concatenate([[0], gap.astype(np.int8), [0]])))
         starts, ends = edges[0::2], edges[1::2]  # runs of gap frames [start, end)
         centers, lengths = (starts + ends) // 2, ends - starts

@@ -69,8 +69,12 @@ def _edit_distance(ref: Sequence[str], hyp: Sequence[str]) -> int:
     return int(Levenshtein.distance(ref, hyp))
 
 
-def _scored(text: str, normalize: bool) -> str:
-    return normalize_for_scoring(text) if normalize else " ".join(text.split())
+def _scored(text: str, normalize: bool, words: bool = True) -> str:
+    """``text`` as scored: normalised, or (``normalize=False``) as jiwer's defaults take it: stripped, and for
+    words split at white space (characters keep every inner space)."""
+    if normalize:
+        return normalize_for_scoring(text)
+    return " ".join(text.split()) if words else text.strip()
 
 
 def word_errors(reference: str, hypothesis: str, normalize: bool = True) -> ErrorCounts:
@@ -83,7 +87,7 @@ def word_errors(reference: str, hypothesis: str, normalize: bool = True) -> Erro
 def char_errors(reference: str, hypothesis: str, normalize: bool = True) -> ErrorCounts:
     """Character-level edit distance (spaces count as characters) and reference length, normalised as in
     :func:`word_errors`."""
-    ref, hyp = _scored(reference, normalize), _scored(hypothesis, normalize)
+    ref, hyp = _scored(reference, normalize, words=False), _scored(hypothesis, normalize, words=False)
     return ErrorCounts(_edit_distance(list(ref), list(hyp)), len(ref))
 
 

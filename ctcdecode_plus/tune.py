@@ -109,6 +109,9 @@ def tune_hotwords(
     false insertions can be measured.
     """
     _check_beam(decoder, "tune_hotwords", need_lm=False)
+    for w in weights:  # before any calibration or decoding, naming the grid
+        if isinstance(w, bool) or not isinstance(w, (int, float)) or not math.isfinite(w) or w < 0:
+            raise CtcDecodeError(f"tune_hotwords(): weight {w!r} (--hotword-weights): give numbers >= 0.")
     hot = decoder.replace(hotwords=list(hotwords))
     calibrated = {float(r): hot.calibrate_spotting(background, ratio=r) for r in ratios} if background else {}
     grid, ratio_of = {}, {}

@@ -633,6 +633,14 @@ def test_segments_cut_in_the_longest_pauses(libri_emissions):
     assert all(b - a <= 1.5 * one for a, b in pieces)
     # each cut in the silence before a copy (the middle of it and the blank frames the recording starts with)
     assert [k * one <= b < k * one + 60 for k, (_, b) in enumerate(pieces[:-1], 1)] == [True, True]
+    from ctcdecode_plus.errors import EmissionsError
+    from ctcdecode_plus.vocab import Labels
+
+    for bad in (0, -1, float("nan"), "30"):
+        with pytest.raises(EmissionsError, match="segments"):
+            joined.segments(bad)
+    no_delimiter = Emissions(joined.log_probs[:, :5], Labels(("", "A", "B", "C", "D"), 0), 0.02, "bpe-like")
+    assert no_delimiter.segments(1.5 * one * 0.02) == [(0, n)]  # its pieces could not be joined without a guess
 
 
 def test_beam_decodes_a_long_recording_in_pieces_as_in_one(libri_emissions, pyctc_data):

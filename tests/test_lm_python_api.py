@@ -3,6 +3,7 @@ model name, the characters as a string, text as strings."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,7 @@ from ctcdecode_plus.vocab import Labels
 
 CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ'"
 UPPER = Alphabet(frozenset(CHARS), "upper")
+LM_DIR = Path(__file__).resolve().parents[1] / "lm"
 TEXT = ["the cat sat on the mat", "the dog sat on the log", "a cat and a dog", "the cat ate the rat"] * 3
 
 
@@ -54,7 +56,9 @@ def test_as_alphabet(demo_model):
     assert as_alphabet(UPPER) is UPPER
     assert as_alphabet(CHARS) == UPPER
     assert as_alphabet(demo_model) == UPPER and as_alphabet(demo_model.labels) == UPPER
-    for bad, match in ((" ", "give the characters"), (3.5, "give the characters"), ("demo", "from_pretrained")):
+    for bad, match in ((" ", "give the characters"), (3.5, "give the characters"), ("demo", "from_pretrained"),
+                       ("facebook/wav2vec2-base-960h", "names a model"),  # was read as the id's letters
+                       (str(Path(__file__).parent), "names a model")):
         with pytest.raises(LanguageModelError, match=match) as exc:
             as_alphabet(bad)
         _one_line(exc)
@@ -195,3 +199,21 @@ def test_saving_a_wav2vec2_vocabulary_gives_no_bpe_warning(tmp_path, demo_model,
         assert "length > 1" not in caplog.text
         BeamSearchDecoder().save_pretrained(tmp_path / "e", ["", " ", "a", "b", "xy"])
         assert "length > 1" in caplog.text
+
+
+def test_processor_dir_a_model_from_the_hub_saves_the_processor_it_loaded(tmp_path, demo_model):
+    """A hub model loaded with cache_dir=/revision= was fetched again by its id alone (offline: an error; online:
+    perhaps another revision's files)."""
+    import copy
+
+    from transformers import Wav2Vec2ProcessorWithLM
+
+    from ctcdecode_plus.decoders import BeamSearchDecoder
+
+    hub_model = copy.copy(demo_model)
+    hub_model.source = "org/not-downloadable"  # as a model loaded from a hub id
+    folder = BeamSearchDecoder(LM_DIR / "domain_4gram.arpa.gz").save_pretrained(tmp_path / "d", hub_model,
+                                                                               processor_dir=hub_model)
+    assert (folder / "preprocessor_config.json").is_file() and (folder / "vocab.json").is_file()
+    processor = Wav2Vec2ProcessorWithLM.from_pretrained(str(folder))
+    assert processor.tokenizer.get_vocab() == demo_model.tokenizer.get_vocab()

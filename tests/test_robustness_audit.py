@@ -112,6 +112,7 @@ def test_lm_names_must_be_given_and_distinct():
 
 
 @pytest.mark.parametrize("option,value", [("--alphas", "nan"), ("--betas", "inf"), ("--hotword-weights", "nan"),
+                                          ("--hotword-weights", "-5"),  # failed after the whole alpha/beta sweep
                                           ("--spotting-thresholds", "-1"), ("--max-false-insertions", "2"),
                                           ("--chunk-seconds", "0.001"), ("--chunk-seconds", "-1")])
 def test_tune_grid_and_chunk_values_are_checked_when_parsed(option, value, capsys):

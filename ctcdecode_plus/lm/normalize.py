@@ -204,10 +204,12 @@ def as_alphabet(
             raise LanguageModelError(f"alphabet={alphabet!r}: {how}")
         from ..constants import DEMO_MODEL_NAME
 
-        if alphabet == DEMO_MODEL_NAME or ("/" in alphabet and Path(alphabet).is_dir()):  # a model, not characters
+        # a model (a name, a folder, a hub id "org/name"), not characters: "/" is no letter of an alphabet
+        if alphabet == DEMO_MODEL_NAME or "/" in alphabet or Path(alphabet).is_dir():
             raise LanguageModelError(
                 f"alphabet={alphabet!r} names a model, not characters; pass Alphabet.from_pretrained({alphabet!r}) "
-                "(--alphabet-from on the command line) or the AcousticModel")
+                "(--alphabet-from on the command line) or the AcousticModel (characters that include '/': "
+                "Alphabet.from_string)")
         return Alphabet.from_string(alphabet)
     from ..vocab import Labels
 

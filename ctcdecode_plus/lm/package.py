@@ -107,14 +107,18 @@ _SPECIAL = re.compile(r"^[<\[].*[>\]]$")  # <s>, </s>, <unk>, [PAD]: a tokenizer
 _PROCESSOR_HOW = "give the acoustic model's processor folder, its name or hub id ('demo'), or the AcousticModel"
 
 
-def _processor_folder(processor_dir: Union[PathLike, object, None]) -> Optional[Path]:
+def _processor_folder(processor_dir: Union[PathLike, object, None]):
     """The folder whose processor files :func:`save_decoder_folder` copies: a folder; an ``AcousticModel`` (its
-    ``source``); a name or hub id as :func:`~ctcdecode_plus.acoustic.resolve_model_path` reads it (``"demo"``; a hub
+    ``source`` folder; one loaded from a hub id is returned as it is, its loaded processor to be saved); a name or
+    hub id as :func:`~ctcdecode_plus.acoustic.resolve_model_path` reads it (``"demo"``; a hub
     id's files from the hub, or from the local hub cache when offline)."""
     if processor_dir is None:
         return None
     if not isinstance(processor_dir, (str, os.PathLike)):
         source = getattr(processor_dir, "source", None)  # an AcousticModel: where it was loaded from
+        if hasattr(processor_dir, "tokenizer") and hasattr(processor_dir, "feature_extractor") and not (
+                isinstance(source, (str, os.PathLike)) and (Path(source) / "preprocessor_config.json").is_file()):
+            return processor_dir  # loaded from a hub id (its revision, cache): its processor is saved as loaded
         if not isinstance(source, (str, os.PathLike)) or not str(source):
             raise LanguageModelError(f"processor_dir={processor_dir!r:.40} ({type(processor_dir).__name__}): "
                                      f"{_PROCESSOR_HOW}")
@@ -276,10 +280,13 @@ def save_decoder_folder(
                 shutil.copy2(lm, lmdir / (lm.stem + (".arpa" if is_arpa_file(lm) else ".bin")))
         if search_settings:
             (tmp / SEARCH_SETTINGS_FILENAME).write_text(json.dumps(search_settings, indent=1), encoding="utf-8")
-        if proc is not None:
+        if isinstance(proc, Path):
             for fname in PROCESSOR_FILES:
                 if (proc / fname).exists():
                     shutil.copy2(proc / fname, tmp / fname)
+        elif proc is not None:  # an AcousticModel from a hub id: the processor it loaded
+            proc.feature_extractor.save_pretrained(str(tmp))
+            proc.tokenizer.save_pretrained(str(tmp))
         if folder.exists():
             old = folder.with_name(f".{folder.name}.old{os.getpid()}")
             os.replace(folder, old)
