@@ -21,7 +21,7 @@ from .decoders.base import Decoder
 from .decoders.hotwords import display_forms
 from .emissions import Emissions
 from .errors import CtcDecodeError
-from .metrics import ErrorCounts, char_errors, hotword_counts, normalize_for_scoring, word_errors
+from .metrics import ErrorCounts, char_errors, count_hotwords, hotword_counts, normalize_for_scoring, word_errors
 
 
 @dataclass
@@ -52,7 +52,10 @@ class DecoderScore:
     """Corpus-level scores of one decoder.
 
     ``wer``/``cer`` are total edit errors over total reference words/characters; ``rtf`` is decode seconds per
-    second of audio; hotword fields are ``None`` when no hotwords were given.
+    second of audio; hotword fields are ``None`` when no hotwords were given. ``hotword_false_insertion_rate``
+    counts the utterances without a hotword that gain a whole one; ``hotword_free_changed`` (decoders with
+    hotwords) the share of them whose text the hotwords changed in any way (the same decoder without hotwords
+    wrote something else: a hotword glued to a word, "TERRACE FORMS" -> "TERRAFORMS", or a prefix of one).
     """
 
     name: str
@@ -67,6 +70,7 @@ class DecoderScore:
     hotword_false_insertion_rate: Optional[float] = None
     hotword_insertions: Optional[int] = None
     hotword_detail: Optional[dict] = None  # {hotword: {"expected", "found", "inserted"}}
+    hotword_free_changed: Optional[float] = None
 
 
 @dataclass
@@ -112,7 +116,9 @@ class Comparison:
             raise CtcDecodeError(f"baseline={baseline!r}: no decoder has that name; give one of {names}.")
         base = self.decoders[baseline or names[0]]
         show_hw = any(s.hotword_recall is not None for s in self.decoders.values())
+        show_changed = any(s.hotword_free_changed is not None for s in self.decoders.values())
         head = ["decoder", "WER %", "rel. WER", "CER %"] + (["hotword recall %", "false ins. %"] if show_hw else [])
+        head += ["hw-free changed %"] if show_changed else []
         head += ["decode s", "RTF", "failed"]
         rows = [head]
         for s in self.decoders.values():
@@ -120,6 +126,8 @@ class Comparison:
             row = [s.name, f"{100 * s.wer:.1f}", f"{rel:+.0f}%", f"{100 * s.cer:.1f}"]
             if show_hw:
                 row += [_pct(s.hotword_recall), _pct(s.hotword_false_insertion_rate)]
+            if show_changed:
+                row += [_pct(s.hotword_free_changed)]
             row += [f"{s.decode_seconds:.2f}", f"{s.rtf:.4f}", str(s.failed)]
             rows.append(row)
         return _format_rows(rows)
@@ -238,6 +246,9 @@ def compare(
     scores: dict[str, DecoderScore] = {}
     audio_seconds = sum(it.emissions.audio_duration for it in items)  # RTF: of the audio, not the frames
     label_sets = list({id(it.emissions.labels): it.emissions.labels for it in items}.values())
+    free = [i for i, it in enumerate(items) if not any(count_hotwords(it.reference, hotwords).values())] \
+        if hotwords else []
+    without: dict = {}  # the texts of each decoder without its hotwords (one decode per distinct setting)
     for name, decoder in decoders.items():
         for labels in label_sets:  # build the decoder (LM, hotwords) before the clock starts: speed is decoding's
             try:
@@ -245,7 +256,7 @@ def compare(
             except CtcDecodeError:
                 pass  # the decodes below fail with it, item by item
         words, chars = ErrorCounts(), ErrorCounts()
-        refs, hyps = [], []
+        refs, hyps, errs = [], [], []
         seconds = 0.0
         failed = 0
         for it in items:
@@ -261,6 +272,7 @@ def compare(
             words, chars = words + we, chars + ce
             refs.append(it.reference)
             hyps.append(hyp)
+            errs.append(err)
             utterances.append(UtteranceResult(it.id, name, it.reference, hyp, we.rate, ce.rate, dt, err))
             if progress:
                 progress(1)
@@ -270,8 +282,37 @@ def compare(
             seconds / audio_seconds if audio_seconds else 0.0,
             hw.recall if hw else None, hw.false_insertion_rate if hw else None, hw.inserted if hw else None,
             hw.per_hotword if hw else None,
+            _hotword_free_changed(decoder, items, free, hyps, errs, without) if hotwords else None,
         )
     return Comparison(scores, utterances, failures, hotwords)
+
+
+def _hotword_free_changed(decoder: Decoder, items: Sequence[Item], free: Sequence[int], hyps: Sequence[str],
+                          errs: Sequence[Optional[str]], cache: dict) -> Optional[float]:
+    """Share of the utterances ``free`` (indices into ``items``, references without a hotword) whose text
+    ``decoder`` wrote otherwise than it does without its hotwords (decoded here, not timed; ``cache``: texts by
+    setting); ``None`` for a decoder without hotwords, or no such utterance."""
+    from .constants import DEFAULT_HOTWORD_WEIGHT
+    from .decoders.beam import BeamSearchDecoder
+
+    if not isinstance(decoder, BeamSearchDecoder) or not decoder.hotwords:
+        return None
+    plain = decoder.replace(hotwords=[], hotword_weight=DEFAULT_HOTWORD_WEIGHT, hotword_spotting=None,
+                            auto_spoken_forms=False, name="without hotwords")
+    texts = cache.setdefault(repr(plain), {})
+    counted = changed = 0
+    for i in free:
+        if errs[i] is not None:
+            continue
+        if i not in texts:
+            try:
+                texts[i] = plain.decode(items[i].emissions).text
+            except CtcDecodeError:
+                texts[i] = None
+        if texts[i] is not None:
+            counted += 1
+            changed += texts[i] != hyps[i]
+    return changed / counted if counted else None
 
 
 def explain_missed_hotwords(result: Comparison, decoders: Mapping[str, Decoder], items: Sequence[Item]) -> list[str]:

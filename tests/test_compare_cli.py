@@ -747,3 +747,23 @@ def test_skip_existing_finishes_an_interrupted_run(tiny_model_dir, corpus, tmp_p
     assert sorted(p.name for p in (tmp_path / "same").iterdir()) == ["u0#1.txt", "u0.txt"]
     assert main(["transcribe", files[0], str(tmp_path / "other" / "u0.wav"), "--model", str(tiny_model_dir)]) == 0
     assert "share a file name" not in capsys.readouterr().err  # nothing is written: no note
+
+
+def test_compare_counts_hotword_free_utterances_the_hotwords_changed():
+    """The false-insertion rate counts whole hotwords only: a hotword's prefix ("CAFE" -> "KAF..." for KAFKA) or a
+    hotword glued to a word changed a hotword-free utterance without counting. hotword_free_changed compares with the
+    same decoder without hotwords."""
+    from test_decoders import spell
+
+    free = [Item("cafe", spell(["t", "h", "e", " ", {"c": 0.6, "k": 0.4}, "a", "f", "e"]), "THE CAFE")]
+    decoders = {"beam": BeamSearchDecoder(beam_width=16), "greedy": GreedyDecoder(),
+                "mild": BeamSearchDecoder(beam_width=16, hotwords=["kafka"], hotword_weight=5.0),
+                "strong": BeamSearchDecoder(beam_width=16, hotwords=["kafka"], hotword_weight=20.0)}
+    result = compare(decoders, free, hotwords=["kafka"])
+    hyp = {u.decoder: u.hypothesis for u in result.utterances}
+    assert hyp["beam"] == hyp["mild"] == "the cafe" and hyp["strong"] == "the kafe"  # the prefix's partial bonus
+    strong = result.decoders["strong"]
+    assert strong.hotword_false_insertion_rate == 0.0 and strong.hotword_free_changed == 1.0
+    assert result.decoders["mild"].hotword_free_changed == 0.0
+    assert [result.decoders[n].hotword_free_changed for n in ("beam", "greedy")] == [None, None]
+    assert "hw-free changed %" in result.table()
