@@ -31,6 +31,7 @@ from .constants import (
     DEFAULT_BETA,
     DEFAULT_CHUNK_OVERLAP_SECONDS,
     DEFAULT_CHUNK_SECONDS,
+    DEFAULT_HOTWORD_PREFIX_SHARE,
     DEFAULT_HOTWORD_WEIGHT,
     DEFAULT_PAUSE_SECONDS,
     DEFAULT_SEGMENT_SECONDS,
@@ -148,6 +149,10 @@ def _add_decoder_args(p: argparse.ArgumentParser, multi_lm: bool = False) -> Non
                    help="beam search decodes a longer recording in pieces of at most this length, cut in its longest "
                         "pauses, so time and memory grow with its length, not its square (default %(default)s; "
                         "'off': one search)")
+    g.add_argument("--hotword-prefix-share", type=_share, default=DEFAULT_HOTWORD_PREFIX_SHARE, metavar="SHARE",
+                   help="the share of pyctcdecode's bonus for a partial hotword that a word being spelled gets while "
+                        "it is a hotword's prefix (default %(default)s; 1: pyctcdecode's, which let a prefix push "
+                        "letters out)")
     g.add_argument("--hotwords", nargs="+", default=[], metavar="WORD",
                    help="words or phrases to boost (quote phrases); 'SHOWN: SPOKEN, ...' for a term written unlike "
                         "it sounds, e.g. 'STDLIB: ES TEE DEE LIB' or 'C++: SEE PLUS PLUS'")
@@ -230,6 +235,11 @@ def _pause_seconds(text: str) -> Optional[float]:
     return _number(text, low=1e-9, what="a number of seconds > 0 (e.g. 0.5), or 'off'")
 
 
+def _share(text: str) -> float:
+    """``--hotword-prefix-share``: a number in [0, 1]."""
+    return _number(text, 0.0, 1.0, what="a share in [0, 1], e.g. 0.5")
+
+
 def _segment_seconds(text: str) -> Optional[float]:
     """``--segment-seconds`` value: seconds >= 1, or ``off``."""
     if text.strip().lower() in ("off", "none", "no"):
@@ -262,7 +272,8 @@ def _beam(args, lm: Optional[str], hotwords: Sequence[str], name: Optional[str] 
                              beam_width=args.beam_width, hotwords=hotwords, hotword_weight=args.hotword_weight,
                              hotword_spotting=args.hotword_spotting if hotwords else None,
                              auto_spoken_forms=args.auto_spoken_forms, pause_seconds=args.pause_seconds,
-                             segment_seconds=args.segment_seconds, name=name)
+                             segment_seconds=args.segment_seconds,
+                             hotword_prefix_share=args.hotword_prefix_share, name=name)
 
 
 def _background_emissions(args, model=None) -> list:
@@ -317,7 +328,8 @@ def _note_unused_beam_options(args, hotwords: Sequence[str]) -> None:
     defaults = build_parser().parse_args(["transcribe", "x"])
     given = [f"--{k.replace('_', '-')}" for k in ("lm", "alpha", "beta", "unk_score_offset", "beam_width",
                                                  "hotword_weight", "auto_spoken_forms", "hotword_spotting",
-                                                 "segment_seconds", "spotting_background", "spotting_ratio",
+                                                 "segment_seconds", "hotword_prefix_share", "spotting_background",
+                                                 "spotting_ratio",
                                                  "explain_hotwords")
              if getattr(args, k) != getattr(defaults, k)] + (["--hotwords"] if hotwords else [])
     if given:
@@ -330,7 +342,7 @@ def _note_unused_beam_options(args, hotwords: Sequence[str]) -> None:
 # --- transcribe -----------------------------------------------------------------------------------------------
 #: command-line options that set a BeamSearchDecoder setting of the same name
 _FOLDER_OVERRIDES = ("alpha", "beta", "unk_score_offset", "beam_width", "hotword_weight", "hotword_spotting",
-                     "auto_spoken_forms", "pause_seconds", "segment_seconds")
+                     "auto_spoken_forms", "pause_seconds", "segment_seconds", "hotword_prefix_share")
 
 
 def _folder_decoder(args, hotwords: Sequence[str]):

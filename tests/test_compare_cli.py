@@ -758,7 +758,8 @@ def test_compare_counts_hotword_free_utterances_the_hotwords_changed():
     free = [Item("cafe", spell(["t", "h", "e", " ", {"c": 0.6, "k": 0.4}, "a", "f", "e"]), "THE CAFE")]
     decoders = {"beam": BeamSearchDecoder(beam_width=16), "greedy": GreedyDecoder(),
                 "mild": BeamSearchDecoder(beam_width=16, hotwords=["kafka"], hotword_weight=5.0),
-                "strong": BeamSearchDecoder(beam_width=16, hotwords=["kafka"], hotword_weight=20.0)}
+                "strong": BeamSearchDecoder(beam_width=16, hotwords=["kafka"], hotword_weight=20.0,
+                                            hotword_prefix_share=1.0)}  # pyctcdecode's partial bonus
     result = compare(decoders, free, hotwords=["kafka"])
     hyp = {u.decoder: u.hypothesis for u in result.utterances}
     assert hyp["beam"] == hyp["mild"] == "the cafe" and hyp["strong"] == "the kafe"  # the prefix's partial bonus

@@ -673,3 +673,16 @@ def test_explain_hotwords_of_pieces_gives_times_in_the_whole(libri_emissions, py
     assert report.transcript.text == dec.decode(joined).text and report.thresholds == {"bunny": 50}
     assert min(starts) < one and max(starts) >= 2 * one  # found in every copy, in frames of the whole
     assert all(0 <= c.start <= c.end <= joined.duration for c in report.decisions)
+
+
+def test_a_hotword_prefix_gets_half_of_pyctcdecodes_partial_bonus():
+    """pyctcdecode's whole bonus for a partial hotword let its prefix push letters out: "the cafe" -> "the kafe" for
+    KAFKA at weight 20 (in the newterms check, "DOUBLE IN" -> "DOUBLE" for the phrase AY DOUBLEYOU ES)."""
+    em = spell(["t", "h", "e", " ", {"c": 0.6, "k": 0.4}, "a", "f", "e"])
+    assert BeamSearchDecoder(beam_width=16).decode(em).text == "the cafe"
+    assert BeamSearchDecoder(beam_width=16, hotwords=["kafka"], hotword_weight=20).decode(em).text == "the cafe"
+    assert BeamSearchDecoder(beam_width=16, hotwords=["kafka"], hotword_weight=20,
+                             hotword_prefix_share=1.0).decode(em).text == "the kafe"
+    for bad in (-0.1, 1.5, float("nan"), True):
+        with pytest.raises(CtcDecodeError, match="hotword_prefix_share"):
+            BeamSearchDecoder(hotword_prefix_share=bad)

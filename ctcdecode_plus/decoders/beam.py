@@ -39,6 +39,7 @@ from ..constants import (
     DEFAULT_BLANK_SKIP_THRESHOLD,
     DEFAULT_BEAM_WIDTH,
     DEFAULT_BETA,
+    DEFAULT_HOTWORD_PREFIX_SHARE,
     DEFAULT_HOTWORD_WEIGHT,
     DEFAULT_PAUSE_SECONDS,
     DEFAULT_SEGMENT_SECONDS,
@@ -131,6 +132,9 @@ class BeamSearchDecoder(Decoder):
         hotwords: words or phrases to boost (in the alphabet; case follows the labels). An entry
             ``"SHOWN: SPOKEN, SPOKEN..."`` also searches how the term sounds and shows ``SHOWN`` (verbatim, any
             characters) in its place, e.g. ``"STDLIB: ES TEE DEE LIB"``, ``"C++: SEE PLUS PLUS"`` (:mod:`.hotwords`).
+        hotword_prefix_share: the share, in [0, 1], of pyctcdecode's bonus for a partial hotword that a word being
+            spelled gets while it is a hotword's prefix (1: pyctcdecode's; the whole bonus let a prefix push
+            letters out: "CAFE" -> "KAFE" for KAFKA).
         hotword_weight: bonus per hotword match (pyctcdecode's scale), >= 0. Weight 0 is not "hotwords off": a
             hotword stays a known word (no unknown-word penalty) and spotting still applies; for "off", give no
             hotwords.
@@ -182,6 +186,7 @@ class BeamSearchDecoder(Decoder):
         auto_spoken_forms: bool = False,
         pause_seconds: Optional[float] = DEFAULT_PAUSE_SECONDS,
         segment_seconds: Optional[float] = DEFAULT_SEGMENT_SECONDS,
+        hotword_prefix_share: float = DEFAULT_HOTWORD_PREFIX_SHARE,
         name: Optional[str] = None,
     ) -> None:
         if lm is not None and not isinstance(lm, (str, os.PathLike)):
@@ -192,7 +197,7 @@ class BeamSearchDecoder(Decoder):
             beam_width=beam_width, beam_prune_logp=beam_prune_logp, token_min_logp=token_min_logp,
             lm_score_boundary=lm_score_boundary, nbest=nbest, blank_skip_threshold=blank_skip_threshold,
             hotword_spotting=hotword_spotting, auto_spoken_forms=auto_spoken_forms, pause_seconds=pause_seconds,
-            segment_seconds=segment_seconds))
+            segment_seconds=segment_seconds, hotword_prefix_share=hotword_prefix_share))
         self.alpha: float = settings["alpha"]
         self.beta: float = settings["beta"]
         self.unk_score_offset: float = settings["unk_score_offset"]
@@ -208,6 +213,7 @@ class BeamSearchDecoder(Decoder):
         self.auto_spoken_forms: bool = settings["auto_spoken_forms"]
         self.pause_seconds: Optional[float] = settings["pause_seconds"]
         self.segment_seconds: Optional[float] = settings["segment_seconds"]
+        self.hotword_prefix_share: float = settings["hotword_prefix_share"]
         self.spotting_floors: Optional[dict[str, float]] = None  # set by calibrate_spotting
         self.name = name or ("beam" + ("+lm" if lm is not None else "") + ("+hotwords" if self.hotwords else ""))
         self._cache_kenlm = None
@@ -459,6 +465,7 @@ class BeamSearchDecoder(Decoder):
         history, as pyctcdecode's ``decode()`` does; more keeps them apart (``decode_beams()``), which can change
         the best one, so :meth:`decode` takes the best from a 1-best search."""
         searched, frame_index = skip_blank_frames(log_probs, emissions.blank_id, self.blank_skip_threshold, keep)
+        dec.hotword_prefix_share = self.hotword_prefix_share
         beams = dec.decode_beams(
             searched,
             beam_width=self.beam_width,
@@ -665,7 +672,7 @@ _NUMBER_OPTIONS = ("alpha", "beta", "unk_score_offset", "hotword_weight", "beam_
 #: what save_pretrained keeps beside pyctcdecode's files (``.ctcdecode_plus.json``), with ``spotting_floors``
 _SAVED_SEARCH_SETTINGS = ("hotwords", "hotword_weight", "beam_width", "beam_prune_logp", "token_min_logp", "nbest",
                           "blank_skip_threshold", "hotword_spotting", "auto_spoken_forms", "pause_seconds",
-                          "segment_seconds")
+                          "segment_seconds", "hotword_prefix_share")
 
 
 def _check_saved_settings(path: Path, saved: dict) -> None:
@@ -686,6 +693,7 @@ def _check_saved_settings(path: Path, saved: dict) -> None:
         "auto_spoken_forms": lambda v: isinstance(v, bool),
         "pause_seconds": lambda v: v is None or number(v),
         "segment_seconds": lambda v: v is None or number(v),
+        "hotword_prefix_share": lambda v: number(v) and 0 <= v <= 1,
         "spotting_floors": lambda v: v is None or mapping(v),
     }
     unknown = sorted(set(saved) - set(checks))
@@ -730,7 +738,7 @@ def _one_word_each(h: Hypothesis) -> Hypothesis:
 #: the settings BeamSearchDecoder(...) takes beside ``lm``, ``unigrams`` and ``name``; replace() may change them
 _SETTINGS = ("alpha", "beta", "unk_score_offset", "hotwords", "hotword_weight", "beam_width", "beam_prune_logp",
              "token_min_logp", "lm_score_boundary", "nbest", "blank_skip_threshold", "hotword_spotting",
-             "auto_spoken_forms", "pause_seconds", "segment_seconds")
+             "auto_spoken_forms", "pause_seconds", "segment_seconds", "hotword_prefix_share")
 
 
 def _normalized_settings(settings: dict) -> dict:
@@ -761,6 +769,11 @@ def _normalized_settings(settings: dict) -> dict:
         elif key == "pause_seconds":
             check_pause_seconds(value)
             value = None if value is None else float(value)
+        elif key == "hotword_prefix_share":
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value <= 1:
+                raise CtcDecodeError(f"hotword_prefix_share={value!r} (--hotword-prefix-share): give a share in [0, 1] "
+                                     f"(default {DEFAULT_HOTWORD_PREFIX_SHARE:g}; 1: pyctcdecode's partial bonus).")
+            value = float(value)
         elif key == "segment_seconds":
             if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Real)
                                       or not math.isfinite(value) or value < 1):

@@ -23,6 +23,9 @@ greedy and beam search (no LM) write the same text, pyctcdecode's word times dif
 
 Another (session 16): a hotword list that holds a phrase is scored by :class:`PhraseHotwordScorer` (a phrase counts
 only where it stands whole), not word by word as pyctcdecode scores it; lists of single words score as before.
+
+And a third (session 18): ``hotword_prefix_share`` scales the bonus of a partial hotword (1.0 here, pyctcdecode's;
+``BeamSearchDecoder`` sets its own, 0.5 by default: the whole bonus let a prefix push letters out).
 """
 from __future__ import annotations
 
@@ -118,6 +121,9 @@ class FastBeamSearchDecoderCTC(BeamSearchDecoderCTC):
         super().__init__(*args, **kwargs)
         self._partial_caches: dict = {}
         self.phrase_refund: dict = {}  # {word: nats}: see PhraseHotwordScorer (set by the caller that knows the LM)
+        #: the share of pyctcdecode's bonus for a partial hotword (``weight * len(prefix) / len(hotword)``) a prefix
+        #: gets while it is spelled; 1: pyctcdecode's (character alphabets; BPE keeps pyctcdecode's)
+        self.hotword_prefix_share: float = 1.0
 
     def decode_beams(self, logits, beam_width: int = DEFAULT_BEAM_WIDTH, beam_prune_logp: float = DEFAULT_PRUNE_LOGP,
                      token_min_logp: float = DEFAULT_MIN_TOKEN_LOGP, prune_history: bool = DEFAULT_PRUNE_BEAMS,
@@ -145,7 +151,8 @@ class FastBeamSearchDecoderCTC(BeamSearchDecoderCTC):
         """``{partial word: score}`` shared by the utterances decoded with the same hotwords and LM settings."""
         lm = self._language_model
         key = (type(hotword_scorer), hotword_scorer._match_ptn.pattern, hotword_scorer._weight,
-               tuple(sorted(getattr(hotword_scorer, "_refund", {}))), getattr(lm, "unk_score_offset", None))
+               tuple(sorted(getattr(hotword_scorer, "_refund", {}))), getattr(lm, "unk_score_offset", None),
+               self.hotword_prefix_share)
         cache = self._partial_caches.get(key)
         if cache is None:
             if len(self._partial_caches) > 16:
@@ -164,6 +171,7 @@ class FastBeamSearchDecoderCTC(BeamSearchDecoderCTC):
         start = lm.get_start_state() if lm_start_state is None and lm is not None else lm_start_state
         lm_cache = {"": (0.0, 0.0, start)}  # text -> (LM + hotword score, raw LM score, LM state)
         partial = self._partial_cache(hotword_scorer)
+        share = self.hotword_prefix_share
         if lm is None:  # pyctcdecode's score is then logit + hotword score(text) + hotword score(partial word)
             bonus: dict = {}
 
@@ -174,7 +182,7 @@ class FastBeamSearchDecoderCTC(BeamSearchDecoderCTC):
 
             def word_score(word_part: str) -> float:
                 if word_part not in partial:
-                    partial[word_part] = hotword_scorer.score_partial_token(word_part)
+                    partial[word_part] = share * hotword_scorer.score_partial_token(word_part)
                 return partial[word_part]
         else:  # logit + (LM + hotword score(text)) [+ partial word score]
             def text_score(new_text: str, text: str, word: str) -> float:
@@ -188,8 +196,8 @@ class FastBeamSearchDecoderCTC(BeamSearchDecoderCTC):
 
             def word_score(word_part: str) -> float:
                 if word_part not in partial:
-                    partial[word_part] = (hotword_scorer.score_partial_token(word_part) if word_part in hotword_scorer
-                                          else lm.score_partial_token(word_part))
+                    partial[word_part] = (share * hotword_scorer.score_partial_token(word_part)
+                                          if word_part in hotword_scorer else lm.score_partial_token(word_part))
                 return partial[word_part]
 
         history: dict = {}
