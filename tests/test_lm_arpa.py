@@ -357,3 +357,8 @@ def test_a_latin1_arpa_is_named_with_how_to_convert_it(tmp_path):
         BeamSearchDecoder(latin1)
     with pytest.raises(LanguageModelError, match="not UTF-8 text.*iconv"):
         read_arpa(latin1)
+    pytest.importorskip("kenlm")
+    from ctcdecode_plus.lm.perplexity import perplexity
+
+    with pytest.raises(LanguageModelError, match="not UTF-8 text.*iconv"):  # KenLM's backend counted OOVs silently
+        perplexity(latin1, lines=["Caf\u00e9"], backend="kenlm")

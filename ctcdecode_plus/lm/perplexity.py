@@ -16,7 +16,8 @@ import numpy as np
 
 from .._quiet import quiet_stderr
 from ..errors import LanguageModelError
-from .arpa import MISSING_UNK_LOG10, REWRITE_WITH_TABS, ArpaArrays, NGramIndex, _open_text, read_arpa, read_arpa_arrays
+from .arpa import (MISSING_UNK_LOG10, REWRITE_WITH_TABS, ArpaArrays, NGramIndex, _open_text, is_arpa_file, read_arpa,
+                   read_arpa_arrays, read_arpa_unigrams)
 from .counts import BOS, EOS, UNK, iter_corpus_lines, split_words, text_paths
 from .normalize import Alphabet, Normalizer, as_alphabet
 
@@ -170,6 +171,8 @@ def perplexity(
         use_kenlm = False  # KenLM refuses order-1 models; the python scorer reads them
     model = None
     if use_kenlm:
+        if is_arpa_file(lm_path):  # KenLM reads bytes: words in another encoding would be OOVs without a word
+            read_arpa_unigrams(lm_path)  # (not UTF-8: the error says how to convert it, as beam search's does)
         try:
             model = load_kenlm(lm_path)
         except LanguageModelError:
