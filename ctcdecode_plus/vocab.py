@@ -197,3 +197,12 @@ def apply_case(text: str, case: str) -> str:
     if case == "lower":
         return text.lower()
     return text
+
+
+def labels_of(obj) -> Optional[Labels]:
+    """``obj`` as :class:`Labels` where it is one or carries one as ``.labels`` (an ``AcousticModel``); else ``None``
+    (a plain label list, or something else, for the caller to read or refuse)."""
+    if isinstance(obj, Labels):
+        return obj
+    inner = getattr(obj, "labels", None)
+    return inner if isinstance(inner, Labels) else None

@@ -53,7 +53,7 @@ from ..lm.arpa import is_arpa_file, read_arpa_unigrams, unigram_list_path
 from ..lm.counts import split_words
 from ..lm.perplexity import load_kenlm
 from ..transcript import Hypothesis, Transcript, Word
-from ..vocab import BLANK_LABEL, SPACE_LABEL, Labels, apply_case, text_case
+from ..vocab import BLANK_LABEL, SPACE_LABEL, Labels, apply_case, labels_of, text_case
 from .base import Decoder, as_labels, check_emissions
 from .hotwords import apply_display, parse_hotword, split_word, with_suggested_forms
 from .spotting import (Decision, HotwordReport, alignment_cost, apply_detections, boost_detections,
@@ -432,7 +432,7 @@ class BeamSearchDecoder(Decoder):
                                      for c in sub.decisions]
 
         def words(t: Union[Transcript, Hypothesis], offset: float) -> list[Word]:
-            return [dataclasses.replace(w, start=round(w.start + offset, 3), end=round(w.end + offset, 3))
+            return [dataclasses.replace(w, start=round(w.start + offset, 4), end=round(w.end + offset, 4))
                     for w in t.words]
 
         def total(ts, name: str) -> Optional[float]:
@@ -611,8 +611,8 @@ class BeamSearchDecoder(Decoder):
         """
         from ..lm.package import save_decoder_folder
 
-        if isinstance(getattr(labels, "labels", None), Labels):  # an AcousticModel: its labels
-            labels = labels.labels
+        if labels_of(labels) is not None:  # Labels, or an AcousticModel's
+            labels = labels_of(labels)
         label_case = as_labels(labels).case  # and a clear error for what is not labels
         label_list = list(labels.labels) if isinstance(labels, Labels) else list(labels)
         # an LM in another case than the labels is reconciled here (_work_case), but not by pyctcdecode or

@@ -161,14 +161,12 @@ class Alphabet:
 def _label_tokens(labels) -> list[str]:
     """The tokens of ``labels`` (:class:`~ctcdecode_plus.vocab.Labels`, an object whose ``.labels`` is one, such
     as an ``AcousticModel``, or an iterable of strings) without the blank and suppressed 1-character specials."""
-    from ..vocab import Labels
+    from ..vocab import labels_of
 
-    inner = getattr(labels, "labels", None)
-    if not isinstance(labels, Labels) and isinstance(inner, Labels):  # an AcousticModel
-        labels = inner
-    if isinstance(labels, Labels):
-        return [lab for i, lab in enumerate(labels.labels)
-                if i != labels.blank_id and not (i in labels.suppressed and len(lab) == 1)]
+    known = labels_of(labels)  # Labels, or an AcousticModel's
+    if known is not None:
+        return [lab for i, lab in enumerate(known.labels)
+                if i != known.blank_id and not (i in known.suppressed and len(lab) == 1)]
     tokens = list(labels) if isinstance(labels, str) or (
         not isinstance(labels, bytes) and hasattr(labels, "__iter__")) else None
     if tokens is None or not all(isinstance(t, str) for t in tokens):
@@ -211,9 +209,9 @@ def as_alphabet(
                 "(--alphabet-from on the command line) or the AcousticModel (characters that include '/': "
                 "Alphabet.from_string)")
         return Alphabet.from_string(alphabet)
-    from ..vocab import Labels
+    from ..vocab import labels_of
 
-    if isinstance(alphabet, (Labels, list, tuple)) or isinstance(getattr(alphabet, "labels", None), Labels):
+    if isinstance(alphabet, (list, tuple)) or labels_of(alphabet) is not None:
         try:
             return Alphabet.from_labels(alphabet)
         except VocabularyError as exc:

@@ -28,7 +28,7 @@ from typing import Iterable, Optional, Sequence, Union
 from .._quiet import quiet_logger
 from ..constants import DEFAULT_ALPHA, DEFAULT_BETA, DEFAULT_UNK_SCORE_OFFSET
 from ..errors import LanguageModelError, VocabularyError
-from ..vocab import Labels, apply_case
+from ..vocab import Labels, apply_case, labels_of
 from .arpa import _open_text, default_mode, is_arpa_file, read_arpa_unigrams, unigram_list_path
 from .counts import SPECIALS, split_words
 
@@ -77,11 +77,9 @@ class DecoderFolder:
 def _normalize_labels(labels: Union[Labels, Sequence[str], object]) -> tuple[list[str], bool]:
     """pyctcdecode's labels and ``is_bpe`` from a :class:`~ctcdecode_plus.vocab.Labels`, an ``AcousticModel`` (its
     ``.labels``) or a plain label list."""
-    inner = getattr(labels, "labels", None)
-    if not isinstance(labels, Labels) and isinstance(inner, Labels):  # an AcousticModel
-        labels = inner
-    if isinstance(labels, Labels):
-        labels = labels.labels
+    known = labels_of(labels)  # Labels, or an AcousticModel's
+    if known is not None:
+        labels = known.labels
     if labels is None or isinstance(labels, (str, bytes)) or not hasattr(labels, "__iter__"):
         raise VocabularyError(f"labels={labels!r:.40} ({type(labels).__name__}): give the model's labels "
                               "(AcousticModel.labels), the AcousticModel, or a list of one string per CTC output")
