@@ -158,6 +158,17 @@ def test_missing_text_and_output_folder(tmp_path):
     assert build_lm([tmp_path / "t.txt"], tmp_path / "no" / "o.arpa", 2, discount_fallback=True).arpa_path.is_file()
 
 
+def test_failed_build_removes_the_output_folders_it_made(tmp_path):
+    (tmp_path / "blank.txt").write_text("\n\n")
+    with pytest.raises(LanguageModelError, match="no words left"):
+        build_lm([tmp_path / "blank.txt"], tmp_path / "new" / "deeper" / "o.arpa", 2)
+    assert not (tmp_path / "new").exists()
+    (tmp_path / "kept").mkdir()  # a folder that was there stays
+    with pytest.raises(LanguageModelError, match="no words left"):
+        build_lm([tmp_path / "blank.txt"], tmp_path / "kept" / "sub" / "o.arpa", 2)
+    assert (tmp_path / "kept").is_dir() and not (tmp_path / "kept" / "sub").exists()
+
+
 def test_bad_order_and_prune_fail_before_reading(tmp_path):
     with pytest.raises(LanguageModelError, match="1 to 6"):
         build_lm([tmp_path / "missing.txt"], tmp_path / "o.arpa", 9)

@@ -186,6 +186,16 @@ def test_cli_user_errors_raise_ctcdecode_errors(tmp_path, argv, match):
     assert not (tmp_path / "o.arpa").exists()
 
 
+def test_cli_failed_build_removes_the_output_folder_it_made(tmp_path):
+    (tmp_path / "t.txt").write_text("A B\n")
+    with pytest.raises(CtcDecodeError, match="not found"):  # fails after the output check
+        run_cli("build-lm", tmp_path / "t.txt", "-o", tmp_path / "lm" / "o.arpa", "--order", "2",
+                "--mix", f"{tmp_path / 'missing.arpa'}:0.5")
+    with pytest.raises(CtcDecodeError, match="discount-fallback"):  # fails inside the build
+        run_cli("build-lm", tmp_path / "t.txt", "-o", tmp_path / "lm" / "o.arpa", "--order", "2")
+    assert not (tmp_path / "lm").exists()
+
+
 def test_cli_standalone_main_prints_one_line(tmp_path, capsys):
     from ctcdecode_plus.lm.cli import main
 

@@ -66,17 +66,41 @@ def _temp_beside(path: Path) -> str:
     return tmp
 
 
-def check_writable(path: PathLike) -> None:
+def check_writable(path: PathLike) -> list[Path]:
     """Raise :class:`LanguageModelError` now where ``path`` could not be written later (before a long build); a
-    missing output folder is created, as ``transcribe -o`` and ``emissions -o`` create theirs."""
+    missing output folder is created, as ``transcribe -o`` and ``emissions -o`` create theirs.
+
+    Returns:
+        The folders it created, deepest first (empty when the folder was there): hand them to
+        :func:`remove_if_empty` when the build fails, so a failed build leaves nothing behind.
+    """
     parent = Path(path).parent
-    if not parent.exists():
+    created = []
+    missing = parent
+    while not missing.exists():
+        created.append(missing)
+        missing = missing.parent
+    if created:
         try:
             parent.mkdir(parents=True)
         except OSError as exc:
             raise LanguageModelError(f"{parent}: output folder does not exist and cannot be created "
                                      f"({exc.strerror or exc}); choose a writable output path") from None
-    os.unlink(_temp_beside(Path(path)))
+    try:
+        os.unlink(_temp_beside(Path(path)))
+    except LanguageModelError:
+        remove_if_empty(created)
+        raise
+    return created
+
+
+def remove_if_empty(folders: Sequence[Path]) -> None:
+    """Remove ``folders`` (deepest first, as :func:`check_writable` returns them) while they are empty."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (something else wrote there), or gone: leave it
+            return
 
 
 @contextlib.contextmanager

@@ -7,7 +7,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Optional, Sequence, Union
 
 from ..errors import LanguageModelError
-from .arpa import binary_path_for, check_writable, try_build_binary, unigram_list_path, write_arpa, write_unigrams
+from .arpa import (
+    binary_path_for,
+    check_writable,
+    remove_if_empty,
+    try_build_binary,
+    unigram_list_path,
+    write_arpa,
+    write_unigrams,
+)
 from .counts import MAX_ORDER, CorpusReader, counts_from_reader, iter_corpus_lines, text_paths
 from .kneser_ney import Discount, estimate, parse_prune
 from .normalize import Alphabet, NormalizeStats, Normalizer, as_alphabet
@@ -80,39 +88,43 @@ def build_lm(
     if not texts and lines is None:
         raise LanguageModelError("no text given; pass one or more UTF-8 text files, or lines=[...] of text")
     out_path = Path(out_path)
-    check_writable(out_path)  # fail now, not after counting a large corpus
-    reader = CorpusReader(skip_symbols=skip_symbols)
-    norm = Normalizer(alphabet) if alphabet is not None else None
-    for where, line in iter_corpus_lines(texts, lines):
-        if norm is None:
-            reader.add_line(line, where)
-        else:
-            for s in norm.line(line):
-                reader.add_line(s, where)
-    source = ", ".join([*map(str, texts), *(["lines"] if lines is not None else [])])
-    if reader.n_tokens == 0:
-        raise LanguageModelError(
-            f"{source}: no words left to count (empty, blank or all-punctuation text"
-            + (", or no word fits the alphabet" if norm else "") + "); give text with words in the model's alphabet"
-        )
-    counts = counts_from_reader(reader, order)
-    del reader
+    created = check_writable(out_path)  # fail now, not after counting a large corpus
     try:
-        model = estimate(counts, prune=prune, discount_fallback=discount_fallback)
-    except LanguageModelError as e:  # the discounts of this text: name it
-        raise LanguageModelError(f"{source}: {e}") from None
-    del counts
-    write_arpa(model, out_path)
-    uni_path = write_unigrams(model.vocab, unigram_list_path(out_path))
-    msgs = list(model.warnings)
-    if order == 1:
-        msgs.append("an order-1 model works for perplexity (python backend) but KenLM, and so beam search, needs "
-                    "order 2 or more; build with --order 2+ (order=2 or more in Python) for decoding")
-    bin_path = None
-    if binary:
-        bin_path, warning = try_build_binary(out_path, binary_path_for(out_path))
-        if warning:
-            msgs.append(warning)
+        reader = CorpusReader(skip_symbols=skip_symbols)
+        norm = Normalizer(alphabet) if alphabet is not None else None
+        for where, line in iter_corpus_lines(texts, lines):
+            if norm is None:
+                reader.add_line(line, where)
+            else:
+                for s in norm.line(line):
+                    reader.add_line(s, where)
+        source = ", ".join([*map(str, texts), *(["lines"] if lines is not None else [])])
+        if reader.n_tokens == 0:
+            raise LanguageModelError(
+                f"{source}: no words left to count (empty, blank or all-punctuation text"
+                + (", or no word fits the alphabet" if norm else "") + "); give text with words in the model's alphabet"
+            )
+        counts = counts_from_reader(reader, order)
+        del reader
+        try:
+            model = estimate(counts, prune=prune, discount_fallback=discount_fallback)
+        except LanguageModelError as e:  # the discounts of this text: name it
+            raise LanguageModelError(f"{source}: {e}") from None
+        del counts
+        write_arpa(model, out_path)
+        uni_path = write_unigrams(model.vocab, unigram_list_path(out_path))
+        msgs = list(model.warnings)
+        if order == 1:
+            msgs.append("an order-1 model works for perplexity (python backend) but KenLM, and so beam search, needs "
+                        "order 2 or more; build with --order 2+ (order=2 or more in Python) for decoding")
+        bin_path = None
+        if binary:
+            bin_path, warning = try_build_binary(out_path, binary_path_for(out_path))
+            if warning:
+                msgs.append(warning)
+    except BaseException:  # a failed build leaves no output folder it made behind
+        remove_if_empty(created)
+        raise
     return BuildResult(
         arpa_path=out_path, unigrams_path=uni_path, binary_path=bin_path, order=order,
         ngram_counts=model.ngram_counts, discounts=model.discounts, tokens=model.tokens, sentences=model.sentences,

@@ -69,57 +69,61 @@ def cmd_build_lm(args) -> int:
         raise LanguageModelError(f"--mix weights sum to {1 - rest:g}; they must leave the built model a share (< 1)")
     out = Path(args.output)
     # check the output and read the models to mix first: a bad one fails before the (long) build
-    from .arpa import check_writable, read_arpa_arrays
+    from .arpa import check_writable, read_arpa_arrays, remove_if_empty
 
-    check_writable(out)
-
-    mix_models_ = [read_arpa_arrays(p) for p, _ in mixes]
-    target = out
-    tmpdir = None
-    if mixes:
-        tmpdir = tempfile.mkdtemp(prefix=".build-lm.", dir=out.parent if out.parent.exists() else None)
-        target = Path(tmpdir) / "domain.arpa"
+    created = check_writable(out)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DiscountFallbackWarning)  # printed below, once
-            res = build_lm(texts, target, args.order, prune=args.prune, discount_fallback=args.discount_fallback,
-                           alphabet=alphabet, skip_symbols=args.skip_symbols, binary=not args.no_binary and not mixes)
-        for w in res.warnings:
-            if not mixes or "build_binary" not in w:
-                print(f"warning: {w}", file=sys.stderr)
-        if res.normalize_stats is not None:
-            print(f"normalised: {res.normalize_stats.summary()}", file=sys.stderr)
+        mix_models_ = [read_arpa_arrays(p) for p, _ in mixes]
+        target = out
+        tmpdir = None
         if mixes:
-            from .arpa import binary_path_for, try_build_binary, unigram_list_path, write_arpa, write_unigrams
-            from .mix import _normalize_weights, mix_arrays
+            tmpdir = tempfile.mkdtemp(prefix=".build-lm.", dir=out.parent if out.parent.exists() else None)
+            target = Path(tmpdir) / "domain.arpa"
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DiscountFallbackWarning)  # printed below, once
+                res = build_lm(texts, target, args.order, prune=args.prune, discount_fallback=args.discount_fallback,
+                               alphabet=alphabet, skip_symbols=args.skip_symbols,
+                               binary=not args.no_binary and not mixes)
+            for w in res.warnings:
+                if not mixes or "build_binary" not in w:
+                    print(f"warning: {w}", file=sys.stderr)
+            if res.normalize_stats is not None:
+                print(f"normalised: {res.normalize_stats.summary()}", file=sys.stderr)
+            if mixes:
+                from .arpa import binary_path_for, try_build_binary, unigram_list_path, write_arpa, write_unigrams
+                from .mix import _normalize_weights, mix_arrays
 
-            weights = _normalize_weights([rest] + [w for _, w in mixes], len(mixes) + 1)
-            mixed = mix_arrays([read_arpa_arrays(target)] + mix_models_, weights)
-            write_arpa(mixed, out)
-            write_unigrams(mixed.vocab, unigram_list_path(out))
-            counts = mixed.counts
-            bin_path = None
-            if not args.no_binary:
-                bin_path, warning = try_build_binary(out, binary_path_for(out))
-                if warning:
-                    print(f"warning: {warning}", file=sys.stderr)
-            names = ["built model"] + [str(p) for p, _ in mixes]
-            print(f"mixed with weights {', '.join(f'{n}={w:.3g}' for n, w in zip(names, weights))}",
-                  file=sys.stderr)
-        else:
-            counts, bin_path = res.ngram_counts, res.binary_path
-        print(f"wrote {out} (order {len(counts)}, n-grams {' '.join(map(str, counts))}, "
-              f"{res.tokens} words in {res.sentences} sentences, {res.seconds:.1f}s)")
-        from .arpa import unigram_list_path as _uni
+                weights = _normalize_weights([rest] + [w for _, w in mixes], len(mixes) + 1)
+                mixed = mix_arrays([read_arpa_arrays(target)] + mix_models_, weights)
+                write_arpa(mixed, out)
+                write_unigrams(mixed.vocab, unigram_list_path(out))
+                counts = mixed.counts
+                bin_path = None
+                if not args.no_binary:
+                    bin_path, warning = try_build_binary(out, binary_path_for(out))
+                    if warning:
+                        print(f"warning: {warning}", file=sys.stderr)
+                names = ["built model"] + [str(p) for p, _ in mixes]
+                print(f"mixed with weights {', '.join(f'{n}={w:.3g}' for n, w in zip(names, weights))}",
+                      file=sys.stderr)
+            else:
+                counts, bin_path = res.ngram_counts, res.binary_path
+            print(f"wrote {out} (order {len(counts)}, n-grams {' '.join(map(str, counts))}, "
+                  f"{res.tokens} words in {res.sentences} sentences, {res.seconds:.1f}s)")
+            from .arpa import unigram_list_path as _uni
 
-        print(f"wrote {_uni(out)}")
-        if bin_path:
-            print(f"wrote {bin_path}")
-    finally:
-        if tmpdir:
-            import shutil
+            print(f"wrote {_uni(out)}")
+            if bin_path:
+                print(f"wrote {bin_path}")
+        finally:
+            if tmpdir:
+                import shutil
 
-            shutil.rmtree(tmpdir, ignore_errors=True)
+                shutil.rmtree(tmpdir, ignore_errors=True)
+    except BaseException:  # a failed build leaves no output folder it made behind
+        remove_if_empty(created)
+        raise
     return 0
 
 
