@@ -51,6 +51,16 @@ def resolve_model_path(name_or_path: PathLike) -> str:
     return str(name_or_path)
 
 
+def near_miss_folder(name: str) -> str:
+    """For an ``org/name`` that is tried as a hub id because no such folder exists: a sentence saying so where
+    ``org`` is a local folder (a mistyped relative path, e.g. ``runs/modle``), else ``""``."""
+    parent = Path(name).parent
+    if str(parent) in ("", ".") or not parent.is_dir():
+        return ""
+    return (f"No folder {name} exists ({parent}/ has no '{Path(name).name}'), so it was tried as a hub id: if you "
+            "meant a folder, check the path. ")
+
+
 def _check_device(device: str) -> None:
     """Raise :class:`ModelError` for a device string torch cannot parse or a GPU this machine does not have."""
     import torch
@@ -166,8 +176,8 @@ class AcousticModel:
             config = AutoConfig.from_pretrained(path, **hub)
         except (OSError, ValueError) as e:
             hint = ("Fix or re-save its config.json (save_pretrained())." if local else
-                    "A hub id needs the network or the local hub cache (HF_HUB_OFFLINE=1 allows only the cache); "
-                    "otherwise pass a local folder.")
+                    near_miss_folder(path) + "A hub id needs the network or the local hub cache (HF_HUB_OFFLINE=1 "
+                    "allows only the cache); otherwise pass a local folder.")
             raise ModelError(f"{path}: cannot load this {where} ({str(e).splitlines()[0][:200]}). {hint}") from None
         except Exception as e:  # noqa: BLE001 - a value of the wrong type: transformers raises whatever its checks do
             raise ModelError(f"{path}: config.json has a value transformers cannot use ({_first_line(e)}). Fix or "

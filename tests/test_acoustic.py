@@ -138,6 +138,12 @@ def test_model_errors(tmp_path, tiny_model_dir):
     # hub ids cannot be reached offline: a clear message, not a traceback
     with pytest.raises(ModelError, match="hub"):
         AcousticModel.from_pretrained("facebook/wav2vec2-base-960h")
+    # a mistyped relative folder ("runs/modle") is tried as a hub id too: the error says it is not a folder
+    (tmp_path / "runs").mkdir()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(tmp_path)
+        with pytest.raises(ModelError, match=r"runs/modle: .*runs/ has no 'modle'.*check the path.*hub id needs"):
+            AcousticModel.from_pretrained("runs/modle")
 
 
 def test_real_audio_through_model(model):

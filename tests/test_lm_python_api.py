@@ -119,6 +119,15 @@ def test_processor_dir_errors(tmp_path, proc, match):
     assert not (tmp_path / "dec").exists()
 
 
+def test_processor_dir_a_mistyped_relative_folder_says_so(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "models").mkdir()  # "models/acoustc" is not there, so it is tried as a hub id: the error says both
+    with pytest.raises(LanguageModelError, match=r"models/acoustc: no such folder.*models/ has no 'acoustc'.*"
+                                                 r"check the path") as exc:
+        save_decoder_folder(tmp_path / "dec", list(" AB") + [""], None, processor_dir="models/acoustc")
+    assert "AcousticModel" in _one_line(exc)
+
+
 # --- 4. build_lm(lines=...) -----------------------------------------------------------------------------------------
 
 def test_build_lm_from_lines(tmp_path):

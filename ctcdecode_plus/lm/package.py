@@ -121,7 +121,7 @@ def _processor_folder(processor_dir: Union[PathLike, object, None]):
             raise LanguageModelError(f"processor_dir={processor_dir!r:.40} ({type(processor_dir).__name__}): "
                                      f"{_PROCESSOR_HOW}")
         processor_dir = source
-    from ..acoustic import resolve_model_path
+    from ..acoustic import near_miss_folder, resolve_model_path
 
     name = resolve_model_path(processor_dir)
     path = Path(name)
@@ -136,7 +136,8 @@ def _processor_folder(processor_dir: Union[PathLike, object, None]):
     except Exception as exc:  # noqa: BLE001 - offline without a cached copy, no such repo, no such file
         raise LanguageModelError(
             f"{name}: no such folder, and the hub id's preprocessor_config.json could not be fetched "
-            f"({type(exc).__name__}; offline, only the local hub cache is read); {_PROCESSOR_HOW}") from None
+            f"({type(exc).__name__}; offline, only the local hub cache is read). {near_miss_folder(name)}"
+            f"{_PROCESSOR_HOW[0].upper()}{_PROCESSOR_HOW[1:]}.") from None
     for fname in PROCESSOR_FILES:  # the rest of the processor, into the same snapshot folder, where the repo has it
         try:
             hf_hub_download(name, fname)
