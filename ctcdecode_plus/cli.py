@@ -31,6 +31,7 @@ from .constants import (
     DEFAULT_BETA,
     DEFAULT_CHUNK_OVERLAP_SECONDS,
     DEFAULT_CHUNK_SECONDS,
+    DEFAULT_FILL_GAP_SECONDS,
     DEFAULT_HOTWORD_PREFIX_SHARE,
     DEFAULT_HOTWORD_WEIGHT,
     DEFAULT_PAUSE_SECONDS,
@@ -144,6 +145,11 @@ def _add_decoder_args(p: argparse.ArgumentParser, multi_lm: bool = False) -> Non
                    help="a pause this long (blank frames only) ends a word where the model put no word delimiter "
                         "in it, so words either side of a silence are not run together (default %(default)s; "
                         "'off': the delimiter only, as bare pyctcdecode)")
+    g.add_argument("--fill-gap-seconds", type=_fill_gap_seconds, default=DEFAULT_FILL_GAP_SECONDS,
+                   metavar="SECONDS|off",
+                   help="a word whose next word starts at most this long after its last letter ends where the next "
+                        "one starts (the model emits a word's last letter early in its last sound; greedy and beam "
+                        "search; default %(default)s; 'off': at its last letter's frame, as bare pyctcdecode)")
     g.add_argument("--segment-seconds", type=_segment_seconds, default=DEFAULT_SEGMENT_SECONDS,
                    metavar="SECONDS|off",
                    help="beam search decodes a longer recording in pieces of at most this length, cut in its longest "
@@ -197,6 +203,13 @@ def _finite(text: str) -> float:
 def _nonnegative(text: str) -> float:
     """``--spotting-thresholds`` values: nats per character, finite and >= 0."""
     return _number(text, 0.0, what="a finite number >= 0 (nats per character), e.g. 1.0")
+
+
+def _fill_gap_seconds(text: str) -> Optional[float]:
+    """``--fill-gap-seconds`` value: seconds >= 0, or ``off``."""
+    if text.strip().lower() in ("off", "none", "no"):
+        return None
+    return _number(text, low=0.0, what="a number of seconds >= 0 (e.g. 0.2), or 'off'")
 
 
 def _share(text: str) -> float:
@@ -272,7 +285,7 @@ def _beam(args, lm: Optional[str], hotwords: Sequence[str], name: Optional[str] 
                              beam_width=args.beam_width, hotwords=hotwords, hotword_weight=args.hotword_weight,
                              hotword_spotting=args.hotword_spotting if hotwords else None,
                              auto_spoken_forms=args.auto_spoken_forms, pause_seconds=args.pause_seconds,
-                             segment_seconds=args.segment_seconds,
+                             segment_seconds=args.segment_seconds, fill_gap_seconds=args.fill_gap_seconds,
                              hotword_prefix_share=args.hotword_prefix_share, name=name)
 
 
@@ -342,7 +355,8 @@ def _note_unused_beam_options(args, hotwords: Sequence[str]) -> None:
 # --- transcribe -----------------------------------------------------------------------------------------------
 #: command-line options that set a BeamSearchDecoder setting of the same name
 _FOLDER_OVERRIDES = ("alpha", "beta", "unk_score_offset", "beam_width", "hotword_weight", "hotword_spotting",
-                     "auto_spoken_forms", "pause_seconds", "segment_seconds", "hotword_prefix_share")
+                     "auto_spoken_forms", "pause_seconds", "segment_seconds", "hotword_prefix_share",
+                     "fill_gap_seconds")
 
 
 def _folder_decoder(args, hotwords: Sequence[str]):
@@ -370,7 +384,8 @@ def cmd_transcribe(args) -> int:
         decoder, use_beam = _folder_decoder(args, hotwords), True
     else:
         use_beam = args.decoder == "beam" or (args.decoder is None and (args.lm or hotwords))
-        decoder = _beam(args, args.lm, hotwords) if use_beam else GreedyDecoder(pause_seconds=args.pause_seconds)
+        decoder = _beam(args, args.lm, hotwords) if use_beam else GreedyDecoder(
+            pause_seconds=args.pause_seconds, fill_gap_seconds=args.fill_gap_seconds)
     if not use_beam:
         _note_unused_beam_options(args, hotwords)
     sources = iter_sources(args.audio, emissions=True)
@@ -530,7 +545,8 @@ def build_comparison_decoders(args, hotwords: Sequence[str]) -> dict:
     """greedy, beam, beam+NAME per LM, and beam+NAME+hotwords (on ``--hotword-lm`` or the first LM)."""
     from .decoders import GreedyDecoder
 
-    decoders = {"greedy": GreedyDecoder(pause_seconds=args.pause_seconds), "beam": _beam(args, None, [], "beam")}
+    decoders = {"greedy": GreedyDecoder(pause_seconds=args.pause_seconds, fill_gap_seconds=args.fill_gap_seconds),
+                "beam": _beam(args, None, [], "beam")}
     lms = _parse_lms(args.lm)
     for name, path in lms:
         decoders[f"beam+{name}"] = _beam(args, path, [], f"beam+{name}")

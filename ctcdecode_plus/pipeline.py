@@ -13,7 +13,7 @@ import numpy as np
 
 from .acoustic import AcousticModel, AudioInput
 from .audio import Audio
-from .constants import DEFAULT_PAUSE_SECONDS, DEMO_MODEL_NAME
+from .constants import DEFAULT_FILL_GAP_SECONDS, DEFAULT_PAUSE_SECONDS, DEMO_MODEL_NAME
 from .decoders import BeamSearchDecoder, Decoder, GreedyDecoder
 from .emissions import Emissions
 from .errors import CtcDecodeError
@@ -137,6 +137,7 @@ def transcribe(
     device: Optional[str] = None,
     errors: str = "raise",
     pause_seconds: Optional[float] = DEFAULT_PAUSE_SECONDS,
+    fill_gap_seconds: Optional[float] = DEFAULT_FILL_GAP_SECONDS,
     **beam_options,
 ) -> Union[Transcript, list]:
     """Transcribe one recording, or a list of them, with word times in seconds.
@@ -157,6 +158,8 @@ def transcribe(
             :class:`~ctcdecode_plus.errors.CtcDecodeError` in that input's place.
         pause_seconds: a pause this long (seconds) ends a word where the model put no word delimiter in it;
             ``None``: the delimiter only (applies to the decoder built here, not to ``decoder=``).
+        fill_gap_seconds: a word whose next word starts at most this long (seconds) after its last letter ends
+            where the next one starts; ``None``: at its last letter's frame (the decoder built here only).
         beam_options: :class:`BeamSearchDecoder` settings (``alpha``, ``beta``, ``beam_width``,
             ``hotword_weight``, ``hotword_spotting``...).
 
@@ -172,8 +175,9 @@ def transcribe(
         raise CtcDecodeError("transcribe(): give either decoder= or lm/hotwords/beam options, not both.")
     if decoder is None:
         beam = lm is not None or bool(hotwords) or bool(beam_options)
-        decoder = BeamSearchDecoder(lm, hotwords=hotwords, pause_seconds=pause_seconds, **beam_options) if beam \
-            else GreedyDecoder(pause_seconds=pause_seconds)
+        decoder = BeamSearchDecoder(lm, hotwords=hotwords, pause_seconds=pause_seconds,
+                                    fill_gap_seconds=fill_gap_seconds, **beam_options) if beam \
+            else GreedyDecoder(pause_seconds=pause_seconds, fill_gap_seconds=fill_gap_seconds)
     single = not isinstance(audio, (list, tuple))
     sources = [audio] if single else list(audio)
     acoustic = load_model(model, device) if needs_acoustic_model(sources) else None

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
-from typing import Optional
+import math
+import numbers
+from dataclasses import asdict, dataclass, field, replace
+from typing import Optional, Sequence
 
 from .errors import CtcDecodeError
 
@@ -101,3 +103,30 @@ def _srt_time(seconds: float, decimal: str = ",") -> str:
     m, ms = divmod(ms, 60_000)
     s, ms = divmod(ms, 1000)
     return f"{h:02d}:{m:02d}:{s:02d}{decimal}{ms:03d}"
+
+
+def check_fill_gap_seconds(value, name: str = "fill_gap_seconds") -> Optional[float]:
+    """``value`` as the decoders keep it (``None`` or a float), or :class:`CtcDecodeError` unless it is ``None`` or a
+    number of seconds >= 0 (:func:`fill_word_gaps`)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value < 0:
+        raise CtcDecodeError(f"{name}={value!r} (--fill-gap-seconds): give the longest gap in seconds (>= 0) that a "
+                             "word's end is moved across to the next word's start, or None to end each word at its "
+                             "last letter's frame.")
+    return float(value)
+
+
+def fill_word_gaps(words: Sequence[Word], max_gap: Optional[float]) -> list[Word]:
+    """``words`` with each word that the next one follows within ``max_gap`` seconds ending where the next starts
+    (CTC emits a word's last letter early in its last sound: the blank frames after it are mostly its tail); a
+    longer gap is a pause and the word keeps its end. ``None``: unchanged."""
+    if max_gap is None or len(words) < 2:
+        return list(words)
+    out = list(words)
+    for i in range(len(out) - 1):
+        gap = out[i + 1].start - out[i].end
+        if 0 < gap <= max_gap + 1e-9:
+            out[i] = replace(out[i], end=out[i + 1].start)
+    return out
+

@@ -686,3 +686,51 @@ def test_a_hotword_prefix_gets_half_of_pyctcdecodes_partial_bonus():
     for bad in (-0.1, 1.5, float("nan"), True):
         with pytest.raises(CtcDecodeError, match="hotword_prefix_share"):
             BeamSearchDecoder(hotword_prefix_share=bad)
+
+
+def test_fill_word_gaps_moves_an_end_across_a_short_gap_only():
+    from ctcdecode_plus.transcript import Word, check_fill_gap_seconds, fill_word_gaps
+
+    words = [Word("a", 0.0, 0.1), Word("b", 0.3, 0.4), Word("c", 1.0, 1.2), Word("d", 1.2, 1.3)]
+    filled = fill_word_gaps(words, 0.2)
+    assert [(w.start, w.end) for w in filled] == [(0.0, 0.3), (0.3, 0.4), (1.0, 1.2), (1.2, 1.3)]  # 0.6 s: a pause
+    assert fill_word_gaps(words, None) == words and fill_word_gaps(words, 0.0) == words
+    for bad in (-0.1, float("nan"), "0.2", True):
+        with pytest.raises(CtcDecodeError, match="fill-gap-seconds"):
+            check_fill_gap_seconds(bad)
+
+
+def test_fill_gap_seconds_in_both_decoders_n_best_and_saved_folders(tmp_path, pyctc_data, libri_emissions):
+    plain = GreedyDecoder(fill_gap_seconds=None).decode(libri_emissions)
+    filled = GreedyDecoder().decode(libri_emissions)  # default 0.2 s
+    assert filled.text == plain.text and [w.start for w in filled.words] == [w.start for w in plain.words]
+    moved = [(a.end, b.end, c.start) for a, b, c in zip(plain.words, filled.words, filled.words[1:]) if a.end != b.end]
+    assert moved and all(b == c and 0 < c - a <= 0.2 + 1e-9 for a, b, c in moved)
+    assert all(a.end <= b.end for a, b in zip(plain.words, filled.words))
+    beam = BeamSearchDecoder(nbest=3)
+    t, t0 = beam.decode(libri_emissions), beam.replace(fill_gap_seconds=None).decode(libri_emissions)
+    assert t.text == t0.text and [w.end for w in t.words] != [w.end for w in t0.words]
+    for h in t.nbest:
+        assert all(b.start - a.end == 0 or b.start - a.end > 0.2 for a, b in zip(h.words, h.words[1:]))
+    with pytest.raises(CtcDecodeError, match="fill-gap-seconds"):
+        BeamSearchDecoder(fill_gap_seconds=-1)
+    folder = BeamSearchDecoder(pyctc_data / "bugs_bunny_kenlm.arpa", fill_gap_seconds=None).save_pretrained(
+        tmp_path / "dec", libri_emissions.labels)
+    assert BeamSearchDecoder.from_pretrained(folder).fill_gap_seconds is None
+    assert BeamSearchDecoder.from_pretrained(folder, fill_gap_seconds=0.1).fill_gap_seconds == 0.1
+
+
+def test_cli_fill_gap_seconds(tmp_path, libri_emissions, capsys):
+    import json
+
+    from ctcdecode_plus.cli import main
+
+    npz = libri_emissions.save(tmp_path / "libri.npz")
+    ends = {}
+    for value in ("0.2", "off"):
+        assert main(["transcribe", str(npz), "--fill-gap-seconds", value, "--format", "json"]) == 0
+        ends[value] = [w["end"] for w in json.loads(capsys.readouterr().out)["words"]]
+    assert ends["0.2"] != ends["off"] and all(a >= b for a, b in zip(ends["0.2"], ends["off"]))
+    with pytest.raises(SystemExit):
+        main(["transcribe", str(npz), "--fill-gap-seconds", "-1"])
+    assert "fill-gap-seconds" in capsys.readouterr().err

@@ -71,3 +71,38 @@ def test_nbest_keeps_the_best_transcript_and_phrases_are_words(demo_model):
     em = demo_model.emissions(REPO / "demo" / "audio" / "013_flite.flac")
     t = BeamSearchDecoder(lm, hotwords=["KEYWORD ARGUMENTS"], hotword_spotting=2.0).decode(em)
     assert "KEYWORD ARGUMENTS" in t.text and [w.word for w in t.words] == t.text.split()
+
+
+def test_word_times_match_the_synthesisers_word_boundaries(demo_model):
+    """Word times against festival's own word boundaries (tests/data/word_times, one utterance per festival voice;
+    benchmarks/word_times.py measures 60): starts within 60 ms (median), and ends too once short gaps are filled;
+    without filling, ends sit early (the last letter's frame), as pyctcdecode's do."""
+    import difflib
+    import json
+    import statistics
+
+    from ctcdecode_plus.decoders.base import Decoder
+
+    data = REPO / "tests" / "data" / "word_times"
+    table = json.loads((data / "words.json").read_text())["utterances"]
+    ems = {name: demo_model.emissions(data / name) for name in table}
+
+    def errors(decoder: Decoder) -> tuple[float, float, float]:
+        starts, ends, signed_ends = [], [], []
+        for name, em in ems.items():
+            truth, hyp = table[name]["words"], decoder.decode(em).words
+            matcher = difflib.SequenceMatcher(a=[w for w, _, _ in truth], b=[w.word for w in hyp], autojunk=False)
+            for block in matcher.get_matching_blocks():  # the same word in the same place
+                for k in range(block.size):
+                    (_, start, end), w = truth[block.a + k], hyp[block.b + k]
+                    starts.append(abs(w.start - start))
+                    ends.append(abs(w.end - end))
+                    signed_ends.append(w.end - end)
+        assert len(starts) >= 20, "too few words recognised to time"
+        return statistics.median(starts), statistics.median(ends), statistics.fmean(signed_ends)
+
+    for make in (GreedyDecoder, BeamSearchDecoder):
+        start, end, _ = errors(make())
+        assert start <= 0.06 and end <= 0.06, (make.__name__, start, end)
+        _, end_unfilled, bias = errors(make(fill_gap_seconds=None))
+        assert end_unfilled > end and bias < -0.03, (make.__name__, end_unfilled, bias)

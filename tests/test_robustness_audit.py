@@ -389,7 +389,7 @@ def test_reprs_and_argument_errors_name_the_thing_not_its_array(tiny_model_dir, 
                        f"seconds_per_frame=0.02, audio_seconds=1.000)"
     assert repr(cp.Audio(x, 16000)) == "Audio(source='<array>', samples=16000, sampling_rate=16000, duration=1.000 s)"
     assert repr(m).startswith("AcousticModel(source=") and "chunk_seconds=" in repr(m)
-    assert repr(cp.GreedyDecoder()) == "GreedyDecoder(pause_seconds=0.5, name='greedy')"
+    assert repr(cp.GreedyDecoder()) == "GreedyDecoder(pause_seconds=0.5, fill_gap_seconds=0.2, name='greedy')"
     lm = str(pyctc_data / "bugs_bunny_kenlm.arpa")
     beam = cp.BeamSearchDecoder(lm, alpha=0.8, hotwords=[f"W{i}" for i in range(7)], beam_width=16)
     assert repr(beam) == (f"BeamSearchDecoder(lm={lm!r}, alpha=0.8, hotwords=['W0', 'W1', 'W2', 'W3', 'W4', '... 2 "

@@ -39,6 +39,7 @@ from ..constants import (
     DEFAULT_BLANK_SKIP_THRESHOLD,
     DEFAULT_BEAM_WIDTH,
     DEFAULT_BETA,
+    DEFAULT_FILL_GAP_SECONDS,
     DEFAULT_HOTWORD_PREFIX_SHARE,
     DEFAULT_HOTWORD_WEIGHT,
     DEFAULT_PAUSE_SECONDS,
@@ -52,7 +53,7 @@ from ..errors import CtcDecodeError, LanguageModelError, VocabularyError
 from ..lm.arpa import is_arpa_file, read_arpa_unigrams, unigram_list_path
 from ..lm.counts import split_words
 from ..lm.perplexity import load_kenlm
-from ..transcript import Hypothesis, Transcript, Word
+from ..transcript import Hypothesis, Transcript, Word, check_fill_gap_seconds, fill_word_gaps
 from ..vocab import BLANK_LABEL, SPACE_LABEL, Labels, apply_case, labels_of, text_case
 from .base import Decoder, as_labels, check_emissions
 from .hotwords import apply_display, parse_hotword, split_word, with_suggested_forms
@@ -160,6 +161,9 @@ class BeamSearchDecoder(Decoder):
             and memory grow with the length, not its square (one search of an 18-minute file took 1.5 GB);
             ``None``: one search, however long. A transcript of pieces keeps n-best alternatives that differ in one
             piece.
+        fill_gap_seconds: a word whose next word starts at most this long (seconds) after its last letter ends
+            where the next one starts (:func:`~ctcdecode_plus.transcript.fill_word_gaps`: the frames between are
+            mostly its last sound); ``None``: each word ends at its last letter's frame, as pyctcdecode's.
         auto_spoken_forms: give each plain hotword the spoken forms of
             :func:`.hotwords.suggest_spoken_forms`, with the LM's unigrams as the known words (``HEAPPUSH`` is
             also searched as ``HEAP PUSH``, ``STDLIB`` as ``ESTEEDEE LIB``); entries with their own forms are kept.
@@ -187,6 +191,7 @@ class BeamSearchDecoder(Decoder):
         pause_seconds: Optional[float] = DEFAULT_PAUSE_SECONDS,
         segment_seconds: Optional[float] = DEFAULT_SEGMENT_SECONDS,
         hotword_prefix_share: float = DEFAULT_HOTWORD_PREFIX_SHARE,
+        fill_gap_seconds: Optional[float] = DEFAULT_FILL_GAP_SECONDS,
         name: Optional[str] = None,
     ) -> None:
         if lm is not None and not isinstance(lm, (str, os.PathLike)):
@@ -197,7 +202,8 @@ class BeamSearchDecoder(Decoder):
             beam_width=beam_width, beam_prune_logp=beam_prune_logp, token_min_logp=token_min_logp,
             lm_score_boundary=lm_score_boundary, nbest=nbest, blank_skip_threshold=blank_skip_threshold,
             hotword_spotting=hotword_spotting, auto_spoken_forms=auto_spoken_forms, pause_seconds=pause_seconds,
-            segment_seconds=segment_seconds, hotword_prefix_share=hotword_prefix_share))
+            segment_seconds=segment_seconds, hotword_prefix_share=hotword_prefix_share,
+            fill_gap_seconds=fill_gap_seconds))
         self.alpha: float = settings["alpha"]
         self.beta: float = settings["beta"]
         self.unk_score_offset: float = settings["unk_score_offset"]
@@ -214,6 +220,7 @@ class BeamSearchDecoder(Decoder):
         self.pause_seconds: Optional[float] = settings["pause_seconds"]
         self.segment_seconds: Optional[float] = settings["segment_seconds"]
         self.hotword_prefix_share: float = settings["hotword_prefix_share"]
+        self.fill_gap_seconds: Optional[float] = settings["fill_gap_seconds"]
         self.spotting_floors: Optional[dict[str, float]] = None  # set by calibrate_spotting
         self.name = name or ("beam" + ("+lm" if lm is not None else "") + ("+hotwords" if self.hotwords else ""))
         self._cache_kenlm = None
@@ -374,7 +381,14 @@ class BeamSearchDecoder(Decoder):
         return self
 
     def decode(self, emissions: Emissions) -> Transcript:
-        return self._decode(emissions)
+        return self._filled(self._decode(emissions))
+
+    def _filled(self, t: Transcript) -> Transcript:
+        """``t`` with its words' ends moved across short gaps (``fill_gap_seconds``), its n-best's too."""
+        if self.fill_gap_seconds is None:
+            return t
+        nbest = [dataclasses.replace(h, words=fill_word_gaps(h.words, self.fill_gap_seconds)) for h in t.nbest]
+        return dataclasses.replace(t, words=fill_word_gaps(t.words, self.fill_gap_seconds), nbest=nbest)
 
     def explain_hotwords(self, emissions: Emissions) -> HotwordReport:
         """Decode ``emissions`` as :meth:`decode` does and say what hotword spotting did: where each hotword
@@ -382,7 +396,7 @@ class BeamSearchDecoder(Decoder):
         (acoustic and LM margins in nats, kept or refused). ``report.lines()`` reads as text; the CLI prints it
         with ``transcribe --explain-hotwords``. Without spotting (``hotword_spotting=None``) it is empty."""
         report = HotwordReport(None, [], {}, [], emissions.seconds_per_frame)
-        report.transcript = self._decode(emissions, report)
+        report.transcript = self._filled(self._decode(emissions, report))
         return report
 
     def _decode(self, emissions: Emissions, report: Optional[HotwordReport] = None) -> Transcript:
@@ -672,7 +686,7 @@ _NUMBER_OPTIONS = ("alpha", "beta", "unk_score_offset", "hotword_weight", "beam_
 #: what save_pretrained keeps beside pyctcdecode's files (``.ctcdecode_plus.json``), with ``spotting_floors``
 _SAVED_SEARCH_SETTINGS = ("hotwords", "hotword_weight", "beam_width", "beam_prune_logp", "token_min_logp", "nbest",
                           "blank_skip_threshold", "hotword_spotting", "auto_spoken_forms", "pause_seconds",
-                          "segment_seconds", "hotword_prefix_share")
+                          "segment_seconds", "hotword_prefix_share", "fill_gap_seconds")
 
 
 def _check_saved_settings(path: Path, saved: dict) -> None:
@@ -693,6 +707,7 @@ def _check_saved_settings(path: Path, saved: dict) -> None:
         "auto_spoken_forms": lambda v: isinstance(v, bool),
         "pause_seconds": lambda v: v is None or number(v),
         "segment_seconds": lambda v: v is None or number(v),
+        "fill_gap_seconds": lambda v: v is None or (number(v) and v >= 0),
         "hotword_prefix_share": lambda v: number(v) and 0 <= v <= 1,
         "spotting_floors": lambda v: v is None or mapping(v),
     }
@@ -738,7 +753,7 @@ def _one_word_each(h: Hypothesis) -> Hypothesis:
 #: the settings BeamSearchDecoder(...) takes beside ``lm``, ``unigrams`` and ``name``; replace() may change them
 _SETTINGS = ("alpha", "beta", "unk_score_offset", "hotwords", "hotword_weight", "beam_width", "beam_prune_logp",
              "token_min_logp", "lm_score_boundary", "nbest", "blank_skip_threshold", "hotword_spotting",
-             "auto_spoken_forms", "pause_seconds", "segment_seconds", "hotword_prefix_share")
+             "auto_spoken_forms", "pause_seconds", "segment_seconds", "hotword_prefix_share", "fill_gap_seconds")
 
 
 def _normalized_settings(settings: dict) -> dict:
@@ -780,6 +795,8 @@ def _normalized_settings(settings: dict) -> dict:
                 raise CtcDecodeError(f"segment_seconds={value!r} (--segment-seconds): give a length in seconds >= 1 "
                                      f"(default {DEFAULT_SEGMENT_SECONDS:g}), or None for one search.")
             value = None if value is None else float(value)
+        elif key == "fill_gap_seconds":
+            value = check_fill_gap_seconds(value)
         elif key in _NUMBER_OPTIONS:
             value = float(value)
         elif key == "beam_width":

@@ -5,9 +5,9 @@ from typing import Optional
 
 import numpy as np
 
-from ..constants import DEFAULT_PAUSE_SECONDS
+from ..constants import DEFAULT_FILL_GAP_SECONDS, DEFAULT_PAUSE_SECONDS
 from ..emissions import Emissions, check_pause_seconds
-from ..transcript import Transcript, Word
+from ..transcript import Transcript, Word, check_fill_gap_seconds, fill_word_gaps
 from ..vocab import SPACE_LABEL
 from .base import Decoder, check_emissions
 
@@ -19,19 +19,25 @@ class GreedyDecoder(Decoder):
         pause_seconds: a pause this long (seconds of frames whose best token is the blank) ends a word even where
             the model put no word delimiter in it (:meth:`Emissions.with_pause_breaks`); ``None``: only the
             delimiter does, as plain best-path decoding.
+        fill_gap_seconds: a word whose next word starts at most this long (seconds) after its last letter ends
+            where the next one starts (:func:`~ctcdecode_plus.transcript.fill_word_gaps`: the frames between are
+            mostly its last sound); ``None``: each word ends at its last letter's frame.
         name: name in comparison tables.
     """
 
     name = "greedy"
 
-    def __init__(self, *, pause_seconds: Optional[float] = DEFAULT_PAUSE_SECONDS, name: Optional[str] = None) -> None:
+    def __init__(self, *, pause_seconds: Optional[float] = DEFAULT_PAUSE_SECONDS,
+                 fill_gap_seconds: Optional[float] = DEFAULT_FILL_GAP_SECONDS, name: Optional[str] = None) -> None:
         check_pause_seconds(pause_seconds)
         self.pause_seconds = pause_seconds
+        self.fill_gap_seconds = check_fill_gap_seconds(fill_gap_seconds)
         if name is not None:
             self.name = name
 
     def __repr__(self) -> str:
-        return f"GreedyDecoder(pause_seconds={self.pause_seconds!r}, name={self.name!r})"
+        return (f"GreedyDecoder(pause_seconds={self.pause_seconds!r}, fill_gap_seconds={self.fill_gap_seconds!r}, "
+                f"name={self.name!r})")
 
     def decode(self, emissions: Emissions) -> Transcript:
         check_emissions(emissions, self.name)
@@ -72,6 +78,7 @@ class GreedyDecoder(Decoder):
             last = int(e)
             probs.extend(np.exp(best_lp[s:e]).tolist())
         flush()
+        words = fill_word_gaps(words, self.fill_gap_seconds)
         text = " ".join(w.word for w in words)
         score = float(best_lp.sum())
         return Transcript(text, words, acoustic_score=score, source=emissions.source, decoder=self.name)
