@@ -700,18 +700,46 @@ def test_fill_word_gaps_moves_an_end_across_a_short_gap_only():
             check_fill_gap_seconds(bad)
 
 
+def test_word_ends_fill_short_gaps_and_end_at_the_delimiter_before_a_pause():
+    from ctcdecode_plus.decoders.base import word_ends
+    from ctcdecode_plus.transcript import Word
+
+    labels = ["a", "b", " ", ""]  # blank last
+    path = "a" + "-" * 4 + "b" + "-" * 10 + " " + "-" * 14 + "a" + "-" * 9  # frames of 20 ms; "-" is the blank
+    lp = np.full((len(path), 4), np.log(0.01), dtype=np.float32)
+    for t, c in enumerate(path):
+        lp[t, labels.index("" if c == "-" else c)] = np.log(0.97)
+    em = Emissions.from_logits(lp, labels, 0.02, "ends")
+    words = [Word("a", 0.0, 0.02), Word("b", 0.1, 0.12), Word("a", 0.54, 0.56)]
+    ends = [w.end for w in word_ends(words, em, 0.2)]
+    # "a" -> the next word's start (gap 0.08 s); "b" -> its delimiter at frame 16 (0.32 s), in a 0.42 s gap; the
+    # last "a" has no delimiter after it and keeps its end
+    assert ends == [0.1, 0.32, 0.56]
+    assert word_ends(words, em, None) == words
+
+
 def test_fill_gap_seconds_in_both_decoders_n_best_and_saved_folders(tmp_path, pyctc_data, libri_emissions):
     plain = GreedyDecoder(fill_gap_seconds=None).decode(libri_emissions)
     filled = GreedyDecoder().decode(libri_emissions)  # default 0.2 s
     assert filled.text == plain.text and [w.start for w in filled.words] == [w.start for w in plain.words]
-    moved = [(a.end, b.end, c.start) for a, b, c in zip(plain.words, filled.words, filled.words[1:]) if a.end != b.end]
-    assert moved and all(b == c and 0 < c - a <= 0.2 + 1e-9 for a, b, c in moved)
-    assert all(a.end <= b.end for a, b in zip(plain.words, filled.words))
+    nexts = [w.start for w in filled.words[1:]] + [libri_emissions.duration]
+    best = libri_emissions.log_probs.argmax(axis=1)
+    LABELS = libri_emissions.labels.labels
+    for a, b, following in zip(plain.words, filled.words, nexts):
+        if following - a.end <= 0.2 + 1e-9 and b is not filled.words[-1]:
+            assert b.end == following  # filled up to the next word
+        elif b.end != a.end:  # moved into a pause: to its first delimiter frame
+            frame = round(b.end / 0.02)
+            assert a.end < b.end < following and LABELS[best[frame]] == " " and " " not in [
+                LABELS[i] for i in best[round(a.end / 0.02):frame]]
+    assert sum(a.end != b.end for a, b in zip(plain.words, filled.words)) >= len(plain.words) // 2
     beam = BeamSearchDecoder(nbest=3)
     t, t0 = beam.decode(libri_emissions), beam.replace(fill_gap_seconds=None).decode(libri_emissions)
     assert t.text == t0.text and [w.end for w in t.words] != [w.end for w in t0.words]
-    for h in t.nbest:
-        assert all(b.start - a.end == 0 or b.start - a.end > 0.2 for a, b in zip(h.words, h.words[1:]))
+    from ctcdecode_plus.decoders.base import word_ends
+
+    assert len(t.nbest) == len(t0.nbest) > 1
+    assert all(h.words == word_ends(h0.words, libri_emissions, 0.2) for h, h0 in zip(t.nbest, t0.nbest))
     with pytest.raises(CtcDecodeError, match="fill-gap-seconds"):
         BeamSearchDecoder(fill_gap_seconds=-1)
     folder = BeamSearchDecoder(pyctc_data / "bugs_bunny_kenlm.arpa", fill_gap_seconds=None).save_pretrained(

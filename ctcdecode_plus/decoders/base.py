@@ -7,6 +7,7 @@ configuration, which makes parallel decoding work under every multiprocessing st
 """
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import numbers
 import os
@@ -14,10 +15,12 @@ from abc import ABC, abstractmethod
 from concurrent.futures import ProcessPoolExecutor
 from typing import Optional, Sequence, Union
 
+import numpy as np
+
 from ..emissions import Emissions
 from ..errors import CtcDecodeError
-from ..transcript import Transcript
-from ..vocab import Labels
+from ..transcript import Transcript, Word, fill_word_gaps
+from ..vocab import SPACE_LABEL, Labels
 
 _WORKER_DECODER: Optional["Decoder"] = None
 
@@ -32,6 +35,36 @@ def check_emissions(emissions, decoder: str = "decoder") -> None:
             f"{decoder}: decode() takes Emissions, got {type(emissions).__name__}; wrap logits or log-probs "
             "[frames, vocab] with Emissions.from_logits(logits, labels), or use AcousticModel.emissions(audio)."
         )
+
+
+def word_ends(words: Sequence[Word], emissions: Emissions, fill_gap_seconds: Optional[float]) -> list[Word]:
+    """``words`` decoded from ``emissions`` (as the model gave them: before pause breaks), their ends placed where
+    the words end rather than at their last letter's frame, which a CTC model emits early in the word's last sound:
+
+    * a word that the next one follows within ``fill_gap_seconds`` ends where the next starts
+      (:func:`~ctcdecode_plus.transcript.fill_word_gaps`: the blank frames between are mostly its tail);
+    * a word before a longer gap (a pause) or at the end ends at the first frame of the gap where the best token is
+      the word delimiter, where there is one (models with a delimiter put it where the sound stops).
+
+    ``fill_gap_seconds=None``: unchanged (each word ends at its last letter's frame, as pyctcdecode's).
+    Measured against festival's own word boundaries: ``benchmarks/word_times.py``."""
+    if fill_gap_seconds is None or not words:
+        return list(words)
+    out = fill_word_gaps(words, fill_gap_seconds)
+    labels = emissions.labels.labels
+    if SPACE_LABEL not in labels or not len(emissions.log_probs):
+        return out
+    spf = emissions.seconds_per_frame
+    is_delimiter = emissions.log_probs.argmax(axis=1) == labels.index(SPACE_LABEL)
+    for i, w in enumerate(out):
+        following = out[i + 1].start if i + 1 < len(out) else len(is_delimiter) * spf
+        if i + 1 < len(out) and following - w.end <= fill_gap_seconds + 1e-9:
+            continue  # filled, or no gap
+        a, b = int(round(w.end / spf)), int(round(following / spf))
+        hits = np.flatnonzero(is_delimiter[a:b])
+        if len(hits):
+            out[i] = dataclasses.replace(w, end=round((a + int(hits[0])) * spf, 4))
+    return out
 
 
 def as_labels(labels) -> Labels:

@@ -53,9 +53,9 @@ from ..errors import CtcDecodeError, LanguageModelError, VocabularyError
 from ..lm.arpa import is_arpa_file, read_arpa_unigrams, unigram_list_path
 from ..lm.counts import split_words
 from ..lm.perplexity import load_kenlm
-from ..transcript import Hypothesis, Transcript, Word, check_fill_gap_seconds, fill_word_gaps
+from ..transcript import Hypothesis, Transcript, Word, check_fill_gap_seconds
 from ..vocab import BLANK_LABEL, SPACE_LABEL, Labels, apply_case, labels_of, text_case
-from .base import Decoder, as_labels, check_emissions
+from .base import Decoder, as_labels, check_emissions, word_ends
 from .hotwords import apply_display, parse_hotword, split_word, with_suggested_forms
 from .spotting import (Decision, HotwordReport, alignment_cost, apply_detections, boost_detections,
                        false_alarm_floors, relative_log_probs, spot_hotwords, transcript_cost)
@@ -162,8 +162,9 @@ class BeamSearchDecoder(Decoder):
             ``None``: one search, however long. A transcript of pieces keeps n-best alternatives that differ in one
             piece.
         fill_gap_seconds: a word whose next word starts at most this long (seconds) after its last letter ends
-            where the next one starts (:func:`~ctcdecode_plus.transcript.fill_word_gaps`: the frames between are
-            mostly its last sound); ``None``: each word ends at its last letter's frame, as pyctcdecode's.
+            where the next one starts, and one before a longer gap where the model's word delimiter is, if it
+            says one there (:func:`.base.word_ends`); ``None``: each word ends at its last letter's frame, as
+            pyctcdecode's.
         auto_spoken_forms: give each plain hotword the spoken forms of
             :func:`.hotwords.suggest_spoken_forms`, with the LM's unigrams as the known words (``HEAPPUSH`` is
             also searched as ``HEAP PUSH``, ``STDLIB`` as ``ESTEEDEE LIB``); entries with their own forms are kept.
@@ -381,14 +382,15 @@ class BeamSearchDecoder(Decoder):
         return self
 
     def decode(self, emissions: Emissions) -> Transcript:
-        return self._filled(self._decode(emissions))
+        return self._with_word_ends(self._decode(emissions), emissions)
 
-    def _filled(self, t: Transcript) -> Transcript:
-        """``t`` with its words' ends moved across short gaps (``fill_gap_seconds``), its n-best's too."""
+    def _with_word_ends(self, t: Transcript, emissions: Emissions) -> Transcript:
+        """``t`` with its words' ends (and its n-best's) where the words end (``fill_gap_seconds``:
+        :func:`.base.word_ends`)."""
         if self.fill_gap_seconds is None:
             return t
-        nbest = [dataclasses.replace(h, words=fill_word_gaps(h.words, self.fill_gap_seconds)) for h in t.nbest]
-        return dataclasses.replace(t, words=fill_word_gaps(t.words, self.fill_gap_seconds), nbest=nbest)
+        nbest = [dataclasses.replace(h, words=word_ends(h.words, emissions, self.fill_gap_seconds)) for h in t.nbest]
+        return dataclasses.replace(t, words=word_ends(t.words, emissions, self.fill_gap_seconds), nbest=nbest)
 
     def explain_hotwords(self, emissions: Emissions) -> HotwordReport:
         """Decode ``emissions`` as :meth:`decode` does and say what hotword spotting did: where each hotword
@@ -396,7 +398,7 @@ class BeamSearchDecoder(Decoder):
         (acoustic and LM margins in nats, kept or refused). ``report.lines()`` reads as text; the CLI prints it
         with ``transcribe --explain-hotwords``. Without spotting (``hotword_spotting=None``) it is empty."""
         report = HotwordReport(None, [], {}, [], emissions.seconds_per_frame)
-        report.transcript = self._filled(self._decode(emissions, report))
+        report.transcript = self._with_word_ends(self._decode(emissions, report), emissions)
         return report
 
     def _decode(self, emissions: Emissions, report: Optional[HotwordReport] = None) -> Transcript:

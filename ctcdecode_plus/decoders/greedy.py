@@ -7,9 +7,9 @@ import numpy as np
 
 from ..constants import DEFAULT_FILL_GAP_SECONDS, DEFAULT_PAUSE_SECONDS
 from ..emissions import Emissions, check_pause_seconds
-from ..transcript import Transcript, Word, check_fill_gap_seconds, fill_word_gaps
+from ..transcript import Transcript, Word, check_fill_gap_seconds
 from ..vocab import SPACE_LABEL
-from .base import Decoder, check_emissions
+from .base import Decoder, check_emissions, word_ends
 
 
 class GreedyDecoder(Decoder):
@@ -20,8 +20,8 @@ class GreedyDecoder(Decoder):
             the model put no word delimiter in it (:meth:`Emissions.with_pause_breaks`); ``None``: only the
             delimiter does, as plain best-path decoding.
         fill_gap_seconds: a word whose next word starts at most this long (seconds) after its last letter ends
-            where the next one starts (:func:`~ctcdecode_plus.transcript.fill_word_gaps`: the frames between are
-            mostly its last sound); ``None``: each word ends at its last letter's frame.
+            where the next one starts, and one before a longer gap where the model's word delimiter is, if it
+            says one there (:func:`.base.word_ends`); ``None``: each word ends at its last letter's frame.
         name: name in comparison tables.
     """
 
@@ -41,6 +41,7 @@ class GreedyDecoder(Decoder):
 
     def decode(self, emissions: Emissions) -> Transcript:
         check_emissions(emissions, self.name)
+        original = emissions
         emissions = emissions.with_pause_breaks(self.pause_seconds)
         lp = emissions.log_probs
         if not len(lp):  # no frames (built directly: from_logits refuses them): nothing was said
@@ -78,7 +79,7 @@ class GreedyDecoder(Decoder):
             last = int(e)
             probs.extend(np.exp(best_lp[s:e]).tolist())
         flush()
-        words = fill_word_gaps(words, self.fill_gap_seconds)
+        words = word_ends(words, original, self.fill_gap_seconds)
         text = " ".join(w.word for w in words)
         score = float(best_lp.sum())
         return Transcript(text, words, acoustic_score=score, source=emissions.source, decoder=self.name)
