@@ -13,7 +13,8 @@ from .base import Decoder, check_emissions, word_ends
 
 
 class GreedyDecoder(Decoder):
-    """Best-path decoding. Word times come from the first and last frame of each word's characters.
+    """Best-path decoding. A word starts at its first character's frame and ends where the word ends
+    (``fill_gap_seconds``), not at its last character's frame.
 
     Args:
         pause_seconds: a pause this long (seconds of frames whose best token is the blank) ends a word even where
