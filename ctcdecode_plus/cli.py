@@ -148,9 +148,10 @@ def _add_decoder_args(p: argparse.ArgumentParser, multi_lm: bool = False) -> Non
     g.add_argument("--fill-gap-seconds", type=_fill_gap_seconds, default=DEFAULT_FILL_GAP_SECONDS,
                    metavar="SECONDS|off",
                    help="a word whose next word starts at most this long after its last letter ends where the next "
-                        "one starts, and one before a longer gap at the model's word delimiter in it, if any (the "
-                        "model emits a word's last letter early in its last sound; greedy and beam search; default "
-                        "%(default)s; 'off': at its last letter's frame, as bare pyctcdecode)")
+                        "one starts, and one before a longer gap at the model's word delimiter, if it says one at most "
+                        "this long after the letter (the model emits a word's last letter early in its last sound; "
+                        "greedy and beam search; default %(default)s; 'off' or 0: at its last letter's frame, as bare "
+                        "pyctcdecode)")
     g.add_argument("--segment-seconds", type=_segment_seconds, default=DEFAULT_SEGMENT_SECONDS,
                    metavar="SECONDS|off",
                    help="beam search decodes a longer recording in pieces of at most this length, cut in its longest "

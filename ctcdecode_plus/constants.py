@@ -18,11 +18,12 @@ DEFAULT_BLANK_SKIP_THRESHOLD = 0.999
 #: word delimiter in it (``Emissions.with_pause_breaks``; ``pause_seconds=None`` in a decoder turns it off).
 DEFAULT_PAUSE_SECONDS = 0.5
 #: A word whose next word starts at most this many seconds after its last letter's frame ends where the next word
-#: starts; one before a longer gap (a pause) ends at the gap's first word-delimiter frame, if any (``fill_gap_seconds``
-#: in the decoders, ``decoders.base.word_ends``; ``None``: at its last letter's frame, as pyctcdecode's). A CTC model
-#: emits a word's last letter early in its last sound: on 60 festival utterances with the synthesiser's own word
-#: boundaries, the demo model's word ends were 75 ms early (median) and 17 % of words had start and end within 50 ms;
-#: with this, 24 ms and 85 % (greedy; gaps of 0.15-0.3 s filled gave the same; benchmarks/word_times.py).
+#: starts; one before a longer gap (a pause) ends at a word-delimiter frame at most this long after it, if any
+#: (``fill_gap_seconds`` in the decoders, ``decoders.base.word_ends``; ``None`` or 0: at its last letter's frame, as
+#: pyctcdecode's). A CTC model emits a word's last letter early in its last sound: on 60 festival utterances with the
+#: synthesiser's own word boundaries, the demo model's word ends were 75 ms early (median) and 17 % of words had start
+#: and end within 50 ms; with this, 24 ms and 85 % (greedy; gaps of 0.15-0.3 s filled gave the same;
+#: benchmarks/word_times.py).
 DEFAULT_FILL_GAP_SECONDS = 0.2
 #: Beam search decodes a recording longer than this (seconds) in pieces of at most this length, cut in its longest
 #: pauses (``Emissions.segments``): pyctcdecode's beams and LM cache are keyed by the whole text so far, so one

@@ -159,7 +159,9 @@ def transcribe(
         pause_seconds: a pause this long (seconds) ends a word where the model put no word delimiter in it;
             ``None``: the delimiter only (applies to the decoder built here, not to ``decoder=``).
         fill_gap_seconds: a word whose next word starts at most this long (seconds) after its last letter ends
-            where the next one starts; ``None``: at its last letter's frame (the decoder built here only).
+            where the next one starts, and one before a longer gap at the model's word delimiter if it says one
+            within that time (:func:`~ctcdecode_plus.decoders.base.word_ends`); ``None`` or 0: at its last letter's
+            frame (the decoder built here only).
         beam_options: :class:`BeamSearchDecoder` settings (``alpha``, ``beta``, ``beam_width``,
             ``hotword_weight``, ``hotword_spotting``...).
 

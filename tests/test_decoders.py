@@ -715,7 +715,9 @@ def test_word_ends_fill_short_gaps_and_end_at_the_delimiter_before_a_pause():
     # "a" -> the next word's start (gap 0.08 s); "b" -> its delimiter at frame 16 (0.32 s), in a 0.42 s gap; the
     # last "a" has no delimiter after it and keeps its end
     assert ends == [0.1, 0.32, 0.56]
-    assert word_ends(words, em, None) == words
+    # a delimiter further on than fill_gap_seconds (some models put one just before the next word) is not taken
+    assert [w.end for w in word_ends(words, em, 0.1)] == [0.1, 0.12, 0.56]
+    assert word_ends(words, em, None) == words and word_ends(words, em, 0.0) == words
 
 
 def test_fill_gap_seconds_in_both_decoders_n_best_and_saved_folders(tmp_path, pyctc_data, libri_emissions):
@@ -733,6 +735,9 @@ def test_fill_gap_seconds_in_both_decoders_n_best_and_saved_folders(tmp_path, py
             assert a.end < b.end < following and LABELS[best[frame]] == " " and " " not in [
                 LABELS[i] for i in best[round(a.end / 0.02):frame]]
     assert sum(a.end != b.end for a, b in zip(plain.words, filled.words)) >= len(plain.words) // 2
+    # no end moves further than fill_gap_seconds: this model says the delimiter just before the next word, after a
+    # pause ("r---...---|||||and"), which must not stretch "remember" across the pause
+    assert all(0 <= b.end - a.end <= 0.2 + 1e-9 for a, b in zip(plain.words, filled.words))
     beam = BeamSearchDecoder(nbest=3)
     t, t0 = beam.decode(libri_emissions), beam.replace(fill_gap_seconds=None).decode(libri_emissions)
     assert t.text == t0.text and [w.end for w in t.words] != [w.end for w in t0.words]
@@ -742,6 +747,9 @@ def test_fill_gap_seconds_in_both_decoders_n_best_and_saved_folders(tmp_path, py
     assert all(h.words == word_ends(h0.words, libri_emissions, 0.2) for h, h0 in zip(t.nbest, t0.nbest))
     with pytest.raises(CtcDecodeError, match="fill-gap-seconds"):
         BeamSearchDecoder(fill_gap_seconds=-1)
+    for old in (GreedyDecoder(), BeamSearchDecoder()):  # pickled before the setting existed: the default
+        del old.fill_gap_seconds
+        assert old.decode(libri_emissions).words == type(old)().decode(libri_emissions).words
     folder = BeamSearchDecoder(pyctc_data / "bugs_bunny_kenlm.arpa", fill_gap_seconds=None).save_pretrained(
         tmp_path / "dec", libri_emissions.labels)
     assert BeamSearchDecoder.from_pretrained(folder).fill_gap_seconds is None

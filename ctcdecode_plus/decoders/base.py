@@ -43,11 +43,13 @@ def word_ends(words: Sequence[Word], emissions: Emissions, fill_gap_seconds: Opt
 
     * a word that the next one follows within ``fill_gap_seconds`` ends where the next starts
       (:func:`~ctcdecode_plus.transcript.fill_word_gaps`: the blank frames between are mostly its tail);
-    * a word before a longer gap (a pause) or at the end ends at the first frame of the gap where the best token is
-      the word delimiter, where there is one (models with a delimiter put it where the sound stops).
+    * a word before a longer gap (a pause) or at the end ends at the first frame after it, at most
+      ``fill_gap_seconds`` on, where the best token is the word delimiter, where there is one (the demo model puts
+      it where the sound stops; a delimiter further on, as some models put just before the next word, is not
+      taken).
 
-    ``fill_gap_seconds=None``: unchanged (each word ends at its last letter's frame, as pyctcdecode's).
-    Measured against festival's own word boundaries: ``benchmarks/word_times.py``."""
+    No end moves more than ``fill_gap_seconds``; ``None`` or 0: unchanged (each word ends at its last letter's
+    frame, as pyctcdecode's). Measured against festival's own word boundaries: ``benchmarks/word_times.py``."""
     if fill_gap_seconds is None or not words:
         return list(words)
     out = fill_word_gaps(words, fill_gap_seconds)
@@ -60,7 +62,8 @@ def word_ends(words: Sequence[Word], emissions: Emissions, fill_gap_seconds: Opt
         following = out[i + 1].start if i + 1 < len(out) else len(is_delimiter) * spf
         if i + 1 < len(out) and following - w.end <= fill_gap_seconds + 1e-9:
             continue  # filled, or no gap
-        a, b = int(round(w.end / spf)), int(round(following / spf))
+        a = int(round(w.end / spf))
+        b = min(int(round(following / spf)), a + int(fill_gap_seconds / spf + 1e-9) + 1)
         hits = np.flatnonzero(is_delimiter[a:b])
         if len(hits):
             out[i] = dataclasses.replace(w, end=round((a + int(hits[0])) * spf, 4))

@@ -162,14 +162,16 @@ class BeamSearchDecoder(Decoder):
             ``None``: one search, however long. A transcript of pieces keeps n-best alternatives that differ in one
             piece.
         fill_gap_seconds: a word whose next word starts at most this long (seconds) after its last letter ends
-            where the next one starts, and one before a longer gap where the model's word delimiter is, if it
-            says one there (:func:`.base.word_ends`); ``None``: each word ends at its last letter's frame, as
-            pyctcdecode's.
+            where the next one starts, and one before a longer gap at the model's word delimiter, if it says one
+            at most this long after the letter (:func:`.base.word_ends`); ``None`` or 0: each word ends at its last
+            letter's frame, as pyctcdecode's.
         auto_spoken_forms: give each plain hotword the spoken forms of
             :func:`.hotwords.suggest_spoken_forms`, with the LM's unigrams as the known words (``HEAPPUSH`` is
             also searched as ``HEAP PUSH``, ``STDLIB`` as ``ESTEEDEE LIB``); entries with their own forms are kept.
         name: name in comparison tables.
     """
+
+    fill_gap_seconds: Optional[float] = DEFAULT_FILL_GAP_SECONDS  # what a decoder pickled before it had
 
     def __init__(
         self,
@@ -396,7 +398,8 @@ class BeamSearchDecoder(Decoder):
         """Decode ``emissions`` as :meth:`decode` does and say what hotword spotting did: where each hotword
         spelling was found (deficit against its threshold, nats per character) and every change the check judged
         (acoustic and LM margins in nats, kept or refused). ``report.lines()`` reads as text; the CLI prints it
-        with ``transcribe --explain-hotwords``. Without spotting (``hotword_spotting=None``) it is empty."""
+        with ``transcribe --explain-hotwords``. Without spotting (``hotword_spotting=None``) it is empty. The
+        decisions' times are the search's words', before :func:`.base.word_ends` places the transcript's ends."""
         report = HotwordReport(None, [], {}, [], emissions.seconds_per_frame)
         report.transcript = self._with_word_ends(self._decode(emissions, report), emissions)
         return report

@@ -21,12 +21,14 @@ class GreedyDecoder(Decoder):
             the model put no word delimiter in it (:meth:`Emissions.with_pause_breaks`); ``None``: only the
             delimiter does, as plain best-path decoding.
         fill_gap_seconds: a word whose next word starts at most this long (seconds) after its last letter ends
-            where the next one starts, and one before a longer gap where the model's word delimiter is, if it
-            says one there (:func:`.base.word_ends`); ``None``: each word ends at its last letter's frame.
+            where the next one starts, and one before a longer gap at the model's word delimiter, if it says one
+            at most this long after the letter (:func:`.base.word_ends`); ``None`` or 0: each word ends at its last
+            letter's frame.
         name: name in comparison tables.
     """
 
     name = "greedy"
+    fill_gap_seconds: Optional[float] = DEFAULT_FILL_GAP_SECONDS  # what a decoder pickled before it had
 
     def __init__(self, *, pause_seconds: Optional[float] = DEFAULT_PAUSE_SECONDS,
                  fill_gap_seconds: Optional[float] = DEFAULT_FILL_GAP_SECONDS, name: Optional[str] = None) -> None:
