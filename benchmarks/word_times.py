@@ -2,6 +2,7 @@
 
     python benchmarks/word_times.py                      # 60 demo/dev sentences, festival's three voices
     python benchmarks/word_times.py --offset 60 --sentences 100   # the other 100, not used to choose the rule
+    python benchmarks/word_times.py --concat 12   # 45 s recordings: chunked through the model, beam search in pieces
 
 festival synthesises each sentence and reports where each word starts and ends (``word_start``/``word_end``: the
 first and last of its phone segments, in seconds, exact by construction). The shipped demo model turns the audio into
@@ -80,6 +81,28 @@ def summary(errors: list[tuple[float, float]], total_words: int) -> dict:
     )
 
 
+def concatenate(clips, n: int, folder: Path, gap: float = 0.6):
+    """``clips`` joined ``n`` at a time into longer recordings (16 kHz, ``gap`` seconds of silence between), with
+    their word boundaries shifted to match."""
+    import numpy as np
+    import soundfile as sf
+
+    from ctcdecode_plus import load_audio
+
+    out = []
+    for g in range(0, len(clips), n):
+        pieces, words, t = [], [], 0.0
+        for wav, ws in clips[g: g + n]:
+            x = load_audio(wav).samples
+            pieces += [x, np.zeros(int(gap * 16000), dtype=np.float32)]
+            words += [(w, a + t, b + t) for w, a, b in ws]
+            t += len(x) / 16000 + gap
+        path = folder / f"long_{g:03d}.wav"
+        sf.write(path, np.concatenate(pieces), 16000)
+        out.append((path, words))
+    return out
+
+
 def write_fixture(folder: Path) -> None:
     """``tests/data/word_times``: one demo/dev sentence per festival voice, 16 kHz FLAC, and ``words.json``."""
     import soundfile as sf
@@ -109,6 +132,9 @@ def main() -> None:
     ap.add_argument("--lm", default=str(ROOT / "lm" / "domain_4gram.arpa.gz"))
     ap.add_argument("--alpha", type=float, default=0.8)
     ap.add_argument("--beta", type=float, default=1.5)
+    ap.add_argument("--concat", type=int, default=1,
+                    help="join this many utterances (0.6 s of silence between) into each recording: long files go "
+                         "through the model in chunks and beam search in pieces, and their word times must still fit")
     ap.add_argument("--json", type=Path, help="write the results here")
     ap.add_argument("--fixture", type=Path, help="instead: write the first sentence of each voice as FLAC, with its "
                                                  "word boundaries in words.json, into this folder (the test's data)")
@@ -130,6 +156,8 @@ def main() -> None:
         for v, voice in enumerate(VOICES):
             clips += synthesise(sentences[v::len(VOICES)], voice, Path(tmp))
         clips = [(wav, words) for wav, words in clips if words]
+        if args.concat > 1:
+            clips = concatenate(clips, args.concat, Path(tmp))
         synth_s = time.perf_counter() - t0
         ems = [model.emissions(wav) for wav, _ in clips]
     em0 = ems[0]
@@ -166,7 +194,8 @@ def main() -> None:
         errors = [e for (_, words), em in zip(clips, ems) for e in matched_errors(words, run(em))]
         results[name] = summary(errors, total)
 
-    print(f"{len(clips)} festival utterances ({', '.join(VOICES)}), {total} words; synthesis and emissions "
+    what = f"recordings of {args.concat} utterances each" if args.concat > 1 else "utterances"
+    print(f"{len(clips)} festival {what} ({', '.join(VOICES)}), {total} words; synthesis and emissions "
           f"{synth_s:.0f} s; errors are decoder minus festival's word boundaries")
     print(f"| decoder | words timed | median abs. start error ms | median abs. end error ms | mean start error ms "
           f"| mean end error ms | start within 50 ms | both within 50 ms | both within 100 ms |")

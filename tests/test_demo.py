@@ -73,36 +73,66 @@ def test_nbest_keeps_the_best_transcript_and_phrases_are_words(demo_model):
     assert "KEYWORD ARGUMENTS" in t.text and [w.word for w in t.words] == t.text.split()
 
 
-def test_word_times_match_the_synthesisers_word_boundaries(demo_model):
-    """Word times against festival's own word boundaries (tests/data/word_times, one utterance per festival voice;
-    benchmarks/word_times.py measures 60): starts within 60 ms (median), and ends too once short gaps are filled;
-    without filling, ends sit early (the last letter's frame), as pyctcdecode's do."""
+WORD_TIMES = REPO / "tests" / "data" / "word_times"
+
+
+def _word_time_errors(decoder, ems_and_truth) -> tuple[float, float, float]:
+    """Median absolute start and end error and mean signed end error (seconds) of ``decoder``'s words against the
+    true ``(word, start, end)`` lists, over the words matched to the same word in the same place."""
     import difflib
-    import json
     import statistics
 
-    from ctcdecode_plus.decoders.base import Decoder
+    starts, ends, signed_ends = [], [], []
+    for em, truth in ems_and_truth:
+        hyp = decoder.decode(em).words
+        matcher = difflib.SequenceMatcher(a=[w for w, _, _ in truth], b=[w.word for w in hyp], autojunk=False)
+        for block in matcher.get_matching_blocks():
+            for k in range(block.size):
+                (_, start, end), w = truth[block.a + k], hyp[block.b + k]
+                starts.append(abs(w.start - start))
+                ends.append(abs(w.end - end))
+                signed_ends.append(w.end - end)
+    assert len(starts) >= 20, "too few words recognised to time"
+    return statistics.median(starts), statistics.median(ends), statistics.fmean(signed_ends)
 
-    data = REPO / "tests" / "data" / "word_times"
-    table = json.loads((data / "words.json").read_text())["utterances"]
-    ems = {name: demo_model.emissions(data / name) for name in table}
 
-    def errors(decoder: Decoder) -> tuple[float, float, float]:
-        starts, ends, signed_ends = [], [], []
-        for name, em in ems.items():
-            truth, hyp = table[name]["words"], decoder.decode(em).words
-            matcher = difflib.SequenceMatcher(a=[w for w, _, _ in truth], b=[w.word for w in hyp], autojunk=False)
-            for block in matcher.get_matching_blocks():  # the same word in the same place
-                for k in range(block.size):
-                    (_, start, end), w = truth[block.a + k], hyp[block.b + k]
-                    starts.append(abs(w.start - start))
-                    ends.append(abs(w.end - end))
-                    signed_ends.append(w.end - end)
-        assert len(starts) >= 20, "too few words recognised to time"
-        return statistics.median(starts), statistics.median(ends), statistics.fmean(signed_ends)
+def _word_time_table() -> dict:
+    import json
 
+    return json.loads((WORD_TIMES / "words.json").read_text())["utterances"]
+
+
+def test_word_times_match_the_synthesisers_word_boundaries(demo_model):
+    """Word times against festival's own word boundaries (tests/data/word_times, one utterance per festival voice;
+    benchmarks/word_times.py measures 60): starts within 60 ms (median), and ends too once placed
+    (``fill_gap_seconds``); at the last letter's frame, as pyctcdecode's, ends sit early."""
+    table = _word_time_table()
+    data = [(demo_model.emissions(WORD_TIMES / name), entry["words"]) for name, entry in table.items()]
     for make in (GreedyDecoder, BeamSearchDecoder):
-        start, end, _ = errors(make())
+        start, end, _ = _word_time_errors(make(), data)
         assert start <= 0.06 and end <= 0.06, (make.__name__, start, end)
-        _, end_unfilled, bias = errors(make(fill_gap_seconds=None))
+        _, end_unfilled, bias = _word_time_errors(make(fill_gap_seconds=None), data)
         assert end_unfilled > end and bias < -0.03, (make.__name__, end_unfilled, bias)
+
+
+def test_word_times_hold_in_a_long_recording_of_chunks_and_pieces(demo_model, tmp_path):
+    """The three utterances joined with 0.6 s of silence (12 s: the demo model reads it in 2.5 s chunks) and beam
+    search in pieces (segment_seconds=5): the times of every piece stay where the words are."""
+    import numpy as np
+    import soundfile as sf
+
+    from ctcdecode_plus import load_audio
+
+    table = _word_time_table()
+    pieces, truth, t = [], [], 0.0
+    for name, entry in table.items():
+        x = load_audio(WORD_TIMES / name).samples
+        pieces += [x, np.zeros(9600, dtype=np.float32)]
+        truth += [(w, a + t, b + t) for w, a, b in entry["words"]]
+        t += len(x) / 16000 + 0.6
+    sf.write(tmp_path / "long.wav", np.concatenate(pieces), 16000)
+    em = demo_model.emissions(tmp_path / "long.wav")
+    assert len(em.segments(5.0)) >= 3
+    for decoder in (GreedyDecoder(), BeamSearchDecoder(segment_seconds=5.0)):
+        start, end, _ = _word_time_errors(decoder, [(em, truth)])
+        assert start <= 0.06 and end <= 0.06, (decoder, start, end)
