@@ -770,3 +770,39 @@ def test_cli_fill_gap_seconds(tmp_path, libri_emissions, capsys):
     with pytest.raises(SystemExit):
         main(["transcribe", str(npz), "--fill-gap-seconds", "-1"])
     assert "fill-gap-seconds" in capsys.readouterr().err
+
+
+def test_word_confidence_marks_the_uncertain_word(tmp_path, pyctc_data):
+    em = ambiguous_bugs_bunny()  # "bogs" 0.55 against "bugs" 0.45; "bunny" certain
+    plain = BeamSearchDecoder(nbest=3).decode(em)
+    t = BeamSearchDecoder(nbest=3, word_confidence=True).decode(em)
+    assert all(w.confidence is None for w in plain.words)
+    assert t.text == plain.text == "bogs bunny" and [h.text for h in t.nbest] == [h.text for h in plain.nbest]
+    (bogs, bunny) = t.words
+    assert 0.3 < bogs.confidence < 0.8 < bunny.confidence <= 1.0  # the acoustics split "bogs"/"bugs" about 55/45
+    # with the LM, "bugs" wins, and the LM's certainty shows in its confidence
+    lm = pyctc_data / "bugs_bunny_kenlm.arpa"
+    with_lm = BeamSearchDecoder(lm, word_confidence=True).decode(em)
+    assert with_lm.text == "bugs bunny" and with_lm.words[0].confidence > bogs.confidence
+    folder = BeamSearchDecoder(lm, word_confidence=True).save_pretrained(tmp_path / "dec", em.labels)
+    assert BeamSearchDecoder.from_pretrained(folder).word_confidence is True
+
+
+def test_a_shown_form_takes_the_least_confident_of_its_spoken_words():
+    from ctcdecode_plus.decoders.hotwords import apply_display
+    from ctcdecode_plus.transcript import Word
+
+    words = [Word("SEE", 0.0, 0.2, 0.9), Word("PLUS", 0.2, 0.4, 0.6), Word("PLUS", 0.4, 0.6, 0.8)]
+    assert apply_display(words, {("SEE", "PLUS", "PLUS"): "C++"}) == [Word("C++", 0.0, 0.6, 0.6)]
+    assert apply_display([Word("SEE", 0.0, 0.2), *words[1:]], {("SEE", "PLUS", "PLUS"): "C++"})[0].confidence is None
+
+
+def test_cli_word_confidence(tmp_path, libri_emissions, capsys):
+    import json
+
+    from ctcdecode_plus.cli import main
+
+    npz = libri_emissions.save(tmp_path / "libri.npz")
+    assert main(["transcribe", str(npz), "--decoder", "beam", "--word-confidence", "--format", "json"]) == 0
+    words = json.loads(capsys.readouterr().out)["words"]
+    assert words and all(0 <= w["confidence"] <= 1 for w in words)

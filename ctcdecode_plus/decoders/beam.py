@@ -47,6 +47,9 @@ from ..constants import (
     DEFAULT_SPOTTING_RATIO,
     DEFAULT_TOKEN_MIN_LOGP,
     DEFAULT_UNK_SCORE_OFFSET,
+    WORD_CONFIDENCE_ACOUSTIC,
+    WORD_CONFIDENCE_NBEST,
+    WORD_CONFIDENCE_SCALE,
 )
 from ..emissions import Emissions, check_pause_seconds, check_same_labels
 from ..errors import CtcDecodeError, LanguageModelError, VocabularyError
@@ -58,7 +61,7 @@ from ..vocab import BLANK_LABEL, SPACE_LABEL, Labels, apply_case, labels_of, tex
 from .base import Decoder, as_labels, check_emissions, word_ends
 from .hotwords import apply_display, parse_hotword, split_word, with_suggested_forms
 from .spotting import (Decision, HotwordReport, alignment_cost, apply_detections, boost_detections,
-                       false_alarm_floors, relative_log_probs, spot_hotwords, transcript_cost)
+                       false_alarm_floors, forced_alignment, relative_log_probs, spot_hotwords, transcript_cost)
 
 logger = logging.getLogger(__name__)
 
@@ -165,6 +168,11 @@ class BeamSearchDecoder(Decoder):
             where the next one starts, and one before a longer gap at the model's word delimiter, if it says one
             at most this long after the letter (:func:`.base.word_ends`); ``None`` or 0: each word ends at its last
             letter's frame, as pyctcdecode's.
+        word_confidence: give each word of the transcript a confidence in [0, 1] (``Word.confidence``; otherwise
+            ``None``): its posterior in the n-best list (the combined scores, so the LM and hotwords count) times
+            its acoustic confidence to the power 1/4 (constants ``WORD_CONFIDENCE_*``). One more search per
+            utterance, with alternatives kept apart (about twice the decoding time: ``benchmarks/word_confidence.py``). Words that hotword spotting
+            put in have none.
         auto_spoken_forms: give each plain hotword the spoken forms of
             :func:`.hotwords.suggest_spoken_forms`, with the LM's unigrams as the known words (``HEAPPUSH`` is
             also searched as ``HEAP PUSH``, ``STDLIB`` as ``ESTEEDEE LIB``); entries with their own forms are kept.
@@ -172,6 +180,7 @@ class BeamSearchDecoder(Decoder):
     """
 
     fill_gap_seconds: Optional[float] = DEFAULT_FILL_GAP_SECONDS  # what a decoder pickled before it had
+    word_confidence: bool = False
 
     def __init__(
         self,
@@ -195,6 +204,7 @@ class BeamSearchDecoder(Decoder):
         segment_seconds: Optional[float] = DEFAULT_SEGMENT_SECONDS,
         hotword_prefix_share: float = DEFAULT_HOTWORD_PREFIX_SHARE,
         fill_gap_seconds: Optional[float] = DEFAULT_FILL_GAP_SECONDS,
+        word_confidence: bool = False,
         name: Optional[str] = None,
     ) -> None:
         if lm is not None and not isinstance(lm, (str, os.PathLike)):
@@ -206,7 +216,7 @@ class BeamSearchDecoder(Decoder):
             lm_score_boundary=lm_score_boundary, nbest=nbest, blank_skip_threshold=blank_skip_threshold,
             hotword_spotting=hotword_spotting, auto_spoken_forms=auto_spoken_forms, pause_seconds=pause_seconds,
             segment_seconds=segment_seconds, hotword_prefix_share=hotword_prefix_share,
-            fill_gap_seconds=fill_gap_seconds))
+            fill_gap_seconds=fill_gap_seconds, word_confidence=word_confidence))
         self.alpha: float = settings["alpha"]
         self.beta: float = settings["beta"]
         self.unk_score_offset: float = settings["unk_score_offset"]
@@ -224,6 +234,7 @@ class BeamSearchDecoder(Decoder):
         self.segment_seconds: Optional[float] = settings["segment_seconds"]
         self.hotword_prefix_share: float = settings["hotword_prefix_share"]
         self.fill_gap_seconds: Optional[float] = settings["fill_gap_seconds"]
+        self.word_confidence: bool = settings["word_confidence"]
         self.spotting_floors: Optional[dict[str, float]] = None  # set by calibrate_spotting
         self.name = name or ("beam" + ("+lm" if lm is not None else "") + ("+hotwords" if self.hotwords else ""))
         self._cache_kenlm = None
@@ -414,9 +425,12 @@ class BeamSearchDecoder(Decoder):
         if not len(emissions.log_probs):  # no frames (built directly: from_logits refuses them): nothing was said
             return Transcript("", [], 0.0, None, [], emissions.source, self.name)
         hyps = self._search(dec, hotwords, emissions, emissions.log_probs)
-        if self.nbest > 1:  # the alternatives from a search that keeps them; the best stays the 1-best search's
-            hyps += [h for h in self._search(dec, hotwords, emissions, emissions.log_probs, nbest=self.nbest)
-                     if h.text != hyps[0].text]
+        keep = max(self.nbest, WORD_CONFIDENCE_NBEST if self.word_confidence else 1)
+        if keep > 1:  # the alternatives from a search that keeps them; the best stays the 1-best search's
+            alternatives = self._search(dec, hotwords, emissions, emissions.log_probs, nbest=keep)
+            if self.word_confidence:
+                hyps[0] = _with_confidences(hyps[0], alternatives, emissions)
+            hyps += [h for h in alternatives[: self.nbest] if h.text != hyps[0].text] if self.nbest > 1 else []
         best = hyps[0]
         if self.hotword_spotting is not None and label_hotwords:
             words = self._spot(dec, case, hotwords, label_hotwords, emissions, best.words, to_display, report)
@@ -691,7 +705,7 @@ _NUMBER_OPTIONS = ("alpha", "beta", "unk_score_offset", "hotword_weight", "beam_
 #: what save_pretrained keeps beside pyctcdecode's files (``.ctcdecode_plus.json``), with ``spotting_floors``
 _SAVED_SEARCH_SETTINGS = ("hotwords", "hotword_weight", "beam_width", "beam_prune_logp", "token_min_logp", "nbest",
                           "blank_skip_threshold", "hotword_spotting", "auto_spoken_forms", "pause_seconds",
-                          "segment_seconds", "hotword_prefix_share", "fill_gap_seconds")
+                          "segment_seconds", "hotword_prefix_share", "fill_gap_seconds", "word_confidence")
 
 
 def _check_saved_settings(path: Path, saved: dict) -> None:
@@ -713,6 +727,7 @@ def _check_saved_settings(path: Path, saved: dict) -> None:
         "pause_seconds": lambda v: v is None or number(v),
         "segment_seconds": lambda v: v is None or number(v),
         "fill_gap_seconds": lambda v: v is None or (number(v) and v >= 0),
+        "word_confidence": lambda v: isinstance(v, bool),
         "hotword_prefix_share": lambda v: number(v) and 0 <= v <= 1,
         "spotting_floors": lambda v: v is None or mapping(v),
     }
@@ -747,6 +762,41 @@ def _check_option(option: str, value) -> None:
                                  f"(default {DEFAULT_BEAM_WIDTH}).")
 
 
+def _with_confidences(best: Hypothesis, alternatives: Sequence[Hypothesis], emissions: Emissions) -> Hypothesis:
+    """``best`` with a confidence for each word (``BeamSearchDecoder(word_confidence=True)``): its posterior among
+    ``alternatives`` (weights ``softmax(WORD_CONFIDENCE_SCALE * score)``, the combined score where there is one; a
+    hypothesis counts if it has the same word overlapping it in time) times its acoustic confidence (the mean
+    probability of its letters' frames in their best alignment within its frames) to the power
+    ``WORD_CONFIDENCE_ACOUSTIC``."""
+    scores = np.array([h.lm_score if h.lm_score is not None else h.acoustic_score for h in alternatives] or [0.0])
+    weights = np.exp(WORD_CONFIDENCE_SCALE * (scores - scores.max()))
+    weights /= weights.sum()
+    spf, lp, blank = emissions.seconds_per_frame, emissions.log_probs, emissions.blank_id
+    index = {lab: i for i, lab in enumerate(emissions.labels.labels) if lab}
+    spans = []  # per alternative: {word: [(start, end), ...]}
+    for h in alternatives:
+        by_word: dict = {}
+        for x in h.words:
+            by_word.setdefault(x.word, []).append((x.start, x.end))
+        spans.append(by_word)
+    words = []
+    for w in best.words:
+        posterior = sum(p for by_word, p in zip(spans, weights)
+                        if any(min(e, w.end) > max(st, w.start) for st, e in by_word.get(w.word, ())))
+        confidence = min(1.0, float(posterior)) if alternatives else 1.0
+        a, b = int(round(w.start / spf)), int(round(w.end / spf))
+        ids = [index.get(ch, -1) for ch in w.word]
+        if b > a and ids and -1 not in ids:
+            try:
+                path = forced_alignment(lp[a:b] - lp[a:b].max(axis=1, keepdims=True), ids, blank)
+                frames = np.flatnonzero(path != blank)
+                confidence *= float(np.exp(lp[a:b][frames, path[frames]]).mean()) ** WORD_CONFIDENCE_ACOUSTIC
+            except ValueError:  # the letters do not fit in the word's frames: the posterior alone
+                pass
+        words.append(dataclasses.replace(w, confidence=round(confidence, 4)))
+    return Hypothesis(best.text, best.acoustic_score, best.lm_score, words)
+
+
 def _one_word_each(h: Hypothesis) -> Hypothesis:
     """``h`` with a Word per word: a spotted phrase ("KEYWORD ARGUMENTS") or a shown form of several words is split,
     its time shared out by length (:func:`.hotwords.split_word`)."""
@@ -758,7 +808,8 @@ def _one_word_each(h: Hypothesis) -> Hypothesis:
 #: the settings BeamSearchDecoder(...) takes beside ``lm``, ``unigrams`` and ``name``; replace() may change them
 _SETTINGS = ("alpha", "beta", "unk_score_offset", "hotwords", "hotword_weight", "beam_width", "beam_prune_logp",
              "token_min_logp", "lm_score_boundary", "nbest", "blank_skip_threshold", "hotword_spotting",
-             "auto_spoken_forms", "pause_seconds", "segment_seconds", "hotword_prefix_share", "fill_gap_seconds")
+             "auto_spoken_forms", "pause_seconds", "segment_seconds", "hotword_prefix_share", "fill_gap_seconds",
+             "word_confidence")
 
 
 def _normalized_settings(settings: dict) -> dict:
@@ -806,7 +857,7 @@ def _normalized_settings(settings: dict) -> dict:
             value = float(value)
         elif key == "beam_width":
             value = int(value)
-        elif key in ("lm_score_boundary", "auto_spoken_forms"):
+        elif key in ("lm_score_boundary", "auto_spoken_forms", "word_confidence"):
             value = bool(value)
         out[key] = value
     return out

@@ -119,7 +119,9 @@ def apply_display(words: list[Word], spoken_to_display: dict[tuple[str, ...], st
                 continue
             shown = spoken_to_display.get(tuple(w.word for w in words[i:i + n]))
             if shown is not None:
-                out.append(Word(shown, words[i].start, words[i + n - 1].end))
+                parts = [w.confidence for w in words[i:i + n]]
+                out.append(Word(shown, words[i].start, words[i + n - 1].end,
+                                None if None in parts else min(parts)))
                 i += n
                 break
         else:
