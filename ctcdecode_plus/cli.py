@@ -157,10 +157,11 @@ def _add_decoder_args(p: argparse.ArgumentParser, multi_lm: bool = False) -> Non
                    help="beam search decodes a longer recording in pieces of at most this length, cut in its longest "
                         "pauses, so time and memory grow with its length, not its square (default %(default)s; "
                         "'off': one search)")
-    g.add_argument("--word-confidence", action="store_true",
-                   help="beam search: give each word a confidence in [0, 1] (JSON output), its n-best posterior "
-                        "(acoustics, LM and hotwords) times its acoustic confidence to the power 1/4; about twice "
-                        "the decoding time (greedy decoding always gives one: the mean probability of its frames)")
+    g.add_argument("--word-confidence", action=argparse.BooleanOptionalAction, default=False,
+                   help="beam search: give each word a confidence in [0, 1] (transcribe --format json), its n-best "
+                        "posterior (acoustics, LM and hotwords) times its acoustic confidence to the power 1/4; about "
+                        "2.5x the decoding time (greedy decoding always gives one: the mean probability of its "
+                        "frames); --no-word-confidence turns off a --decoder-folder's")
     g.add_argument("--hotword-prefix-share", type=_share, default=DEFAULT_HOTWORD_PREFIX_SHARE, metavar="SHARE",
                    help="the share of pyctcdecode's bonus for a partial hotword that a word being spelled gets while "
                         "it is a hotword's prefix (default %(default)s; 1: pyctcdecode's, which let a prefix push "
@@ -376,10 +377,18 @@ def _folder_decoder(args, hotwords: Sequence[str]):
         raise CtcDecodeError(f"--decoder-folder {args.decoder_folder}: it brings its own LM and beam search; leave out "
                              f"{'--lm' if args.lm else '--decoder greedy'}.")
     given = getattr(args, "given_options", set())
-    overrides = {k: getattr(args, k) for k in _FOLDER_OVERRIDES if f"--{k.replace('_', '-')}" in given}
+    overrides = {k: getattr(args, k) for k in _FOLDER_OVERRIDES
+                 if {f"--{k.replace('_', '-')}", f"--no-{k.replace('_', '-')}"} & given}
     if hotwords:
         overrides["hotwords"] = list(hotwords)
     return BeamSearchDecoder.from_pretrained(args.decoder_folder, **overrides)
+
+
+def _skip_word_confidence(args, why: str) -> None:
+    """``--word-confidence`` where nothing would show the confidences: say so and do not pay for them."""
+    if getattr(args, "word_confidence", False):
+        print(f"note: --word-confidence: ignored ({why}); it would only slow decoding", file=sys.stderr)
+        args.word_confidence = False
 
 
 def cmd_transcribe(args) -> int:
@@ -387,6 +396,8 @@ def cmd_transcribe(args) -> int:
     from .decoders import GreedyDecoder
     from .pipeline import each_transcript, needs_acoustic_model
 
+    if args.format != "json":
+        _skip_word_confidence(args, f"--format {args.format} shows no confidences; --format json does")
     hotwords = _read_hotwords(args)
     if args.decoder_folder:
         decoder, use_beam = _folder_decoder(args, hotwords), True
@@ -697,6 +708,7 @@ def _prepare(decoders, args) -> None:
 def cmd_compare(args) -> int:
     from .compare import compare
 
+    _skip_word_confidence(args, "compare scores transcripts, not confidences")
     _check_writable("--json", args.json)
     _check_writable("--csv", args.csv)
     _check_folder("--emissions", args.emissions, read_only_ok=True)
@@ -755,6 +767,7 @@ def cmd_spoken_forms(args) -> int:
 def cmd_tune(args) -> int:
     from .tune import tune_alpha_beta, tune_hotwords
 
+    _skip_word_confidence(args, "tune scores transcripts, not confidences")
     if not args.lm:
         raise CtcDecodeError("tune needs --lm LM: alpha and beta weigh a language model.")
     _check_writable("--json", args.json)

@@ -25,12 +25,14 @@ DEFAULT_PAUSE_SECONDS = 0.5
 #: and end within 50 ms; with this, 24 ms and 85 % (greedy; gaps of 0.15-0.3 s filled gave the same;
 #: benchmarks/word_times.py).
 DEFAULT_FILL_GAP_SECONDS = 0.2
-#: Beam-search word confidence (``BeamSearchDecoder(word_confidence=True)``): the word's posterior in the n-best list
-#: of this many hypotheses (weights ``softmax(scale * combined score)``; a hypothesis counts if it has the same word
-#: overlapping in time) times its acoustic confidence (the mean probability of its letters' frames in their best
-#: alignment) to the power ``ACOUSTIC``. On demo/dev with the domain LM, telling right words from wrong ones: AUC 0.80
-#: for the posterior alone at scale 0.5, 0.66 for the acoustic confidence alone, 0.865 for this product (scale 0.5,
-#: power 0.25; chosen there; benchmarks/word_confidence.py); greedy's own confidence on its words: 0.78.
+#: Beam-search word confidence (``BeamSearchDecoder(word_confidence=True)``): the word's posterior in an n-best list
+#: of up to this many hypotheses (pyctcdecode keeps those within ``beam_prune_logp`` of the best; weights
+#: ``softmax(scale * combined score)``; a hypothesis counts if it has the same word overlapping in time) times its
+#: acoustic confidence (the mean probability of its letters' frames in their best alignment) to the power
+#: ``ACOUSTIC``. On demo/dev with the domain LM, telling right words from wrong ones: AUC 0.80-0.81 for the posterior
+#: alone at scale 0.5, 0.66 for the acoustic confidence alone, 0.865 for this product (scale 0.5, power 0.25; chosen
+#: there); on the held-out demo set 0.837; greedy's own confidence on its words 0.78-0.79
+#: (benchmarks/word_confidence.py).
 WORD_CONFIDENCE_NBEST = 50
 WORD_CONFIDENCE_SCALE = 0.5
 WORD_CONFIDENCE_ACOUSTIC = 0.25

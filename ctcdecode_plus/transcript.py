@@ -12,9 +12,9 @@ from .errors import CtcDecodeError
 
 @dataclass
 class Word:
-    """One decoded word. ``start``/``end`` in seconds from the start of the audio; ``confidence`` in [0, 1]: the mean
-    probability of its characters' frames (greedy decoding; ``None`` from beam search, whose words are scored as a
-    whole by the acoustics and the LM)."""
+    """One decoded word. ``start``/``end`` in seconds from the start of the audio; ``confidence`` in [0, 1]: from
+    greedy decoding the mean probability of its characters' frames; from beam search ``None``, or with
+    ``word_confidence=True`` its n-best posterior times its acoustic confidence to the power 1/4."""
 
     word: str
     start: float

@@ -806,3 +806,30 @@ def test_cli_word_confidence(tmp_path, libri_emissions, capsys):
     assert main(["transcribe", str(npz), "--decoder", "beam", "--word-confidence", "--format", "json"]) == 0
     words = json.loads(capsys.readouterr().out)["words"]
     assert words and all(0 <= w["confidence"] <= 1 for w in words)
+
+
+def test_word_confidence_counts_the_transcript_when_the_n_best_search_lost_it():
+    from ctcdecode_plus.decoders.beam import _with_confidences
+    from ctcdecode_plus.transcript import Hypothesis, Word
+
+    em = spell(["c", "a", "t", " ", "s", "a", "t"])
+    best = Hypothesis("cat sat", -1.0, -1.0, [Word("cat", 0.0, 0.12), Word("sat", 0.16, 0.28)])
+    lost = [Hypothesis("cut sit", -30.0, -30.0, [Word("cut", 0.0, 0.12), Word("sit", 0.16, 0.28)])]
+    words = _with_confidences(best, lost, em).words  # was 0.0 for both: the pool lacked the transcript
+    assert all(w.confidence > 0.9 for w in words)  # 29 nats better than the alternative that differs
+    inf = [Hypothesis("cat sat", float("-inf"), float("-inf"), best.words)]
+    assert all(0 <= w.confidence <= 1 for w in _with_confidences(best, inf + lost, em).words)
+
+
+def test_cli_word_confidence_only_where_it_shows(tmp_path, libri_emissions, capsys):
+    from ctcdecode_plus.cli import main
+
+    npz = libri_emissions.save(tmp_path / "libri.npz")
+    assert main(["transcribe", str(npz), "--decoder", "beam", "--word-confidence"]) == 0  # text: nothing shows it
+    assert "--word-confidence: ignored (--format text" in capsys.readouterr().err
+    folder = BeamSearchDecoder(word_confidence=True).save_pretrained(tmp_path / "dec", libri_emissions.labels)
+    assert main(["transcribe", str(npz), "--decoder-folder", str(folder), "--no-word-confidence",
+                 "--format", "json"]) == 0
+    import json
+
+    assert all(w["confidence"] is None for w in json.loads(capsys.readouterr().out)["words"])

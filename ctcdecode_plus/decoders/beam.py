@@ -171,8 +171,8 @@ class BeamSearchDecoder(Decoder):
         word_confidence: give each word of the transcript a confidence in [0, 1] (``Word.confidence``; otherwise
             ``None``): its posterior in the n-best list (the combined scores, so the LM and hotwords count) times
             its acoustic confidence to the power 1/4 (constants ``WORD_CONFIDENCE_*``). One more search per
-            utterance, with alternatives kept apart (about twice the decoding time: ``benchmarks/word_confidence.py``). Words that hotword spotting
-            put in have none.
+            utterance, with alternatives kept apart: about 2.5x the decoding time (2.2-2.9x measured;
+            ``benchmarks/word_confidence.py``). Words that hotword spotting put in have none.
         auto_spoken_forms: give each plain hotword the spoken forms of
             :func:`.hotwords.suggest_spoken_forms`, with the LM's unigrams as the known words (``HEAPPUSH`` is
             also searched as ``HEAP PUSH``, ``STDLIB`` as ``ESTEEDEE LIB``); entries with their own forms are kept.
@@ -764,11 +764,21 @@ def _check_option(option: str, value) -> None:
 
 def _with_confidences(best: Hypothesis, alternatives: Sequence[Hypothesis], emissions: Emissions) -> Hypothesis:
     """``best`` with a confidence for each word (``BeamSearchDecoder(word_confidence=True)``): its posterior among
-    ``alternatives`` (weights ``softmax(WORD_CONFIDENCE_SCALE * score)``, the combined score where there is one; a
-    hypothesis counts if it has the same word overlapping it in time) times its acoustic confidence (the mean
+    ``alternatives`` and ``best`` itself (weights ``softmax(WORD_CONFIDENCE_SCALE * score)``, the combined score where
+    there is one; a hypothesis counts if it has the same word overlapping it in time; pyctcdecode returns up to
+    ``WORD_CONFIDENCE_NBEST`` of them, those within ``beam_prune_logp`` of the best, so ``beam_width`` and
+    ``beam_prune_logp`` shape it too) times its acoustic confidence (the mean
     probability of its letters' frames in their best alignment within its frames) to the power
     ``WORD_CONFIDENCE_ACOUSTIC``."""
-    scores = np.array([h.lm_score if h.lm_score is not None else h.acoustic_score for h in alternatives] or [0.0])
+    def score(h: Hypothesis) -> float:
+        return h.lm_score if h.lm_score is not None else h.acoustic_score
+
+    if all(h.text != best.text for h in alternatives):  # the search that keeps alternatives apart filled its beam
+        # with near-copies and lost the one the history-pruning search chose (a narrow beam): it counts, with its
+        # own score (one beam's, as theirs are)
+        alternatives = [best, *alternatives]
+    alternatives = [h for h in alternatives if math.isfinite(score(h))]
+    scores = np.array([score(h) for h in alternatives] or [0.0])
     weights = np.exp(WORD_CONFIDENCE_SCALE * (scores - scores.max()))
     weights /= weights.sum()
     spf, lp, blank = emissions.seconds_per_frame, emissions.log_probs, emissions.blank_id
