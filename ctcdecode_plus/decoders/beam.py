@@ -430,7 +430,8 @@ class BeamSearchDecoder(Decoder):
             alternatives = self._search(dec, hotwords, emissions, emissions.log_probs, nbest=keep)
             if self.word_confidence:
                 hyps[0] = _with_confidences(hyps[0], alternatives, emissions)
-            hyps += [h for h in alternatives[: self.nbest] if h.text != hyps[0].text] if self.nbest > 1 else []
+            if self.nbest > 1:
+                hyps += [h for h in alternatives[: self.nbest] if h.text != hyps[0].text]
         best = hyps[0]
         if self.hotword_spotting is not None and label_hotwords:
             words = self._spot(dec, case, hotwords, label_hotwords, emissions, best.words, to_display, report)
