@@ -25,6 +25,13 @@ DEFAULT_PAUSE_SECONDS = 0.5
 #: and end within 50 ms; with this, 24 ms and 85 % (greedy; gaps of 0.15-0.3 s filled gave the same;
 #: benchmarks/word_times.py).
 DEFAULT_FILL_GAP_SECONDS = 0.2
+#: With ``fill_gap_seconds`` on, a word before a pause where the model says no word delimiter in reach (most often
+#: the last word of a recording) ends this many seconds after its last letter's frame (never past the next word or
+#: the end of the audio, never more than ``fill_gap_seconds``). Session 20, benchmarks/word_times.py with the
+#: demo model: such words ended 105 ms early (median; 4 % within 50 ms); chosen on the 23 of 60 utterances
+#: (0.1 s: -5 ms, 78 %; 0.12 s: +15 ms, 91 %; 0.14 s: +35 ms, 78 %) and checked on 45 of the other 100 (-115 ms,
+#: 4 % -> +5 ms, 84 %).
+WORD_TAIL_SECONDS = 0.12
 #: Beam-search word confidence (``BeamSearchDecoder(word_confidence=True)``): the word's posterior in an n-best list
 #: of up to this many hypotheses (pyctcdecode keeps those within ``beam_prune_logp`` of the best; weights
 #: ``softmax(scale * combined score)``; a hypothesis counts if it has the same word overlapping in time) times its

@@ -604,7 +604,7 @@ def test_a_long_pause_ends_a_word_the_model_did_not_end():
     for dec, off in ((GreedyDecoder(), GreedyDecoder(pause_seconds=None)),
                      (BeamSearchDecoder(), BeamSearchDecoder(pause_seconds=None))):
         t = dec.decode(spell(pause))
-        assert [w.word for w in t.words] == ["cat", "sat"] and t.words[0].end < 0.2 < 1.2 < t.words[1].start
+        assert [w.word for w in t.words] == ["cat", "sat"] and t.words[0].end < 0.3 < 1.2 < t.words[1].start
         assert off.decode(spell(pause)).text == "catsat" and dec.decode(spell(short)).text == "catsat"
     em = spell(list("cat ") + [""] * 30 + list("sat"))  # a delimiter already there: nothing to change
     assert em.with_pause_breaks(0.5) is em and GreedyDecoder().decode(em).text == "cat sat"
@@ -701,6 +701,7 @@ def test_fill_word_gaps_moves_an_end_across_a_short_gap_only():
 
 
 def test_word_ends_fill_short_gaps_and_end_at_the_delimiter_before_a_pause():
+    from ctcdecode_plus.constants import WORD_TAIL_SECONDS
     from ctcdecode_plus.decoders.base import word_ends
     from ctcdecode_plus.transcript import Word
 
@@ -713,10 +714,13 @@ def test_word_ends_fill_short_gaps_and_end_at_the_delimiter_before_a_pause():
     words = [Word("a", 0.0, 0.02), Word("b", 0.1, 0.12), Word("a", 0.54, 0.56)]
     ends = [w.end for w in word_ends(words, em, 0.2)]
     # "a" -> the next word's start (gap 0.08 s); "b" -> its delimiter at frame 16 (0.32 s), in a 0.42 s gap; the
-    # last "a" has no delimiter after it and keeps its end
-    assert ends == [0.1, 0.32, 0.56]
-    # a delimiter further on than fill_gap_seconds (some models put one just before the next word) is not taken
-    assert [w.end for w in word_ends(words, em, 0.1)] == [0.1, 0.12, 0.56]
+    # last "a" has no delimiter after it: WORD_TAIL_SECONDS (0.12 s) on
+    assert WORD_TAIL_SECONDS == 0.12 and ends == [0.1, 0.32, 0.68]
+    # a delimiter further on than fill_gap_seconds (some models put one just before the next word) is not taken:
+    # "b" gets the tail, which is at most fill_gap_seconds
+    assert [w.end for w in word_ends(words, em, 0.1)] == [0.1, 0.22, 0.66]
+    # the tail stops at the end of the audio (41 frames: 0.82 s)
+    assert word_ends([Word("a", 0.7, 0.76)], em, 0.2)[0].end == 0.82
     assert word_ends(words, em, None) == words and word_ends(words, em, 0.0) == words
 
 
@@ -730,10 +734,11 @@ def test_fill_gap_seconds_in_both_decoders_n_best_and_saved_folders(tmp_path, py
     for a, b, following in zip(plain.words, filled.words, nexts):
         if following - a.end <= 0.2 + 1e-9 and b is not filled.words[-1]:
             assert b.end == following  # filled up to the next word
-        elif b.end != a.end:  # moved into a pause: to its first delimiter frame
+        elif LABELS[best[round(b.end / 0.02)]] == " ":  # moved into a pause: to its first delimiter frame
             frame = round(b.end / 0.02)
-            assert a.end < b.end < following and LABELS[best[frame]] == " " and " " not in [
-                LABELS[i] for i in best[round(a.end / 0.02):frame]]
+            assert a.end < b.end < following and " " not in [LABELS[i] for i in best[round(a.end / 0.02):frame]]
+        else:  # no delimiter in reach: 0.12 s on, within the gap
+            assert b.end == round(min(a.end + 0.12, following), 4), (a, b, following)
     assert sum(a.end != b.end for a, b in zip(plain.words, filled.words)) >= len(plain.words) // 2
     # no end moves further than fill_gap_seconds: this model says the delimiter just before the next word, after a
     # pause ("r---...---|||||and"), which must not stretch "remember" across the pause

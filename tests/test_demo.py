@@ -113,6 +113,9 @@ def test_word_times_match_the_synthesisers_word_boundaries(demo_model):
         assert start <= 0.06 and end <= 0.06, (make.__name__, start, end)
         _, end_unfilled, bias = _word_time_errors(make(fill_gap_seconds=None), data)
         assert end_unfilled > end and bias < -0.03, (make.__name__, end_unfilled, bias)
+        # the last word, with no word delimiter after it: WORD_TAIL_SECONDS on (120-140 ms early without)
+        for em, words in data:
+            assert abs(make().decode(em).words[-1].end - words[-1][2]) <= 0.05, (make.__name__, em.source)
 
 
 def test_word_times_hold_in_a_long_recording_of_chunks_and_pieces(demo_model, tmp_path):
