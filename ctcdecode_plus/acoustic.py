@@ -301,13 +301,15 @@ class AcousticModel:
         chunk_seconds: Optional[float] = None,
         context_seconds: float = DEFAULT_CHUNK_OVERLAP_SECONDS,
         chunk_batch_size: int = 4,
+        progress: Optional[Callable[[float], None]] = None,
     ) -> Emissions:
         """Emissions of one utterance: log-probs ``[frames, vocab]``, float32, 1 frame = ``seconds_per_frame`` s.
 
         Audio longer than ``chunk_seconds`` (seconds) runs in chunks of that length with ``context_seconds`` of
         audio on each side (at least the model's receptive field, 40 ms for wav2vec2); only each chunk's central
         frames are kept, so no frame is dropped or duplicated. ``chunk_seconds=0`` disables chunking; ``None``: the
-        model's own (:attr:`chunk_seconds`).
+        model's own (:attr:`chunk_seconds`). ``progress`` is called with the seconds of audio done after each step
+        (``chunk_batch_size`` chunks; the whole input when it is not chunked).
         """
         chunk_seconds = self.chunk_seconds if chunk_seconds is None else chunk_seconds
         _check_chunking(chunk_seconds, context_seconds, chunk_batch_size)
@@ -320,7 +322,7 @@ class AcousticModel:
                                      min_seconds=chunk_seconds + 2 * context_seconds)
             if streamed is not None:
                 ends: list[float] = []  # each chunk's end, in seconds: the last is the audio's length
-                log_probs = self._stitch((ends.append(c.end) or c for c in streamed), chunk_batch_size)
+                log_probs = self._stitch((ends.append(c.end) or c for c in streamed), chunk_batch_size, progress)
                 return Emissions.from_logits(log_probs, self.labels, self.seconds_per_frame, str(source), ends[-1])
         audio = self._load(source, input_rate)
         if len(audio.samples) < self._min_samples():
@@ -329,16 +331,18 @@ class AcousticModel:
                 f"({self._min_samples() / self.sampling_rate:.3f} s); pad it or pass a longer recording."
             )
         if chunk_seconds and audio.duration > chunk_seconds + 2 * context_seconds:
-            log_probs = self._chunked(audio, chunk_seconds, context_seconds, chunk_batch_size)
+            log_probs = self._stitch(iter_chunks(audio, chunk_seconds, context_seconds, self.frame_samples),
+                                     chunk_batch_size, progress)
         else:
             log_probs = self._forward([audio.samples])[0]
+            if progress:
+                progress(audio.duration)
         return Emissions.from_logits(log_probs, self.labels, self.seconds_per_frame, audio.source, audio.duration)
 
-    def _chunked(self, audio: Audio, chunk_seconds: float, context_seconds: float, batch_size: int) -> np.ndarray:
-        return self._stitch(iter_chunks(audio, chunk_seconds, context_seconds, self.frame_samples), batch_size)
-
-    def _stitch(self, chunks: Iterable[Chunk], batch_size: int) -> np.ndarray:
-        """Run chunks ``batch_size`` at a time and keep each one's central frames; returns ``[frames, vocab]``."""
+    def _stitch(self, chunks: Iterable[Chunk], batch_size: int,
+                progress: Optional[Callable[[float], None]] = None) -> np.ndarray:
+        """Run chunks ``batch_size`` at a time and keep each one's central frames; returns ``[frames, vocab]``.
+        ``progress``: called with the seconds each group covers."""
         pieces: list[np.ndarray] = []
         it = iter(chunks)
         while True:
@@ -351,6 +355,8 @@ class AcousticModel:
                 keep = int(round((c.end - c.start) * self.sampling_rate / self.frame_samples))
                 is_last = c.right_context == 0
                 pieces.append(out[left:] if is_last else out[left : left + keep])
+            if progress:
+                progress(sum(c.end - c.start for c in group))
         return np.concatenate(pieces, axis=0)
 
     def emissions_batch(
@@ -360,8 +366,9 @@ class AcousticModel:
         batch_seconds: float = 60.0,
         chunk_seconds: Optional[float] = None,
         context_seconds: float = DEFAULT_CHUNK_OVERLAP_SECONDS,
-        progress: Optional[Callable[[int], None]] = None,
+        progress: Optional[Callable[[float], None]] = None,
         input_rate: Optional[int] = None,
+        progress_seconds: bool = False,
     ) -> list[Union[Emissions, CtcDecodeError]]:
         """Emissions for many inputs, batched by total duration (``batch_seconds`` of padded audio at most).
 
@@ -369,7 +376,8 @@ class AcousticModel:
         not all of them); long inputs go through :meth:`emissions` in chunks. A bad
         input does not stop the batch: its slot holds the :class:`CtcDecodeError` that explains it. ``input_rate``
         (Hz): the rate of the numpy arrays among ``sources``.
-        ``progress`` is called with the number of inputs finished after each step.
+        ``progress`` is called after each step with the number of inputs finished, or with ``progress_seconds`` the
+        seconds of audio done (a long input's chunks as they go; nothing for an input that fails).
         """
         chunk_seconds = self.chunk_seconds if chunk_seconds is None else chunk_seconds
         _check_chunking(chunk_seconds, context_seconds)
@@ -378,11 +386,11 @@ class AcousticModel:
         results: list[Union[Emissions, CtcDecodeError, None]] = [None] * len(sources)
         for start in range(0, len(sources), _LOAD_AHEAD):  # memory: a window's audio, not all of it
             self._batch_window(sources, range(start, min(start + _LOAD_AHEAD, len(sources))), results,
-                               batch_seconds, chunk_seconds, context_seconds, progress, input_rate)
+                               batch_seconds, chunk_seconds, context_seconds, progress, input_rate, progress_seconds)
         return results  # type: ignore[return-value]
 
     def _batch_window(self, sources, window: range, results: list, batch_seconds: float, chunk_seconds: float,
-                      context_seconds: float, progress, input_rate) -> None:
+                      context_seconds: float, progress, input_rate, progress_seconds: bool = False) -> None:
         """:meth:`emissions_batch` of ``sources[window]``, into ``results``: load, sort by length, batch, run."""
         loaded: list[tuple[int, Audio]] = []
         for i in window:
@@ -392,14 +400,15 @@ class AcousticModel:
                 if len(audio.samples) < self._min_samples():
                     results[i] = self.emissions(audio)  # raises the short-audio error
                 elif chunk_seconds and audio.duration > chunk_seconds + 2 * context_seconds:
-                    results[i] = self.emissions(audio, chunk_seconds=chunk_seconds, context_seconds=context_seconds)
-                    if progress:
+                    results[i] = self.emissions(audio, chunk_seconds=chunk_seconds, context_seconds=context_seconds,
+                                                progress=progress if progress_seconds else None)
+                    if progress and not progress_seconds:
                         progress(1)
                 else:
                     loaded.append((i, audio))
             except CtcDecodeError as e:
                 results[i] = e
-                if progress:
+                if progress and not progress_seconds:
                     progress(1)
         loaded.sort(key=lambda t: len(t[1].samples))
         batch: list[tuple[int, Audio]] = []
@@ -414,7 +423,7 @@ class AcousticModel:
                 except CtcDecodeError as e:
                     results[i] = e
             if progress:
-                progress(len(batch))
+                progress(sum(a.duration for _, a in batch) if progress_seconds else len(batch))
             batch.clear()
 
         for item in loaded:

@@ -364,6 +364,20 @@ def _read_file(path: Path) -> tuple[np.ndarray, int]:
             ) from None
 
 
+def audio_duration(source: PathLike) -> Optional[float]:
+    """The length in seconds that an audio file's header announces, read without decoding the samples; ``None``
+    where it says none (a stream written to a pipe), or the file is missing or not one soundfile opens (the
+    error comes when the file is loaded). For progress over long files."""
+    import soundfile as sf
+
+    try:
+        with sf.SoundFile(_sf_name(Path(source))) as f:
+            frames = _known_frames(f)
+            return None if frames is None or f.samplerate <= 0 else frames / float(f.samplerate)
+    except Exception:  # noqa: BLE001 - not readable here: load_audio explains it
+        return None
+
+
 def load_audio(
     source: Union[PathLike, np.ndarray],
     sampling_rate: int = DEFAULT_SAMPLING_RATE,

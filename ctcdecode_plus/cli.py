@@ -53,6 +53,39 @@ def _progress(total: int, desc: str):
     return tqdm(total=total, desc=desc, unit="item", disable=None, leave=False, file=sys.stderr)
 
 
+class _AudioProgress:
+    """The progress bar of a run of inputs through the acoustic model (on stderr, where that is a terminal): in
+    seconds of audio where every input's header says its length, so that a long file moves it chunk by chunk, else
+    in inputs."""
+
+    def __init__(self, sources: Sequence, desc: str):
+        from tqdm import tqdm
+
+        from .audio import audio_duration
+
+        lengths = [audio_duration(s) for s in sources] if sys.stderr.isatty() and sources else []
+        self.lengths = lengths if lengths and None not in lengths and sum(lengths) > 0 else None
+        self.finished = 0
+        self.bar = tqdm(total=round(sum(self.lengths), 1) if self.lengths else len(sources), desc=desc,
+                        unit="s" if self.lengths else "item", disable=None, leave=False, file=sys.stderr)
+
+    def seconds(self, done: float) -> None:
+        """``done`` more seconds of audio through the model."""
+        if self.lengths:
+            self.bar.update(max(0.0, min(done, self.bar.total - self.bar.n)))
+
+    def inputs(self, n: int = 1) -> None:
+        """``n`` more inputs finished, in their order (done or failed)."""
+        self.finished += n
+        if not self.lengths:
+            self.bar.update(n)
+        elif sum(self.lengths[:self.finished]) > self.bar.n:
+            self.bar.update(min(sum(self.lengths[:self.finished]), self.bar.total) - self.bar.n)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
 def _read_hotwords(args) -> list[str]:
     words = list(args.hotwords or [])
     if getattr(args, "hotwords_file", None):
@@ -431,12 +464,12 @@ def cmd_transcribe(args) -> int:
         decoder.prepare(model.labels)  # an LM or hotword that does not fit the model fails here, once
     failures: list[tuple[str, str]] = []
     results = []
-    bar = _progress(len(sources), "transcribing")
+    bar = _AudioProgress(sources, "transcribing")
     interrupted, processed = False, 0
     try:
-        for (src, em, t), name in zip(each_transcript(sources, model, decoder, chunk_seconds=args.chunk_seconds),
-                                      names):
-            bar.update(1)
+        for (src, em, t), name in zip(each_transcript(sources, model, decoder, chunk_seconds=args.chunk_seconds,
+                                                      progress=bar.seconds), names):
+            bar.inputs(1)
             processed += 1
             if isinstance(t, CtcDecodeError):
                 failures.append((src, str(t)))
@@ -513,13 +546,15 @@ def cmd_emissions(args) -> int:
     names = _output_names(sources)
     if args.skip_existing:
         sources, names = _skip_existing(sources, names, [out / f"{n}.npz" for n in names], out)
-    bar = _progress(len(sources), "emissions")
+    bar = _AudioProgress(sources, "emissions")
     failures = []
     done = 0
     try:  # slice by slice, each saved as soon as it is computed: an interrupted run keeps what it did
         for k in range(0, len(sources), _SAVE_EMISSIONS_EVERY):
             part = sources[k:k + _SAVE_EMISSIONS_EVERY]
-            results = model.emissions_batch(part, chunk_seconds=args.chunk_seconds, progress=bar.update)
+            results = model.emissions_batch(part, chunk_seconds=args.chunk_seconds, progress=bar.seconds,
+                                            progress_seconds=True)
+            bar.inputs(len(part))
             for src, em in zip(part, results):
                 done += 1
                 if isinstance(em, CtcDecodeError):
@@ -617,10 +652,12 @@ def _cached_emissions(pairs: Sequence[tuple[str, str]], cache: Optional[Path], a
     if todo:
         model = model or _load_model(args)
         saving = True
-        bar = _progress(len(todo), what)
+        bar = _AudioProgress([a for _, a in todo], what)
         for k in range(0, len(todo), _SAVE_EMISSIONS_EVERY):
             part = todo[k:k + _SAVE_EMISSIONS_EVERY]
-            outs = model.emissions_batch([a for _, a in part], chunk_seconds=args.chunk_seconds, progress=bar.update)
+            outs = model.emissions_batch([a for _, a in part], chunk_seconds=args.chunk_seconds, progress=bar.seconds,
+                                         progress_seconds=True)
+            bar.inputs(len(part))
             for (key, _), em in zip(part, outs):
                 emissions[key] = em
                 if cache is not None and saving and isinstance(em, Emissions):

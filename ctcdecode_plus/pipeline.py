@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import os
-from typing import Iterable, Iterator, Optional, Sequence, Tuple, Union
+from typing import Callable, Iterable, Iterator, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -91,13 +91,15 @@ def each_transcript(
     *,
     input_rate: Optional[int] = None,
     chunk_seconds: Optional[float] = None,
+    progress: Optional[Callable[[float], None]] = None,
 ) -> Iterator[Tuple[Source, Optional[Emissions], Union[Transcript, CtcDecodeError]]]:
     """``(source, emissions, transcript)`` for each source as soon as it is done; a source that fails gives
     ``(source, None, the CtcDecodeError)`` and the next one goes on. A source is audio (run through ``acoustic``),
     :class:`Emissions`, or a saved ``.npz`` of them (decoded as they are; ``acoustic`` may be ``None`` when every
     source is one). An LM or hotword that does not fit the model (or any of the models saved
     emissions come from) raises once, before any audio is read.
-    ``input_rate`` (Hz) and ``chunk_seconds`` as in :func:`transcribe`. The loop under :func:`transcribe` and
+    ``input_rate`` (Hz) and ``chunk_seconds`` as in :func:`transcribe`; ``progress`` is called with the seconds of
+    audio run through the model as it goes (chunk by chunk in a long file). The loop under :func:`transcribe` and
     ``ctcdecode-plus transcribe``."""
     if isinstance(sources, (str, os.PathLike, Emissions, Audio)) or (isinstance(sources, np.ndarray)
                                                                      and sources.ndim == 1):
@@ -119,7 +121,8 @@ def each_transcript(
                 raise CtcDecodeError(f"{source}: audio needs an acoustic model; pass one (or give saved emissions, "
                                      "a .npz from `ctcdecode-plus emissions`).")
             else:
-                em = acoustic.emissions(source, input_rate=input_rate, chunk_seconds=chunk_seconds)
+                em = acoustic.emissions(source, input_rate=input_rate, chunk_seconds=chunk_seconds,
+                                        progress=progress)
             yield source, em, decoder.decode(em)
         except CtcDecodeError as e:
             yield source, None, e

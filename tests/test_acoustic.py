@@ -277,3 +277,43 @@ def test_loading_a_model_from_python_prints_no_progress_bar(tiny_model_dir, capf
     load_model(tiny_model_dir)
     assert "Loading weights" not in capfd.readouterr().err
     assert hf_logging.is_progress_bar_enabled()  # left as it was
+
+
+def test_progress_in_seconds_of_audio(model, tmp_path, monkeypatch):
+    # a long file moves the progress chunk by chunk, not once at its end (session 20: the bar counted files)
+    from ctcdecode_plus.audio import audio_duration
+
+    long, short = write_tone_wav(tmp_path / "long.wav", 12.0), write_tone_wav(tmp_path / "short.wav", 1.5, 44100)
+    assert audio_duration(long) == pytest.approx(12.0) and audio_duration(short) == pytest.approx(1.5)
+    assert audio_duration(tmp_path / "missing.wav") is None and audio_duration(__file__) is None
+    steps: list[float] = []
+    model.emissions(long, chunk_seconds=2.0, chunk_batch_size=1, progress=steps.append)
+    assert len(steps) == 6 and sum(steps) == pytest.approx(12.0)
+    steps.clear()
+    model.emissions(short, progress=steps.append)  # not chunked: once
+    assert steps == [pytest.approx(1.5)]
+    steps.clear()
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"RIFF0000WAVEjunk")
+    out = model.emissions_batch([long, bad, short], chunk_seconds=2.0, progress=steps.append, progress_seconds=True)
+    assert isinstance(out[1], AudioError) and len(steps) > 2 and sum(steps) == pytest.approx(13.5)
+    counted: list[int] = []
+    model.emissions_batch([long, bad, short], chunk_seconds=2.0, progress=counted.append)
+    assert sum(counted) == 3  # inputs, as before
+
+    from ctcdecode_plus import cli
+
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True)
+    bar = cli._AudioProgress([str(long), str(short)], "emissions")
+    assert bar.lengths == [pytest.approx(12.0), pytest.approx(1.5)] and bar.bar.unit == "s"
+    bar.seconds(2.0)
+    bar.inputs(1)  # the first input done: at its length, whatever the steps said
+    assert bar.bar.n == pytest.approx(12.0)
+    bar.seconds(100.0)  # never past the total
+    assert bar.bar.n == pytest.approx(13.5)
+    bar.close()
+    bar = cli._AudioProgress([str(long), str(bad)], "emissions")  # a length unknown: counted in inputs
+    assert bar.lengths is None and bar.bar.total == 2
+    bar.inputs(1)
+    assert bar.bar.n == 1
+    bar.close()
