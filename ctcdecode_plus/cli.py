@@ -450,11 +450,13 @@ def cmd_transcribe(args) -> int:
                              f"for one file, redirect the output instead: ... --format {args.format} > {out_dir}")
     _check_folder("-o/--output-dir", args.output_dir)
     names = _output_names(sources, note=out_dir is not None)
+    clashes: list[tuple[str, str]] = []
+    given = len(sources)
     if args.skip_existing:
         if out_dir is None:
             raise CtcDecodeError("--skip-existing skips the inputs whose file is already in -o DIR; give -o DIR.")
         ext = "txt" if args.format == "text" else args.format
-        sources, names = _skip_existing(sources, names, [out_dir / f"{n}.{ext}" for n in names], out_dir)
+        sources, names, clashes = _skip_existing(sources, names, [out_dir / f"{n}.{ext}" for n in names], out_dir)
     spotting_background = use_beam and args.spotting_background
     # saved emissions (.npz) decode without the model; audio, and background recordings, need it
     model = _load_model(args) if spotting_background or needs_acoustic_model(sources) else None
@@ -462,7 +464,7 @@ def cmd_transcribe(args) -> int:
         decoder = _calibrate(decoder, args, _background_emissions(args, model))
     if model is not None:
         decoder.prepare(model.labels)  # an LM or hotword that does not fit the model fails here, once
-    failures: list[tuple[str, str]] = []
+    failures: list[tuple[str, str]] = list(clashes)
     results = []
     bar = _AudioProgress(sources, "transcribing")
     interrupted, processed = False, 0
@@ -504,7 +506,7 @@ def cmd_transcribe(args) -> int:
     if args.format == "json" and not args.output_dir:
         if len(sources) > 1 or results:  # a failed input is {"audio": ..., "error": ...}, in its place
             print(json.dumps(results if len(sources) > 1 else results[0], indent=2))
-    rc = _report_failures(failures, processed)
+    rc = _report_failures(failures, processed + given - len(sources))  # skipped ones count as inputs
     if interrupted:
         print(f"interrupted: {processed} of {len(sources)} inputs processed; the results above are complete",
               file=sys.stderr)
@@ -526,14 +528,45 @@ def _output_names(sources: Sequence[str], note: bool = True) -> list[str]:
     return names
 
 
-def _skip_existing(sources: list, names: list, outputs: list, folder: Path) -> tuple[list, list]:
+def _recorded_source(path: Path) -> Optional[str]:
+    """The input an output file says it was made from (a ``.npz``'s ``source``, a ``.json``'s ``audio``), or
+    ``None`` where it does not say (text, subtitles) or cannot be read."""
+    import numpy as np
+
+    try:
+        if path.suffix == ".npz":
+            with np.load(path, allow_pickle=False) as z:
+                source = json.loads(str(z["meta"])).get("source")
+        elif path.suffix == ".json":
+            source = json.loads(path.read_text(encoding="utf-8")).get("audio")
+        else:
+            return None
+    except Exception:  # noqa: BLE001 - a file that does not say: nothing to compare
+        return None
+    return source if isinstance(source, str) else None
+
+
+def _skip_existing(sources: list, names: list, outputs: list,
+                   folder: Path) -> tuple[list, list, list[tuple[str, str]]]:
     """``--skip-existing``: the inputs (and names) whose output file is not there yet, with a note of the rest
-    (files are written whole or not at all, so one that is there is complete)."""
-    keep = [i for i, o in enumerate(outputs) if not o.exists()]
-    if len(keep) < len(sources):
-        print(f"note: {len(sources) - len(keep)} of {len(sources)} input(s) skipped: their file is already in "
+    (files are written whole or not at all, so one that is there is complete), and the inputs whose file there
+    was made from another input of the same name (an earlier run's), as failures: neither skipped nor
+    overwritten."""
+    keep, clashes = [], []
+    for i, (src, out) in enumerate(zip(sources, outputs)):
+        if not out.exists():
+            keep.append(i)
+            continue
+        other = _recorded_source(out)
+        if other is not None and _other_file(other, str(src)):
+            clashes.append((str(src), f"{src}: {out} is already there, made from {other}, another file of the same "
+                                      f"name (an earlier run into {folder}); give this one another -o folder, or "
+                                      "remove that file to replace it"))
+    skipped = len(sources) - len(keep) - len(clashes)
+    if skipped:
+        print(f"note: {skipped} of {len(sources)} input(s) skipped: their file is already in "
               f"{folder} (--skip-existing)", file=sys.stderr)
-    return [sources[i] for i in keep], [names[i] for i in keep]
+    return [sources[i] for i in keep], [names[i] for i in keep], clashes
 
 
 def cmd_emissions(args) -> int:
@@ -544,10 +577,12 @@ def cmd_emissions(args) -> int:
     model = _load_model(args)
     sources = iter_sources(args.audio)
     names = _output_names(sources)
+    clashes: list[tuple[str, str]] = []
+    given = len(sources)
     if args.skip_existing:
-        sources, names = _skip_existing(sources, names, [out / f"{n}.npz" for n in names], out)
+        sources, names, clashes = _skip_existing(sources, names, [out / f"{n}.npz" for n in names], out)
     bar = _AudioProgress(sources, "emissions")
-    failures = []
+    failures = list(clashes)
     done = 0
     try:  # slice by slice, each saved as soon as it is computed: an interrupted run keeps what it did
         for k in range(0, len(sources), _SAVE_EMISSIONS_EVERY):
@@ -568,12 +603,12 @@ def cmd_emissions(args) -> int:
                 print(f"{src}\t{path}\t{em.num_frames} frames")
     except KeyboardInterrupt:
         bar.close()
-        _report_failures(failures, done)
+        _report_failures(failures, done + given - len(sources))
         print(f"interrupted: {done} of {len(sources)} inputs processed; the files listed above are written",
               file=sys.stderr)
         return 130
     bar.close()
-    return _report_failures(failures, len(sources))
+    return _report_failures(failures, given)
 
 
 # --- compare --------------------------------------------------------------------------------------------------

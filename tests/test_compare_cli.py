@@ -747,6 +747,22 @@ def test_skip_existing_finishes_an_interrupted_run(tiny_model_dir, corpus, tmp_p
     assert sorted(p.name for p in (tmp_path / "same").iterdir()) == ["u0#1.txt", "u0.txt"]
     assert main(["transcribe", files[0], str(tmp_path / "other" / "u0.wav"), "--model", str(tiny_model_dir)]) == 0
     assert "share a file name" not in capsys.readouterr().err  # nothing is written: no note
+    # across runs: --skip-existing neither skips nor overwrites a file that another input of the same name made
+    # (emissions and JSON say their input; it failed silently before: the second folder's u0 was skipped)
+    other = str(tmp_path / "other" / "u0.wav")
+    kept = (ems / "u0.npz").stat().st_mtime_ns
+    for command, options, folder in (("emissions", [], ems), ("transcribe", ["--format", "json"], tmp_path / "js")):
+        options = [*options, "--model", str(tiny_model_dir), "-o", str(folder)]
+        if command == "transcribe":
+            assert main(["transcribe", *files, *options]) == 0
+            kept = (folder / "u0.json").stat().st_mtime_ns
+        capsys.readouterr()
+        assert main([command, other, *files[1:], *options, "--skip-existing"]) == 1
+        err = capsys.readouterr().err
+        assert "1 input(s) failed (of 3)" in err and f"made from {files[0]}" in err and "another -o folder" in err
+        assert "2 of 3 input(s) skipped" in err
+        assert (folder / ("u0.npz" if command == "emissions" else "u0.json")).stat().st_mtime_ns == kept
+        assert main([command, *files, *options, "--skip-existing"]) == 0  # the same files: skipped
 
 
 def test_compare_counts_hotword_free_utterances_the_hotwords_changed():
