@@ -20,6 +20,14 @@ Usage (from the repository root)::
     .venv/bin/python demo/make_demo.py --set dev    # demo/dev/ (the set alpha, beta, hotword weight are tuned on)
     .venv/bin/python demo/make_demo.py --set background  # demo/background/ (untranscribed-style speech for
                                                           # calibrating hotword spotting; see below)
+    .venv/bin/python demo/make_demo.py --set dev-reread  # runs/dev_reread/ (not committed): the development
+                                                          # sentences again, each read by the three other families
+
+``runs/dev_reread/`` (session 20): each development sentence read again by the three voice families that did not
+read it in ``demo/dev/`` (480 utterances, other voice draws), so that hotword settings are chosen on four readings
+of every development hotword and 552 hotword-free utterances instead of one reading and 138
+(``runs/dev_reread/dev_and_reread.tsv``: both sets, 640 utterances). Written without sox dither, so a rerun gives
+the same files; too large to commit (about 36 MB).
 
 ``demo/background/``: 64 general-English sentences read by the same voice families, none of them with a demo or
 development hotword: the acoustic training's held-out validation sentences (``training.text``: never synthesised
@@ -102,16 +110,27 @@ def main() -> None:
     import argparse
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--set", choices=["demo", "dev", "background"], default="demo",
+    ap.add_argument("--set", choices=["demo", "dev", "background", "dev-reread"], default="demo",
                     help="demo: the demo set in demo/; dev: the development set in demo/dev/ (other sentences, "
                          "hotwords and voices, for tuning); background: demo/background/ (general English, for "
-                         "calibrating hotword spotting)")
+                         "calibrating hotword spotting); dev-reread: runs/dev_reread/ (the development "
+                         "sentences read by the three other voice families; not committed)")
     args = ap.parse_args()
     if args.set == "background":
         out = DEMO / "background"
         out.mkdir(exist_ok=True)
         (out / "sentences.txt").write_text("\n".join(background_sentences()) + "\n")
         synthesise(out, SEED + 2, hotwords=False)
+        return
+    if args.set == "dev-reread":
+        out = ROOT / "runs" / "dev_reread"
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "sentences.txt").write_text((DEMO / "dev" / "sentences.txt").read_text())
+        synthesise(out, SEED + 3, readings=(1, 2, 3), dither=False)
+        both = [line for f, prefix in ((DEMO / "dev" / "manifest.tsv", "../../demo/dev/"), (out / "manifest.tsv", ""))
+                for line in [prefix + row for row in f.read_text().splitlines()[1:] if row.strip()]]
+        (out / "dev_and_reread.tsv").write_text("audio\ttext\n" + "\n".join(both) + "\n")
+        print(f"{out / 'dev_and_reread.tsv'}: demo/dev and these, {len(both)} utterances")
         return
     synthesise(DEMO if args.set == "demo" else DEMO / "dev", SEED if args.set == "demo" else SEED + 1)
 
@@ -127,9 +146,12 @@ def background_sentences(n: int = 64) -> list[str]:
     return [s for s in val if not hot & set(s.split())][:n]
 
 
-def synthesise(out: Path, seed: int, hotwords: bool = True) -> None:
+def synthesise(out: Path, seed: int, hotwords: bool = True, readings: tuple[int, ...] = (0,),
+               dither: bool = True) -> None:
     """Synthesise ``out/sentences.txt`` into ``out/audio``, ``out/manifest.tsv``, ``voices.tsv``, ``hotwords.txt``
-    (this one only with ``hotwords``)."""
+    (this one only with ``hotwords``). Sentence ``i`` is read once per ``k`` in ``readings``, by family
+    ``FAMILIES[(i + k) % 4]`` (file ``NNN_<family>.flac``, or ``NNN_k_<family>.flac`` with several readings);
+    ``dither=False`` makes sox write the same bytes on every run."""
     sentences = (out / "sentences.txt").read_text().splitlines()
     hot = choose_hotwords(sentences) if hotwords else []
     if hotwords:
@@ -147,25 +169,27 @@ def synthesise(out: Path, seed: int, hotwords: bool = True) -> None:
     rng = random.Random(seed)
     rows, voices = [], []
     for i, text in enumerate(sentences):
-        fam = FAMILIES[i % len(FAMILIES)]
-        if fam == "flite":
-            voice = f"{FLITE_VOICES[(i // 4) % len(FLITE_VOICES)]}:d1.00"
-        elif fam == "festival":
-            voice = FESTIVAL_VOICES[(i // 4) % len(FESTIVAL_VOICES)]
-        else:
-            voice = pick_voice(fam, rng)
-        name = f"{i:03d}_{fam}.flac"
-        with tempfile.TemporaryDirectory() as tmp:
-            wav = f"{tmp}/x.wav"
-            _tts("espeak" if fam == "newvoice" else fam, voice, tts_input(text), wav)
-            subprocess.run(
-                ["sox", wav, "-r", "16000", "-c", "1", "-b", "16", str(audio / name), "norm", "-3",
-                 "silence", "1", "0.05", "0.5%", "reverse", "silence", "1", "0.05", "0.5%", "reverse",
-                 "pad", "0.15", "0.15"],
-                check=True,
-            )
-        rows.append(f"audio/{name}\t{text}")
-        voices.append(f"audio/{name}\t{fam}\t{voice}")
+        for k in readings:
+            fam = FAMILIES[(i + k) % len(FAMILIES)]
+            if fam == "flite":
+                voice = f"{FLITE_VOICES[(i // 4 + k) % len(FLITE_VOICES)]}:d1.00"
+            elif fam == "festival":
+                voice = FESTIVAL_VOICES[(i // 4 + k) % len(FESTIVAL_VOICES)]
+            else:
+                voice = pick_voice(fam, rng)
+            name = f"{i:03d}_{fam}.flac" if len(readings) == 1 else f"{i:03d}_{k}_{fam}.flac"
+            with tempfile.TemporaryDirectory() as tmp:
+                wav = f"{tmp}/x.wav"
+                _tts("espeak" if fam == "newvoice" else fam, voice, tts_input(text), wav)
+                subprocess.run(
+                    ["sox", *([] if dither else ["-D"]), wav, "-r", "16000", "-c", "1", "-b", "16",
+                     str(audio / name), "norm", "-3",
+                     "silence", "1", "0.05", "0.5%", "reverse", "silence", "1", "0.05", "0.5%", "reverse",
+                     "pad", "0.15", "0.15"],
+                    check=True,
+                )
+            rows.append(f"audio/{name}\t{text}")
+            voices.append(f"audio/{name}\t{fam}\t{voice}")
     (out / "manifest.tsv").write_text("audio\ttext\n" + "\n".join(rows) + "\n")
     (out / "voices.tsv").write_text("audio\tfamily\tvoice\n" + "\n".join(voices) + "\n")
     size = sum(p.stat().st_size for p in audio.glob("*.flac"))
