@@ -56,7 +56,7 @@ def test_domain_lm_fixes_demo_words(demo_model):
     ems = [demo_model.emissions(e.audio) for e in entries]
     refs = [e.text for e in entries]
     greedy = [GreedyDecoder().decode(em).text for em in ems]
-    lm = BeamSearchDecoder(REPO / "lm" / "domain_4gram.arpa.gz", alpha=0.8, beta=1.5, beam_width=32)
+    lm = BeamSearchDecoder(REPO / "lm" / "domain_4gram.arpa.gz", alpha=0.5, beta=0.0, beam_width=32)
     fused = [lm.decode(em).text for em in ems]
     assert wer(refs, fused) < wer(refs, greedy)
 
