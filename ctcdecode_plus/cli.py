@@ -858,6 +858,8 @@ def cmd_tune(args) -> int:
     print(result.table())
     print(f"\nbest: --alpha {result.alpha:g} --beta {result.beta:g}  (WER {100 * result.wer:.1f} %, "
           f"CER {100 * result.cer:.1f} %) on {len(items)} utterances")
+    _note_grid_edge("alpha", args.alphas, result.alpha, floor=0.0)
+    _note_grid_edge("beta", args.betas, result.beta, floor=None)
     report = result.comparison.to_dict()
     if hotwords and args.hotword_weights:
         background = _background_emissions(args) if args.spotting_background else []
@@ -867,10 +869,27 @@ def cmd_tune(args) -> int:
         print("\n" + hw.table())
         print(f"\nbest: {_hotword_options(hw, args.spotting_background)}  (recall {100 * hw.recall:.1f} %, "
               f"false insertions {100 * hw.false_insertion_rate:.1f} % of hotword-free utterances, WER {100 * hw.wer:.1f} %)")
+        _note_grid_edge("hotword-weight", args.hotword_weights, hw.weight, floor=0.0)
         report["hotword_weights"] = hw.comparison.to_dict()["decoders"]
     if args.json:
         _atomic_write(Path(args.json), json.dumps(report, indent=2))
     return _report_failures([(f["audio"], f["error"]) for f in failures])
+
+
+def _note_grid_edge(option: str, grid: Sequence[float], chosen: float, floor: Optional[float]) -> None:
+    """A note on stderr where ``tune`` chose the largest value of ``--<option>s`` tried, or the smallest above
+    ``floor`` (the lowest the option may take; ``None``: none): the best may lie beyond the grid."""
+    values = sorted(set(float(v) for v in grid))
+    if len(values) < 3:
+        return
+    if chosen == values[-1]:
+        side = "largest"
+    elif chosen == values[0] and (floor is None or chosen > floor):
+        side = "smallest"
+    else:
+        return
+    print(f"note: --{option} {chosen:g} is the {side} of --{option}s tried; the best may lie beyond it: try "
+          f"{side.replace('est', 'er')} values too", file=sys.stderr)
 
 
 def _hotword_options(hw, background) -> str:

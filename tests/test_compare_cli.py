@@ -485,6 +485,20 @@ def test_compare_interrupted_keeps_computed_emissions(tiny_model_dir, corpus, tm
     assert [p.name for p in cache.iterdir()] == ["u0.npz"]
 
 
+def test_tune_notes_a_choice_at_the_edge_of_its_grid(capsys):
+    # session 20: the demo's hotword weight was the largest of 0 3 6 10 tried; with 15 and 20 it was still 10
+    from ctcdecode_plus.cli import _note_grid_edge
+
+    _note_grid_edge("hotword-weight", [0, 3, 6, 10], 10.0, floor=0.0)
+    assert "--hotword-weight 10 is the largest of --hotword-weights tried" in capsys.readouterr().err
+    _note_grid_edge("hotword-weight", [0, 3, 6, 10, 15, 20], 10.0, floor=0.0)
+    _note_grid_edge("alpha", [0, 0.5, 1], 0.0, floor=0.0)  # at the lowest it may take
+    _note_grid_edge("alpha", [0.5, 1], 1.0, floor=0.0)  # two values: no grid to speak of
+    assert capsys.readouterr().err == ""
+    _note_grid_edge("beta", [0, 1.5, 3], 0.0, floor=None)
+    assert "try smaller values too" in capsys.readouterr().err
+
+
 def test_tune_prints_hotword_options_that_reproduce_the_choice():
     from types import SimpleNamespace
 
