@@ -371,7 +371,10 @@ def audio_duration(source: PathLike) -> Optional[float]:
     import soundfile as sf
 
     try:
-        with sf.SoundFile(_sf_name(Path(source))) as f:
+        path = Path(source)
+        if not path.is_file():  # a pipe would block the open until something writes to it
+            return None
+        with sf.SoundFile(_sf_name(path)) as f:
             frames = _known_frames(f)
             return None if frames is None or f.samplerate <= 0 else frames / float(f.samplerate)
     except Exception:  # noqa: BLE001 - not readable here: load_audio explains it

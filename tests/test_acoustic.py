@@ -286,6 +286,10 @@ def test_progress_in_seconds_of_audio(model, tmp_path, monkeypatch):
     long, short = write_tone_wav(tmp_path / "long.wav", 12.0), write_tone_wav(tmp_path / "short.wav", 1.5, 44100)
     assert audio_duration(long) == pytest.approx(12.0) and audio_duration(short) == pytest.approx(1.5)
     assert audio_duration(tmp_path / "missing.wav") is None and audio_duration(__file__) is None
+    import os
+
+    os.mkfifo(tmp_path / "pipe.wav")  # not opened: that would wait for a writer
+    assert audio_duration(tmp_path / "pipe.wav") is None and audio_duration(tmp_path) is None
     steps: list[float] = []
     model.emissions(long, chunk_seconds=2.0, chunk_batch_size=1, progress=steps.append)
     assert len(steps) == 6 and sum(steps) == pytest.approx(12.0)
