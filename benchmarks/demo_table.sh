@@ -35,6 +35,6 @@ else
   spotting=(--spotting-background off)
 fi
 spotting+=(--hotword-spotting "${cap:-off}")
-echo "tuned on demo/dev: --alpha $alpha --beta $beta --hotword-weight $weight ${spotting[*]}"
+echo "tuned on demo/dev + runs/dev_reread: --alpha $alpha --beta $beta --hotword-weight $weight ${spotting[*]}"
 bash scripts/demo.sh --alpha "$alpha" --beta "$beta" --hotword-weight "$weight" "${spotting[@]}" \
   | tee runs/demo_table.txt

@@ -423,7 +423,8 @@ class AcousticModel:
                 except CtcDecodeError as e:
                     results[i] = e
             if progress:
-                progress(sum(a.duration for _, a in batch) if progress_seconds else len(batch))
+                progress(sum(a.duration for i, a in batch if isinstance(results[i], Emissions)) if progress_seconds
+                         else len(batch))
             batch.clear()
 
         for item in loaded:

@@ -13,6 +13,7 @@ rest, lists the failures at the end and exits with status 1.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import logging
 import math
@@ -65,6 +66,7 @@ class _AudioProgress:
 
         lengths = [audio_duration(s) for s in sources] if sys.stderr.isatty() and sources else []
         self.lengths = lengths if lengths and None not in lengths and sum(lengths) > 0 else None
+        self.reached = list(itertools.accumulate(self.lengths)) if self.lengths else []  # after each input
         self.finished = 0
         self.bar = tqdm(total=round(sum(self.lengths), 1) if self.lengths else len(sources), desc=desc,
                         unit="s" if self.lengths else "item", disable=None, leave=False, file=sys.stderr)
@@ -79,8 +81,8 @@ class _AudioProgress:
         self.finished += n
         if not self.lengths:
             self.bar.update(n)
-        elif sum(self.lengths[:self.finished]) > self.bar.n:
-            self.bar.update(min(sum(self.lengths[:self.finished]), self.bar.total) - self.bar.n)
+        elif self.finished and self.reached[min(self.finished, len(self.reached)) - 1] > self.bar.n:
+            self.bar.update(min(self.reached[min(self.finished, len(self.reached)) - 1], self.bar.total) - self.bar.n)
 
     def close(self) -> None:
         self.bar.close()
@@ -529,21 +531,23 @@ def _output_names(sources: Sequence[str], note: bool = True) -> list[str]:
 
 
 def _recorded_source(path: Path) -> Optional[str]:
-    """The input an output file says it was made from (a ``.npz``'s ``source``, a ``.json``'s ``audio``), or
-    ``None`` where it does not say (text, subtitles) or cannot be read."""
+    """The absolute path of the input an output file says it was made from (a ``.npz``'s ``source_abspath``, or
+    its ``source`` or a ``.json``'s ``audio`` where that is absolute), or ``None`` where it does not say (text,
+    subtitles; a relative path, which named a file in whatever folder that run started in) or cannot be read."""
     import numpy as np
 
     try:
         if path.suffix == ".npz":
             with np.load(path, allow_pickle=False) as z:
-                source = json.loads(str(z["meta"])).get("source")
+                meta = json.loads(str(z["meta"]))
+            source = meta.get("source_abspath") or meta.get("source")
         elif path.suffix == ".json":
             source = json.loads(path.read_text(encoding="utf-8")).get("audio")
         else:
             return None
     except Exception:  # noqa: BLE001 - a file that does not say: nothing to compare
         return None
-    return source if isinstance(source, str) else None
+    return source if isinstance(source, str) and os.path.isabs(source) else None
 
 
 def _skip_existing(sources: list, names: list, outputs: list,

@@ -254,6 +254,8 @@ class Emissions:
             "source": self.source,
             "audio_seconds": self.audio_seconds,
         }
+        if self.source and os.path.isfile(self.source):  # where it is, whatever folder a later run starts in
+            meta["source_abspath"] = os.path.abspath(self.source)
         # hidden and not *.npz, so that a folder listing never takes a leftover for emissions
         tmp = path.with_name(f".{path.name}.tmp")
         try:

@@ -304,6 +304,12 @@ def test_progress_in_seconds_of_audio(model, tmp_path, monkeypatch):
     counted: list[int] = []
     model.emissions_batch([long, bad, short], chunk_seconds=2.0, progress=counted.append)
     assert sum(counted) == 3  # inputs, as before
+    steps.clear()  # an input whose logits are not finite fails after the model: its seconds are not done
+    monkeypatch.setattr(AcousticModel, "_forward", lambda self, signals: [np.full((10, 32), np.nan, np.float32)
+                                                                          for _ in signals])
+    out = model.emissions_batch([short], progress=steps.append, progress_seconds=True)
+    assert not isinstance(out[0], Emissions) and sum(steps) == 0
+    monkeypatch.undo()
 
     from ctcdecode_plus import cli
 

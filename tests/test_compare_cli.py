@@ -779,6 +779,33 @@ def test_skip_existing_finishes_an_interrupted_run(tiny_model_dir, corpus, tmp_p
         assert main([command, *files, *options, "--skip-existing"]) == 0  # the same files: skipped
 
 
+def test_skip_existing_compares_where_inputs_are_not_how_they_were_typed(tiny_model_dir, corpus, tmp_path,
+                                                                          monkeypatch, capsys):
+    """From a review: a path saved as typed ("data/u0.wav") named another file from another folder: the same input
+    given another way failed as a clash, and another input of the same name could pass. Emissions now keep where
+    their input was; a relative path that is all a file says is not compared."""
+    import shutil
+
+    for folder, wav in (("A", "u0.wav"), ("B", "u1.wav")):  # B's data/u0.wav is another recording
+        (tmp_path / folder / "data").mkdir(parents=True)
+        shutil.copy(corpus / wav, tmp_path / folder / "data" / "u0.wav")
+    model, out = ["--model", str(tiny_model_dir)], tmp_path / "out"
+    js = ["--format", "json", "-o", str(out / "js")]
+    monkeypatch.chdir(tmp_path / "A")
+    assert main(["emissions", "data/u0.wav", *model, "-o", str(out)]) == 0
+    assert main(["transcribe", "data/u0.wav", *model, *js]) == 0
+    monkeypatch.chdir(tmp_path / "B")
+    capsys.readouterr()
+    same = str(tmp_path / "A" / "data" / "u0.wav")
+    assert main(["emissions", same, *model, "-o", str(out), "--skip-existing"]) == 0
+    assert main(["transcribe", same, *model, *js, "--skip-existing"]) == 0
+    assert capsys.readouterr().err.count("1 of 1 input(s) skipped") == 2
+    assert main(["emissions", "data/u0.wav", *model, "-o", str(out), "--skip-existing"]) == 1
+    assert f"made from {same}" in capsys.readouterr().err
+    assert main(["transcribe", "data/u0.wav", *model, *js, "--skip-existing"]) == 0  # "audio": "data/u0.wav"
+    assert "skipped" in capsys.readouterr().err
+
+
 def test_compare_counts_hotword_free_utterances_the_hotwords_changed():
     """The false-insertion rate counts whole hotwords only: a hotword's prefix ("CAFE" -> "KAF..." for KAFKA) or a
     hotword glued to a word changed a hotword-free utterance without counting. hotword_free_changed compares with the
