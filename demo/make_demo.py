@@ -22,12 +22,14 @@ Usage (from the repository root)::
                                                           # calibrating hotword spotting; see below)
     .venv/bin/python demo/make_demo.py --set dev-reread  # runs/dev_reread/ (not committed): the development
                                                           # sentences again, each read by the three other families
+    .venv/bin/python demo/make_demo.py --set demo-reread # runs/demo_reread/: the same for the demo sentences
 
 ``runs/dev_reread/`` (session 20): each development sentence read again by the three voice families that did not
 read it in ``demo/dev/`` (480 utterances, other voice draws), so that hotword settings are chosen on four readings
 of every development hotword and 552 hotword-free utterances instead of one reading and 138
 (``runs/dev_reread/dev_and_reread.tsv``: both sets, 640 utterances). Written without sox dither, so a rerun gives
-the same files; too large to commit (about 36 MB).
+the same files; too large to commit (about 36 MB). ``--set demo-reread`` does the same for the demo sentences
+(``runs/demo_reread/``, 192 utterances, ``demo_and_reread.tsv`` 256): a larger test set, never tuned on.
 
 ``demo/background/``: 64 general-English sentences read by the same voice families, none of them with a demo or
 development hotword: the acoustic training's held-out validation sentences (``training.text``: never synthesised
@@ -110,11 +112,12 @@ def main() -> None:
     import argparse
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--set", choices=["demo", "dev", "background", "dev-reread"], default="demo",
+    ap.add_argument("--set", choices=["demo", "dev", "background", "dev-reread", "demo-reread"], default="demo",
                     help="demo: the demo set in demo/; dev: the development set in demo/dev/ (other sentences, "
                          "hotwords and voices, for tuning); background: demo/background/ (general English, for "
                          "calibrating hotword spotting); dev-reread: runs/dev_reread/ (the development "
-                         "sentences read by the three other voice families; not committed)")
+                         "sentences read by the three other voice families; not committed); demo-reread: "
+                         "runs/demo_reread/ (the same for the demo sentences: a larger test, never tuned on)")
     args = ap.parse_args()
     if args.set == "background":
         out = DEMO / "background"
@@ -122,15 +125,17 @@ def main() -> None:
         (out / "sentences.txt").write_text("\n".join(background_sentences()) + "\n")
         synthesise(out, SEED + 2, hotwords=False)
         return
-    if args.set == "dev-reread":
-        out = ROOT / "runs" / "dev_reread"
+    if args.set.endswith("-reread"):
+        name = args.set.split("-")[0]  # dev or demo
+        source, rel = (DEMO / "dev", "../../demo/dev/") if name == "dev" else (DEMO, "../../demo/")
+        out = ROOT / "runs" / f"{name}_reread"
         out.mkdir(parents=True, exist_ok=True)
-        (out / "sentences.txt").write_text((DEMO / "dev" / "sentences.txt").read_text())
-        synthesise(out, SEED + 3, readings=(1, 2, 3), dither=False)
-        both = [line for f, prefix in ((DEMO / "dev" / "manifest.tsv", "../../demo/dev/"), (out / "manifest.tsv", ""))
+        (out / "sentences.txt").write_text((source / "sentences.txt").read_text())
+        synthesise(out, SEED + (3 if name == "dev" else 4), readings=(1, 2, 3), dither=False)
+        both = [line for f, prefix in ((source / "manifest.tsv", rel), (out / "manifest.tsv", ""))
                 for line in [prefix + row for row in f.read_text().splitlines()[1:] if row.strip()]]
-        (out / "dev_and_reread.tsv").write_text("audio\ttext\n" + "\n".join(both) + "\n")
-        print(f"{out / 'dev_and_reread.tsv'}: demo/dev and these, {len(both)} utterances")
+        (out / f"{name}_and_reread.tsv").write_text("audio\ttext\n" + "\n".join(both) + "\n")
+        print(f"{out / f'{name}_and_reread.tsv'}: {source.relative_to(ROOT)} and these, {len(both)} utterances")
         return
     synthesise(DEMO if args.set == "demo" else DEMO / "dev", SEED if args.set == "demo" else SEED + 1)
 
