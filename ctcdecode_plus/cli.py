@@ -81,8 +81,9 @@ class _AudioProgress:
         self.finished += n
         if not self.lengths:
             self.bar.update(n)
-        elif self.finished and self.reached[min(self.finished, len(self.reached)) - 1] > self.bar.n:
-            self.bar.update(min(self.reached[min(self.finished, len(self.reached)) - 1], self.bar.total) - self.bar.n)
+        elif self.finished:
+            target = min(self.reached[min(self.finished, len(self.reached)) - 1], self.bar.total)
+            self.bar.update(max(0.0, target - self.bar.n))
 
     def close(self) -> None:
         self.bar.close()
