@@ -488,7 +488,8 @@ def cmd_transcribe(args) -> int:
                 out = Path(args.output_dir) / f"{name}.{'txt' if args.format == 'text' else args.format}"
                 body = (json.dumps({"audio": src, "duration": round(em.audio_duration, 3), **t.to_dict()}, indent=2)
                         if args.format == "json" else t.to_srt() if args.format == "srt"
-                        else t.to_vtt() if args.format == "vtt" else t.text)
+                        else t.to_vtt() if args.format == "vtt" else _ctm(t, name).rstrip("\n")
+                        if args.format == "ctm" else t.text)
                 try:  # whole or not at all: a kill mid-write leaves no half file for the next stage to read
                     _atomic_write(out, body + "\n")
                 except CtcDecodeError as e:
@@ -501,6 +502,8 @@ def cmd_transcribe(args) -> int:
                 print(t.to_srt())
             elif args.format == "vtt":
                 print(t.to_vtt())
+            elif args.format == "ctm":
+                print(_ctm(t, name), end="")
             else:
                 print(f"{src}\t{t.text}" if len(sources) > 1 else t.text)
     except KeyboardInterrupt:  # keep what is done: the JSON below still gets the finished files
@@ -529,6 +532,11 @@ def _output_names(sources: Sequence[str], note: bool = True) -> list[str]:
         print(f"note: {len(renamed)} input(s) share a file name with an earlier one and are written as NAME#k "
               f"(by their order here): {shown}", file=sys.stderr)
     return names
+
+
+def _ctm(t, name: str) -> str:
+    """``t`` as CTM lines, the recording named ``name`` (its output name) with any spaces as ``_``."""
+    return t.to_ctm("_".join(name.split()) or "_")
 
 
 def _recorded_source(path: Path) -> Optional[str]:
@@ -945,14 +953,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="decode with a saved decoder (BeamSearchDecoder.save_pretrained, pyctcdecode or "
                         "Wav2Vec2ProcessorWithLM folder): its LM, alpha, beta, hotwords and search settings; "
                         "decoding options given beside it override them")
-    p.add_argument("--format", choices=["text", "json", "srt", "vtt"], default="text",
-                   help="json carries words with start/end times in seconds; srt and vtt are subtitles")
+    p.add_argument("--format", choices=["text", "json", "srt", "vtt", "ctm"], default="text",
+                   help="json carries words with start/end times in seconds; srt and vtt are subtitles; ctm is NIST's "
+                        "time-marked words (sclite), a line per word named by the input's file name")
     p.add_argument("--explain-hotwords", action="store_true",
                    help="say on stderr where each hotword was spotted (nats per character against its threshold) "
                         "and why spotting kept or refused it (acoustic and LM margins, nats)")
     p.add_argument("-o", "--output-dir", default=None, metavar="DIR",
-                   help="write one file per input, DIR/<name>.txt, .json, .srt or .vtt (by --format), each as soon "
-                        "as it is done; stdout lists them (needed for subtitles of several inputs)")
+                   help="write one file per input, DIR/<name>.txt, .json, .srt, .vtt or .ctm (by --format), each as "
+                        "soon as it is done; stdout lists them (needed for subtitles of several inputs)")
     p.add_argument("--skip-existing", action="store_true",
                    help="with -o: leave out the inputs whose file is already there (to finish an interrupted run)")
     p.set_defaults(func=cmd_transcribe)

@@ -78,6 +78,20 @@ class Transcript:
                        + " ".join(w.word for w in g) + "\n" for g in self._cues(max_words, max_gap))
         return "WEBVTT\n" + cues
 
+    def to_ctm(self, recording: str, channel: str = "1") -> str:
+        """NIST CTM (time-marked words, as sclite and most ASR scoring tools read them): one line per word,
+        ``<recording> <channel> <start s> <duration s> <word> [<confidence>]``, times to the millisecond, the
+        confidence where the decoder gave one; a word's spaces (a phrase) become ``_``. Empty for no words."""
+        if not isinstance(recording, str) or not recording.strip() or len(recording.split()) != 1:
+            raise CtcDecodeError(f"recording={recording!r}: give the recording's id, one token with no spaces (CTM "
+                                 "fields are space-separated), e.g. the file name without its extension.")
+        lines = []
+        for w in self.words:
+            conf = "" if w.confidence is None else f" {w.confidence:.3f}"
+            lines.append(f"{recording} {channel} {w.start:.3f} {max(0.0, w.end - w.start):.3f} "
+                         f"{'_'.join(w.word.split())}{conf}")
+        return "".join(line + "\n" for line in lines)
+
     def _cues(self, max_words: int, max_gap: float) -> list[list[Word]]:
         if isinstance(max_words, bool) or not isinstance(max_words, int) or max_words < 1:
             raise CtcDecodeError(f"max_words={max_words!r}: give a whole number of words per subtitle, 1 or more.")

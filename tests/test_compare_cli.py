@@ -654,6 +654,29 @@ def test_srt_cues_break_at_pauses():
     assert vtt.endswith("\n01:02:05.250 --> 01:02:06.000\nFIVE\n") and vtt.count(" --> ") == 3
 
 
+def test_ctm_lines_for_scoring_tools(tmp_path, libri_emissions, capsys):
+    from ctcdecode_plus.transcript import Transcript, Word
+
+    t = Transcript("ONE C++ NEW YORK", [Word("ONE", 0.12, 0.5, 0.9), Word("C++", 0.6, 1.0),
+                                        Word("NEW YORK", 1.25, 2.0, 0.51234)])
+    assert t.to_ctm("utt_1") == ("utt_1 1 0.120 0.380 ONE 0.900\nutt_1 1 0.600 0.400 C++\n"
+                                                   "utt_1 1 1.250 0.750 NEW_YORK 0.512\n")
+    assert Transcript("", []).to_ctm("x") == ""
+    for bad in ("", "a b", None):
+        with pytest.raises(CtcDecodeError, match="recording="):
+            t.to_ctm(bad)
+    # the CLI: several inputs on stdout (each line names its recording), or one file each with -o
+    npz = [libri_emissions.save(tmp_path / "a.npz"), libri_emissions.save(tmp_path / "b c.npz")]
+    assert main(["transcribe", *map(str, npz), "--format", "ctm"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    words = GreedyDecoder().decode(libri_emissions).words
+    assert len(lines) == 2 * len(words) and lines[0].startswith("a 1 ") and lines[-1].startswith("b_c 1 ")
+    assert [float(x) for x in lines[0].split()[2:4]] == pytest.approx([words[0].start,
+                                                                       words[0].end - words[0].start], abs=1e-3)
+    assert main(["transcribe", str(npz[0]), "--format", "ctm", "-o", str(tmp_path / "ctm")]) == 0
+    assert (tmp_path / "ctm" / "a.ctm").read_text().splitlines() == lines[:len(words)]
+
+
 def test_cli_writes_webvtt(tiny_model_dir, corpus, tmp_path, capsys):
     files = [str(corpus / "u0.wav"), str(corpus / "u1.wav")]
     assert main(["transcribe", *files, "--model", str(tiny_model_dir), "--format", "vtt"]) == 2
