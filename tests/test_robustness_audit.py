@@ -87,6 +87,23 @@ def test_a_read_only_emissions_cache_is_still_read(tiny_model_dir, corpus, tmp_p
     assert rc == 2 and "--emissions" in out.err
 
 
+def test_saved_emissions_say_where_their_audio_was_whatever_folder_a_run_starts_in(tiny_model_dir, tmp_path,
+                                                                                     monkeypatch, capsys):
+    # a saved relative source ("data/x.wav") named the next run's own data/x.wav: another recording's emissions
+    # were taken for it, silently (session 20 review); they keep their absolute path now
+    for sub, freq in (("A", 300), ("B", 900)):
+        (tmp_path / sub / "data").mkdir(parents=True)
+        write_tone_wav(tmp_path / sub / "data" / "x.wav", 1.0, freq=freq)
+        (tmp_path / sub / "m.tsv").write_text("audio\ttext\ndata/x.wav\tHELLO\n")
+    base = ["compare", "--model", tiny_model_dir, "--beam-width", 2, "--emissions", tmp_path / "cache",
+            "--manifest", "m.tsv"]
+    monkeypatch.chdir(tmp_path / "A")
+    assert _run(capsys, *base)[0] == 0
+    monkeypatch.chdir(tmp_path / "B")
+    rc, out = _run(capsys, *base)
+    assert rc == 2 and f"saved emissions of {tmp_path / 'A' / 'data' / 'x.wav'}" in out.err
+
+
 def test_saved_emissions_of_another_file_with_the_same_name_are_refused(tiny_model_dir, tmp_path, capsys):
     for sub, freq in (("a", 300), ("b", 900)):
         (tmp_path / sub).mkdir()
