@@ -263,24 +263,32 @@ def test_pack_fits_its_size_cap(tmp_path, monkeypatch):
     assert len(splits["train"].rows) < 6 and len(splits["val"].rows) == 1
 
 
-def test_temperature_scales_log_probs_and_keeps_the_argmax():
+def test_temperature_scales_log_probs_and_keeps_the_argmax(monkeypatch):
+    import copy
+
+    from ctcdecode_plus import AcousticModel, Emissions
     from training import gpu_import
+    from training import train as T
 
     model = _tiny_model()
     x = torch.randn(1, SR)
+    # the gate measures every temperature on one set of emissions, rescaled: the scaled model's own, to float error
+    processor = T.build_processor()
+    em = AcousticModel(model, processor.feature_extractor, processor.tokenizer).emissions(x[0].numpy(),
+                                                                                          input_rate=SR)
+    scaled = AcousticModel(gpu_import.scale_logits(copy.deepcopy(model), 2.5), processor.feature_extractor,
+                           processor.tokenizer).emissions(x[0].numpy(), input_rate=SR)
+    rescaled = Emissions.from_logits(em.log_probs / 2.5, em.labels, em.seconds_per_frame)
+    assert np.allclose(rescaled.log_probs, scaled.log_probs, atol=1e-4)
+    assert not np.allclose(em.log_probs, scaled.log_probs, atol=1e-2)
+    calls = []
+    wers = {1.0: 0.3, 2.0: 0.2, 3.0: 0.2}
+    monkeypatch.setattr(T, "lm_dev_wers", lambda m, p, d, ts: calls.append(list(ts)) or wers)
+    assert gpu_import.choose_temperature(model, processor, [1, 2, 3]) == (2.0, wers)
+    assert calls == [[1, 2, 3]]  # one measurement of all of them (first of equal ones wins)
     with torch.no_grad():
         before = model(x).logits
-        measured = {}
-
-        def measure(m):  # a stand-in for the LM WER: how far the scaled model's logits are from before / 2
-            with torch.no_grad():
-                measured[len(measured)] = float((m(x).logits - before / 2).abs().max())
-            return measured[len(measured) - 1]
-
-        best, scores = gpu_import.choose_temperature(model, [1, 2, 3], measure)
-        assert best == 2.0 and scores[2.0] < 1e-4 < scores[1.0] and set(scores) == {1.0, 2.0, 3.0}
-        assert torch.equal(model(x).logits, before)  # choosing leaves the model itself alone
-        gpu_import.scale_logits(model, best)
+        gpu_import.scale_logits(model, 2.0)
         after = model(x).logits
     assert torch.allclose(after, before / 2, atol=1e-5)
     assert torch.equal(after.argmax(-1), before.argmax(-1))

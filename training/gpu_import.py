@@ -39,15 +39,15 @@ import torch
 from training.gpu_train import load_shards, scale_logits
 
 
-def choose_temperature(model, temperatures, measure) -> tuple[float, dict]:
-    """The temperature (from ``temperatures``) whose scaled copy of ``model`` has the lowest ``measure(model)``
-    (demo/dev LM WER), first wins a tie; and every measurement, ``{temperature: value}``."""
-    import copy
+def choose_temperature(model, processor, temperatures) -> tuple[float, dict]:
+    """The temperature (from ``temperatures``) at which ``model``'s logits give the lowest demo/dev LM WER
+    (``train.lm_dev_wers``: the emissions once, rescaled for each), first wins a tie; and every WER,
+    ``{temperature: WER}``. ``model`` itself is left as it is."""
+    from training import train as T
 
-    scores = {}
-    for t in temperatures:
-        scores[float(t)] = measure(scale_logits(copy.deepcopy(model), float(t)))
-        print(f"temperature {t:g}: demo/dev LM WER {100 * scores[float(t)]:.2f} %", flush=True)
+    scores = T.lm_dev_wers(model, processor, "cpu", temperatures)
+    for t, wer in scores.items():
+        print(f"temperature {t:g}: demo/dev LM WER {100 * wer:.2f} %", flush=True)
     best = min(scores, key=scores.get)  # the first of equal ones
     return best, scores
 
@@ -161,7 +161,7 @@ def main(argv=None) -> None:
         print(f"gates on {T.dev_manifest()}" + ("" if T.dev_manifest() == T.DEV_REREAD_MANIFEST else
                                                  " (write the 640-utterance set first: python demo/make_demo.py "
                                                  "--set dev-reread)"), flush=True)
-        temp, wers = choose_temperature(model, args.temperatures, lambda m: T.lm_dev_wer(m, processor, "cpu"))
+        temp, wers = choose_temperature(model, processor, args.temperatures)
         scale_logits(model, temp)
         out.update(lm_dev_wer=wers[temp], temperature=temp, lm_dev_wer_by_temperature=wers)
     if args.export:

@@ -195,11 +195,26 @@ def evaluate(model, rows: list[dict], cache: AudioCache, device, batch_seconds: 
 def lm_dev_wer(model, processor, device) -> float:
     """WER (0-1) of beam search + the domain LM (``GATE_ALPHA``/``GATE_BETA``) on :func:`dev_manifest`, through the
     package's own pipeline; leaves ``model`` in training mode."""
-    from ctcdecode_plus import BeamSearchDecoder, compare
+    return lm_dev_wers(model, processor, device)[1.0]
+
+
+def lm_dev_wers(model, processor, device, temperatures=(1.0,)) -> dict[float, float]:
+    """:func:`lm_dev_wer` of ``model`` with its logits divided by each of ``temperatures`` (as
+    ``gpu_train.scale_logits`` divides them), ``{temperature: WER}`` in their order: the emissions are computed once
+    and their log-probs divided and renormalised, which gives the scaled model's own (log-softmax ignores a
+    per-frame constant)."""
+    from ctcdecode_plus import BeamSearchDecoder, Emissions, Item, compare
 
     items, _ = _dev_emissions(model, processor, device)
     decoder = BeamSearchDecoder(DOMAIN_LM, alpha=GATE_ALPHA, beta=GATE_BETA, name="lm")
-    return compare({"lm": decoder}, items).decoders["lm"].wer
+    wers = {}
+    for t in map(float, temperatures):
+        scaled = items if t == 1.0 else [
+            Item(i.id, Emissions.from_logits(i.emissions.log_probs / t, i.emissions.labels,
+                                             i.emissions.seconds_per_frame, i.emissions.source,
+                                             i.emissions.audio_seconds), i.reference) for i in items]
+        wers[t] = compare({"lm": decoder}, scaled).decoders["lm"].wer
+    return wers
 
 
 def _dev_emissions(model, processor, device, background: bool = False) -> tuple[list, list]:
