@@ -32,6 +32,11 @@ DEFAULT_FILL_GAP_SECONDS = 0.2
 #: (0.1 s: -5 ms, 78 %; 0.12 s: +15 ms, 91 %; 0.14 s: +35 ms, 78 %) and checked on 45 of the other 100 (-115 ms,
 #: 4 % -> +5 ms, 84 %).
 WORD_TAIL_SECONDS = 0.12
+#: A word ended at a word-delimiter frame (``word_ends``) ends this long before it: the demo model says the
+#: delimiter about a frame after the sound stops. Session 20, benchmarks/word_times.py: such words ended 25 ms late
+#: (median; 67 % within 50 ms); 0.02 s: +5 ms, 89 %; 0.04 s: -15 ms, 78 % (27 words of the 60 utterances); on 38 of
+#: the other 100: +24 ms, 79 % -> +4 ms, 87 %.
+DELIMITER_LAG_SECONDS = 0.02
 #: Beam-search word confidence (``BeamSearchDecoder(word_confidence=True)``): the word's posterior in an n-best list
 #: of up to this many hypotheses (pyctcdecode keeps those within ``beam_prune_logp`` of the best; weights
 #: ``softmax(scale * combined score)``; a hypothesis counts if it has the same word overlapping in time) times its

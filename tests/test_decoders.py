@@ -701,7 +701,7 @@ def test_fill_word_gaps_moves_an_end_across_a_short_gap_only():
 
 
 def test_word_ends_fill_short_gaps_and_end_at_the_delimiter_before_a_pause():
-    from ctcdecode_plus.constants import WORD_TAIL_SECONDS
+    from ctcdecode_plus.constants import DELIMITER_LAG_SECONDS, WORD_TAIL_SECONDS
     from ctcdecode_plus.decoders.base import word_ends
     from ctcdecode_plus.transcript import Word
 
@@ -713,9 +713,9 @@ def test_word_ends_fill_short_gaps_and_end_at_the_delimiter_before_a_pause():
     em = Emissions.from_logits(lp, labels, 0.02, "ends")
     words = [Word("a", 0.0, 0.02), Word("b", 0.1, 0.12), Word("a", 0.54, 0.56)]
     ends = [w.end for w in word_ends(words, em, 0.2)]
-    # "a" -> the next word's start (gap 0.08 s); "b" -> its delimiter at frame 16 (0.32 s), in a 0.42 s gap; the
-    # last "a" has no delimiter after it: WORD_TAIL_SECONDS (0.12 s) on
-    assert WORD_TAIL_SECONDS == 0.12 and ends == [0.1, 0.32, 0.68]
+    # "a" -> the next word's start (gap 0.08 s); "b" -> a frame before its delimiter at frame 16 (0.32 s), in a 0.42 s
+    # gap (DELIMITER_LAG_SECONDS); the last "a" has no delimiter after it: WORD_TAIL_SECONDS (0.12 s) on
+    assert WORD_TAIL_SECONDS == 0.12 and DELIMITER_LAG_SECONDS == 0.02 and ends == [0.1, 0.3, 0.68]
     # a delimiter further on than fill_gap_seconds (some models put one just before the next word) is not taken:
     # "b" gets the tail, which is at most fill_gap_seconds
     assert [w.end for w in word_ends(words, em, 0.1)] == [0.1, 0.22, 0.66]
@@ -734,9 +734,9 @@ def test_fill_gap_seconds_in_both_decoders_n_best_and_saved_folders(tmp_path, py
     for a, b, following in zip(plain.words, filled.words, nexts):
         if following - a.end <= 0.2 + 1e-9 and b is not filled.words[-1]:
             assert b.end == following  # filled up to the next word
-        elif LABELS[best[round(b.end / 0.02)]] == " ":  # moved into a pause: to its first delimiter frame
-            frame = round(b.end / 0.02)
-            assert a.end < b.end < following and " " not in [LABELS[i] for i in best[round(a.end / 0.02):frame]]
+        elif LABELS[best[round(b.end / 0.02) + 1]] == " ":  # into a pause: a frame before its first delimiter frame
+            frame = round(b.end / 0.02) + 1
+            assert a.end <= b.end < following and " " not in [LABELS[i] for i in best[round(a.end / 0.02):frame]]
         else:  # no delimiter in reach: 0.12 s on, within the gap
             assert b.end == round(min(a.end + 0.12, following), 4), (a, b, following)
     assert sum(a.end != b.end for a, b in zip(plain.words, filled.words)) >= len(plain.words) // 2

@@ -17,7 +17,7 @@ from typing import Optional, Sequence, Union
 
 import numpy as np
 
-from ..constants import WORD_TAIL_SECONDS
+from ..constants import DELIMITER_LAG_SECONDS, WORD_TAIL_SECONDS
 from ..emissions import Emissions
 from ..errors import CtcDecodeError
 from ..transcript import Transcript, Word, fill_word_gaps
@@ -45,9 +45,10 @@ def word_ends(words: Sequence[Word], emissions: Emissions, fill_gap_seconds: Opt
     * a word that the next one follows within ``fill_gap_seconds`` ends where the next starts
       (:func:`~ctcdecode_plus.transcript.fill_word_gaps`: the blank frames between are mostly its tail);
     * a word before a longer gap (a pause) or at the end ends at the first frame after it, at most
-      ``fill_gap_seconds`` on, where the best token is the word delimiter, where there is one (the demo model puts
-      it where the sound stops; a delimiter further on, as some models put just before the next word, is not
-      taken), and where there is none, :data:`~ctcdecode_plus.constants.WORD_TAIL_SECONDS` (0.12 s) after its
+      ``fill_gap_seconds`` on, where the best token is the word delimiter, where there is one, less
+      :data:`~ctcdecode_plus.constants.DELIMITER_LAG_SECONDS` (the demo model puts it a frame after the sound
+      stops; a delimiter further on, as some models put just before the next word, is not taken), and where there
+      is none, :data:`~ctcdecode_plus.constants.WORD_TAIL_SECONDS` (0.12 s) after its
       last letter's frame, within the gap (the last word of a recording, most often: measured, 105 ms early
       without this).
 
@@ -69,8 +70,8 @@ def word_ends(words: Sequence[Word], emissions: Emissions, fill_gap_seconds: Opt
         a = int(round(w.end / spf))
         b = min(int(round(following / spf)), a + int(fill_gap_seconds / spf + 1e-9) + 1)
         hits = np.flatnonzero(is_delimiter[a:b])
-        end = (a + int(hits[0])) * spf if len(hits) else min(w.end + min(WORD_TAIL_SECONDS, fill_gap_seconds),
-                                                              following)
+        end = ((a + int(hits[0])) * spf - DELIMITER_LAG_SECONDS if len(hits)
+               else min(w.end + min(WORD_TAIL_SECONDS, fill_gap_seconds), following))
         out[i] = dataclasses.replace(w, end=round(max(end, w.end), 4))
     return out
 
