@@ -23,7 +23,7 @@ DEFAULT_PAUSE_SECONDS = 0.5
 #: pyctcdecode's). A CTC model emits a word's last letter early in its last sound: on 60 festival utterances with the
 #: synthesiser's own word boundaries, the demo model's word ends were 75 ms early (median) and 17 % of words had start
 #: and end within 50 ms; with this, 24 ms and 85 % (greedy; gaps of 0.15-0.3 s filled gave the same;
-#: benchmarks/word_times.py).
+#: benchmarks/word_times.py); with the two rules below too (session 20), 22 ms and 90 %.
 DEFAULT_FILL_GAP_SECONDS = 0.2
 #: With ``fill_gap_seconds`` on, a word before a pause where the model says no word delimiter in reach (most often
 #: the last word of a recording) ends this many seconds after its last letter's frame (never past the next word or
