@@ -9,8 +9,8 @@ hotword recall no lower, with at most 1 point more false insertions, decoded as 
 (``train.dev_hotword_recall``, measured now for both; since session 16, whose seventh stage passed the first two
 with recall 96 -> 88 %). "demo/dev" here is ``train.dev_manifest()``: since session 20 demo/dev with each sentence
 also read by the three other voice families (640 utterances) once ``demo/make_demo.py --set dev-reread`` has written
-it (about 1 min; the gates then take about four times as long), at the demo's settings (``train.GATE_ALPHA``,
-``train.HOTWORD_GATE``).
+it (about 1 min; a model's dev emissions then take about 2 min on 2 cores, once for all temperatures), at the
+demo's settings (``train.GATE_ALPHA``, ``train.HOTWORD_GATE``).
 
 ``--temperatures 1 1.5 2 2.5 3`` (with ``--lm-gate``/``--export``): a model trained for many epochs on a few hours
 of audio comes out over-confident, and beam search with an LM cannot then reach the right words: pyctcdecode
