@@ -690,11 +690,12 @@ def _cached_emissions(pairs: Sequence[tuple[str, str]], cache: Optional[Path], a
                 em = Emissions.load(npz)
             except CtcDecodeError as err:
                 em = type(err)(f"{err} (a saved file: delete it to compute it again)")
-            recorded = _recorded_source(npz) or em.source if isinstance(em, Emissions) else ""  # where it was
-            if isinstance(em, Emissions) and _other_file(recorded, audio):
-                em = CtcDecodeError(
-                    f"{npz}: saved emissions of {recorded}, not of {audio} (another file with the same name). "
-                    "Delete the file to recompute it, or give each manifest its own --emissions folder.")
+            if isinstance(em, Emissions):
+                recorded = _recorded_source(npz) or em.source  # where its audio was, absolute where it says
+                if _other_file(recorded, audio):
+                    em = CtcDecodeError(
+                        f"{npz}: saved emissions of {recorded}, not of {audio} (another file with the same name). "
+                        "Delete the file to recompute it, or give each manifest its own --emissions folder.")
             emissions[key] = em
         else:
             todo.append((key, audio))
