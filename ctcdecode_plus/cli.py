@@ -255,7 +255,7 @@ def _fill_gap_seconds(text: str) -> Optional[float]:
     return _number(text, low=0.0, what="a number of seconds >= 0 (e.g. 0.2), or 'off'")
 
 
-def _share(text: str) -> float:
+def _utterance_share(text: str) -> float:
     """``--max-false-insertions``: a share of utterances, in [0, 1]."""
     return _number(text, 0.0, 1.0, what="a share of utterances in [0, 1], e.g. 0.01")
 
@@ -1014,7 +1014,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with hotwords: CTC word-spotting thresholds to try as well (nats per character)")
     p.add_argument("--spotting-ratios", type=_ratio, nargs="*", default=[0.5, 0.7, 1.0],
                    help="with hotwords and --spotting-background: calibration ratios to try as well")
-    p.add_argument("--max-false-insertions", type=_share, default=0.01,
+    p.add_argument("--max-false-insertions", type=_utterance_share, default=0.01,
                    help="largest share of hotword-free utterances that may gain a hotword (default %(default)s)")
     p.add_argument("--json", default=None, help="write every grid point's scores as JSON")
     p.set_defaults(func=cmd_tune)

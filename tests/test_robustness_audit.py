@@ -138,6 +138,15 @@ def test_tune_grid_and_chunk_values_are_checked_when_parsed(option, value, capsy
     assert f"argument {option}" in capsys.readouterr().err
 
 
+def test_each_share_option_says_what_it_shares(capsys):
+    # two parsers were once both named _share: the later one answered for --max-false-insertions too
+    for argv, needle in ((["tune", "--manifest", "m.tsv", "--max-false-insertions", "2"], "share of utterances"),
+                         (["transcribe", "a.wav", "--hotword-prefix-share", "2"], "a share in [0, 1]")):
+        with pytest.raises(SystemExit):
+            build_parser().parse_args(argv)
+        assert needle in capsys.readouterr().err
+
+
 def test_chunk_seconds_below_the_minimum_is_refused_by_the_api(tiny_model_dir):
     from ctcdecode_plus.acoustic import AcousticModel
 
