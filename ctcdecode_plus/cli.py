@@ -514,10 +514,19 @@ def cmd_transcribe(args) -> int:
             print(json.dumps(results if len(sources) > 1 else results[0], indent=2))
     rc = _report_failures(failures, processed + given - len(sources))  # skipped ones count as inputs
     if interrupted:
-        print(f"interrupted: {processed} of {len(sources)} inputs processed; the results above are complete",
+        print(_interrupted_line(processed, given - len(sources), given, "the results above are complete"),
               file=sys.stderr)
         return 130
     return rc
+
+
+def _interrupted_line(done: int, skipped: int, given: int, kept: str) -> str:
+    """What an interrupted run says: inputs done of those given, counted as the failure list counts them (an input
+    --skip-existing left out is one of them), and what was ``kept``."""
+    if not skipped:
+        return f"interrupted: {done} of {given} inputs processed; {kept}"
+    return (f"interrupted: {done + skipped} of {given} inputs processed ({skipped} of them skipped: their output "
+            f"was already there); {kept}")
 
 
 # --- emissions ------------------------------------------------------------------------------------------------
@@ -617,7 +626,7 @@ def cmd_emissions(args) -> int:
     except KeyboardInterrupt:
         bar.close()
         _report_failures(failures, done + given - len(sources))
-        print(f"interrupted: {done} of {len(sources)} inputs processed; the files listed above are written",
+        print(_interrupted_line(done, given - len(sources), given, "the files listed above are written"),
               file=sys.stderr)
         return 130
     bar.close()

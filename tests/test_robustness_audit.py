@@ -430,3 +430,28 @@ def test_reprs_and_argument_errors_name_the_thing_not_its_array(tiny_model_dir, 
         with pytest.raises(CtcDecodeError, match=needle) as e:
             call()
         assert len(str(e.value)) < 300
+
+
+def test_an_interrupted_run_counts_skipped_inputs_as_the_failure_list_does(tiny_model_dir, corpus, tmp_path, capsys,
+                                                                           monkeypatch):
+    # "1 input(s) failed (of 2)" beside "interrupted: 1 of 2" once read as two different runs: the first counted
+    # the input --skip-existing left out, the second did not
+    from ctcdecode_plus import cli
+    from ctcdecode_plus.acoustic import AcousticModel
+
+    files = [corpus / f"u{i}.wav" for i in range(3)]
+    ems = tmp_path / "ems"
+    assert _run(capsys, "emissions", files[0], "-o", ems, "--model", tiny_model_dir)[0] == 0
+    real, calls = AcousticModel.emissions_batch, []
+
+    def interrupted_on_the_second_slice(self, sources, **kw):
+        calls.append(sources)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(self, sources, **kw)
+
+    monkeypatch.setattr(cli, "_SAVE_EMISSIONS_EVERY", 1)
+    monkeypatch.setattr(AcousticModel, "emissions_batch", interrupted_on_the_second_slice)
+    rc, out = _run(capsys, "emissions", *files, "-o", ems, "--model", tiny_model_dir, "--skip-existing")
+    assert rc == 130 and "interrupted: 2 of 3 inputs processed (1 of them skipped" in out.err
+    assert sorted(p.name for p in ems.iterdir()) == ["u0.npz", "u1.npz"]
