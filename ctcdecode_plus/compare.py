@@ -12,7 +12,6 @@ import io
 import json
 import math
 import os
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping, Optional, Sequence, Union
@@ -204,6 +203,7 @@ def compare(
     hotwords: Optional[Sequence[str]] = None,
     failures: Optional[list[dict]] = None,
     progress: Optional[Callable[[int], None]] = None,
+    num_workers: Optional[int] = None,
 ) -> Comparison:
     """Run every decoder on every item and score it against the references.
 
@@ -214,6 +214,9 @@ def compare(
             ``"SHOWN: SPOKEN, ..."``, are scored by their shown form).
         failures: inputs that failed before decoding (e.g. unreadable audio), carried into the result.
         progress: called with 1 after each (decoder, item) decode.
+        num_workers: processes to decode in (:meth:`.Decoder.timed_decodes`); ``None`` or 1: this one. The
+            results are the same; the speed columns add each item's own decode time wherever it ran, so they
+            measure decoding compute, comparable between settings, while the run takes less wall-clock time.
 
     A decoder error on one item is recorded in that row (and counted in ``failed``); the rest go on. An item whose
     reference has no words to score (empty, only punctuation) is listed in ``failures`` and left out.
@@ -259,14 +262,13 @@ def compare(
         refs, hyps, errs = [], [], []
         seconds = 0.0
         failed = 0
-        for it in items:
-            t0 = time.perf_counter()
-            try:
-                hyp, err = decoder.decode(it.emissions).text, None
-            except CtcDecodeError as e:
-                hyp, err = "", str(e)
+        decoded = decoder.timed_decodes([it.emissions for it in items], num_workers)
+        for it, (out, dt) in zip(items, decoded):
+            if isinstance(out, CtcDecodeError):
+                hyp, err = "", str(out)
                 failed += 1
-            dt = time.perf_counter() - t0
+            else:
+                hyp, err = out.text, None
             seconds += dt
             we, ce = word_errors(it.reference, hyp), char_errors(it.reference, hyp)
             words, chars = words + we, chars + ce
@@ -282,13 +284,14 @@ def compare(
             seconds / audio_seconds if audio_seconds else 0.0,
             hw.recall if hw else None, hw.false_insertion_rate if hw else None, hw.inserted if hw else None,
             hw.per_hotword if hw else None,
-            _hotword_free_changed(decoder, items, free, hyps, errs, without) if hotwords else None,
+            _hotword_free_changed(decoder, items, free, hyps, errs, without, num_workers) if hotwords else None,
         )
     return Comparison(scores, utterances, failures, hotwords)
 
 
 def _hotword_free_changed(decoder: Decoder, items: Sequence[Item], free: Sequence[int], hyps: Sequence[str],
-                          errs: Sequence[Optional[str]], cache: dict) -> Optional[float]:
+                          errs: Sequence[Optional[str]], cache: dict,
+                          num_workers: Optional[int] = None) -> Optional[float]:
     """Share of the utterances ``free`` (indices into ``items``, references without a hotword) whose text
     ``decoder`` wrote otherwise than it does without its hotwords (decoded here, not timed; ``cache``: texts by
     setting); ``None`` for a decoder without hotwords, or no such utterance."""
@@ -300,15 +303,13 @@ def _hotword_free_changed(decoder: Decoder, items: Sequence[Item], free: Sequenc
     plain = decoder.replace(hotwords=[], hotword_weight=DEFAULT_HOTWORD_WEIGHT, hotword_spotting=None,
                             auto_spoken_forms=False, name="without hotwords")
     texts = cache.setdefault(repr(plain), {})
+    todo = [i for i in free if errs[i] is None and i not in texts]
+    for i, out in zip(todo, plain.decode_batch([items[i].emissions for i in todo], num_workers, errors="return")):
+        texts[i] = None if isinstance(out, CtcDecodeError) else out.text
     counted = changed = 0
     for i in free:
         if errs[i] is not None:
             continue
-        if i not in texts:
-            try:
-                texts[i] = plain.decode(items[i].emissions).text
-            except CtcDecodeError:
-                texts[i] = None
         if texts[i] is not None:
             counted += 1
             changed += texts[i] != hyps[i]

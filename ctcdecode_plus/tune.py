@@ -50,6 +50,7 @@ def tune_alpha_beta(
     betas: Sequence[float] = (0.0, 1.0, 2.0, 3.0),
     *,
     progress: Optional[Callable[[int], None]] = None,
+    num_workers: Optional[int] = None,
 ) -> TuneResult:
     """Decode ``items`` with every (alpha, beta) pair; the LM is loaded once and shared.
 
@@ -57,11 +58,12 @@ def tune_alpha_beta(
         decoder: a beam decoder with an LM; its other settings (beam width, hotwords...) are kept.
         items: development utterances (emissions + references).
         alphas: LM weights to try. betas: word insertion bonuses to try.
+        num_workers: processes to decode in (:func:`~ctcdecode_plus.compare.compare`); the choice is the same.
     """
     _check_beam(decoder, "tune_alpha_beta", need_lm=True)
     grid = {f"alpha={a:g} beta={b:g}": decoder.replace(alpha=float(a), beta=float(b), name=f"alpha={a:g} beta={b:g}")
             for a, b in itertools.product(alphas, betas)}
-    result = compare(grid, items, progress=progress)
+    result = compare(grid, items, progress=progress, num_workers=num_workers)
     best = min(result.decoders.values(), key=lambda s: (s.wer, s.cer))
     chosen = grid[best.name]
     return TuneResult(chosen.alpha, chosen.beta, best.wer, best.cer, result)
@@ -102,11 +104,12 @@ def tune_hotwords(
     ratios: Sequence[float] = (),
     max_false_insertion_rate: float = 0.01,
     progress: Optional[Callable[[int], None]] = None,
+    num_workers: Optional[int] = None,
 ) -> HotwordTuneResult:
     """Decode ``items`` with ``hotwords`` for every (weight, spotting threshold), and with ``background`` speech
     (no hotwords in it) every (weight, calibration ratio) (:meth:`BeamSearchDecoder.calibrate_spotting`), and
     choose as :class:`HotwordTuneResult` says. The items should include utterances without any hotword, so that
-    false insertions can be measured.
+    false insertions can be measured. ``num_workers``: processes to decode in, as for :func:`tune_alpha_beta`.
     """
     _check_beam(decoder, "tune_hotwords", need_lm=False)
     for w in weights:  # before any calibration or decoding, naming the grid
@@ -123,7 +126,7 @@ def tune_hotwords(
             name = f"weight={w:g} spot=x{r:g}"
             grid[name] = cal.replace(hotword_weight=float(w), name=name)
             ratio_of[name] = r
-    result = compare(grid, items, hotwords=hotwords, progress=progress)
+    result = compare(grid, items, hotwords=hotwords, progress=progress, num_workers=num_workers)
 
     def measured(value: Optional[float]) -> float:  # NaN: nothing to measure it on (no such utterance)
         return 0.0 if value is None or math.isnan(value) else float(value)

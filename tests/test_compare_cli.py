@@ -848,3 +848,51 @@ def test_compare_counts_hotword_free_utterances_the_hotwords_changed():
     assert result.decoders["mild"].hotword_free_changed == 0.0
     assert [result.decoders[n].hotword_free_changed for n in ("beam", "greedy")] == [None, None]
     assert "hw-free changed %" in result.table()
+
+
+def test_compare_and_tune_in_worker_processes_give_the_serial_results(libri_emissions, pyctc_data):
+    """num_workers / --jobs: the same transcripts, scores and choices as one process; a bad item stays that
+    item's failure; the speed columns still add each item's decode time."""
+    from ctcdecode_plus.emissions import Emissions
+    from ctcdecode_plus.tune import tune_alpha_beta, tune_hotwords
+    from test_decoders import ambiguous_bugs_bunny
+
+    bad = Emissions.from_logits(np.log(np.full((5, 4), 0.25)), list(" ab") + [""])  # another alphabet
+    items = [Item("libri", libri_emissions, LIBRI_TEXT.upper()), Item("bad", bad, "a b"),
+             Item("short", ambiguous_bugs_bunny(), "bugs bunny"), Item("libri2", libri_emissions, "i have a good")]
+    arpa = pyctc_data / "bugs_bunny_kenlm.arpa"
+    decoders = {"greedy": GreedyDecoder(), "lm": BeamSearchDecoder(arpa, beam_width=16),
+                "hot": BeamSearchDecoder(arpa, beam_width=16, hotwords=["doubt"], hotword_weight=8.0)}
+    serial = compare(decoders, items, hotwords=["doubt"])
+    seen = []
+    parallel = compare(decoders, items, hotwords=["doubt"], num_workers=2, progress=seen.append)
+    assert [(u.id, u.decoder, u.hypothesis, u.error) for u in parallel.utterances] == \
+        [(u.id, u.decoder, u.hypothesis, u.error) for u in serial.utterances]
+    assert len(seen) == len(items) * len(decoders)
+    for name, s in serial.decoders.items():
+        p = parallel.decoders[name]
+        assert (p.wer, p.cer, p.failed, p.hotword_recall, p.hotword_free_changed) == \
+            (s.wer, s.cer, s.failed, s.hotword_recall, s.hotword_free_changed)
+        assert p.decode_seconds > 0
+    assert parallel.decoders["hot"].failed == 1 and "does not match" in next(  # the LM cannot spell its labels
+        u.error for u in parallel.utterances if u.decoder == "hot" and u.id == "bad")
+    good = [it for it in items if it.id != "bad"]
+    one, two = (tune_alpha_beta(decoders["lm"], good, [0.3, 1.0], [0.0, 2.0], num_workers=n) for n in (None, 2))
+    assert (one.alpha, one.beta, one.wer) == (two.alpha, two.beta, two.wer)
+    one, two = (tune_hotwords(decoders["lm"], good, ["doubt"], [0.0, 8.0], num_workers=n) for n in (None, 2))
+    assert (one.weight, one.recall, one.false_insertion_rate) == (two.weight, two.recall, two.false_insertion_rate)
+
+
+@pytest.mark.parametrize("value,ok", [("2", 2), ("0", None), ("-1", False), ("two", False), ("1.5", False)])
+def test_jobs_option(value, ok, capsys):
+    import os
+
+    from ctcdecode_plus.cli import build_parser
+
+    argv = ["compare", "--manifest", "m.tsv", "--jobs", value]
+    if ok is False:
+        with pytest.raises(SystemExit):
+            build_parser().parse_args(argv)
+        assert "argument --jobs" in capsys.readouterr().err
+    else:
+        assert build_parser().parse_args(argv).jobs == (ok or os.cpu_count())

@@ -11,9 +11,10 @@ import dataclasses
 import multiprocessing
 import numbers
 import os
+import time
 from abc import ABC, abstractmethod
 from concurrent.futures import ProcessPoolExecutor
-from typing import Optional, Sequence, Union
+from typing import Iterator, Optional, Sequence, Union
 
 import numpy as np
 
@@ -89,17 +90,29 @@ def as_labels(labels) -> Labels:
     return Labels.from_list(list(labels))
 
 
-def _init_worker(decoder: "Decoder") -> None:
+def _init_worker(decoder: "Decoder", label_sets: Sequence[Labels] = ()) -> None:
     global _WORKER_DECODER
     _WORKER_DECODER = decoder
+    for labels in label_sets:  # build the LM and hotwords before the first item's clock starts
+        try:
+            decoder.prepare(labels)
+        except CtcDecodeError:
+            pass  # each item's decode fails with it
 
 
-def _decode_in_worker(emissions: Emissions) -> Union[Transcript, CtcDecodeError]:
-    assert _WORKER_DECODER is not None
+def _timed_decode(decoder: "Decoder", emissions: Emissions) -> tuple[Union[Transcript, CtcDecodeError], float]:
+    """``decoder.decode(emissions)`` (or its error, returned: one bad item does not stop a batch) and its seconds."""
+    t0 = time.perf_counter()
     try:
-        return _WORKER_DECODER.decode(emissions)
-    except CtcDecodeError as e:  # returned, not raised, so one bad item does not stop the batch
-        return e
+        out: Union[Transcript, CtcDecodeError] = decoder.decode(emissions)
+    except CtcDecodeError as e:
+        out = e
+    return out, time.perf_counter() - t0
+
+
+def _decode_in_worker(emissions: Emissions) -> tuple[Union[Transcript, CtcDecodeError], float]:
+    assert _WORKER_DECODER is not None
+    return _timed_decode(_WORKER_DECODER, emissions)
 
 
 class Decoder(ABC):
@@ -142,34 +155,50 @@ class Decoder(ABC):
         """
         if errors not in ("raise", "return"):
             raise CtcDecodeError(f"errors={errors!r}: give 'raise' or 'return'.")
+        results = [r for r, _ in self.timed_decodes(batch, num_workers, start_method=start_method)]
+        if errors == "raise":
+            for r in results:
+                if isinstance(r, CtcDecodeError):
+                    raise r
+        return results
+
+    def timed_decodes(
+        self,
+        batch: Sequence[Emissions],
+        num_workers: Optional[int] = None,
+        *,
+        start_method: Optional[str] = None,
+    ) -> Iterator[tuple[Union[Transcript, CtcDecodeError], float]]:
+        """Decode many utterances as :meth:`decode_batch` does (``errors="return"``), yielding each one's
+        ``(transcript or error, seconds)`` in order as soon as it is done: ``seconds`` is the time its own decode
+        took, in whichever process ran it (0 for an error passed through), so a sum over items is decoding
+        compute, comparable between ``num_workers`` settings; the wall-clock time of the batch is shorter with
+        more workers. Each worker builds the decoder's LM and hotwords once, before its first item's clock starts.
+        """
         if start_method is not None and start_method not in multiprocessing.get_all_start_methods():
             raise CtcDecodeError(f"start_method={start_method!r}: this platform has "
                                  f"{multiprocessing.get_all_start_methods()} (or None for its default).")
         if num_workers is not None and (isinstance(num_workers, bool) or not isinstance(num_workers, numbers.Integral)
                                         or num_workers < 1):
             raise CtcDecodeError(f"num_workers={num_workers!r}: give a whole number of processes >= 1, or None.")
-        batch = list(batch)
+        return self._timed_decodes(list(batch), num_workers or 1, start_method)
+
+    def _timed_decodes(self, batch: list, num_workers: int, start_method: Optional[str]) -> Iterator:
         # an error in the batch (emissions_batch puts a file's error in its place) stays that error
         todo = [em for em in batch if not isinstance(em, CtcDecodeError)]
-        if not num_workers or num_workers <= 1 or len(todo) <= 1:
-            decoded: list = []
-            for em in todo:
-                try:
-                    decoded.append(self.decode(em))
-                except CtcDecodeError as e:
-                    decoded.append(e)
-        else:
-            ctx = multiprocessing.get_context(start_method)
-            workers = min(num_workers, len(todo), os.cpu_count() or 1)
-            with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(self,)) as pool:
-                decoded = list(pool.map(_decode_in_worker, todo, chunksize=max(1, len(todo) // (4 * workers))))
-        done = iter(decoded)
-        results = [em if isinstance(em, CtcDecodeError) else next(done) for em in batch]
-        if errors == "raise":
-            for r in results:
-                if isinstance(r, CtcDecodeError):
-                    raise r
-        return results
+        workers = min(num_workers, len(todo), os.cpu_count() or 1)
+        if workers <= 1:
+            done: Iterator = (_timed_decode(self, em) for em in todo)
+            for em in batch:
+                yield (em, 0.0) if isinstance(em, CtcDecodeError) else next(done)
+            return
+        label_sets = list({id(em.labels): em.labels for em in todo if isinstance(em, Emissions)}.values())
+        ctx = multiprocessing.get_context(start_method)
+        with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
+                                 initargs=(self, label_sets)) as pool:
+            done = pool.map(_decode_in_worker, todo, chunksize=max(1, min(8, len(todo) // (4 * workers))))
+            for em in batch:
+                yield (em, 0.0) if isinstance(em, CtcDecodeError) else next(done)
 
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
