@@ -5,6 +5,7 @@
 #     runs/dev_reread/ (the same sentences read by the three other voice families: 640 utterances, 100 hotword
 #     occurrences; `demo/make_demo.py --set dev-reread` writes it, the same files on every run); spotting
 #     thresholds are calibrated per hotword on demo/background/ (general English speech, no transcripts used);
+#     decoded in one process per CPU core (--jobs 0: the same choice as one process, in less time);
 #  2. run the demo comparison (scripts/demo.sh) with those values.
 # Writes runs/tune_dev.json, runs/demo_comparison.json, runs/demo_utterances.csv and runs/demo_table.txt, and the
 # emissions: runs/tune_emissions (all 640), runs/dev_emissions (demo/dev's 160, for the other benchmarks).
@@ -19,7 +20,7 @@ rm -rf runs/tune_emissions runs/dev_emissions
   --emissions runs/tune_emissions --lm lm/domain_4gram.arpa.gz --alphas 0.3 0.5 0.8 1.2 --betas 0 1.5 3 \
   --hotwords-file demo/dev/hotwords.txt --auto-spoken-forms --hotword-weights 0 3 6 10 15 20 \
   --spotting-background demo/background/manifest.tsv --spotting-thresholds --spotting-ratios 0.5 0.7 1 \
-  --json runs/tune_dev.json | tee runs/tune_dev.txt
+  --jobs 0 --json runs/tune_dev.json | tee runs/tune_dev.txt
 mkdir -p runs/dev_emissions  # demo/dev's own (NNN_family.npz; the rereadings are NNN_k_family.npz)
 cp runs/tune_emissions/[0-9][0-9][0-9]_[a-z]*.npz runs/dev_emissions/
 cp -r runs/tune_emissions/background runs/dev_emissions/
