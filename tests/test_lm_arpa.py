@@ -373,3 +373,19 @@ def test_a_latin1_arpa_is_named_with_how_to_convert_it(tmp_path):
 
     with pytest.raises(LanguageModelError, match="not UTF-8 text.*iconv"):  # KenLM's backend counted OOVs silently
         perplexity(latin1, lines=["Caf\u00e9"], backend="kenlm")
+
+
+@pytest.mark.parametrize("count", ["-1", "-3", "-100"])
+def test_a_negative_count_in_the_header_is_refused_before_kenlm_reads_it(tmp_path, count):
+    """KenLM sized its tables by 'ngram 2=-3' and the process died (rc 139, no message): the header is checked
+    first. In a subprocess, so that a crash fails this test instead of killing the test run."""
+    import subprocess
+    import sys
+
+    path = write(tmp_path, GOOD.replace("ngram 2=2", f"ngram 2={count}"))
+    code = ("from ctcdecode_plus.decoders import BeamSearchDecoder\n"
+            "from ctcdecode_plus.errors import LanguageModelError\n"
+            f"try:\n    BeamSearchDecoder({str(path)!r})\nexcept LanguageModelError as e:\n    print(e)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-500:]
+    assert f"m.arpa:3: header line 'ngram 2={count}' declares a negative number of 2-grams" in done.stdout

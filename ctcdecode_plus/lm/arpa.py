@@ -333,6 +333,12 @@ def is_arpa_file(path: PathLike) -> bool:
         return False
 
 
+def _unreadable(path: Path, exc: BaseException) -> LanguageModelError:
+    """The error for an ARPA file that cannot be read through (a damaged gzip stream, an I/O error)."""
+    return LanguageModelError(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc}); the file is damaged "
+                              "or truncated")
+
+
 def _not_utf8(path: Path, exc: UnicodeDecodeError) -> LanguageModelError:
     return LanguageModelError(f"{path}: not UTF-8 text ({exc.reason}); a KenLM binary or a damaged file? give an "
                               f"ARPA text file (one in another encoding, e.g. Latin-1: convert it with `iconv -f "
@@ -362,7 +368,7 @@ def read_arpa_unigrams(path: PathLike) -> list[str]:
     except UnicodeDecodeError as e:
         raise _not_utf8(path, e) from None
     except (OSError, EOFError) as e:
-        raise LanguageModelError(f"{path}: cannot read the ARPA file ({e}).") from None
+        raise _unreadable(path, e) from None
     if not words:
         raise LanguageModelError(f"{path}: no 1-grams found; is this an ARPA file (it must contain '\\1-grams:')?")
     return words
@@ -376,6 +382,74 @@ def _parse_float(tok: str) -> float:
     if math.isnan(value):
         raise ValueError(tok)  # NaN is no log-probability: "not a number", as the callers say
     return value
+
+
+def _read_header(path: Path, lines: Iterator[tuple[int, str]]) -> dict[int, int]:
+    """Read an ARPA file's ``\\data\\`` header from ``lines`` (``(number, line)``, consumed up to and with
+    ``\\1-grams:``): ``{order: declared count}``, or a :class:`LanguageModelError` naming the line."""
+    where = lambda n: f"{path}:{n}"  # noqa: E731
+    declared: dict[int, int] = {}
+    lineno = 0
+    # header
+    for lineno, line in lines:
+        s = line.strip(WORD_DELIMITERS)
+        if not s:
+            continue
+        if s.lstrip("\ufeff") == "\\data\\" and s != "\\data\\":
+            raise LanguageModelError(f"{path}: starts with a byte-order mark (BOM), which KenLM cannot read; "
+                                     "save the file as UTF-8 without BOM")
+        if s == "\\data\\":
+            break
+        if lineno > 1000 or "\0" in line:
+            raise LanguageModelError(f"{where(lineno)}: no \\data\\ header found; this is not an ARPA file "
+                                     f"(a KenLM binary? give the .arpa it was built from)")
+    else:
+        raise LanguageModelError(f"{path}: no \\data\\ header; this is not an ARPA file (empty or truncated)")
+    section = None
+    for lineno, line in lines:
+        s = line.strip(WORD_DELIMITERS)
+        if not s:
+            continue
+        if s.startswith("ngram "):
+            try:
+                k_s, c_s = s[6:].split("=")
+                k, c = int(k_s), int(c_s)
+            except ValueError:
+                raise LanguageModelError(f"{where(lineno)}: malformed header line {s!r}; expected "
+                                         f"'ngram N=COUNT'") from None
+            if c < 0:
+                raise LanguageModelError(f"{where(lineno)}: header line {s!r} declares a negative number of "
+                                         f"{k}-grams; the file is damaged (rebuild it)")
+            if k != len(declared) + 1:
+                raise LanguageModelError(f"{where(lineno)}: header line {s!r} out of sequence; orders must "
+                                         f"be listed 1, 2, ...")
+            declared[k] = c
+            continue
+        if s == "\\1-grams:":
+            section = 1
+            break
+        raise LanguageModelError(f"{where(lineno)}: unexpected line {s[:60]!r} in the \\data\\ header")
+    if section is None:
+        raise LanguageModelError(f"{path}: file ends inside the \\data\\ header; the file is truncated")
+    if not declared:
+        raise LanguageModelError(f"{path}: the \\data\\ header lists no 'ngram N=COUNT' lines")
+    if declared[1] == 0:
+        raise LanguageModelError(f"{path}: the header declares no 1-grams ('ngram 1=0'): the model has no "
+                                 "words; rebuild it from text")
+    return declared
+
+
+def check_arpa_header(path: PathLike) -> dict[int, int]:
+    """The ``\\data\\`` header of an ARPA file (plain or gzip), checked (orders 1, 2, ... with counts >= 0 and
+    1-grams), read without the rest of the file: ``{order: count}``. KenLM trusts these counts to size its tables
+    (a negative one crashed the process), so they are checked before KenLM reads the file."""
+    try:
+        with _open_text(Path(path)) as fh:
+            return _read_header(Path(path), enumerate(fh, 1))
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(Path(path), exc) from None
+    except (OSError, EOFError) as exc:  # a damaged gzip stream, an unreadable file
+        raise _unreadable(Path(path), exc) from None
 
 
 def _parse_arpa(path: Path, begin: Callable[[int], None], store: Callable[[int, list, float, float], None],
@@ -394,52 +468,9 @@ def _parse_arpa(path: Path, begin: Callable[[int], None], store: Callable[[int, 
     try:
         with fh:
             lines = enumerate(fh, 1)
-            declared: dict[int, int] = {}
+            declared = _read_header(path, lines)
             vocabulary: set[str] = set()  # the 1-grams: every word of a longer n-gram must be one
             lineno = 0
-            # header
-            for lineno, line in lines:
-                s = line.strip(WORD_DELIMITERS)
-                if not s:
-                    continue
-                if s.lstrip("\ufeff") == "\\data\\" and s != "\\data\\":
-                    raise LanguageModelError(f"{path}: starts with a byte-order mark (BOM), which KenLM cannot read; "
-                                             "save the file as UTF-8 without BOM")
-                if s == "\\data\\":
-                    break
-                if lineno > 1000 or "\0" in line:
-                    raise LanguageModelError(f"{where(lineno)}: no \\data\\ header found; this is not an ARPA file "
-                                             f"(a KenLM binary? give the .arpa it was built from)")
-            else:
-                raise LanguageModelError(f"{path}: no \\data\\ header; this is not an ARPA file (empty or truncated)")
-            section = None
-            for lineno, line in lines:
-                s = line.strip(WORD_DELIMITERS)
-                if not s:
-                    continue
-                if s.startswith("ngram "):
-                    try:
-                        k_s, c_s = s[6:].split("=")
-                        k, c = int(k_s), int(c_s)
-                    except ValueError:
-                        raise LanguageModelError(f"{where(lineno)}: malformed header line {s!r}; expected "
-                                                 f"'ngram N=COUNT'") from None
-                    if k != len(declared) + 1 or c < 0:
-                        raise LanguageModelError(f"{where(lineno)}: header line {s!r} out of sequence; orders must "
-                                                 f"be listed 1, 2, ... with non-negative counts")
-                    declared[k] = c
-                    continue
-                if s == "\\1-grams:":
-                    section = 1
-                    break
-                raise LanguageModelError(f"{where(lineno)}: unexpected line {s[:60]!r} in the \\data\\ header")
-            if section is None:
-                raise LanguageModelError(f"{path}: file ends inside the \\data\\ header; the file is truncated")
-            if not declared:
-                raise LanguageModelError(f"{path}: the \\data\\ header lists no 'ngram N=COUNT' lines")
-            if declared[1] == 0:
-                raise LanguageModelError(f"{path}: the header declares no 1-grams ('ngram 1=0'): the model has no "
-                                         "words; rebuild it from text")
             N = len(declared)
             begin(N)
             k = 1
@@ -504,9 +535,7 @@ def _parse_arpa(path: Path, begin: Callable[[int], None], store: Callable[[int, 
     except UnicodeDecodeError as exc:
         raise _not_utf8(path, exc) from None
     except (EOFError, OSError, gzip.BadGzipFile) as exc:
-        if isinstance(exc, LanguageModelError):
-            raise
-        raise LanguageModelError(f"{path}: cannot read ({exc}); the file is damaged or truncated") from None
+        raise _unreadable(path, exc) from None
 
 
 def read_arpa(path: PathLike) -> ArpaModel:

@@ -16,8 +16,8 @@ import numpy as np
 
 from .._quiet import quiet_stderr
 from ..errors import LanguageModelError
-from .arpa import (MISSING_UNK_LOG10, REWRITE_WITH_TABS, ArpaArrays, NGramIndex, _open_text, is_arpa_file, read_arpa,
-                   read_arpa_arrays, read_arpa_unigrams)
+from .arpa import (MISSING_UNK_LOG10, REWRITE_WITH_TABS, ArpaArrays, NGramIndex, _open_text, check_arpa_header,
+                   is_arpa_file, read_arpa, read_arpa_arrays, read_arpa_unigrams)
 from .counts import BOS, EOS, UNK, iter_corpus_lines, split_words, text_paths
 from .normalize import Alphabet, Normalizer, as_alphabet
 
@@ -71,6 +71,8 @@ def load_kenlm(lm_path: PathLike):
         raise LanguageModelError(f"{p}: language model file not found; check the path")
     if p.is_dir():
         raise LanguageModelError(f"{p}: is a folder; give the .arpa or .bin file inside it")
+    if is_arpa_file(p):
+        check_arpa_header(p)  # KenLM sizes its tables by the header's counts: a negative one crashed the process
     try:
         with quiet_stderr():
             return kenlm.Model(str(p))
