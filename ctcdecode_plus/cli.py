@@ -41,6 +41,7 @@ from .constants import (
     DEFAULT_UNK_SCORE_OFFSET,
     DEMO_MODEL_NAME,
 )
+from ._files import replaced_file, write_in_place
 from .compare import _atomic_write
 from .errors import CtcDecodeError
 from .manifest import unique_ids
@@ -110,6 +111,11 @@ def _check_writable(flag: str, path: Optional[str]) -> None:
     p = Path(path)
     if p.is_dir():
         raise CtcDecodeError(f"{flag} {path}: is a folder; give a file name (a file inside it, or another path).")
+    if write_in_place(p):  # a pipe or device (/dev/stdout, a shell's >(...)): written to as it is
+        if not os.access(p, os.W_OK):
+            raise CtcDecodeError(f"{flag} {path}: cannot write there (permission denied); choose a writable path.")
+        return
+    p = replaced_file(p)  # a link: its target is written
     probe = p.with_name(p.name + ".check")
     try:
         p.parent.mkdir(parents=True, exist_ok=True)

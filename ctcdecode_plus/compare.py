@@ -6,7 +6,6 @@ utterance and decoder. It prints as a table and exports JSON and CSV.
 """
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
@@ -16,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping, Optional, Sequence, Union
 
+from ._files import atomic_write
 from .decoders.base import Decoder
 from .decoders.hotwords import display_forms
 from .emissions import Emissions
@@ -167,19 +167,10 @@ def _clean(d: dict) -> dict:
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    """``text`` to ``path`` whole or not at all (a temporary file beside it, renamed; removed on any failure or
-    interruption)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except BaseException as e:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
-        if isinstance(e, OSError):
-            raise CtcDecodeError(f"{path}: cannot write ({e.strerror or e}); choose a writable path.") from None
-        raise
+    """``text`` to ``path`` whole or not at all (:func:`ctcdecode_plus._files.atomic_write`; a missing folder is
+    created)."""
+    with atomic_write(path, make_folder=True) as fh:
+        fh.write(text)
 
 
 def split_scorable(items: Sequence[Item]) -> tuple[list[Item], list[dict]]:

@@ -5,7 +5,6 @@ Shape ``[frames, vocab]``, float32, natural-log probabilities (each row log-sum-
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
 import os
@@ -15,6 +14,7 @@ from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+from ._files import atomic_write
 from .errors import EmissionsError
 from .vocab import BLANK_LABEL, SPACE_LABEL, Labels
 
@@ -256,21 +256,9 @@ class Emissions:
         }
         if self.source and os.path.isfile(self.source):  # where it is, whatever folder a later run starts in
             meta["source_abspath"] = os.path.abspath(self.source)
-        # hidden and not *.npz, so that a folder listing never takes a leftover for emissions
-        tmp = path.with_name(f".{path.name}.tmp")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with open(tmp, "wb") as fh:  # a file object: numpy appends no .npz
-                np.savez_compressed(fh, log_probs=self.log_probs, meta=np.array(json.dumps(meta)))
-            os.replace(tmp, path)
-        except BaseException as e:  # an interruption too: no half-written file left behind
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            if isinstance(e, OSError):
-                raise EmissionsError(
-                    f"{path}: cannot write the emissions ({e.strerror or e}); choose a writable output folder."
-                ) from None
-            raise
+        # the temporary file is hidden and not *.npz, so that a folder listing never takes a leftover for emissions
+        with atomic_write(path, "wb", error=EmissionsError, make_folder=True) as fh:  # numpy appends no .npz to a file
+            np.savez_compressed(fh, log_probs=self.log_probs, meta=np.array(json.dumps(meta)))
         return path
 
     @classmethod

@@ -737,15 +737,25 @@ def test_cli_transcribes_with_a_saved_decoder_folder(tmp_path, pyctc_data, libri
 
 def test_transcribe_o_writes_each_file_whole_or_not_at_all(tiny_model_dir, corpus, tmp_path, monkeypatch):
     """A kill mid-write left a truncated .json/.srt for the next stage; the temporary file is removed too."""
-    from pathlib import Path
+    import builtins
 
-    real = Path.write_text
+    import ctcdecode_plus._files as files
 
-    def write_text(self, text, *a, **k):
-        real(self, text[:10], *a, **k)
-        raise KeyboardInterrupt
+    class Killed:  # a file that takes 10 characters, then the process is interrupted
+        def __init__(self, fh):
+            self.fh = fh
 
-    monkeypatch.setattr(Path, "write_text", write_text)
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.fh.close()
+
+        def write(self, text):
+            self.fh.write(text[:10])
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(files, "open", lambda *a, **k: Killed(builtins.open(*a, **k)), raising=False)
     out = tmp_path / "out"
     assert main(["transcribe", str(corpus / "u0.wav"), "--model", str(tiny_model_dir), "--format", "json",
                  "-o", str(out)]) == 130

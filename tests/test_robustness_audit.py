@@ -455,3 +455,38 @@ def test_an_interrupted_run_counts_skipped_inputs_as_the_failure_list_does(tiny_
     rc, out = _run(capsys, "emissions", *files, "-o", ems, "--model", tiny_model_dir, "--skip-existing")
     assert rc == 130 and "interrupted: 2 of 3 inputs processed (1 of them skipped" in out.err
     assert sorted(p.name for p in ems.iterdir()) == ["u0.npz", "u1.npz"]
+
+
+def test_outputs_write_through_links_and_into_pipes_without_replacing_them(tmp_path, libri_emissions):
+    """--json/--csv (and ARPA, emissions) put a plain file where a pipe or a link was: a reader of the pipe got
+    nothing, and a link's target kept its old content while the link became a file."""
+    import stat
+    import threading
+
+    from ctcdecode_plus.compare import _atomic_write
+    from ctcdecode_plus.lm.arpa import atomic_write
+
+    target = tmp_path / "target.json"
+    target.write_text("old")
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    _atomic_write(link, "new")
+    assert link.is_symlink() and target.read_text() == "new"
+    with atomic_write(link) as fh:  # the LM tools' writer
+        fh.write("newer")
+    assert link.is_symlink() and target.read_text() == "newer"
+    em_link = tmp_path / "em.npz"
+    em_link.symlink_to(tmp_path / "real.npz")
+    libri_emissions.save(em_link)
+    assert em_link.is_symlink() and Emissions.load(tmp_path / "real.npz").num_frames == libri_emissions.num_frames
+
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()))
+    reader.start()
+    _atomic_write(fifo, "through the pipe")
+    reader.join(timeout=30)
+    assert got == ["through the pipe"] and stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["em.npz", "link.json", "pipe.json", "real.npz",
+                                                          "target.json"]  # no temporary file left

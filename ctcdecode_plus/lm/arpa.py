@@ -18,7 +18,6 @@ import math
 import os
 import shutil
 import subprocess
-import tempfile
 from array import array
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,8 @@ from typing import IO, Callable, Iterator, Optional, Sequence, Union
 
 import numpy as np
 
+from .._files import atomic_write as _atomic_write
+from .._files import default_mode, temp_beside  # noqa: F401  (default_mode: package.py's folders use it)
 from ..errors import LanguageModelError
 from .counts import BOS, EOS, SPECIALS, UNK, WORD_DELIMITERS, split_words
 
@@ -42,28 +43,9 @@ PathLike = Union[str, Path]
 
 
 # --------------------------------------------------------------------------------------------------- atomic files
-def default_mode(folder: bool = False) -> int:
-    """The permission bits ``open``/``mkdir`` would give a new file (folder) under the current umask: ``mkstemp``
-    and ``mkdtemp`` make theirs private (0600/0700), which would hide a written model from other users."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return (0o777 if folder else 0o666) & ~mask
-
-
 def _temp_beside(path: Path) -> str:
     """An empty temporary file in ``path``'s folder, or a :class:`LanguageModelError` saying why there is none."""
-    if path.is_dir():
-        raise LanguageModelError(f"{path}: is a folder; give a file name for the output")
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.exists():
-        raise LanguageModelError(f"{parent}: output folder does not exist; create it first")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
-    except OSError as exc:
-        raise LanguageModelError(f"{path}: cannot write here ({exc.strerror or exc}); choose a writable output path") from None
-    os.close(fd)
-    os.chmod(tmp, default_mode())
-    return tmp
+    return temp_beside(path, LanguageModelError)
 
 
 def check_writable(path: PathLike) -> list[Path]:
@@ -103,27 +85,10 @@ def remove_if_empty(folders: Sequence[Path]) -> None:
             return
 
 
-@contextlib.contextmanager
-def atomic_write(path: PathLike, mode: str = "w", encoding: Optional[str] = "utf-8") -> Iterator[IO]:
-    """Open a temporary file beside ``path``; rename it to ``path`` only when the block ends without error."""
-    path = Path(path)
-    tmp = _temp_beside(path)
-    try:
-        if path.suffix == ".gz":
-            raw = gzip.open(tmp, "wb" if "b" in mode else "wt", encoding=None if "b" in mode else encoding,
-                            compresslevel=6)
-        else:
-            raw = open(tmp, mode, encoding=None if "b" in mode else encoding, newline=None if "b" in mode else "\n")
-        with raw as fh:
-            yield fh
-        os.replace(tmp, path)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):  # disk full, read-only file system, permission denied
-            raise LanguageModelError(f"{path}: cannot write ({exc.strerror or exc}); check free space and "
-                                     "permissions, or choose another output path") from None
-        raise
+def atomic_write(path: PathLike, mode: str = "w", encoding: Optional[str] = "utf-8"):
+    """:func:`ctcdecode_plus._files.atomic_write` with :class:`LanguageModelError`: a temporary file beside
+    ``path``, renamed to it only when the block ends without error (a pipe or device is written in place)."""
+    return _atomic_write(path, mode, encoding, error=LanguageModelError)
 
 
 # --------------------------------------------------------------------------------------------------- writing
