@@ -8,6 +8,7 @@ context on both sides, so model memory does not grow with the file's length.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import itertools
 import json
@@ -49,6 +50,24 @@ def resolve_model_path(name_or_path: PathLike) -> str:
             )
         return str(DEMO_MODEL_DIR)
     return str(name_or_path)
+
+
+def model_fingerprint(name_or_path: PathLike) -> str:
+    """A short id of a model as its files are now, to tell whether saved emissions came from it: for a folder
+    (``"demo"`` included), a hash of its resolved path and of each file's name, size and modification time, so that
+    new weights or settings in it, or another folder, give another id; for a hub id, the id."""
+    import hashlib
+
+    folder = Path(resolve_model_path(name_or_path))
+    if not folder.is_dir():
+        return f"hub:{name_or_path}"
+    h = hashlib.sha1(str(folder.resolve()).encode())
+    for f in sorted(folder.iterdir()):
+        with contextlib.suppress(OSError):
+            st = f.stat()
+            if f.is_file():
+                h.update(f"\0{f.name}\0{st.st_size}\0{st.st_mtime_ns}".encode())
+    return h.hexdigest()[:16]
 
 
 def near_miss_folder(name: str) -> str:

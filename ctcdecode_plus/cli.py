@@ -569,16 +569,25 @@ def _ctm(t, name: str) -> str:
     return t.to_ctm("_".join(name.split()) or "_")
 
 
+def _saved_meta(npz: Path) -> dict:
+    """The metadata of a saved emissions file (:meth:`.Emissions.save`), ``{}`` where it cannot be read."""
+    import numpy as np
+
+    try:
+        with np.load(npz, allow_pickle=False) as z:
+            meta = json.loads(str(z["meta"]))
+    except Exception:  # noqa: BLE001 - damaged or not emissions: loading it says so
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
 def _recorded_source(path: Path) -> Optional[str]:
     """The absolute path of the input an output file says it was made from (a ``.npz``'s ``source_abspath``, or
     its ``source`` or a ``.json``'s ``audio`` where that is absolute), or ``None`` where it does not say (text,
     subtitles; a relative path, which named a file in whatever folder that run started in) or cannot be read."""
-    import numpy as np
-
     try:
         if path.suffix == ".npz":
-            with np.load(path, allow_pickle=False) as z:
-                meta = json.loads(str(z["meta"]))
+            meta = _saved_meta(path)
             source = meta.get("source_abspath") or meta.get("source")
         elif path.suffix == ".json":
             source = json.loads(path.read_text(encoding="utf-8")).get("audio")
@@ -589,13 +598,14 @@ def _recorded_source(path: Path) -> Optional[str]:
     return source if isinstance(source, str) and os.path.isabs(source) else None
 
 
-def _skip_existing(sources: list, names: list, outputs: list,
-                   folder: Path) -> tuple[list, list, list[tuple[str, str]]]:
+def _skip_existing(sources: list, names: list, outputs: list, folder: Path,
+                   made_with: Optional[dict] = None) -> tuple[list, list, list[tuple[str, str]]]:
     """``--skip-existing``: the inputs (and names) whose output file is not there yet, with a note of the rest
     (files are written whole or not at all, so one that is there is complete), and the inputs whose file there
     was made from another input of the same name (an earlier run's), as failures: neither skipped nor
-    overwritten."""
-    keep, clashes = [], []
+    overwritten. With ``made_with`` (emissions: :func:`_made_with`), a saved file made otherwise (another model,
+    chunking, or audio that has changed since) is made again."""
+    keep, clashes, stale = [], [], {}
     for i, (src, out) in enumerate(zip(sources, outputs)):
         if not out.exists():
             keep.append(i)
@@ -605,6 +615,14 @@ def _skip_existing(sources: list, names: list, outputs: list,
             clashes.append((str(src), f"{src}: {out} is already there, made from {other}, another file of the same "
                                       f"name (an earlier run into {folder}); give this one another -o folder, or "
                                       "remove that file to replace it"))
+            continue
+        why = _stale(out, made_with, src) if made_with is not None else None
+        if why:
+            stale[why] = stale.get(why, 0) + 1
+            keep.append(i)
+    if stale:
+        print("note: made again, not skipped: " + "; ".join(f"{n} made {why}" for why, n in stale.items()),
+              file=sys.stderr)
     skipped = len(sources) - len(keep) - len(clashes)
     if skipped:
         print(f"note: {skipped} of {len(sources)} input(s) skipped: their file is already in "
@@ -622,8 +640,9 @@ def cmd_emissions(args) -> int:
     names = _output_names(sources)
     clashes: list[tuple[str, str]] = []
     given = len(sources)
+    made_with = _made_with(args)  # recorded in each file: a later --emissions or --skip-existing checks it
     if args.skip_existing:
-        sources, names, clashes = _skip_existing(sources, names, [out / f"{n}.npz" for n in names], out)
+        sources, names, clashes = _skip_existing(sources, names, [out / f"{n}.npz" for n in names], out, made_with)
     bar = _AudioProgress(sources, "emissions")
     failures = list(clashes)
     done = 0
@@ -639,7 +658,7 @@ def cmd_emissions(args) -> int:
                     failures.append((src, str(em)))
                     continue
                 try:
-                    path = em.save(out / f"{names[done - 1]}.npz")
+                    path = em.save(out / f"{names[done - 1]}.npz", made_with=_for_audio(made_with, src))
                 except CtcDecodeError as e:
                     failures.append((src, str(e)))
                     continue
@@ -707,6 +726,8 @@ def _cached_emissions(pairs: Sequence[tuple[str, str]], cache: Optional[Path], a
 
     emissions: dict[str, object] = {}
     todo = []
+    made_with = _made_with(args) if cache is not None else {}
+    stale: dict[str, int] = {}  # why saved emissions are made again: how many for each reason
     for key, audio in pairs:
         if str(audio).lower().endswith(".npz"):  # saved emissions listed in the manifest: decoded as they are
             try:
@@ -726,9 +747,18 @@ def _cached_emissions(pairs: Sequence[tuple[str, str]], cache: Optional[Path], a
                     em = CtcDecodeError(
                         f"{npz}: saved emissions of {recorded}, not of {audio} (another file with the same name). "
                         "Delete the file to recompute it, or give each manifest its own --emissions folder.")
+                else:
+                    why = _stale(npz, made_with, audio)
+                    if why:
+                        stale[why] = stale.get(why, 0) + 1
+                        todo.append((key, audio))
+                        continue
             emissions[key] = em
         else:
             todo.append((key, audio))
+    if stale:
+        print(f"--emissions {cache}: computing saved emissions again: "
+              + "; ".join(f"{n} made {why}" for why, n in stale.items()), file=sys.stderr)
     if todo:
         model = model or _load_model(args)
         saving = True
@@ -738,12 +768,12 @@ def _cached_emissions(pairs: Sequence[tuple[str, str]], cache: Optional[Path], a
             outs = model.emissions_batch([a for _, a in part], chunk_seconds=args.chunk_seconds, progress=bar.seconds,
                                          progress_seconds=True)
             bar.inputs(len(part))
-            for (key, _), em in zip(part, outs):
+            for (key, audio), em in zip(part, outs):
                 emissions[key] = em
                 if cache is not None and saving and isinstance(em, Emissions):
                     try:  # the emissions are in hand: a cache that cannot be written must not lose them
                         cache.mkdir(parents=True, exist_ok=True)
-                        em.save(cache / f"{key}.npz")
+                        em.save(cache / f"{key}.npz", made_with=_for_audio(made_with, audio))
                     except (OSError, CtcDecodeError) as err:
                         saving = False
                         print(f"warning: --emissions {cache}: cannot save the emissions there ("
@@ -763,6 +793,50 @@ def _cached_emissions(pairs: Sequence[tuple[str, str]], cache: Optional[Path], a
                    "Delete the file to recompute it, or pass the --model that wrote it."))
         out.append(em)
     return out
+
+
+def _made_with(args) -> dict:
+    """What emissions saved in ``--emissions`` were made with, beside their audio file: the model (its files as
+    they are now: :func:`~.acoustic.model_fingerprint`) and the chunking asked for."""
+    from .acoustic import model_fingerprint
+
+    try:
+        model = model_fingerprint(args.model)
+    except CtcDecodeError:
+        model = None  # the model cannot be found: loading it says why, where it is needed
+    return {"model": model, "chunk_seconds": args.chunk_seconds}
+
+
+def _for_audio(made_with: dict, audio) -> dict:
+    """``made_with`` (:func:`_made_with`) with the audio file's ``[size, modification time in ns]`` (``None`` where
+    it cannot be read), to tell later whether it changed."""
+    try:
+        st = os.stat(audio)
+        stamp: Optional[list] = [st.st_size, st.st_mtime_ns]
+    except (OSError, TypeError, ValueError):
+        stamp = None
+    return {**made_with, "audio": stamp}
+
+
+_STALE_REASONS = {"model": "by another model, or one whose files have changed since",
+                  "chunk_seconds": "with another --chunk-seconds", "audio": "from audio that has changed since"}
+
+
+def _stale(npz: Path, made_with: dict, audio) -> Optional[str]:
+    """Why the emissions saved in ``npz`` cannot stand for ones of ``audio`` made now with ``made_with``, or
+    ``None``. Files saved before this was recorded (no ``made_with`` in them) are taken as they are."""
+    saved = _saved_meta(npz).get("made_with")
+    if not isinstance(saved, dict):
+        return None
+    now = _for_audio(made_with, audio)
+    for field, why in _STALE_REASONS.items():
+        if field not in saved:
+            continue
+        before, after = saved[field], now.get(field)
+        unknown = field != "chunk_seconds" and (before is None or after is None)  # None chunking: the model's own
+        if not unknown and before != after:
+            return why
+    return None
 
 
 def _other_file(a: str, b: str) -> bool:

@@ -238,9 +238,11 @@ class Emissions:
         return dataclasses.replace(self, log_probs=log_probs)
 
     # --- persistence -------------------------------------------------------------------------------------------
-    def save(self, path: Union[str, os.PathLike]) -> Path:
+    def save(self, path: Union[str, os.PathLike], made_with: Optional[dict] = None) -> Path:
         """Write to ``path`` (``.npz`` appended if missing, as numpy does): log-probs, labels, blank id, suppressed
-        ids, seconds per frame, source, audio length. Returns the path written."""
+        ids, seconds per frame, source, audio length, and ``made_with`` (JSON-able: what a cache of emissions
+        checks before it reuses them; the CLI's ``--emissions`` records the model, chunking and audio file there).
+        Returns the path written."""
         path = Path(path)
         if path.is_dir():
             raise EmissionsError(f"{path}: is a folder; give a file name for the emissions (e.g. {path / 'utt.npz'}).")
@@ -256,6 +258,8 @@ class Emissions:
         }
         if self.source and os.path.isfile(self.source):  # where it is, whatever folder a later run starts in
             meta["source_abspath"] = os.path.abspath(self.source)
+        if made_with:
+            meta["made_with"] = made_with
         # the temporary file is hidden and not *.npz, so that a folder listing never takes a leftover for emissions
         with atomic_write(path, "wb", error=EmissionsError, make_folder=True) as fh:  # numpy appends no .npz to a file
             np.savez_compressed(fh, log_probs=self.log_probs, meta=np.array(json.dumps(meta)))

@@ -906,3 +906,52 @@ def test_jobs_option(value, ok, capsys):
         assert "argument --jobs" in capsys.readouterr().err
     else:
         assert build_parser().parse_args(argv).jobs == (ok or os.cpu_count())
+
+
+def test_saved_emissions_are_made_again_for_another_model_chunking_or_changed_audio(tiny_model_dir, tmp_path,
+                                                                                      capsys):
+    """--emissions reused what another model (or older audio) had made: compare scored model A's emissions as model
+    B's, with no word of it. Each file now records what made it; only a match is reused."""
+    import os
+    import shutil
+
+    from ctcdecode_plus.emissions import Emissions
+
+    d = tmp_path / "set"
+    d.mkdir()
+    for i, f in enumerate((300, 500)):
+        write_tone_wav(d / f"u{i}.wav", 1.0, 16000, freq=f)
+    (d / "m.tsv").write_text("audio\ttext\nu0.wav\tHELLO\nu1.wav\tWORLD\n")
+    other_model = tmp_path / "other_model"
+    shutil.copytree(tiny_model_dir, other_model)
+    cache = tmp_path / "cache"
+
+    def run(model, *extra) -> str:
+        capsys.readouterr()
+        assert main(["compare", "--manifest", str(d / "m.tsv"), "--model", str(model), "--emissions", str(cache),
+                     *extra]) == 0
+        return capsys.readouterr().err
+
+    def stamps() -> list:
+        return [(cache / f"u{i}.npz").stat().st_mtime_ns for i in range(2)]
+
+    assert "computing saved emissions again" not in run(tiny_model_dir)
+    first = stamps()
+    assert "computing saved emissions again" not in run(tiny_model_dir) and stamps() == first  # reused
+    assert "2 made by another model" in run(other_model) and stamps() != first
+    assert "2 made with another --chunk-seconds" in run(other_model, "--chunk-seconds", "0")
+    second = stamps()
+    write_tone_wav(d / "u1.wav", 1.2, 16000, freq=900)  # new audio, same name
+    os.utime(d / "u1.wav", ns=(1, 1))  # and a time of its own whatever the clock's resolution
+    err = run(other_model, "--chunk-seconds", "0")
+    assert "1 made from audio that has changed since" in err and stamps()[0] == second[0] != stamps()[1]
+    assert Emissions.load(cache / "u1.npz").audio_duration == pytest.approx(1.2)
+    # emissions -o ... --skip-existing makes again what another model made, and skips what this one did
+    out = tmp_path / "ems"
+    assert main(["emissions", str(d / "u0.wav"), "-o", str(out), "--model", str(tiny_model_dir)]) == 0
+    capsys.readouterr()
+    assert main(["emissions", str(d / "u0.wav"), "-o", str(out), "--model", str(other_model), "--skip-existing"]) == 0
+    err = capsys.readouterr().err
+    assert "made again, not skipped: 1 made by another model" in err and "skipped" in err
+    assert main(["emissions", str(d / "u0.wav"), "-o", str(out), "--model", str(other_model), "--skip-existing"]) == 0
+    assert "1 of 1 input(s) skipped" in capsys.readouterr().err

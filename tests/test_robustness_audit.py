@@ -59,7 +59,7 @@ def test_emissions_folder_that_is_a_file_fails_up_front_and_a_failing_save_keeps
                    "--emissions", not_a_folder)
     assert rc == 2 and out.err.startswith("error: --emissions") and "not a folder" in out.err
 
-    def full_disk(self, path):
+    def full_disk(self, path, made_with=None):
         raise EmissionsError(f"{path}: cannot write the emissions (No space left on device)")
 
     monkeypatch.setattr(Emissions, "save", full_disk)
