@@ -852,12 +852,23 @@ def _manifest_items(args) -> tuple[list, list[dict]]:
     """Emissions + references of a manifest's utterances: from ``--emissions DIR`` where saved, else from the
     model (and then saved there). Returns the items and the inputs that failed, with their errors."""
     from .compare import Item, split_scorable
-    from .manifest import read_manifest
+    from .manifest import read_manifest, unique_ids
 
     entries = read_manifest(args.manifest)
     cache = Path(args.emissions) if args.emissions else None
+    # each audio file once, however many rows are segments of it (NeMo's offset/duration); without repeats the
+    # keys (the names of the saved files) are the rows' ids
+    files = list(dict.fromkeys(e.audio for e in entries))
+    keys = unique_ids([Path(a).stem for a in files])
+    whole = dict(zip(files, _cached_emissions(list(zip(keys, files)), cache, args)))
     items, failures = [], []
-    for e, em in zip(entries, _cached_emissions([(e.id, e.audio) for e in entries], cache, args)):
+    for e in entries:
+        em = whole[e.audio]
+        if not isinstance(em, CtcDecodeError):
+            try:
+                em = e.cut(em)
+            except CtcDecodeError as err:
+                em = err
         if isinstance(em, CtcDecodeError):
             failures.append({"id": e.id, "audio": e.audio, "error": str(em)})
         else:

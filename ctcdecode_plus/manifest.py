@@ -5,26 +5,49 @@ Two formats: a TSV with a header ``audio<TAB>text`` (more columns allowed), or N
 """
 from __future__ import annotations
 
-import csv
+import dataclasses
 import json
+import math
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence, Union
+from typing import Optional, Sequence, Union
 
 from ._text import read_user_text
-from .errors import ManifestError
+from .emissions import Emissions
+from .errors import EmissionsError, ManifestError
 
 
 @dataclass
 class ManifestEntry:
     """One utterance: ``id`` (file stem, unique), absolute ``audio`` path, ``text`` reference (may be empty: compare
-    and tune list such a row as a failure and score the rest)."""
+    and tune list such a row as a failure and score the rest), and where it lies in the audio: from ``offset``
+    seconds, for ``duration`` seconds (``None``: to the end), as NeMo's manifests give segments of longer
+    recordings."""
 
     id: str
     audio: str
     text: str
+    offset: float = 0.0
+    duration: Optional[float] = None
+
+    def cut(self, emissions: Emissions) -> Emissions:
+        """This entry's stretch of ``emissions`` (of its whole audio file; frames ``[frames, vocab]``): its own
+        times then count from ``offset``. The whole emissions where the entry is the whole file (no offset, and a
+        duration within a frame of the file's, as NeMo writes for whole files); an :class:`EmissionsError` where
+        the stretch is not in the audio."""
+        spf = emissions.seconds_per_frame
+        total = emissions.audio_duration
+        end = total if self.duration is None else self.offset + self.duration
+        if self.offset <= 0 and abs(end - total) <= spf:
+            return emissions
+        if self.offset >= total or end > total + spf:
+            raise EmissionsError(f"{self.audio}: the manifest's segment {self.offset:g}-{end:g} s of row "
+                                 f"{self.id!r} is not within the audio ({total:.2f} s); check its offset and "
+                                 "duration")
+        a, b = int(round(self.offset / spf)), int(round(min(end, total) / spf))
+        return dataclasses.replace(emissions.piece(a, max(b, a + 1)), audio_seconds=min(end, total) - self.offset)
 
 
 def read_manifest(path: Union[str, os.PathLike]) -> list[ManifestEntry]:
@@ -57,21 +80,28 @@ def read_manifest(path: Union[str, os.PathLike]) -> list[ManifestEntry]:
                     f"{path}:{n}: 'audio_filepath' and 'text' must be strings, got "
                     f"{type(row['audio_filepath']).__name__} and {type(row['text']).__name__}."
                 )
-            entries.append(_entry(base, row["audio_filepath"], row["text"], f"{path}:{n}"))
+            entries.append(_entry(base, row["audio_filepath"], row["text"], f"{path}:{n}", row.get("offset"),
+                                  row.get("duration")))
     else:
-        reader = csv.reader(rows, delimiter="\t", quoting=csv.QUOTE_NONE)
+        reader = (row.split("\t") for row in rows)  # no quoting rules, and no field size limit as csv has
         header = [h.strip().lower() for h in next(reader)]
         if "audio" not in header or "text" not in header:
             raise ManifestError(
                 f"{path}:1: the header must name the columns 'audio' and 'text' (tab-separated), got {header}."
             )
         ia, it = header.index("audio"), header.index("text")
+        io_, id_ = (header.index(c) if c in header else None for c in ("offset", "duration"))
         for n, row in enumerate(reader, start=2):
             if not any(cell.strip() for cell in row):
                 continue
             if len(row) <= max(ia, it):
                 raise ManifestError(f"{path}:{n}: expected {len(header)} tab-separated columns, got {len(row)}.")
-            entries.append(_entry(base, _unquote(row[ia].strip()), _unquote(row[it].strip()), f"{path}:{n}"))
+            if len(row) > len(header):  # a tab inside the text: the reference would lose what follows it
+                raise ManifestError(f"{path}:{n}: {len(row)} tab-separated columns, and the header names "
+                                    f"{len(header)}; a text cannot hold a tab: replace it with a space.")
+            cell = lambda i: row[i].strip() if i is not None and i < len(row) and row[i].strip() else None  # noqa: E731
+            entries.append(_entry(base, _unquote(row[ia].strip()), _unquote(row[it].strip()), f"{path}:{n}",
+                                  cell(io_), cell(id_)))
     if not entries:
         raise ManifestError(f"{path}: the manifest has a header but no rows.")
     for e, unique in zip(entries, unique_ids([e.id for e in entries])):
@@ -107,10 +137,36 @@ def unique_ids(stems: Sequence[str]) -> list[str]:
     return out
 
 
-def _entry(base: Path, audio: str, text: str, where: str) -> ManifestEntry:
+def _entry(base: Path, audio: str, text: str, where: str, offset=None, duration=None) -> ManifestEntry:
     if not audio.strip():
         raise ManifestError(f"{where}: the audio path is empty; give the audio file of this row.")
-    p = Path(audio).expanduser()
+    if "\0" in audio:
+        raise ManifestError(f"{where}: the audio path holds a NUL character; give the file's path as it is.")
+    for what, value in (("audio path", audio), ("text", text)):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate ("\udc80" in JSON): no file can hold it as text
+            raise ManifestError(f"{where}: the {what} holds a lone surrogate (e.g. '\\udc80' in JSON), which is "
+                                "not a character; write the text as UTF-8.") from None
+    try:
+        p = Path(audio).expanduser()
+    except RuntimeError:  # "~user/...": no such user
+        raise ManifestError(f"{where}: {audio!r} starts with '~' and no such user's home folder is known; give "
+                            "the path in full.") from None
     if not p.is_absolute():
         p = base / p
-    return ManifestEntry(Path(audio).stem, str(p), text)
+    times = [_seconds(v, name, where) for v, name in ((offset, "offset"), (duration, "duration"))]
+    return ManifestEntry(Path(audio).stem, str(p), text, times[0] or 0.0, times[1])
+
+
+def _seconds(value, name: str, where: str) -> Optional[float]:
+    """A row's ``offset`` or ``duration``: seconds >= 0 (a number, or its text in a TSV), or ``None`` if absent."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value) if not isinstance(value, bool) else math.nan
+    except (TypeError, ValueError):
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ManifestError(f"{where}: {name} {value!r}: give a number of seconds >= 0 (or leave it out).")
+    return seconds

@@ -955,3 +955,65 @@ def test_saved_emissions_are_made_again_for_another_model_chunking_or_changed_au
     assert "made again, not skipped: 1 made by another model" in err and "skipped" in err
     assert main(["emissions", str(d / "u0.wav"), "-o", str(out), "--model", str(other_model), "--skip-existing"]) == 0
     assert "1 of 1 input(s) skipped" in capsys.readouterr().err
+
+
+def test_manifest_segments_and_rows_that_used_to_fail_late_or_silently(tmp_path, libri_emissions):
+    """NeMo's offset/duration were ignored (each segment scored as the whole file); a tab in a TSV text cut the
+    reference short; '~nosuchuser/', a 200 KB field and a lone surrogate ended in tracebacks."""
+    from dataclasses import replace
+
+    from ctcdecode_plus.errors import EmissionsError
+
+    rows = [{"audio_filepath": "a.wav", "text": "ONE", "offset": 0.5, "duration": 1.0},
+            {"audio_filepath": "a.wav", "text": "TWO", "offset": 1.5},
+            {"audio_filepath": "b.wav", "text": "THREE", "duration": None}]
+    (tmp_path / "m.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    one, two, three = read_manifest(tmp_path / "m.jsonl")
+    assert (one.id, one.offset, one.duration, two.id, two.offset, two.duration, three.duration) == \
+        ("a", 0.5, 1.0, "a#1", 1.5, None, None)
+    spf, total = libri_emissions.seconds_per_frame, libri_emissions.audio_duration
+    piece = one.cut(libri_emissions)
+    assert piece.num_frames == round(1.0 / spf) and piece.audio_duration == pytest.approx(1.0)
+    assert np.array_equal(piece.log_probs, libri_emissions.log_probs[round(0.5 / spf):round(1.5 / spf)])
+    assert two.cut(libri_emissions).audio_duration == pytest.approx(total - 1.5)
+    assert three.cut(libri_emissions) is libri_emissions
+    whole = replace(three, duration=total - spf / 2)  # NeMo's duration of a whole file
+    assert whole.cut(libri_emissions) is libri_emissions
+    with pytest.raises(EmissionsError, match="not within the audio"):
+        replace(one, offset=total + 1).cut(libri_emissions)
+    (tmp_path / "t.tsv").write_text("audio\ttext\toffset\tduration\nx.wav\tHI\t2\t\n")
+    assert (read_manifest(tmp_path / "t.tsv")[0].offset, read_manifest(tmp_path / "t.tsv")[0].duration) == (2.0, None)
+    for content, match in [("audio\ttext\nx.wav\tHELLO\tWORLD\n", "a text cannot hold a tab"),
+                           ("audio\ttext\n~nosuchuser_xyz/x.wav\tHI\n", "no such user"),
+                           ('{"audio_filepath": "x.wav", "text": "\\udc80"}\n', "lone surrogate"),
+                           ('{"audio_filepath": "x.wav", "text": "HI", "offset": -1}\n', "offset -1"),
+                           ('{"audio_filepath": "x.wav", "text": "HI", "duration": "long"}\n', "duration 'long'")]:
+        (tmp_path / "bad.txt").write_text(content)
+        with pytest.raises(ManifestError, match=match):
+            read_manifest(tmp_path / "bad.txt")
+    (tmp_path / "big.tsv").write_text("audio\ttext\nx.wav\t" + "WORD " * 40000 + "\n")  # 200 KB: csv's limit is 128
+    assert len(read_manifest(tmp_path / "big.tsv")[0].text) > 190000
+
+
+def test_compare_scores_each_segment_of_a_recording(tiny_model_dir, tmp_path, capsys, monkeypatch):
+    """Two rows that are segments of one file: the model runs once on the file, each row scores its stretch."""
+    from ctcdecode_plus.acoustic import AcousticModel
+
+    write_tone_wav(tmp_path / "long.wav", 3.0, 16000, freq=400)
+    rows = [{"audio_filepath": "long.wav", "text": "A", "offset": 0.0, "duration": 1.0},
+            {"audio_filepath": "long.wav", "text": "B", "offset": 1.0, "duration": 1.5},
+            {"audio_filepath": "long.wav", "text": "C", "offset": 2.5, "duration": 2.0}]  # past the end
+    (tmp_path / "m.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    calls = []
+    original = AcousticModel.emissions_batch
+
+    def counted(self, sources, **kw):
+        calls.extend(sources)
+        return original(self, sources, **kw)
+
+    monkeypatch.setattr(AcousticModel, "emissions_batch", counted)
+    assert main(["compare", "--manifest", str(tmp_path / "m.jsonl"), "--model", str(tiny_model_dir),
+                 "--json", str(tmp_path / "c.json")]) == 1
+    assert len(calls) == 1
+    out = capsys.readouterr()
+    assert "2 utterances, 2.5 s of audio" in out.out and "'long#2' is not within the audio" in out.err
