@@ -5,6 +5,7 @@ Units: sample rates in Hz, durations and offsets in seconds, samples as float32 
 from __future__ import annotations
 
 import logging
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,13 @@ class Audio:
     source: str = "<array>"
     original_rate: Optional[int] = None
     original_channels: int = 1
+
+    def __post_init__(self) -> None:
+        rate = self.sampling_rate
+        if isinstance(rate, bool) or not isinstance(rate, (int, float, np.number)) or not math.isfinite(rate) \
+                or rate <= 0:
+            raise AudioError(f"{self.source}: sampling_rate={rate!r}: give the rate of the samples in Hz (a number "
+                             "> 0, e.g. 16000).")
 
     def __repr__(self) -> str:  # the samples' count, not their values
         return (f"Audio(source={self.source!r}, samples={len(self.samples)}, sampling_rate={self.sampling_rate}, "
@@ -426,7 +434,11 @@ def load_audio(
                 f"<array>: shape {data.shape} has more channels than samples; give [samples] or [samples, channels] "
                 "(a [channels, samples] array, as torchaudio.load returns, needs .T)."
             )
-        if np.issubdtype(data.dtype, np.integer):
+        if np.issubdtype(data.dtype, np.unsignedinteger):  # 8-bit PCM's convention: silence at 128, not 0
+            info = np.iinfo(data.dtype)
+            middle = (info.max + 1) / 2.0
+            data = ((data.astype(np.float64) - middle) / middle).astype(np.float32)
+        elif np.issubdtype(data.dtype, np.integer):
             data = data.astype(np.float32) / float(np.iinfo(data.dtype).max)
         data = data.astype(np.float32, copy=False)
         rate = int(input_rate)

@@ -1181,17 +1181,29 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print("interrupted", file=sys.stderr)
         return 143 if _TERMINATED else 130
     except BrokenPipeError:  # `ctcdecode-plus ... | head`: the reader left; no traceback, no second error at exit
-        try:
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        except (OSError, ValueError):
-            pass
+        _stdout_to_devnull()
         return 141  # 128 + SIGPIPE, as a shell reports it
+    except OSError as e:  # what was printed could not be written: `> /dev/full`, a disk that filled up
+        _stdout_to_devnull()
+        where = f" to {e.filename}" if e.filename else ""
+        print(f"error: cannot write the output{where} ({e.strerror or e}); free some space, or send it elsewhere "
+              "(-o DIR, --json PATH)", file=sys.stderr)
+        return 1
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
 
 
 _TERMINATED = False
+
+
+def _stdout_to_devnull() -> None:
+    """Point standard output at /dev/null, so the text still buffered for it is not written (and fails) again at
+    exit."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _on_sigterm_interrupt():

@@ -83,3 +83,9 @@ SILENCE_PEAK = 1e-4
 
 #: Name of the shipped demo acoustic model (``--model demo``).
 DEMO_MODEL_NAME = "demo"
+
+#: the frame lengths emissions may have, seconds: CTC models put a frame every 10-80 ms (wav2vec2: 20 ms); outside
+#: this range a value is a mistake (milliseconds for seconds, a damaged file) that would make absurd times or
+#: frame counts too large to hold
+MIN_SECONDS_PER_FRAME = 1e-4
+MAX_SECONDS_PER_FRAME = 10.0

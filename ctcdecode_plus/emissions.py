@@ -15,6 +15,7 @@ from typing import Optional, Sequence, Tuple, Union
 import numpy as np
 
 from ._files import atomic_write
+from .constants import MAX_SECONDS_PER_FRAME, MIN_SECONDS_PER_FRAME
 from .errors import EmissionsError
 from .vocab import BLANK_LABEL, SPACE_LABEL, Labels
 
@@ -100,6 +101,12 @@ class Emissions:
         if isinstance(spf, bool) or not isinstance(spf, (int, float, np.number)) or not np.isfinite(spf) or spf <= 0:
             raise EmissionsError(
                 f"{source}: seconds_per_frame={spf!r} must be a positive number of seconds (0.02 for wav2vec2)."
+            )
+        if not MIN_SECONDS_PER_FRAME <= spf <= MAX_SECONDS_PER_FRAME:
+            raise EmissionsError(
+                f"{source}: seconds_per_frame={spf!r} is not a frame length a CTC model has (seconds, between "
+                f"{MIN_SECONDS_PER_FRAME:g} and {MAX_SECONDS_PER_FRAME:g}; 0.02 for wav2vec2): milliseconds given "
+                "for seconds, or a damaged file?"
             )
         if audio_seconds is not None and (isinstance(audio_seconds, bool) or not isinstance(
                 audio_seconds, (int, float, np.number)) or not np.isfinite(audio_seconds) or audio_seconds < 0):
@@ -227,6 +234,8 @@ class Emissions:
         best = self.log_probs.argmax(axis=1)
         is_blank = best == blank
         edges = np.flatnonzero(np.diff(np.r_[0, is_blank.astype(np.int8), 0]))
+        if min_pause > self.duration:  # no pause that long (and no int of a huge frame count)
+            return self
         min_frames = max(1, int(np.ceil(min_pause / self.seconds_per_frame - 1e-9)))
         middles = [(a + b) // 2 for a, b in zip(edges[::2], edges[1::2])
                    if b - a >= min_frames and a > 0 and b < len(best) and space not in (best[a - 1], best[b])]

@@ -490,3 +490,61 @@ def test_outputs_write_through_links_and_into_pipes_without_replacing_them(tmp_p
     assert got == ["through the pipe"] and stat.S_ISFIFO(os.stat(fifo).st_mode)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["em.npz", "link.json", "pipe.json", "real.npz",
                                                           "target.json"]  # no temporary file left
+
+
+def test_huge_seconds_and_frame_lengths_give_results_or_clear_errors(libri_emissions, capsys, tmp_path):
+    """--fill-gap-seconds / --pause-seconds 1e308 and a saved frame length of 1e-320 s ended in OverflowError."""
+    text = GreedyDecoder().decode(libri_emissions).text
+    for dec in (GreedyDecoder(fill_gap_seconds=1e308), GreedyDecoder(pause_seconds=1e308),
+                BeamSearchDecoder(beam_width=8, fill_gap_seconds=1e308, pause_seconds=1e308)):
+        t = dec.decode(libri_emissions)
+        assert t.text.replace(" ", "") == text.replace(" ", "") and t.words[-1].end <= libri_emissions.duration
+    for spf in (1e-320, 1e300, 20.0):
+        with pytest.raises(EmissionsError, match="not a frame length a CTC model has"):
+            Emissions.from_logits(libri_emissions.log_probs, libri_emissions.labels, spf)
+    npz = libri_emissions.save(tmp_path / "e.npz")
+    rc, out = _run(capsys, "transcribe", npz, "--fill-gap-seconds", "1e308", "--pause-seconds", "1e308")
+    assert rc == 0 and out.out.strip()
+
+
+def test_a_full_disk_on_standard_output_is_an_error_not_a_traceback(libri_emissions, tmp_path):
+    import subprocess
+    import sys
+
+    npz = libri_emissions.save(tmp_path / "e.npz")
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "ctcdecode_plus.cli", "transcribe", str(npz), str(npz)],
+                              stdout=full, stderr=subprocess.PIPE, text=True, timeout=300)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "cannot write the output (No space left on device)" in done.stderr
+
+
+def test_a_damaged_decoder_folder_names_the_file_and_value(tmp_path, pyctc_data, libri_emissions):
+    import json as js
+
+    folder = BeamSearchDecoder(pyctc_data / "bugs_bunny_kenlm.arpa").save_pretrained(
+        tmp_path / "dec", libri_emissions.labels)
+    attrs = folder / "language_model" / "attrs.json"
+    good = js.loads(attrs.read_text())
+    for key, value, match in (("unk_score_offset", None, "unk_score_offset must be a finite number"),
+                              ("alpha", [1], "alpha must be a finite number"),
+                              ("score_boundary", "no", "score_boundary must be true or false")):
+        attrs.write_text(js.dumps({**good, key: value}))
+        with pytest.raises(LanguageModelError, match=match):
+            BeamSearchDecoder.from_pretrained(folder)
+    attrs.write_text(js.dumps(good))
+    (folder / "language_model" / "unigrams.txt").write_bytes(b"\xff\xfe bad")
+    with pytest.raises(LanguageModelError, match="unigrams.txt: not UTF-8"):
+        BeamSearchDecoder.from_pretrained(folder)
+
+
+def test_audio_rates_are_checked_and_8_bit_samples_are_centred():
+    from ctcdecode_plus.audio import Audio, load_audio
+
+    for rate in (0, float("nan"), -16000, True):
+        with pytest.raises(AudioError, match="sampling_rate"):
+            Audio(np.zeros(10, np.float32), rate)
+    a = load_audio(np.array([0, 128, 255] * 2000, np.uint8), input_rate=16000)
+    assert a.samples[:3].tolist() == pytest.approx([-1.0, 0.0, 127 / 128])
+    with pytest.raises(AudioError, match="silent"):  # 8-bit silence is 128: it read as a DC offset of 0.5
+        load_audio(np.full(16000, 128, np.uint8), input_rate=16000)

@@ -69,10 +69,11 @@ def word_ends(words: Sequence[Word], emissions: Emissions, fill_gap_seconds: Opt
         if i + 1 < len(out) and following - w.end <= fill_gap_seconds + 1e-9:
             continue  # filled, or no gap
         a = int(round(w.end / spf))
-        b = min(int(round(following / spf)), a + int(fill_gap_seconds / spf + 1e-9) + 1)
+        reach = min(fill_gap_seconds, len(is_delimiter) * spf)  # a huge value: to the end, not an int overflow
+        b = min(int(round(following / spf)), a + int(reach / spf + 1e-9) + 1)
         hits = np.flatnonzero(is_delimiter[a:b])
         end = ((a + int(hits[0])) * spf - DELIMITER_LAG_SECONDS if len(hits)
-               else min(w.end + min(WORD_TAIL_SECONDS, fill_gap_seconds), following))
+               else min(w.end + min(WORD_TAIL_SECONDS, reach), following))
         out[i] = dataclasses.replace(w, end=round(max(end, w.end), 4))
     return out
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import gzip
 import json
 import logging
+import math
 import os
 import re
 import shutil
@@ -329,6 +330,9 @@ def load_decoder_folder(folder: PathLike) -> DecoderFolder:
     if set(alph) != {"labels", "is_bpe"} or not isinstance(alph["labels"], list):
         raise LanguageModelError(f"{folder / ALPHABET_FILENAME}: expected keys labels (a list) and is_bpe, "
                                  f"found {sorted(alph)}; rewrite the folder")
+    if not all(isinstance(x, str) for x in alph["labels"]) or not isinstance(alph["is_bpe"], bool):
+        raise LanguageModelError(f"{folder / ALPHABET_FILENAME}: labels must be a list of strings and is_bpe true "
+                                 "or false; rewrite the folder (BeamSearchDecoder.save_pretrained)")
     lmdir = folder / LM_DIRNAME
     if not lmdir.exists():
         return DecoderFolder(folder, list(alph["labels"]), bool(alph["is_bpe"]), None, DEFAULT_ALPHA, DEFAULT_BETA,
@@ -339,7 +343,19 @@ def load_decoder_folder(folder: PathLike) -> DecoderFolder:
     uni_path = lmdir / UNIGRAMS_FILENAME
     if not uni_path.exists():
         raise LanguageModelError(f"{uni_path}: missing; the language_model folder needs unigrams.txt (may be empty)")
-    unigrams = uni_path.read_text(encoding="utf-8").splitlines()
+    try:
+        unigrams = uni_path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        raise LanguageModelError(f"{uni_path}: not UTF-8 text ({exc.reason}); write the unigrams one per line in "
+                                 "UTF-8, or rewrite the folder") from None
+    bad = [k for k in ("alpha", "beta", "unk_score_offset")
+           if isinstance(attrs[k], bool) or not isinstance(attrs[k], (int, float)) or not math.isfinite(attrs[k])]
+    if bad or not isinstance(attrs["score_boundary"], bool):
+        keys = bad or ["score_boundary"]
+        want = "true or false" if not bad else "a finite number" if len(bad) == 1 else "finite numbers"
+        raise LanguageModelError(f"{lmdir / ATTRS_FILENAME}: {' and '.join(keys)} must be {want} (found "
+                                 f"{', '.join(repr(attrs[k]) for k in keys)}); rewrite the folder "
+                                 "(BeamSearchDecoder.save_pretrained)")
     others = [p for p in lmdir.iterdir()
               if not p.name.startswith((".", "__")) and p.name not in (ATTRS_FILENAME, UNIGRAMS_FILENAME)]
     if len(others) != 1 or others[0].suffix not in LM_SUFFIXES:
