@@ -215,8 +215,9 @@ def compare(
     Raises:
         CtcDecodeError: no item left to score (none given, or none with a reference), or a malformed argument.
     """
-    if not isinstance(decoders, Mapping) or not all(isinstance(d, Decoder) for d in decoders.values()):
-        raise CtcDecodeError("compare(): decoders must be a mapping {name: decoder}, e.g. {'greedy': GreedyDecoder()}.")
+    if not isinstance(decoders, Mapping) or not decoders or not all(isinstance(d, Decoder) for d in decoders.values()):
+        raise CtcDecodeError("compare(): decoders must be a mapping {name: decoder} with at least one, e.g. "
+                             "{'greedy': GreedyDecoder()}.")
     items = list(items)
     bad = [(i, it) for i, it in enumerate(items) if not isinstance(it, Item)
            or not isinstance(it.emissions, Emissions) or not isinstance(it.reference, str)]

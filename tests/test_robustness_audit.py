@@ -548,3 +548,25 @@ def test_audio_rates_are_checked_and_8_bit_samples_are_centred():
     assert a.samples[:3].tolist() == pytest.approx([-1.0, 0.0, 127 / 128])
     with pytest.raises(AudioError, match="silent"):  # 8-bit silence is 128: it read as a DC offset of 0.5
         load_audio(np.full(16000, 128, np.uint8), input_rate=16000)
+
+
+def test_lm_tools_say_what_they_cannot_do_well(tmp_path, capsys, libri_emissions):
+    """A CR-only text read as one sentence, an upper-case model mixed with a lower-case one, an empty hotword and a
+    comparison of no decoders: each passed without a word."""
+    from ctcdecode_plus.compare import Item, compare
+    from ctcdecode_plus.lm.build import build_lm
+
+    (tmp_path / "mac.txt").write_bytes(b"HELLO WORLD\rHELLO THERE\rTHE WORLD\r")
+    res = build_lm([tmp_path / "mac.txt"], tmp_path / "mac.arpa", 2, discount_fallback=True, binary=False)
+    assert res.sentences == 1 and any("carriage returns (CR)" in w and "mac.txt:1" in w for w in res.warnings)
+    (tmp_path / "up.txt").write_text("HELLO WORLD\nHELLO THERE\nTHE WORLD\n")
+    (tmp_path / "low.txt").write_text("hello world\nhello there\nthe world\n")
+    for name in ("up", "low"):
+        build_lm([tmp_path / f"{name}.txt"], tmp_path / f"{name}.arpa", 2, discount_fallback=True, binary=False)
+    rc, out = _run(capsys, "build-lm", tmp_path / "up.txt", "-o", tmp_path / "mixed.arpa", "--order", 2,
+                   "--discount-fallback", "--no-binary", "--mix", f"{tmp_path / 'low.arpa'}:0.5")
+    assert rc == 2 and "in upper case and" in out.err and not (tmp_path / "mixed.arpa").exists()
+    with pytest.raises(CtcDecodeError, match="entry 1 is empty"):
+        BeamSearchDecoder(hotwords=["BUNNY", " "])
+    with pytest.raises(CtcDecodeError, match="at least one"):
+        compare({}, [Item("u", libri_emissions, "I HAVE")])

@@ -836,7 +836,11 @@ def _normalized_settings(settings: dict) -> dict:
             bad = [h for h in value if not isinstance(h, str)]
             if bad:
                 raise CtcDecodeError(f"hotwords: each hotword must be a string (a word or phrase), got {bad[0]!r}.")
-            value = [h.strip() for h in value if h.strip()]
+            blank = [i for i, h in enumerate(value) if not h.strip()]
+            if blank:
+                raise CtcDecodeError(f"hotwords: entry {blank[0]} is empty ({value[blank[0]]!r}); give words or phrases "
+                                     "(leave the empty ones out).")
+            value = [h.strip() for h in value]
         elif key == "nbest":
             if isinstance(value, bool) or not isinstance(value, numbers.Integral):
                 raise CtcDecodeError(f"nbest={value!r}: give a whole number of alternatives (1 or more).")

@@ -92,7 +92,10 @@ def build_lm(
     try:
         reader = CorpusReader(skip_symbols=skip_symbols)
         norm = Normalizer(alphabet) if alphabet is not None else None
+        cr_inside = None  # the first line with a carriage return inside it: a file with CR-only line ends?
         for where, line in iter_corpus_lines(texts, lines):
+            if cr_inside is None and "\r" in line.rstrip("\r"):
+                cr_inside = where
             if norm is None:
                 reader.add_line(line, where)
             else:
@@ -114,6 +117,10 @@ def build_lm(
         write_arpa(model, out_path)
         uni_path = write_unigrams(model.vocab, unigram_list_path(out_path))
         msgs = list(model.warnings)
+        if cr_inside is not None:
+            msgs.append(f"{cr_inside}: carriage returns (CR) inside a line, counted as spaces: a file whose lines end "
+                        "with CR alone (old Mac text) is one sentence here, as lmplz reads it; convert it first: "
+                        "tr '\\r' '\\n' < in.txt > out.txt")
         if order == 1:
             msgs.append("an order-1 model works for perplexity (python backend) but KenLM, and so beam search, needs "
                         "order 2 or more; build with --order 2+ (order=2 or more in Python) for decoding")

@@ -92,10 +92,13 @@ def cmd_build_lm(args) -> int:
                 print(f"normalised: {res.normalize_stats.summary()}", file=sys.stderr)
             if mixes:
                 from .arpa import binary_path_for, try_build_binary, unigram_list_path, write_arpa, write_unigrams
-                from .mix import _normalize_weights, mix_arrays
+                from .mix import _normalize_weights, check_same_case, mix_arrays
 
                 weights = _normalize_weights([rest] + [w for _, w in mixes], len(mixes) + 1)
-                mixed = mix_arrays([read_arpa_arrays(target)] + mix_models_, weights)
+                built = read_arpa_arrays(target)
+                check_same_case([f"the model built from {', '.join(map(str, args.text))}"] + [p for p, _ in mixes],
+                                [built] + mix_models_)
+                mixed = mix_arrays([built] + mix_models_, weights)
                 write_arpa(mixed, out)
                 write_unigrams(mixed.vocab, unigram_list_path(out))
                 counts = mixed.counts

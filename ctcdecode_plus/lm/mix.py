@@ -22,8 +22,9 @@ from typing import Sequence, Union
 import numpy as np
 
 from ..errors import LanguageModelError
+from ..vocab import text_case
 from .arpa import ArpaArrays, ArpaModel, NGramIndex, _Arrays, read_arpa_arrays, write_arpa
-from .counts import BOS, EOS, UNK
+from .counts import BOS, EOS, SPECIALS, UNK
 
 PathLike = Union[str, Path]
 
@@ -138,9 +139,24 @@ def mix_arpa(paths: Sequence[PathLike], weights: Sequence[float], out_path: Path
         raise LanguageModelError("mixing needs at least two ARPA models")
     lam = _normalize_weights(weights, len(paths))
     models = [read_arpa_arrays(p) for p in paths]
+    check_same_case(paths, models)
     mixed = mix_arrays(models, lam)
     write_arpa(mixed, out_path)
     return MixResult(path=Path(out_path), weights=lam, ngram_counts=mixed.counts)
+
+
+def check_same_case(paths: Sequence[PathLike], models: Sequence[ArpaArrays]) -> None:
+    """A :class:`LanguageModelError` where one model writes its words in upper case and another in lower case: the
+    mix would hold every word twice, each with part of its probability, and a decoder would find half of them."""
+    cases = {}
+    for path, model in zip(paths, models):
+        case = text_case("".join(w for w in model.vocab[:5000] if w not in SPECIALS))
+        if case in ("upper", "lower"):
+            cases.setdefault(case, path)
+    if len(cases) == 2:
+        raise LanguageModelError(f"{cases['upper']} writes its words in upper case and {cases['lower']} in lower "
+                                 "case: mixed, each word would be two words; build both from text normalised to one "
+                                 "alphabet (build-lm --alphabet-from MODEL)")
 
 
 def parse_mix_spec(spec: str) -> tuple[str, float]:
