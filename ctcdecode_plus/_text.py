@@ -17,4 +17,7 @@ def read_user_text(path: Path, noun: str, form: str, error: type = CtcDecodeErro
     try:
         return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as e:
-        raise error(f"{path}: the {noun} is not UTF-8 text (byte {e.start}); save it as UTF-8 ({form}).") from None
+        utf16 = e.object[:2] in (b"\xff\xfe", b"\xfe\xff") or e.object[:200].count(b"\0") * 4 >= len(e.object[:200])
+        raise error(f"{path}: the {noun} is not UTF-8 text (byte {e.start}"
+                    + ("; it is UTF-16, as Windows' 'Unicode' saves text" if utf16 else "")
+                    + f"); save it as UTF-8 ({form}).") from None

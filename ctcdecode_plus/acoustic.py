@@ -346,7 +346,9 @@ class AcousticModel:
         audio = self._load(source, input_rate)
         if len(audio.samples) < self._min_samples():
             raise ModelError(
-                f"{audio.source}: audio of {audio.duration:.3f} s is shorter than the model's receptive field "
+                f"{audio.source}: audio of {len(audio.samples)} sample{'s' if len(audio.samples) != 1 else ''} "
+                f"({1000 * audio.duration:.1f} ms) is shorter "
+                f"than the model's receptive field "
                 f"({self._min_samples() / self.sampling_rate:.3f} s); pad it or pass a longer recording."
             )
         if chunk_seconds and audio.duration > chunk_seconds + 2 * context_seconds:

@@ -4,6 +4,7 @@ Units: sample rates in Hz, durations and offsets in seconds, samples as float32 
 """
 from __future__ import annotations
 
+import errno
 import logging
 import math
 import os
@@ -132,6 +133,12 @@ def _check_path(source: PathLike) -> Path:
         raise AudioError("-: audio cannot be read from standard input (the readers seek in a file); save it to a file "
                          "first, e.g. `... > in.wav`, and pass that.")
     if not path.exists() and path.is_symlink():
+        try:
+            os.stat(path)
+        except OSError as e:
+            if e.errno == errno.ELOOP:
+                raise AudioError(f"{path}: is a link that leads back to itself (through {os.readlink(path)}); mend "
+                                 "or remove the link.") from None
         raise AudioError(f"{path}: is a link to {os.readlink(path)}, which does not exist (a disk not mounted, a file "
                          "moved?); mend or remove the link.")
     if not path.exists():

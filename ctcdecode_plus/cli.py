@@ -140,7 +140,8 @@ def _check_folder(flag: str, path: Optional[str], read_only_ok: bool = False) ->
         probe.touch()
         probe.unlink()
     except OSError as e:
-        what = "is a file, not a folder" if p.is_file() else f"cannot write there ({e.strerror or e})"
+        what = ("is a file, not a folder" if p.is_file() else "is not a folder (a device or pipe is there)"
+                if p.exists() and not p.is_dir() else f"cannot write there ({e.strerror or e})")
         raise CtcDecodeError(f"{flag} {path}: {what}; choose a writable folder.") from None
 
 

@@ -153,8 +153,8 @@ def _entry(base: Path, audio: str, text: str, where: str, offset=None, duration=
     except RuntimeError:  # "~user/...": no such user
         raise ManifestError(f"{where}: {audio!r} starts with '~' and no such user's home folder is known; give "
                             "the path in full.") from None
-    if not p.is_absolute():
-        p = base / p
+    if not p.is_absolute():  # the manifest's folder, made absolute: messages then say where the file was looked for
+        p = Path(os.path.abspath(base / p))
     times = [_seconds(v, name, where) for v, name in ((offset, "offset"), (duration, "duration"))]
     return ManifestEntry(Path(audio).stem, str(p), text, times[0] or 0.0, times[1])
 

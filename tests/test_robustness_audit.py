@@ -570,3 +570,46 @@ def test_lm_tools_say_what_they_cannot_do_well(tmp_path, capsys, libri_emissions
         BeamSearchDecoder(hotwords=["BUNNY", " "])
     with pytest.raises(CtcDecodeError, match="at least one"):
         compare({}, [Item("u", libri_emissions, "I HAVE")])
+
+
+def test_messages_name_the_real_cause(tmp_path, capsys, tiny_model_dir):
+    """Each of these errors used to blame something else (a missing link target, another line, Latin-1, a file
+    that exists) or to name nothing."""
+    from ctcdecode_plus.audio import load_audio
+    from ctcdecode_plus.decoders import read_hotwords
+    from ctcdecode_plus.lm.arpa import read_arpa
+    from ctcdecode_plus.lm.build import build_lm
+    from ctcdecode_plus.lm.perplexity import perplexity
+
+    (tmp_path / "a.wav").symlink_to(tmp_path / "b.wav")
+    (tmp_path / "b.wav").symlink_to(tmp_path / "a.wav")
+    with pytest.raises(AudioError, match="leads back to itself"):
+        load_audio(tmp_path / "a.wav")
+    (tmp_path / "h.txt").write_text("# a note\nSUPPORTING # the verb\n")
+    with pytest.raises(CtcDecodeError, match="line 2: .*a comment only at the start of a line"):
+        read_hotwords(tmp_path / "h.txt")
+    (tmp_path / "u16.txt").write_text("HELLO WORLD\n", encoding="utf-16")
+    with pytest.raises(LanguageModelError, match="it is UTF-16: iconv -f UTF-16"):
+        build_lm([tmp_path / "u16.txt"], tmp_path / "o.arpa", 2, binary=False)
+    (tmp_path / "m.tsv").write_text("audio\ttext\nx.wav\tHI\n", encoding="utf-16")
+    with pytest.raises(ManifestError, match="it is UTF-16"):
+        read_manifest(tmp_path / "m.tsv")
+    arpa = ("\\data\\\nngram 1=4\nngram 2=1\n\n\\1-grams:\n-1\t<unk>\t0\n0\t<s>\t-0.3\n-1\t</s>\t0\n-1\t\t-0.3\n\n"
+            "\\2-grams:\n-0.1\t<s> </s>\n\n\\end\\\n")
+    (tmp_path / "e.arpa").write_text(arpa)
+    with pytest.raises(LanguageModelError, match=r"e.arpa:9: two tabs together"):
+        read_arpa(tmp_path / "e.arpa")
+    (tmp_path / "empty.txt").write_text("\n\n")
+    (tmp_path / "lm.txt").write_text("HELLO WORLD\nHELLO THERE\n")
+    lm = build_lm([tmp_path / "lm.txt"], tmp_path / "lm.arpa", 2, discount_fallback=True, binary=False).arpa_path
+    with pytest.raises(LanguageModelError, match="empty.txt: no sentences to score"):
+        perplexity(lm, [tmp_path / "empty.txt"], backend="python")
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / "m.tsv").write_text("audio\ttext\nx.wav\tHI\n")
+    assert read_manifest(os.path.relpath(sub / "m.tsv"))[0].audio == str(sub / "x.wav")  # absolute
+    import soundfile as sf
+
+    sf.write(tmp_path / "one.wav", np.array([0.5, -0.5], np.float32), 16000)
+    rc, out = _run(capsys, "transcribe", tmp_path / "one.wav", "--model", tiny_model_dir)
+    assert rc == 1 and "audio of 2 samples (0.1 ms)" in out.err  # was "audio of 0.000 s"

@@ -20,6 +20,7 @@ most (``BeamSearchDecoder(auto_spoken_forms=True)``, ``--auto-spoken-forms``): a
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Collection, Sequence, Union
@@ -56,6 +57,9 @@ def read_hotwords(path: Union[str, os.PathLike]) -> list[str]:
         raise CtcDecodeError(f"{path}: the hotwords file lists no hotword (only blank or # lines); write one word "
                              "or phrase per line.")
     for n, entry in listed:  # a malformed entry named by its line, before any work
+        if re.search(r"\s#", entry):  # "TERM # a note": the note would become part of the hotword
+            raise CtcDecodeError(f"{path}, line {n}: {entry!r}: '#' starts a comment only at the start of a line; "
+                                 "put the comment on a line of its own.")
         try:
             parse_hotword(entry)
         except CtcDecodeError as e:

@@ -461,6 +461,9 @@ def _parse_arpa(path: Path, begin: Callable[[int], None], store: Callable[[int, 
                         k += 1
                         continue
                     raise LanguageModelError(f"{where(lineno)}: unexpected section {s!r} after \\{k}-grams:")
+                if "\t\t" in s:  # split_words would close the gap and read the backoff as the word
+                    raise LanguageModelError(f"{where(lineno)}: two tabs together, an empty field (a missing word?) in "
+                                             f"{s[:80]!r}; the file is damaged, rebuild it")
                 parts = split_words(s)
                 if not spaced and "\t" not in s:
                     spaced = lineno

@@ -129,7 +129,7 @@ def iter_text_lines(path: PathLike) -> Iterator[tuple[int, str]]:
                 except UnicodeDecodeError as exc:
                     raise LanguageModelError(
                         f"{p}:{lineno}: not valid UTF-8 (byte {raw[exc.start:exc.start + 1]!r} at column "
-                        f"{exc.start + 1}); convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8)"
+                        f"{exc.start + 1}); convert the file to UTF-8 ({_conversion_hint(raw, lineno)})"
                     ) from None
                 if line.endswith("\n"):
                     line = line[:-1]
@@ -140,6 +140,14 @@ def iter_text_lines(path: PathLike) -> Iterator[tuple[int, str]]:
         if isinstance(exc, LanguageModelError):
             raise
         raise LanguageModelError(f"{p}: cannot read text ({exc}); check the file is readable and not truncated") from None
+
+
+def _conversion_hint(raw: bytes, lineno: int) -> str:
+    """How to convert a text whose line ``raw`` is not UTF-8: UTF-16 (a byte-order mark, or NUL bytes between
+    the letters, as Windows' "Unicode" saves text) or, most often otherwise, Latin-1."""
+    if (lineno == 1 and raw[:2] in (b"\xff\xfe", b"\xfe\xff")) or raw.count(b"\0") * 4 >= len(raw) > 0:
+        return "it is UTF-16: iconv -f UTF-16 -t UTF-8"
+    return "e.g. iconv -f latin1 -t utf-8"
 
 
 def _first_line(text: str, limit: int = 60) -> str:

@@ -131,8 +131,13 @@ def _warn_unnormalised(lm_path: PathLike, result: PerplexityResult, alphabet: Op
                        100 * result.oov_rate)
 
 
-def _check_sentences(sentences: int, alphabet: Optional[Alphabet]) -> None:
-    """No sentence after normalising non-empty text: say it was the alphabet, not the text, that left none."""
+def _check_sentences(sentences: int, alphabet: Optional[Alphabet], texts: Sequence[PathLike] = (),
+                     lines: Optional[Iterable[str]] = None) -> None:
+    """No sentence to score: name the text (files, ``lines``) and, after normalising, say it was the alphabet, not
+    the text, that left none."""
+    if sentences == 0 and alphabet is None:
+        source = ", ".join([*map(str, texts), *(["lines="] if lines is not None else [])]) or "the text"
+        raise LanguageModelError(f"{source}: no sentences to score (empty, or only blank lines); give text with words")
     if sentences == 0 and alphabet is not None:
         raise LanguageModelError(
             "no sentences left to score after normalising the text to the alphabet "
@@ -194,7 +199,7 @@ def perplexity(
                 if oov and i < len(ws):
                     oovs += 1
                     oov_total += lp
-        _check_sentences(sentences, alphabet)
+        _check_sentences(sentences, alphabet, texts, lines)
         result = _result(total, oov_total, sentences, words, oovs, "kenlm")
         _warn_unnormalised(lm_path, result, alphabet, oov_total)
         return result
@@ -215,7 +220,7 @@ def perplexity(
     if batch:
         t, o, n = scorer.score(batch)
         total, oov_total, oovs = total + t, oov_total + o, oovs + n
-    _check_sentences(sentences, alphabet)
+    _check_sentences(sentences, alphabet, texts, lines)
     result = _result(total, oov_total, sentences, words, oovs, "python")
     _warn_unnormalised(lm_path, result, alphabet, oov_total)
     return result
