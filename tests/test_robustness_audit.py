@@ -173,7 +173,8 @@ def test_spotting_background_without_lm_fails_before_the_background_runs(tiny_mo
     assert rc == 2 and "give an LM (--lm)" in out.err and "skipped" not in out.err
 
 
-def test_emissions_interrupted_keeps_what_was_written(tiny_model_dir, corpus, tmp_path, capsys, monkeypatch):
+def _interrupt_the_second_slice(monkeypatch) -> None:
+    """``emissions`` computes one input a slice, and Ctrl-C comes during the second."""
     from ctcdecode_plus import cli
     from ctcdecode_plus.acoustic import AcousticModel
 
@@ -188,6 +189,10 @@ def test_emissions_interrupted_keeps_what_was_written(tiny_model_dir, corpus, tm
 
     monkeypatch.setattr(cli, "_SAVE_EMISSIONS_EVERY", 1)
     monkeypatch.setattr(AcousticModel, "emissions_batch", interrupted_on_the_second_slice)
+
+
+def test_emissions_interrupted_keeps_what_was_written(tiny_model_dir, corpus, tmp_path, capsys, monkeypatch):
+    _interrupt_the_second_slice(monkeypatch)
     rc, out = _run(capsys, "emissions", corpus / "u0.wav", corpus / "u1.wav", "-o", tmp_path / "ems",
                    "--model", tiny_model_dir)
     assert rc == 130 and "interrupted: 1 of 2" in out.err
@@ -436,22 +441,10 @@ def test_an_interrupted_run_counts_skipped_inputs_as_the_failure_list_does(tiny_
                                                                            monkeypatch):
     # "1 input(s) failed (of 2)" beside "interrupted: 1 of 2" once read as two different runs: the first counted
     # the input --skip-existing left out, the second did not
-    from ctcdecode_plus import cli
-    from ctcdecode_plus.acoustic import AcousticModel
-
     files = [corpus / f"u{i}.wav" for i in range(3)]
     ems = tmp_path / "ems"
     assert _run(capsys, "emissions", files[0], "-o", ems, "--model", tiny_model_dir)[0] == 0
-    real, calls = AcousticModel.emissions_batch, []
-
-    def interrupted_on_the_second_slice(self, sources, **kw):
-        calls.append(sources)
-        if len(calls) == 2:
-            raise KeyboardInterrupt
-        return real(self, sources, **kw)
-
-    monkeypatch.setattr(cli, "_SAVE_EMISSIONS_EVERY", 1)
-    monkeypatch.setattr(AcousticModel, "emissions_batch", interrupted_on_the_second_slice)
+    _interrupt_the_second_slice(monkeypatch)
     rc, out = _run(capsys, "emissions", *files, "-o", ems, "--model", tiny_model_dir, "--skip-existing")
     assert rc == 130 and "interrupted: 2 of 3 inputs processed (1 of them skipped" in out.err
     assert sorted(p.name for p in ems.iterdir()) == ["u0.npz", "u1.npz"]
