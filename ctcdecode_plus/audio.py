@@ -4,6 +4,7 @@ Units: sample rates in Hz, durations and offsets in seconds, samples as float32 
 """
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import math
@@ -97,11 +98,34 @@ def _check_content(samples: np.ndarray, source: str, allow_silence: bool) -> Non
     if not np.all(np.isfinite(samples)):
         raise AudioError(f"{source}: the audio contains NaN or infinite samples; re-export it as PCM WAV or FLAC.")
     if not allow_silence and float(np.max(np.abs(samples))) < SILENCE_PEAK:
-        raise AudioError(
-            f"{source}: the audio is silent (peak amplitude below {SILENCE_PEAK:g}); "
-            "check the recording level or the channel (to transcribe it anyway, to an empty transcript: "
-            "load_audio(path, allow_silence=True) and pass the Audio)."
-        )
+        raise _silent(source)
+
+
+def _silent(source) -> AudioError:
+    """The error for a recording with no sound in it."""
+    return AudioError(f"{source}: the audio is silent (peak amplitude below {SILENCE_PEAK:g}); check the recording "
+                      "level or the channel (to transcribe it anyway, to an empty transcript: "
+                      "load_audio(path, allow_silence=True) and pass the Audio).")
+
+
+def _has_sound(f) -> bool:
+    """Whether an open, seekable ``soundfile.SoundFile`` has a sample at or above :data:`SILENCE_PEAK` (read from
+    the start until one is found: at once for most recordings, the whole file only for a silent one), so that a
+    long silent file is refused before the model spends minutes on it. A read that fails says yes: the windows
+    read it again and say what is wrong. Leaves the file at its start."""
+    try:
+        f.seek(0)
+        while True:
+            block, error = _read_blocks(f, _READ_BLOCK_FRAMES)
+            if block.size and not np.all(np.abs(block) < SILENCE_PEAK):  # NaN counts as sound: its error follows
+                return True
+            if error or len(block) < _READ_BLOCK_FRAMES:
+                return bool(error)
+    except Exception:  # noqa: BLE001 - libsndfile's error for a damaged stream: the windows report it
+        return True
+    finally:
+        with contextlib.suppress(Exception):
+            f.seek(0)
 
 
 def _check_rate(rate: float, source: str) -> None:
@@ -550,6 +574,9 @@ def stream_chunks(
         step = max(frame_samples, int(round(chunk_seconds * sampling_rate / frame_samples)) * frame_samples)
         ctx = int(round(context_seconds * sampling_rate / frame_samples)) * frame_samples
         peak = 0.0
+        if not _has_sound(f):
+            f.close()
+            raise _silent(path)
         if src_rate != sampling_rate:
             logger.info("%s: resampling %d Hz -> %d Hz in %.1f s windows", path, src_rate, sampling_rate,
                         chunk_seconds)
@@ -589,10 +616,6 @@ def stream_chunks(
                 if container_reason:
                     _warn_cut_short(path, container_reason, total / sampling_rate)
         if peak < SILENCE_PEAK:
-            raise AudioError(
-                f"{path}: the audio is silent (peak amplitude below {SILENCE_PEAK:g}); "
-                "check the recording level or the channel (to transcribe it anyway, to an empty transcript: "
-                "load_audio(path, allow_silence=True) and pass the Audio)."
-            )
+            raise _silent(path)
 
     return gen()

@@ -606,3 +606,19 @@ def test_messages_name_the_real_cause(tmp_path, capsys, tiny_model_dir):
     sf.write(tmp_path / "one.wav", np.array([0.5, -0.5], np.float32), 16000)
     rc, out = _run(capsys, "transcribe", tmp_path / "one.wav", "--model", tiny_model_dir)
     assert rc == 1 and "audio of 2 samples (0.1 ms)" in out.err  # was "audio of 0.000 s"
+
+
+def test_a_long_silent_file_is_refused_before_its_first_window(tmp_path):
+    """A 10-minute silent recording went through the model (50 s here) before it was called silent."""
+    import soundfile as sf
+
+    from ctcdecode_plus.audio import stream_chunks
+
+    sf.write(tmp_path / "silent.flac", np.zeros(16000 * 60, np.int16), 16000, subtype="PCM_16")
+    late = np.zeros(16000 * 60, np.float32)
+    late[16000 * 59] = 0.5  # one sound in the last second: not silent
+    sf.write(tmp_path / "late.flac", late, 16000, subtype="PCM_16")
+    with pytest.raises(AudioError, match="silent"):
+        next(stream_chunks(tmp_path / "silent.flac", 16000, 20.0, 2.0, 320, min_seconds=24))
+    windows = list(stream_chunks(tmp_path / "late.flac", 16000, 20.0, 2.0, 320, min_seconds=24))
+    assert [(w.start, w.end) for w in windows] == [(0.0, 20.0), (20.0, 40.0), (40.0, 60.0)]
