@@ -170,10 +170,13 @@ def _add_manifest_args(p: argparse.ArgumentParser, manifest_help: str) -> None:
     _add_model_args(p)
     p.add_argument("--emissions", default=None,
                    help="folder of saved emissions (<id>.npz): reused when present, written when missing")
+    _add_jobs_arg(p, "The results are the same; the 'decode s' and RTF columns add each utterance's own decode "
+                     "time, so they compare decoders alike whatever N is, while the run takes less time")
+
+
+def _add_jobs_arg(p: argparse.ArgumentParser, more: str) -> None:
     p.add_argument("--jobs", type=_jobs, default=1, metavar="N",
-                   help="decode in N processes (0: one per CPU core; default 1). The results are the same; the "
-                        "'decode s' and RTF columns add each utterance's own decode time, so they compare "
-                        "decoders alike whatever N is, while the run takes less time")
+                   help=f"decode in N processes (0: one per CPU core; default 1). {more}")
 
 
 def _add_decoder_args(p: argparse.ArgumentParser, multi_lm: bool = False) -> None:
@@ -495,7 +498,7 @@ def cmd_transcribe(args) -> int:
     interrupted, processed = False, 0
     try:
         for (src, em, t), name in zip(each_transcript(sources, model, decoder, chunk_seconds=args.chunk_seconds,
-                                                      progress=bar.seconds), names):
+                                                      progress=bar.seconds, num_workers=args.jobs), names):
             bar.inputs(1)
             processed += 1
             if isinstance(t, CtcDecodeError):
@@ -1069,6 +1072,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_decoder_args(p)
     p.add_argument("--decoder", choices=["greedy", "beam"], default=None,
                    help="default: beam when --lm or --hotwords are given, else greedy")
+    _add_jobs_arg(p, "The transcripts are the same, in the same order; the model runs on the next files here while "
+                     "the workers decode (worth it for beam search over many files, or many saved emissions)")
     p.add_argument("--decoder-folder", default=None, metavar="DIR",
                    help="decode with a saved decoder (BeamSearchDecoder.save_pretrained, pyctcdecode or "
                         "Wav2Vec2ProcessorWithLM folder): its LM, alpha, beta, hotwords and search settings; "

@@ -92,6 +92,7 @@ def each_transcript(
     input_rate: Optional[int] = None,
     chunk_seconds: Optional[float] = None,
     progress: Optional[Callable[[float], None]] = None,
+    num_workers: Optional[int] = None,
 ) -> Iterator[Tuple[Source, Optional[Emissions], Union[Transcript, CtcDecodeError]]]:
     """``(source, emissions, transcript)`` for each source as soon as it is done; a source that fails gives
     ``(source, None, the CtcDecodeError)`` and the next one goes on. A source is audio (run through ``acoustic``),
@@ -99,8 +100,9 @@ def each_transcript(
     source is one). An LM or hotword that does not fit the model (or any of the models saved
     emissions come from) raises once, before any audio is read.
     ``input_rate`` (Hz) and ``chunk_seconds`` as in :func:`transcribe`; ``progress`` is called with the seconds of
-    audio run through the model as it goes (chunk by chunk in a long file). The loop under :func:`transcribe` and
-    ``ctcdecode-plus transcribe``."""
+    audio run through the model as it goes (chunk by chunk in a long file). ``num_workers`` > 1: decode in that
+    many worker processes while this one reads and runs the model on the next sources (the same transcripts, in
+    order). The loop under :func:`transcribe` and ``ctcdecode-plus transcribe``."""
     if isinstance(sources, (str, os.PathLike, Emissions, Audio)) or (isinstance(sources, np.ndarray)
                                                                      and sources.ndim == 1):
         sources = [sources]  # one source, not its characters or samples
@@ -111,21 +113,67 @@ def each_transcript(
     else:  # saved emissions only: a mismatch with every model among them fails once, not per file
         sources = list(sources)
         _prepare_for_saved(decoder, sources)
+    def emissions_of(source) -> Emissions:
+        if isinstance(source, Emissions):
+            return source
+        if is_emissions_file(source):
+            return Emissions.load(source)
+        if acoustic is None:
+            raise CtcDecodeError(f"{source}: audio needs an acoustic model; pass one (or give saved emissions, "
+                                 "a .npz from `ctcdecode-plus emissions`).")
+        return acoustic.emissions(source, input_rate=input_rate, chunk_seconds=chunk_seconds, progress=progress)
+
+    if num_workers is not None and num_workers > 1:
+        labels = [acoustic.labels] if acoustic is not None else _saved_label_sets(list(sources))
+        yield from _decoded_in_workers(sources, emissions_of, decoder, num_workers, labels)
+        return
     for source in sources:
         try:
-            if isinstance(source, Emissions):
-                em = source
-            elif is_emissions_file(source):
-                em = Emissions.load(source)
-            elif acoustic is None:
-                raise CtcDecodeError(f"{source}: audio needs an acoustic model; pass one (or give saved emissions, "
-                                     "a .npz from `ctcdecode-plus emissions`).")
-            else:
-                em = acoustic.emissions(source, input_rate=input_rate, chunk_seconds=chunk_seconds,
-                                        progress=progress)
+            em = emissions_of(source)
             yield source, em, decoder.decode(em)
         except CtcDecodeError as e:
             yield source, None, e
+
+
+def _decoded_in_workers(sources: Iterable[Source], emissions_of: Callable[[Source], Emissions], decoder: Decoder,
+                        num_workers: int, label_sets: Sequence) -> Iterator:
+    """:func:`each_transcript`'s loop with the decoding in ``num_workers`` processes (started by forkserver where
+    the platform has it: never a fork of a process whose torch threads may hold a lock), at most two per worker
+    waiting, yielded in order as each is done."""
+    import collections
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from .decoders.base import _decode_in_worker, _init_worker
+
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else None)
+    pending: collections.deque = collections.deque()
+
+    def result(entry):
+        source, em, job = entry
+        if isinstance(job, CtcDecodeError):
+            return source, None, job
+        out = job.result()[0]
+        return (source, None, out) if isinstance(out, CtcDecodeError) else (source, em, out)
+
+    with ProcessPoolExecutor(num_workers, mp_context=ctx, initializer=_init_worker,
+                             initargs=(decoder, list(label_sets))) as pool:
+        try:
+            for source in sources:
+                try:
+                    em = emissions_of(source)
+                    pending.append((source, em, pool.submit(_decode_in_worker, em)))
+                except CtcDecodeError as e:
+                    pending.append((source, None, e))
+                while pending and (len(pending) > 2 * num_workers or isinstance(pending[0][2], CtcDecodeError)
+                                   or pending[0][2].done()):
+                    yield result(pending.popleft())
+            while pending:
+                yield result(pending.popleft())
+        except BaseException:  # Ctrl-C, or the caller stopped reading: no decode is left running
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
 
 
 def transcribe(

@@ -327,3 +327,34 @@ def test_progress_in_seconds_of_audio(model, tmp_path, monkeypatch):
     bar.inputs(1)
     assert bar.bar.n == 1
     bar.close()
+
+
+def test_each_transcript_decodes_in_workers_with_the_same_results(tiny_model_dir, tmp_path, libri_emissions,
+                                                                  pyctc_data, capsys):
+    """num_workers / transcribe --jobs: the model runs here while workers decode; the same transcripts, in order, a
+    bad input in its place."""
+    from ctcdecode_plus import each_transcript, load_model
+    from ctcdecode_plus.cli import main
+
+    model = load_model(tiny_model_dir)
+    wavs = []
+    for i, f in enumerate((300, 500, 700)):
+        wavs.append(tmp_path / f"u{i}.wav")
+        write_tone_wav(wavs[-1], 1.0 + 0.3 * i, 16000, freq=f)
+    (tmp_path / "bad.wav").write_bytes(b"not audio")
+    sources = [wavs[0], tmp_path / "bad.wav", wavs[1], wavs[2]]
+    beam = BeamSearchDecoder(beam_width=8)
+    serial = [(s, t if isinstance(t, Exception) else t.text) for s, _, t in each_transcript(sources, model, beam)]
+    parallel = list(each_transcript(iter(sources), model, beam, num_workers=2))
+    assert [(s, type(t).__name__ if isinstance(t, Exception) else t.text) for s, _, t in parallel] == \
+        [(s, type(t).__name__ if isinstance(t, Exception) else t) for s, t in serial]
+    assert parallel[1][1] is None and parallel[0][1].num_frames > 0
+    saved = [libri_emissions.save(tmp_path / f"l{i}.npz") for i in range(5)]  # saved emissions, no model
+    lm = BeamSearchDecoder(pyctc_data / "bugs_bunny_kenlm.arpa", beam_width=16)
+    assert [t.text for _, _, t in each_transcript(saved, None, lm, num_workers=2)] == \
+        [lm.decode(libri_emissions).text] * 5
+    for jobs in ("1", "2"):
+        assert main(["transcribe", *map(str, saved), "--beam-width", "8", "--jobs", jobs]) == 0
+        if jobs == "1":
+            one = capsys.readouterr().out
+    assert capsys.readouterr().out == one and one.count("\n") == 5

@@ -7,10 +7,12 @@ configuration, which makes parallel decoding work under every multiprocessing st
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import multiprocessing
 import numbers
 import os
+import signal
 import time
 from abc import ABC, abstractmethod
 from concurrent.futures import ProcessPoolExecutor
@@ -94,6 +96,8 @@ def as_labels(labels) -> Labels:
 def _init_worker(decoder: "Decoder", label_sets: Sequence[Labels] = ()) -> None:
     global _WORKER_DECODER
     _WORKER_DECODER = decoder
+    with contextlib.suppress(ValueError, OSError):  # Ctrl-C reaches the whole process group: the parent stops the
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # pool and says so; a worker's traceback would only add noise
     for labels in label_sets:  # build the LM and hotwords before the first item's clock starts
         try:
             decoder.prepare(labels)
