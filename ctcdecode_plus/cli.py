@@ -13,6 +13,7 @@ rest, lists the failures at the end and exits with status 1.
 from __future__ import annotations
 
 import argparse
+import errno
 import itertools
 import json
 import logging
@@ -44,7 +45,7 @@ from .constants import (
 from ._files import replaced_file, write_in_place
 from .compare import _atomic_write
 from .errors import CtcDecodeError
-from .manifest import unique_ids
+from .manifest import ManifestEntry, unique_ids
 
 log = logging.getLogger("ctcdecode_plus")
 
@@ -169,7 +170,8 @@ def _add_manifest_args(p: argparse.ArgumentParser, manifest_help: str) -> None:
     p.add_argument("--manifest", required=True, help=manifest_help)
     _add_model_args(p)
     p.add_argument("--emissions", default=None,
-                   help="folder of saved emissions (<id>.npz): reused when present, written when missing")
+                   help="folder of saved emissions (NAME.npz, one per audio file, named by its stem): reused when "
+                        "made by this model and settings from the same audio, else written")
     _add_jobs_arg(p, "The results are the same; the 'decode s' and RTF columns add each utterance's own decode "
                      "time, so they compare decoders alike whatever N is, while the run takes less time")
 
@@ -306,7 +308,9 @@ def _jobs(text: str) -> int:
         value = -1
     if value < 0:
         raise argparse.ArgumentTypeError(f"{text!r}: give a whole number of processes, e.g. 4 (0: one per CPU core)")
-    return value or os.cpu_count() or 1
+    from .decoders.base import usable_cores
+
+    return value or usable_cores()
 
 
 def _pause_seconds(text: str) -> Optional[float]:
@@ -372,13 +376,13 @@ def _background_emissions(args, model=None) -> list:
         raise CtcDecodeError(f"--spotting-background {path}: no such file or folder; give a manifest, audio files "
                              "or a folder of recordings without the hotwords.")
     is_manifest = path.is_file() and path.suffix.lower() in (".tsv", ".json", ".jsonl")
-    pairs = [(e.id, e.audio) for e in read_manifest(path)] if is_manifest else \
-        [(Path(s).stem, s) for s in iter_sources([str(path)])]
+    entries = read_manifest(path) if is_manifest else \
+        [ManifestEntry(Path(s).stem, str(s), "") for s in iter_sources([str(path)])]
     cache = Path(args.emissions) / "background" if getattr(args, "emissions", None) else None
     out = []
-    for (_, audio), em in zip(pairs, _cached_emissions(pairs, cache, args, model, "background")):
+    for e, em in zip(entries, _entries_emissions(entries, cache, args, model, "background")):
         if isinstance(em, CtcDecodeError):
-            print(f"--spotting-background: skipped {audio}: {em}", file=sys.stderr)
+            print(f"--spotting-background: skipped {e.audio}: {em}", file=sys.stderr)
         else:
             out.append(em)
     if not out:
@@ -539,19 +543,20 @@ def cmd_transcribe(args) -> int:
             print(json.dumps(results if len(sources) > 1 else results[0], indent=2))
     rc = _report_failures(failures, processed + given - len(sources))  # skipped ones count as inputs
     if interrupted:
-        print(_interrupted_line(processed, given - len(sources), given, "the results above are complete"),
-              file=sys.stderr)
+        print(_interrupted_line(processed, given - len(sources) - len(clashes), given, "the results above are complete",
+                                len(clashes)), file=sys.stderr)
         return 130
     return rc
 
 
-def _interrupted_line(done: int, skipped: int, given: int, kept: str) -> str:
+def _interrupted_line(done: int, skipped: int, given: int, kept: str, refused: int = 0) -> str:
     """What an interrupted run says: inputs done of those given, counted as the failure list counts them (an input
-    --skip-existing left out is one of them), and what was ``kept``."""
-    if not skipped:
-        return f"interrupted: {done} of {given} inputs processed; {kept}"
-    return (f"interrupted: {done + skipped} of {given} inputs processed ({skipped} of them skipped: their output "
-            f"was already there); {kept}")
+    --skip-existing left out, ``skipped``, or ``refused`` for a clash with another input's file, is one of them),
+    and what was ``kept``."""
+    aside = [f"{skipped} skipped: their output was already there"] if skipped else []
+    aside += [f"{refused} refused: another input's file has their name"] if refused else []
+    return (f"interrupted: {done + skipped + refused} of {given} inputs processed"
+            + (f" ({'; '.join(aside)})" if aside else "") + f"; {kept}")
 
 
 # --- emissions ------------------------------------------------------------------------------------------------
@@ -670,8 +675,8 @@ def cmd_emissions(args) -> int:
     except KeyboardInterrupt:
         bar.close()
         _report_failures(failures, done + given - len(sources))
-        print(_interrupted_line(done, given - len(sources), given, "the files listed above are written"),
-              file=sys.stderr)
+        print(_interrupted_line(done, given - len(sources) - len(clashes), given, "the files listed above are written",
+                                len(clashes)), file=sys.stderr)
         return 130
     bar.close()
     return _report_failures(failures, given)
@@ -725,7 +730,9 @@ def _cached_emissions(pairs: Sequence[tuple[str, str]], cache: Optional[Path], a
                       what: str = "acoustic model") -> list:
     """Emissions of ``(id, audio)`` pairs, in order: from ``cache/<id>.npz`` where saved, else from the model (and
     then saved there, slice by slice, so an interrupted run keeps what it computed). Each is an ``Emissions`` or
-    the ``CtcDecodeError`` of that input; cached emissions of another model than ``--model`` are errors."""
+    the ``CtcDecodeError`` of that input. A saved file made otherwise (:func:`_stale`: another model, chunking,
+    audio changed since) is computed again; one whose labels are not ``--model``'s, or made from another file of
+    the same name, is an error."""
     from .emissions import Emissions
 
     emissions: dict[str, object] = {}
@@ -856,23 +863,12 @@ def _manifest_items(args) -> tuple[list, list[dict]]:
     """Emissions + references of a manifest's utterances: from ``--emissions DIR`` where saved, else from the
     model (and then saved there). Returns the items and the inputs that failed, with their errors."""
     from .compare import Item, split_scorable
-    from .manifest import read_manifest, unique_ids
+    from .manifest import read_manifest
 
     entries = read_manifest(args.manifest)
     cache = Path(args.emissions) if args.emissions else None
-    # each audio file once, however many rows are segments of it (NeMo's offset/duration); without repeats the
-    # keys (the names of the saved files) are the rows' ids
-    files = list(dict.fromkeys(e.audio for e in entries))
-    keys = unique_ids([Path(a).stem for a in files])
-    whole = dict(zip(files, _cached_emissions(list(zip(keys, files)), cache, args)))
     items, failures = [], []
-    for e in entries:
-        em = whole[e.audio]
-        if not isinstance(em, CtcDecodeError):
-            try:
-                em = e.cut(em)
-            except CtcDecodeError as err:
-                em = err
+    for e, em in zip(entries, _entries_emissions(entries, cache, args)):
         if isinstance(em, CtcDecodeError):
             failures.append({"id": e.id, "audio": e.audio, "error": str(em)})
         else:
@@ -886,6 +882,26 @@ def _manifest_items(args) -> tuple[list, list[dict]]:
         raise CtcDecodeError(f"{args.manifest}: no utterance could be processed, so there is nothing to score "
                              f"({len(failures)} failed):{listed}{more}")
     return items, failures
+
+
+def _entries_emissions(entries: Sequence, cache: Optional[Path], args, model=None,
+                       what: str = "acoustic model") -> list:
+    """The emissions (or error) of each manifest entry: each audio file run once (:func:`_cached_emissions`),
+    however many rows are segments of it (NeMo's offset/duration), and cut to each row's stretch. Saved files are
+    named by the audio files' stems, made unique in order: without repeated files, the rows' ids."""
+    files = list(dict.fromkeys(e.audio for e in entries))
+    keys = unique_ids([Path(a).stem for a in files])
+    whole = dict(zip(files, _cached_emissions(list(zip(keys, files)), cache, args, model, what)))
+    out = []
+    for e in entries:
+        em = whole[e.audio]
+        if not isinstance(em, CtcDecodeError):
+            try:
+                em = e.cut(em)
+            except CtcDecodeError as err:
+                em = err
+        out.append(em)
+    return out
 
 
 def _model_labels(args, model):
@@ -1189,11 +1205,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except BrokenPipeError:  # `ctcdecode-plus ... | head`: the reader left; no traceback, no second error at exit
         _stdout_to_devnull()
         return 141  # 128 + SIGPIPE, as a shell reports it
-    except OSError as e:  # what was printed could not be written: `> /dev/full`, a disk that filled up
-        _stdout_to_devnull()
-        where = f" to {e.filename}" if e.filename else ""
-        print(f"error: cannot write the output{where} ({e.strerror or e}); free some space, or send it elsewhere "
-              "(-o DIR, --json PATH)", file=sys.stderr)
+    except OSError as e:  # what was printed could not be written (`> /dev/full`, a disk that filled up), or another
+        _stdout_to_devnull()  # system error no check above names: said in a line, not a traceback
+        where = f" {e.filename}" if e.filename else ""
+        if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO):
+            print(f"error: cannot write the output{where} ({e.strerror or e}); free some space, or send it "
+                  "elsewhere (-o DIR, --json PATH)", file=sys.stderr)
+        else:
+            print(f"error:{where} {e.strerror or e}", file=sys.stderr)
         return 1
     finally:
         if previous is not None:

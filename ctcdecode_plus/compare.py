@@ -6,6 +6,7 @@ utterance and decoder. It prints as a table and exports JSON and CSV.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -254,22 +255,23 @@ def compare(
         refs, hyps, errs = [], [], []
         seconds = 0.0
         failed = 0
-        decoded = decoder.timed_decodes([it.emissions for it in items], num_workers)
-        for it, (out, dt) in zip(items, decoded):
-            if isinstance(out, CtcDecodeError):
-                hyp, err = "", str(out)
-                failed += 1
-            else:
-                hyp, err = out.text, None
-            seconds += dt
-            we, ce = word_errors(it.reference, hyp), char_errors(it.reference, hyp)
-            words, chars = words + we, chars + ce
-            refs.append(it.reference)
-            hyps.append(hyp)
-            errs.append(err)
-            utterances.append(UtteranceResult(it.id, name, it.reference, hyp, we.rate, ce.rate, dt, err))
-            if progress:
-                progress(1)
+        # closed when the loop ends: its worker processes stop before the next decoder (or pass) starts its own
+        with contextlib.closing(decoder.timed_decodes([it.emissions for it in items], num_workers)) as decoded:
+            for it, (out, dt) in zip(items, decoded):
+                if isinstance(out, CtcDecodeError):
+                    hyp, err = "", str(out)
+                    failed += 1
+                else:
+                    hyp, err = out.text, None
+                seconds += dt
+                we, ce = word_errors(it.reference, hyp), char_errors(it.reference, hyp)
+                words, chars = words + we, chars + ce
+                refs.append(it.reference)
+                hyps.append(hyp)
+                errs.append(err)
+                utterances.append(UtteranceResult(it.id, name, it.reference, hyp, we.rate, ce.rate, dt, err))
+                if progress:
+                    progress(1)
         hw = hotword_counts(refs, hyps, hotwords) if hotwords else None
         scores[name] = DecoderScore(
             name, words.rate, chars.rate, len(items), failed, seconds, audio_seconds,

@@ -34,20 +34,20 @@ class ManifestEntry:
 
     def cut(self, emissions: Emissions) -> Emissions:
         """This entry's stretch of ``emissions`` (of its whole audio file; frames ``[frames, vocab]``): its own
-        times then count from ``offset``. The whole emissions where the entry is the whole file (no offset, and a
-        duration within a frame of the file's, as NeMo writes for whole files); an :class:`EmissionsError` where
-        the stretch is not in the audio."""
+        times then count from ``offset``; a duration past the end stops at the end (as NeMo reads it). The whole
+        emissions where the entry is the whole file (no offset, and a duration to within a frame of the end or
+        beyond, as NeMo writes for whole files); an :class:`EmissionsError` where it starts past the end."""
         spf = emissions.seconds_per_frame
         total = emissions.audio_duration
-        end = total if self.duration is None else self.offset + self.duration
-        if self.offset <= 0 and abs(end - total) <= spf:
+        end = total if self.duration is None else min(self.offset + self.duration, total)  # NeMo reads to the end
+        if self.offset <= 0 and end >= total - spf:
             return emissions
-        if self.offset >= total or end > total + spf:
-            raise EmissionsError(f"{self.audio}: the manifest's segment {self.offset:g}-{end:g} s of row "
-                                 f"{self.id!r} is not within the audio ({total:.2f} s); check its offset and "
-                                 "duration")
-        a, b = int(round(self.offset / spf)), int(round(min(end, total) / spf))
-        return dataclasses.replace(emissions.piece(a, max(b, a + 1)), audio_seconds=min(end, total) - self.offset)
+        a = min(int(round(self.offset / spf)), emissions.num_frames - 1)  # the last half-frame: the last frame
+        if self.offset >= total:
+            raise EmissionsError(f"{self.audio}: row {self.id!r} starts at {self.offset:g} s, past the end of its "
+                                 f"audio ({total:.2f} s); check its offset")
+        b = max(a + 1, min(int(round(end / spf)), emissions.num_frames))
+        return dataclasses.replace(emissions.piece(a, b), audio_seconds=end - self.offset)
 
 
 def read_manifest(path: Union[str, os.PathLike]) -> list[ManifestEntry]:
@@ -96,9 +96,12 @@ def read_manifest(path: Union[str, os.PathLike]) -> list[ManifestEntry]:
                 continue
             if len(row) <= max(ia, it):
                 raise ManifestError(f"{path}:{n}: expected {len(header)} tab-separated columns, got {len(row)}.")
-            if len(row) > len(header):  # a tab inside the text: the reference would lose what follows it
+            while len(row) > len(header) and not row[-1].strip():
+                row.pop()  # a trailing tab
+            if len(row) > len(header) and it == len(header) - 1:  # the text's own tab: it would lose what follows
                 raise ManifestError(f"{path}:{n}: {len(row)} tab-separated columns, and the header names "
-                                    f"{len(header)}; a text cannot hold a tab: replace it with a space.")
+                                    f"{len(header)}; the text (the last column) holds a tab: replace it with a "
+                                    "space.")
             cell = lambda i: row[i].strip() if i is not None and i < len(row) and row[i].strip() else None  # noqa: E731
             entries.append(_entry(base, _unquote(row[ia].strip()), _unquote(row[it].strip()), f"{path}:{n}",
                                   cell(io_), cell(id_)))
@@ -156,6 +159,8 @@ def _entry(base: Path, audio: str, text: str, where: str, offset=None, duration=
     if not p.is_absolute():  # the manifest's folder, made absolute: messages then say where the file was looked for
         p = Path(os.path.abspath(base / p))
     times = [_seconds(v, name, where) for v, name in ((offset, "offset"), (duration, "duration"))]
+    if times[1] == 0:
+        raise ManifestError(f"{where}: duration 0: a segment needs a length in seconds (or leave it out: to the end).")
     return ManifestEntry(Path(audio).stem, str(p), text, times[0] or 0.0, times[1])
 
 

@@ -142,38 +142,31 @@ def _decoded_in_workers(sources: Iterable[Source], emissions_of: Callable[[Sourc
     waiting, yielded in order as each is done."""
     import collections
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
 
-    from .decoders.base import _decode_in_worker, _init_worker
+    from .decoders.base import _decode_in_worker, worker_pool
 
-    methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else None)
-    pending: collections.deque = collections.deque()
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else None
+    pending: collections.deque = collections.deque()  # (source, emissions, async result or the source's error)
 
     def result(entry):
         source, em, job = entry
         if isinstance(job, CtcDecodeError):
             return source, None, job
-        out = job.result()[0]
+        out = job.get()[0]
         return (source, None, out) if isinstance(out, CtcDecodeError) else (source, em, out)
 
-    with ProcessPoolExecutor(num_workers, mp_context=ctx, initializer=_init_worker,
-                             initargs=(decoder, list(label_sets))) as pool:
-        try:
-            for source in sources:
-                try:
-                    em = emissions_of(source)
-                    pending.append((source, em, pool.submit(_decode_in_worker, em)))
-                except CtcDecodeError as e:
-                    pending.append((source, None, e))
-                while pending and (len(pending) > 2 * num_workers or isinstance(pending[0][2], CtcDecodeError)
-                                   or pending[0][2].done()):
-                    yield result(pending.popleft())
-            while pending:
+    with worker_pool(decoder, num_workers, label_sets, method) as pool:
+        for source in sources:
+            try:
+                em = emissions_of(source)
+                pending.append((source, em, pool.apply_async(_decode_in_worker, (em,))))
+            except CtcDecodeError as e:
+                pending.append((source, None, e))
+            while pending and (len(pending) > 2 * num_workers or isinstance(pending[0][2], CtcDecodeError)
+                               or pending[0][2].ready()):
                 yield result(pending.popleft())
-        except BaseException:  # Ctrl-C, or the caller stopped reading: no decode is left running
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
+        while pending:
+            yield result(pending.popleft())
 
 
 def transcribe(

@@ -61,6 +61,8 @@ def tune_alpha_beta(
         num_workers: processes to decode in (:func:`~ctcdecode_plus.compare.compare`); the choice is the same.
     """
     _check_beam(decoder, "tune_alpha_beta", need_lm=True)
+    if not list(alphas) or not list(betas):
+        raise CtcDecodeError("tune_alpha_beta(): give at least one alpha and one beta to try (--alphas, --betas).")
     grid = {f"alpha={a:g} beta={b:g}": decoder.replace(alpha=float(a), beta=float(b), name=f"alpha={a:g} beta={b:g}")
             for a, b in itertools.product(alphas, betas)}
     result = compare(grid, items, progress=progress, num_workers=num_workers)
@@ -112,6 +114,8 @@ def tune_hotwords(
     false insertions can be measured. ``num_workers``: processes to decode in, as for :func:`tune_alpha_beta`.
     """
     _check_beam(decoder, "tune_hotwords", need_lm=False)
+    if not list(weights):
+        raise CtcDecodeError("tune_hotwords(): give at least one hotword weight to try (--hotword-weights).")
     for w in weights:  # before any calibration or decoding, naming the grid
         if isinstance(w, bool) or not isinstance(w, (int, float)) or not math.isfinite(w) or w < 0:
             raise CtcDecodeError(f"tune_hotwords(): weight {w!r} (--hotword-weights): give numbers >= 0.")

@@ -979,18 +979,25 @@ def test_manifest_segments_and_rows_that_used_to_fail_late_or_silently(tmp_path,
     assert three.cut(libri_emissions) is libri_emissions
     whole = replace(three, duration=total - spf / 2)  # NeMo's duration of a whole file
     assert whole.cut(libri_emissions) is libri_emissions
-    with pytest.raises(EmissionsError, match="not within the audio"):
+    with pytest.raises(EmissionsError, match="past the end of its audio"):
         replace(one, offset=total + 1).cut(libri_emissions)
+    assert replace(three, duration=total + 0.07).cut(libri_emissions) is libri_emissions  # rounded up: the file
+    tail = replace(one, offset=total - 1.0, duration=5.0).cut(libri_emissions)  # to the end, as NeMo reads it
+    assert tail.audio_duration == pytest.approx(1.0) and tail.num_frames == round(1.0 / spf)
+    assert replace(one, offset=total - spf / 4, duration=None).cut(libri_emissions).num_frames >= 1
     (tmp_path / "t.tsv").write_text("audio\ttext\toffset\tduration\nx.wav\tHI\t2\t\n")
     assert (read_manifest(tmp_path / "t.tsv")[0].offset, read_manifest(tmp_path / "t.tsv")[0].duration) == (2.0, None)
-    for content, match in [("audio\ttext\nx.wav\tHELLO\tWORLD\n", "a text cannot hold a tab"),
+    for content, match in [("audio\ttext\nx.wav\tHELLO\tWORLD\n", "the text \\(the last column\\) holds a tab"),
                            ("audio\ttext\n~nosuchuser_xyz/x.wav\tHI\n", "no such user"),
                            ('{"audio_filepath": "x.wav", "text": "\\udc80"}\n', "lone surrogate"),
                            ('{"audio_filepath": "x.wav", "text": "HI", "offset": -1}\n', "offset -1"),
-                           ('{"audio_filepath": "x.wav", "text": "HI", "duration": "long"}\n', "duration 'long'")]:
+                           ('{"audio_filepath": "x.wav", "text": "HI", "duration": "long"}\n', "duration 'long'"),
+                           ('{"audio_filepath": "x.wav", "text": "HI", "duration": 0}\n', "duration 0")]:
         (tmp_path / "bad.txt").write_text(content)
         with pytest.raises(ManifestError, match=match):
             read_manifest(tmp_path / "bad.txt")
+    for content in ("audio\ttext\nx.wav\tHI\t\n", "text\taudio\nHI\tx.wav\textra\n"):  # a trailing tab; a column
+        assert read_manifest(write_text(tmp_path / "ok.tsv", content))[0].text == "HI"    # beyond the named ones
     (tmp_path / "big.tsv").write_text("audio\ttext\nx.wav\t" + "WORD " * 40000 + "\n")  # 200 KB: csv's limit is 128
     assert len(read_manifest(tmp_path / "big.tsv")[0].text) > 190000
 
@@ -1002,7 +1009,7 @@ def test_compare_scores_each_segment_of_a_recording(tiny_model_dir, tmp_path, ca
     write_tone_wav(tmp_path / "long.wav", 3.0, 16000, freq=400)
     rows = [{"audio_filepath": "long.wav", "text": "A", "offset": 0.0, "duration": 1.0},
             {"audio_filepath": "long.wav", "text": "B", "offset": 1.0, "duration": 1.5},
-            {"audio_filepath": "long.wav", "text": "C", "offset": 2.5, "duration": 2.0}]  # past the end
+            {"audio_filepath": "long.wav", "text": "C", "offset": 3.5, "duration": 2.0}]  # past the end
     (tmp_path / "m.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     calls = []
     original = AcousticModel.emissions_batch
@@ -1016,4 +1023,9 @@ def test_compare_scores_each_segment_of_a_recording(tiny_model_dir, tmp_path, ca
                  "--json", str(tmp_path / "c.json")]) == 1
     assert len(calls) == 1
     out = capsys.readouterr()
-    assert "2 utterances, 2.5 s of audio" in out.out and "'long#2' is not within the audio" in out.err
+    assert "2 utterances, 2.5 s of audio" in out.out and "'long#2' starts at 3.5 s, past the end" in out.err
+
+
+def write_text(path, content: str):
+    path.write_text(content)
+    return path

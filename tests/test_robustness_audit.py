@@ -446,7 +446,7 @@ def test_an_interrupted_run_counts_skipped_inputs_as_the_failure_list_does(tiny_
     assert _run(capsys, "emissions", files[0], "-o", ems, "--model", tiny_model_dir)[0] == 0
     _interrupt_the_second_slice(monkeypatch)
     rc, out = _run(capsys, "emissions", *files, "-o", ems, "--model", tiny_model_dir, "--skip-existing")
-    assert rc == 130 and "interrupted: 2 of 3 inputs processed (1 of them skipped" in out.err
+    assert rc == 130 and "interrupted: 2 of 3 inputs processed (1 skipped: their output" in out.err
     assert sorted(p.name for p in ems.iterdir()) == ["u0.npz", "u1.npz"]
 
 
@@ -622,3 +622,63 @@ def test_a_long_silent_file_is_refused_before_its_first_window(tmp_path):
         next(stream_chunks(tmp_path / "silent.flac", 16000, 20.0, 2.0, 320, min_seconds=24))
     windows = list(stream_chunks(tmp_path / "late.flac", 16000, 20.0, 2.0, 320, min_seconds=24))
     assert [(w.start, w.end) for w in windows] == [(0.0, 20.0), (20.0, 40.0), (40.0, 60.0)]
+
+
+def test_worker_pools_stop_when_their_caller_stops(libri_emissions, pyctc_data):
+    """From a review: a pool left half-way (a generator closed, an error in the consumer) waited for every queued
+    decode; compare kept one pool open while the hotword pass started another."""
+    import multiprocessing
+    import time
+
+    from ctcdecode_plus.compare import Item, compare
+
+    batch = [libri_emissions] * 40
+    gen = SlowGreedy().timed_decodes(batch, 2)
+    assert next(gen)[0].text == GreedyDecoder().decode(libri_emissions).text
+    t0 = time.perf_counter()
+    gen.close()
+    assert time.perf_counter() - t0 < 1.0  # not the 39 decodes of 0.2 s still queued (about 4 s before)
+    assert not multiprocessing.active_children()
+    slow = BeamSearchDecoder(pyctc_data / "bugs_bunny_kenlm.arpa", beam_width=8)
+    items = [Item(f"u{i}", libri_emissions, "I HAVE") for i in range(4)]
+    seen = []
+
+    def count_workers(_):
+        seen.append(len(multiprocessing.active_children()))
+
+    compare({"a": slow, "b": slow.replace(hotwords=["BUNNY"], name="b")}, items, hotwords=["BUNNY"],
+            num_workers=2, progress=count_workers)
+    assert max(seen) <= 2 and not multiprocessing.active_children()
+
+
+def test_review_mends_for_manifests_archives_and_grids(tmp_path, pyctc_data, libri_emissions):
+    import gzip as gz
+
+    from ctcdecode_plus.compare import Item
+    from ctcdecode_plus.lm.arpa import read_arpa
+    from ctcdecode_plus.tune import tune_alpha_beta, tune_hotwords
+
+    data = bytearray(gz.compress(open(pyctc_data / "bugs_bunny_kenlm.arpa", "rb").read() * 3))
+    for i in range(30, 60):
+        data[i] ^= 0xFF  # a damaged deflate stream: zlib.error, not an OSError, was a traceback
+    (tmp_path / "bad.arpa.gz").write_bytes(bytes(data))
+    with pytest.raises(LanguageModelError, match="bad.arpa.gz: cannot read"):
+        read_arpa(tmp_path / "bad.arpa.gz")
+    with pytest.raises(LanguageModelError, match="bad.arpa.gz: cannot read"):
+        BeamSearchDecoder(tmp_path / "bad.arpa.gz")
+    lm = BeamSearchDecoder(pyctc_data / "bugs_bunny_kenlm.arpa", beam_width=4)
+    items = [Item("u", libri_emissions, "I HAVE")]
+    with pytest.raises(CtcDecodeError, match="at least one alpha"):
+        tune_alpha_beta(lm, items, [], [0.0])
+    with pytest.raises(CtcDecodeError, match="at least one hotword weight"):
+        tune_hotwords(lm, items, ["BUNNY"], [])
+
+
+class SlowGreedy(GreedyDecoder):
+    """A greedy decoder that takes 0.2 s an utterance (module level: worker processes unpickle it)."""
+
+    def decode(self, emissions):
+        import time
+
+        time.sleep(0.2)
+        return super().decode(emissions)

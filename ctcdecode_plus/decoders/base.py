@@ -15,7 +15,6 @@ import os
 import signal
 import time
 from abc import ABC, abstractmethod
-from concurrent.futures import ProcessPoolExecutor
 from typing import Iterator, Optional, Sequence, Union
 
 import numpy as np
@@ -96,8 +95,9 @@ def as_labels(labels) -> Labels:
 def _init_worker(decoder: "Decoder", label_sets: Sequence[Labels] = ()) -> None:
     global _WORKER_DECODER
     _WORKER_DECODER = decoder
-    with contextlib.suppress(ValueError, OSError):  # Ctrl-C reaches the whole process group: the parent stops the
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # pool and says so; a worker's traceback would only add noise
+    with contextlib.suppress(ValueError, OSError):  # Ctrl-C (or SIGTERM) to the whole process group: the parent
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # stops the pool and says so; a worker's traceback would only
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # add noise (a fork inherits the CLI's SIGTERM handler)
     for labels in label_sets:  # build the LM and hotwords before the first item's clock starts
         try:
             decoder.prepare(labels)
@@ -118,6 +118,29 @@ def _timed_decode(decoder: "Decoder", emissions: Emissions) -> tuple[Union[Trans
 def _decode_in_worker(emissions: Emissions) -> tuple[Union[Transcript, CtcDecodeError], float]:
     assert _WORKER_DECODER is not None
     return _timed_decode(_WORKER_DECODER, emissions)
+
+
+def usable_cores() -> int:
+    """The CPU cores this process may run on (its affinity, as ``taskset`` or a container's cpuset limits it)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
+@contextlib.contextmanager
+def worker_pool(decoder: "Decoder", workers: int, label_sets: Sequence[Labels] = (),
+                start_method: Optional[str] = None) -> Iterator:
+    """A ``multiprocessing.Pool`` of ``workers`` processes, each holding ``decoder`` (built once for
+    ``label_sets``). Leaving the block in any way (the last result read, an error, Ctrl-C, a generator closed
+    half-way) stops the workers at once: no decode outlives its caller, and no pool waits for the ones queued."""
+    pool = multiprocessing.get_context(start_method).Pool(workers, initializer=_init_worker,
+                                                          initargs=(decoder, list(label_sets)))
+    try:
+        yield pool
+    finally:
+        pool.terminate()
+        pool.join()
 
 
 class Decoder(ABC):
@@ -191,17 +214,15 @@ class Decoder(ABC):
     def _timed_decodes(self, batch: list, num_workers: int, start_method: Optional[str]) -> Iterator:
         # an error in the batch (emissions_batch puts a file's error in its place) stays that error
         todo = [em for em in batch if not isinstance(em, CtcDecodeError)]
-        workers = min(num_workers, len(todo), os.cpu_count() or 1)
+        workers = min(num_workers, len(todo), usable_cores())
         if workers <= 1:
             done: Iterator = (_timed_decode(self, em) for em in todo)
             for em in batch:
                 yield (em, 0.0) if isinstance(em, CtcDecodeError) else next(done)
             return
         label_sets = list({id(em.labels): em.labels for em in todo if isinstance(em, Emissions)}.values())
-        ctx = multiprocessing.get_context(start_method)
-        with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
-                                 initargs=(self, label_sets)) as pool:
-            done = pool.map(_decode_in_worker, todo, chunksize=max(1, min(8, len(todo) // (4 * workers))))
+        with worker_pool(self, workers, label_sets, start_method) as pool:
+            done = pool.imap(_decode_in_worker, todo, chunksize=max(1, min(8, len(todo) // (4 * workers))))
             for em in batch:
                 yield (em, 0.0) if isinstance(em, CtcDecodeError) else next(done)
 

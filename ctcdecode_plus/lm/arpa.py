@@ -18,6 +18,7 @@ import math
 import os
 import shutil
 import subprocess
+import zlib
 from array import array
 from dataclasses import dataclass
 from pathlib import Path
@@ -294,7 +295,7 @@ def is_arpa_file(path: PathLike) -> bool:
             gz = raw.read(2) == b"\x1f\x8b"
         with (gzip.open(path, "rb") if gz else open(path, "rb")) as fh:
             return b"\\data\\" in fh.read(4096)
-    except (OSError, EOFError):
+    except (OSError, EOFError, zlib.error):
         return False
 
 
@@ -332,7 +333,7 @@ def read_arpa_unigrams(path: PathLike) -> list[str]:
                         words.append(parts[1])
     except UnicodeDecodeError as e:
         raise _not_utf8(path, e) from None
-    except (OSError, EOFError) as e:
+    except (OSError, EOFError, zlib.error) as e:
         raise _unreadable(path, e) from None
     if not words:
         raise LanguageModelError(f"{path}: no 1-grams found; is this an ARPA file (it must contain '\\1-grams:')?")
@@ -413,7 +414,7 @@ def check_arpa_header(path: PathLike) -> dict[int, int]:
             return _read_header(Path(path), enumerate(fh, 1))
     except UnicodeDecodeError as exc:
         raise _not_utf8(Path(path), exc) from None
-    except (OSError, EOFError) as exc:  # a damaged gzip stream, an unreadable file
+    except (OSError, EOFError, zlib.error) as exc:  # a damaged gzip stream, an unreadable file
         raise _unreadable(Path(path), exc) from None
 
 
@@ -502,7 +503,7 @@ def _parse_arpa(path: Path, begin: Callable[[int], None], store: Callable[[int, 
                                REWRITE_WITH_TABS.format(path=path))
     except UnicodeDecodeError as exc:
         raise _not_utf8(path, exc) from None
-    except (EOFError, OSError, gzip.BadGzipFile) as exc:
+    except (EOFError, OSError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
         raise _unreadable(path, exc) from None
 
 

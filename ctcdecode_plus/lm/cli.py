@@ -58,8 +58,13 @@ def cmd_build_lm(args) -> int:
     from .build import build_lm
     from .mix import parse_mix_spec
 
+    from .._files import write_in_place
+
     alphabet = _alphabet(args)
     texts = [Path(t) for t in args.text]  # paths: a missing one gets no hint about lines= (Python's)
+    if write_in_place(args.output):
+        raise LanguageModelError(f"-o {args.output}: a device or pipe; build-lm writes files beside its output (the "
+                                 "unigram list, a KenLM binary): give a file path.")
     mixes = [parse_mix_spec(s) for s in (args.mix or [])]
     for path, _ in mixes:
         if not Path(path).exists():

@@ -14,6 +14,7 @@ from __future__ import annotations
 import gzip
 import os
 import re
+import zlib
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -136,7 +137,7 @@ def iter_text_lines(path: PathLike) -> Iterator[tuple[int, str]]:
                 if lineno == 1 and line.startswith("\ufeff"):  # a byte-order mark, not part of the first word
                     line = line[1:]
                 yield lineno, line
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+    except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
         if isinstance(exc, LanguageModelError):
             raise
         raise LanguageModelError(f"{p}: cannot read text ({exc}); check the file is readable and not truncated") from None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Optional, Sequence, Union
@@ -97,7 +98,7 @@ def _arpa_order(lm_path: PathLike) -> Optional[int]:
     try:
         with _open_text(Path(lm_path)) as fh:
             head = fh.read(4096)
-    except (OSError, EOFError, UnicodeDecodeError, LanguageModelError):
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError, LanguageModelError):
         return None
     if "\\data\\" not in head:
         return None
