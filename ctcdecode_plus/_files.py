@@ -9,6 +9,7 @@ plain file where the device or pipe was.
 from __future__ import annotations
 
 import contextlib
+import errno
 import gzip
 import os
 import stat
@@ -39,11 +40,19 @@ def write_in_place(path: PathLike) -> bool:
     return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
 
 
-def replaced_file(path: PathLike) -> Path:
+def replaced_file(path: PathLike, error: Type[CtcDecodeError] = CtcDecodeError) -> Path:
     """The file a write to ``path`` replaces: ``path``, or where a symbolic link at ``path`` leads (so the link is
-    kept and its target gets the new content)."""
+    kept and its target gets the new content); ``error`` for a link that leads back to itself."""
     path = Path(path)
-    return Path(os.path.realpath(path)) if path.is_symlink() else path
+    if not path.is_symlink():
+        return path
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise error(f"{path}: is a link that leads back to itself; mend or remove it, or choose another "
+                        "output path") from None
+    return Path(os.path.realpath(path))
 
 
 def temp_beside(path: Path, error: Type[CtcDecodeError] = CtcDecodeError) -> str:
@@ -72,7 +81,7 @@ def atomic_write(path: PathLike, mode: str = "w", encoding: Optional[str] = "utf
     binary = "b" in mode
     path = Path(path)
     in_place = write_in_place(path)
-    target = path if in_place else replaced_file(path)
+    target = path if in_place else replaced_file(path, error)
     tmp = None
     try:
         if not in_place:

@@ -483,6 +483,11 @@ def test_outputs_write_through_links_and_into_pipes_without_replacing_them(tmp_p
     assert got == ["through the pipe"] and stat.S_ISFIFO(os.stat(fifo).st_mode)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["em.npz", "link.json", "pipe.json", "real.npz",
                                                           "target.json"]  # no temporary file left
+    (tmp_path / "loop1").symlink_to(tmp_path / "loop2")
+    (tmp_path / "loop2").symlink_to(tmp_path / "loop1")
+    with pytest.raises(CtcDecodeError, match="leads back to itself"):
+        _atomic_write(tmp_path / "loop1", "x")
+    assert (tmp_path / "loop1").is_symlink()  # not replaced by a file
 
 
 def test_huge_seconds_and_frame_lengths_give_results_or_clear_errors(libri_emissions, capsys, tmp_path):
