@@ -46,13 +46,18 @@ def replaced_file(path: PathLike, error: Type[CtcDecodeError] = CtcDecodeError) 
     path = Path(path)
     if not path.is_symlink():
         return path
+    if link_loops(path):
+        raise error(f"{path}: is a link that leads back to itself; mend or remove it, or choose another output path")
+    return Path(os.path.realpath(path))
+
+
+def link_loops(path: PathLike) -> bool:
+    """Whether ``path`` is a symbolic link that, link after link, leads back to itself."""
     try:
         os.stat(path)
     except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise error(f"{path}: is a link that leads back to itself; mend or remove it, or choose another "
-                        "output path") from None
-    return Path(os.path.realpath(path))
+        return exc.errno == errno.ELOOP
+    return False
 
 
 def temp_beside(path: Path, error: Type[CtcDecodeError] = CtcDecodeError) -> str:

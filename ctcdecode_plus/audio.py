@@ -5,7 +5,6 @@ Units: sample rates in Hz, durations and offsets in seconds, samples as float32 
 from __future__ import annotations
 
 import contextlib
-import errno
 import logging
 import math
 import os
@@ -17,6 +16,7 @@ import numpy as np
 
 from ._quiet import quiet_stderr
 from .constants import AUDIO_EXTENSIONS, DEFAULT_SAMPLING_RATE, SILENCE_PEAK
+from ._files import link_loops
 from .errors import AudioError
 
 logger = logging.getLogger(__name__)
@@ -157,12 +157,9 @@ def _check_path(source: PathLike) -> Path:
         raise AudioError("-: audio cannot be read from standard input (the readers seek in a file); save it to a file "
                          "first, e.g. `... > in.wav`, and pass that.")
     if not path.exists() and path.is_symlink():
-        try:
-            os.stat(path)
-        except OSError as e:
-            if e.errno == errno.ELOOP:
-                raise AudioError(f"{path}: is a link that leads back to itself (through {os.readlink(path)}); mend "
-                                 "or remove the link.") from None
+        if link_loops(path):
+            raise AudioError(f"{path}: is a link that leads back to itself (through {os.readlink(path)}); mend or "
+                             "remove the link.")
         raise AudioError(f"{path}: is a link to {os.readlink(path)}, which does not exist (a disk not mounted, a file "
                          "moved?); mend or remove the link.")
     if not path.exists():
