@@ -42,10 +42,10 @@ class ManifestEntry:
         end = total if self.duration is None else min(self.offset + self.duration, total)  # NeMo reads to the end
         if self.offset <= 0 and end >= total - spf:
             return emissions
-        a = min(int(round(self.offset / spf)), emissions.num_frames - 1)  # the last half-frame: the last frame
         if self.offset >= total:
             raise EmissionsError(f"{self.audio}: row {self.id!r} starts at {self.offset:g} s, past the end of its "
                                  f"audio ({total:.2f} s); check its offset")
+        a = min(int(round(self.offset / spf)), emissions.num_frames - 1)  # the last half-frame: the last frame
         b = max(a + 1, min(int(round(end / spf)), emissions.num_frames))
         return dataclasses.replace(emissions.piece(a, b), audio_seconds=end - self.offset)
 

@@ -113,6 +113,7 @@ def each_transcript(
     else:  # saved emissions only: a mismatch with every model among them fails once, not per file
         sources = list(sources)
         _prepare_for_saved(decoder, sources)
+
     def emissions_of(source) -> Emissions:
         if isinstance(source, Emissions):
             return source
