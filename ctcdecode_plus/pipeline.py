@@ -138,15 +138,12 @@ def each_transcript(
 
 def _decoded_in_workers(sources: Iterable[Source], emissions_of: Callable[[Source], Emissions], decoder: Decoder,
                         num_workers: int, label_sets: Sequence) -> Iterator:
-    """:func:`each_transcript`'s loop with the decoding in ``num_workers`` processes (started by forkserver where
-    the platform has it: never a fork of a process whose torch threads may hold a lock), at most two per worker
-    waiting, yielded in order as each is done."""
+    """:func:`each_transcript`'s loop with the decoding in ``num_workers`` processes (:func:`.worker_pool`: by
+    forkserver where torch is loaded), at most two per worker waiting, yielded in order as each is done."""
     import collections
-    import multiprocessing
 
     from .decoders.base import _decode_in_worker, worker_pool
 
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else None
     pending: collections.deque = collections.deque()  # (source, emissions, async result or the source's error)
 
     def result(entry):
@@ -156,7 +153,7 @@ def _decoded_in_workers(sources: Iterable[Source], emissions_of: Callable[[Sourc
         out = job.get()[0]
         return (source, None, out) if isinstance(out, CtcDecodeError) else (source, em, out)
 
-    with worker_pool(decoder, num_workers, label_sets, method) as pool:
+    with worker_pool(decoder, num_workers, label_sets) as pool:
         for source in sources:
             try:
                 em = emissions_of(source)

@@ -13,6 +13,7 @@ import multiprocessing
 import numbers
 import os
 import signal
+import sys
 import time
 from abc import ABC, abstractmethod
 from typing import Iterator, Optional, Sequence, Union
@@ -133,7 +134,11 @@ def worker_pool(decoder: "Decoder", workers: int, label_sets: Sequence[Labels] =
                 start_method: Optional[str] = None) -> Iterator:
     """A ``multiprocessing.Pool`` of ``workers`` processes, each holding ``decoder`` (built once for
     ``label_sets``). Leaving the block in any way (the last result read, an error, Ctrl-C, a generator closed
-    half-way) stops the workers at once: no decode outlives its caller, and no pool waits for the ones queued."""
+    half-way) stops the workers at once: no decode outlives its caller, and no pool waits for the ones queued.
+    ``start_method`` ``None``: the platform's, except that a process that has loaded torch (whose threads may hold
+    a lock a fork would copy) starts them by forkserver where it can."""
+    if start_method is None and "torch" in sys.modules and "forkserver" in multiprocessing.get_all_start_methods():
+        start_method = "forkserver"
     pool = multiprocessing.get_context(start_method).Pool(workers, initializer=_init_worker,
                                                           initargs=(decoder, list(label_sets)))
     try:
@@ -174,7 +179,7 @@ class Decoder(ABC):
                 file's place) is passed through as that item's result.
             num_workers: processes to use; ``None`` or 1 decodes in this process.
             start_method: multiprocessing start method (``"fork"``, ``"spawn"``, ``"forkserver"``); default
-                the platform's.
+                the platform's (forkserver where torch is loaded: :func:`worker_pool`).
             errors: ``"raise"`` raises the first item's error after all items ran; ``"return"`` puts the
                 :class:`CtcDecodeError` in that item's place.
 
