@@ -70,6 +70,13 @@ def model_fingerprint(name_or_path: PathLike) -> str:
     return h.hexdigest()[:16]
 
 
+def _check_progress(progress) -> None:
+    """A :class:`ModelError` for a ``progress=`` that cannot be called (it would fail after the first step)."""
+    if progress is not None and not callable(progress):
+        raise ModelError(f"progress={progress!r:.40}: give a function called with the seconds (or inputs) done, "
+                         "or None.")
+
+
 def near_miss_folder(name: str) -> str:
     """For an ``org/name`` that is tried as a hub id because no such folder exists: a sentence saying so where
     ``org`` is a local folder (a mistyped relative path, e.g. ``runs/modle``), else ``""``."""
@@ -332,6 +339,7 @@ class AcousticModel:
         """
         chunk_seconds = self.chunk_seconds if chunk_seconds is None else chunk_seconds
         _check_chunking(chunk_seconds, context_seconds, chunk_batch_size)
+        _check_progress(progress)
         # every chunk needs a receptive field of context on each side: with less, the model computes one frame
         # fewer at each chunk's end (20 ms lost per boundary), and a last chunk of a few samples cannot be run
         field = -(-self._min_samples() // self.frame_samples) * self.frame_samples
@@ -402,8 +410,10 @@ class AcousticModel:
         """
         chunk_seconds = self.chunk_seconds if chunk_seconds is None else chunk_seconds
         _check_chunking(chunk_seconds, context_seconds)
+        _check_progress(progress)
         if isinstance(sources, (str, os.PathLike, Audio)) or (isinstance(sources, np.ndarray) and sources.ndim == 1):
             sources = [sources]  # one input, not its characters or samples
+        sources = list(sources)  # a generator too
         results: list[Union[Emissions, CtcDecodeError, None]] = [None] * len(sources)
         for start in range(0, len(sources), _LOAD_AHEAD):  # memory: a window's audio, not all of it
             self._batch_window(sources, range(start, min(start + _LOAD_AHEAD, len(sources))), results,

@@ -111,6 +111,8 @@ class Emissions:
         if audio_seconds is not None and (isinstance(audio_seconds, bool) or not isinstance(
                 audio_seconds, (int, float, np.number)) or not np.isfinite(audio_seconds) or audio_seconds < 0):
             raise EmissionsError(f"{source}: audio_seconds={audio_seconds!r} must be a length in seconds, or None.")
+        if hasattr(logits, "detach") and hasattr(logits, "cpu"):  # a torch tensor, maybe on a GPU or tracking grads
+            logits = logits.detach().cpu().float().numpy()
         try:
             arr = np.asarray(logits)
         except (ValueError, TypeError):

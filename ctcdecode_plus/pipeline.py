@@ -6,6 +6,8 @@ the acoustic model loaded once per name and device and kept for the next call.
 from __future__ import annotations
 
 import functools
+import inspect
+import numbers
 import os
 from typing import Callable, Iterable, Iterator, Optional, Sequence, Tuple, Union
 
@@ -103,6 +105,12 @@ def each_transcript(
     audio run through the model as it goes (chunk by chunk in a long file). ``num_workers`` > 1: decode in that
     many worker processes while this one reads and runs the model on the next sources (the same transcripts, in
     order). The loop under :func:`transcribe` and ``ctcdecode-plus transcribe``."""
+    if not isinstance(decoder, Decoder):
+        raise CtcDecodeError(f"each_transcript(): decoder={decoder!r:.40} is not a decoder; give GreedyDecoder() or "
+                             "BeamSearchDecoder(...).")
+    if num_workers is not None and (isinstance(num_workers, bool) or not isinstance(num_workers, numbers.Integral)
+                                    or num_workers < 1):
+        raise CtcDecodeError(f"num_workers={num_workers!r}: give a whole number of processes >= 1, or None.")
     if isinstance(sources, (str, os.PathLike, Emissions, Audio)) or (isinstance(sources, np.ndarray)
                                                                      and sources.ndim == 1):
         sources = [sources]  # one source, not its characters or samples
@@ -217,6 +225,10 @@ def transcribe(
         raise CtcDecodeError(f"errors={errors!r}: give 'raise' or 'return'.")
     if decoder is not None and (lm is not None or hotwords or beam_options):
         raise CtcDecodeError("transcribe(): give either decoder= or lm/hotwords/beam options, not both.")
+    unknown = sorted(set(beam_options) - set(inspect.signature(BeamSearchDecoder.__init__).parameters))
+    if unknown:
+        raise CtcDecodeError(f"transcribe(): no option {unknown[0]!r}; the beam options are BeamSearchDecoder's "
+                             "(alpha, beta, beam_width, hotword_weight, ...).")
     if decoder is None:
         beam = lm is not None or bool(hotwords) or bool(beam_options)
         decoder = BeamSearchDecoder(lm, hotwords=hotwords, pause_seconds=pause_seconds,

@@ -21,6 +21,11 @@ class Word:
     end: float
     confidence: Optional[float] = None
 
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.start) and math.isfinite(self.end)):  # subtitles and JSON cannot hold them
+            raise CtcDecodeError(f"Word({self.word!r}): start={self.start!r} and end={self.end!r} must be finite "
+                                 "times in seconds.")
+
 
 @dataclass
 class Hypothesis:

@@ -43,6 +43,14 @@ def _check_beam(decoder, what: str, need_lm: bool) -> None:
                              "BeamSearchDecoder('lm.arpa').")
 
 
+def _check_decoded(result: Comparison, what: str) -> None:
+    """A :class:`CtcDecodeError` where no setting decoded any utterance: a choice among failures means nothing."""
+    scores = list(result.decoders.values())
+    if scores and all(s.failed == s.utterances for s in scores):
+        first = next((u.error for u in result.utterances if u.error), "")
+        raise CtcDecodeError(f"{what}(): every decode failed, so there is nothing to choose from: {first}")
+
+
 def tune_alpha_beta(
     decoder: BeamSearchDecoder,
     items: Sequence[Item],
@@ -63,9 +71,14 @@ def tune_alpha_beta(
     _check_beam(decoder, "tune_alpha_beta", need_lm=True)
     if not list(alphas) or not list(betas):
         raise CtcDecodeError("tune_alpha_beta(): give at least one alpha and one beta to try (--alphas, --betas).")
+    for name, values in (("alphas", alphas), ("betas", betas)):
+        bad = [v for v in values if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v)]
+        if bad:
+            raise CtcDecodeError(f"tune_alpha_beta(): {name} {bad[0]!r}: give finite numbers.")
     grid = {f"alpha={a:g} beta={b:g}": decoder.replace(alpha=float(a), beta=float(b), name=f"alpha={a:g} beta={b:g}")
             for a, b in itertools.product(alphas, betas)}
     result = compare(grid, items, progress=progress, num_workers=num_workers)
+    _check_decoded(result, "tune_alpha_beta")
     best = min(result.decoders.values(), key=lambda s: (s.wer, s.cer))
     chosen = grid[best.name]
     return TuneResult(chosen.alpha, chosen.beta, best.wer, best.cer, result)
@@ -116,6 +129,8 @@ def tune_hotwords(
     _check_beam(decoder, "tune_hotwords", need_lm=False)
     if not list(weights):
         raise CtcDecodeError("tune_hotwords(): give at least one hotword weight to try (--hotword-weights).")
+    if isinstance(hotwords, str) or not list(hotwords):
+        raise CtcDecodeError("tune_hotwords(): give the hotwords to tune for, a list of words or phrases.")
     for w in weights:  # before any calibration or decoding, naming the grid
         if isinstance(w, bool) or not isinstance(w, (int, float)) or not math.isfinite(w) or w < 0:
             raise CtcDecodeError(f"tune_hotwords(): weight {w!r} (--hotword-weights): give numbers >= 0.")
@@ -131,6 +146,7 @@ def tune_hotwords(
             grid[name] = cal.replace(hotword_weight=float(w), name=name)
             ratio_of[name] = r
     result = compare(grid, items, hotwords=hotwords, progress=progress, num_workers=num_workers)
+    _check_decoded(result, "tune_hotwords")
 
     def measured(value: Optional[float]) -> float:  # NaN: nothing to measure it on (no such utterance)
         return 0.0 if value is None or math.isnan(value) else float(value)
@@ -146,7 +162,12 @@ def tune_hotwords(
                            "utterances %s hotwords to the set)", what,
                            "is without" if what == "false insertions" else "has",
                            "without" if what == "false insertions" else "with")
-    allowed = [s for s in stats if fi(s) <= max_false_insertion_rate] or [min(stats, key=fi)]
+    allowed = [s for s in stats if fi(s) <= max_false_insertion_rate]
+    if not allowed:
+        allowed = [min(stats, key=fi)]
+        logger.warning("tune: no setting kept false insertions within %.1f %% (--max-false-insertions); the choice "
+                       "is the one with the fewest (%.1f %%): lower the weights tried, or allow more",
+                       100 * max_false_insertion_rate, 100 * fi(allowed[0]))
 
     def key(s):
         threshold = ratio_of.get(s.name, grid[s.name].hotword_spotting)

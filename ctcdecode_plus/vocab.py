@@ -82,6 +82,7 @@ class Labels:
         labels: list[str] = []
         blank_id = -1
         suppressed: list[int] = []
+        pieces: list[str] = []  # tokens of several characters that are not markup: a subword vocabulary
         for idx, token in enumerate(by_id):
             if token is None:
                 token = f"<unused_{idx}>"
@@ -93,8 +94,16 @@ class Labels:
             elif token in specials or _SPECIAL.match(token) or len(token) != 1:
                 labels.append(token)
                 suppressed.append(idx)
+                if token not in specials and not _SPECIAL.match(token) and token.strip():
+                    pieces.append(token)
             else:
                 labels.append(token)
+        if pieces:  # never emitted, they would vanish from every transcript without a word
+            raise VocabularyError(
+                f"the vocabulary has {len(pieces)} tokens of several characters ({', '.join(map(repr, pieces[:5]))}"
+                f"{', ...' if len(pieces) > 5 else ''}): a subword (BPE, word-piece) vocabulary; ctcdecode-plus "
+                "decodes character vocabularies, one character a token, as Wav2Vec2's CTC models have. Mark tokens "
+                "that are not text as special (special_tokens=, or <...> / [...] names).")
         if blank_id < 0:
             raise VocabularyError(
                 f"no CTC blank found in the vocabulary (looked for pad token {pad_token!r}); "
@@ -159,6 +168,8 @@ class Labels:
         try:
             return cls.from_vocab({lab: i for i, lab in enumerate(labels)}, pad_token="", word_delimiter_token="|")
         except VocabularyError as e:  # from_vocab's fix names its own arguments, which a label list has not
+            if "tokens of several characters" in str(e):
+                raise
             raise VocabularyError(f"{str(e).split(';')[0]}; a label list marks the blank as '' (or '<pad>') and the "
                                   "word delimiter as ' ' (or '|'); for other tokens build the labels with "
                                   "Labels.from_vocab(vocab, pad_token=..., word_delimiter_token=...).") from None

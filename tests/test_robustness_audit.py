@@ -687,3 +687,50 @@ class SlowGreedy(GreedyDecoder):
 
         time.sleep(0.2)
         return super().decode(emissions)
+
+
+def test_second_audit_silent_errors_and_api_tracebacks(tmp_path, tiny_model_dir, libri_emissions, pyctc_data, capsys):
+    """A subword vocabulary lost its tokens from every transcript; a tuning run of failed decodes chose a setting;
+    build-lm overwrote its own --mix input; and the Python API raised TypeErrors and worse for plain mistakes."""
+    import torch
+
+    from ctcdecode_plus import each_transcript, load_model, transcribe
+    from ctcdecode_plus.compare import Item
+    from ctcdecode_plus.lm.build import build_lm
+    from ctcdecode_plus.transcript import Word
+    from ctcdecode_plus.tune import tune_alpha_beta, tune_hotwords
+
+    with pytest.raises(VocabularyError, match="tokens of several characters \\('▁the', 'ab'\\)"):
+        Emissions.from_logits(np.zeros((3, 6)), ["", " ", "▁the", "ab", "c", "d"])
+    assert Labels.from_list(["", " ", "a", "<unk>", "</s>"]).suppressed == (3, 4)  # markup stays special
+    cannot_spell = BeamSearchDecoder(pyctc_data / "bugs_bunny_kenlm.arpa", beam_width=4, hotwords=["C++"])
+    items = [Item("u", libri_emissions, "I HAVE")]
+    with pytest.raises(CtcDecodeError, match="every decode failed.*C\\+\\+"):
+        tune_alpha_beta(cannot_spell, items, [0.5, 1.0], [0.0])
+    lm = cannot_spell.replace(hotwords=[])
+    with pytest.raises(CtcDecodeError, match="give the hotwords"):
+        tune_hotwords(lm, items, [])
+    with pytest.raises(CtcDecodeError, match="alphas 'x'"):
+        tune_alpha_beta(lm, items, ["x"], [0.0])
+    (tmp_path / "t.txt").write_text("HELLO WORLD\nHELLO THERE\n")
+    mix = build_lm([tmp_path / "t.txt"], tmp_path / "m.arpa", 2, discount_fallback=True, binary=False).arpa_path
+    before = mix.read_bytes()
+    rc, out = _run(capsys, "build-lm", tmp_path / "t.txt", "-o", mix, "--order", 2, "--discount-fallback",
+                   "--mix", f"{mix}:0.3")
+    assert rc == 2 and "is also an input" in out.err and mix.read_bytes() == before
+    with pytest.raises(LanguageModelError, match="is also the text to count"):
+        build_lm([tmp_path / "t.txt"], tmp_path / "t.txt", 2)
+    model = load_model(tiny_model_dir)
+    sound = np.sin(np.arange(16000) / 5).astype(np.float32)
+    for call, match in [(lambda: transcribe(sound, model=model, input_rate=16000, bogus=1), "no option 'bogus'"),
+                        (lambda: next(each_transcript([sound], model, "greedy")), "is not a decoder"),
+                        (lambda: next(each_transcript([sound], model, GreedyDecoder(), num_workers=2.5)),
+                         "num_workers=2.5"),
+                        (lambda: model.emissions(sound, input_rate=16000, progress=5), "progress=5"),
+                        (lambda: BeamSearchDecoder.from_pretrained(None), "folder=None is not a path"),
+                        (lambda: Word("a", float("nan"), 1.0), "must be finite")]:
+        with pytest.raises(CtcDecodeError, match=match):
+            call()
+    logits = torch.randn(10, len(model.labels), requires_grad=True) * 2  # model(x).logits outside no_grad
+    assert Emissions.from_logits(logits, model.labels).num_frames == 10
+    assert len(model.emissions_batch((s for s in [sound, sound]), input_rate=16000)) == 2  # a generator

@@ -645,6 +645,7 @@ class BeamSearchDecoder(Decoder):
         """
         from ..lm.package import save_decoder_folder
 
+        _check_folder_arg(folder, "save_pretrained")
         if labels_of(labels) is not None:  # Labels, or an AcousticModel's
             labels = labels_of(labels)
         label_case = as_labels(labels).case  # and a clear error for what is not labels
@@ -666,6 +667,7 @@ class BeamSearchDecoder(Decoder):
         ``overrides`` replace stored values or set search options (``alpha=``, ``hotwords=``, ``beam_width=``...);
         search settings saved by :meth:`save_pretrained` are read from ``.ctcdecode_plus.json``.
         """
+        _check_folder_arg(folder, "from_pretrained")
         from ..lm.package import SEARCH_SETTINGS_FILENAME, _read_json, load_decoder_folder
 
         unknown = sorted(set(overrides) - set(inspect.signature(cls.__init__).parameters))
@@ -707,6 +709,13 @@ _NUMBER_OPTIONS = ("alpha", "beta", "unk_score_offset", "hotword_weight", "beam_
 _SAVED_SEARCH_SETTINGS = ("hotwords", "hotword_weight", "beam_width", "beam_prune_logp", "token_min_logp", "nbest",
                           "blank_skip_threshold", "hotword_spotting", "auto_spoken_forms", "pause_seconds",
                           "segment_seconds", "hotword_prefix_share", "fill_gap_seconds", "word_confidence")
+
+
+def _check_folder_arg(folder, method: str) -> None:
+    """A :class:`CtcDecodeError` for a ``folder`` that is not a path (``None``, a number)."""
+    if not isinstance(folder, (str, os.PathLike)):
+        raise CtcDecodeError(f"BeamSearchDecoder.{method}(): folder={folder!r:.40} is not a path; give the decoder "
+                             "folder's path.")
 
 
 def _check_saved_settings(path: Path, saved: dict) -> None:

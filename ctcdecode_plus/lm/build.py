@@ -1,6 +1,7 @@
 """One call from text files to an ARPA model (+ unigram list, + KenLM binary where ``build_binary`` exists)."""
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,6 +89,10 @@ def build_lm(
     if not texts and lines is None:
         raise LanguageModelError("no text given; pass one or more UTF-8 text files, or lines=[...] of text")
     out_path = Path(out_path)
+    for t in texts:  # the model would replace the text it was counted from
+        if os.path.abspath(t) == os.path.abspath(out_path) or (
+                out_path.exists() and Path(t).exists() and os.path.samefile(t, out_path)):
+            raise LanguageModelError(f"{out_path}: is also the text to count ({t}); choose another output path.")
     created = check_writable(out_path)  # fail now, not after counting a large corpus
     try:
         reader = CorpusReader(skip_symbols=skip_symbols)

@@ -6,6 +6,7 @@ Handlers return an exit code and raise :class:`~ctcdecode_plus.errors.CtcDecodeE
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import warnings
@@ -66,6 +67,11 @@ def cmd_build_lm(args) -> int:
         raise LanguageModelError(f"-o {args.output}: a device or pipe; build-lm writes files beside its output (the "
                                  "unigram list, a KenLM binary): give a file path.")
     mixes = [parse_mix_spec(s) for s in (args.mix or [])]
+    for given in [*texts, *(Path(p) for p, _ in mixes)]:
+        if Path(os.path.abspath(given)) == Path(os.path.abspath(args.output)) or (
+                given.exists() and Path(args.output).exists() and os.path.samefile(given, args.output)):
+            raise LanguageModelError(f"-o {args.output}: is also an input ({given}); writing it would destroy what "
+                                     "the build reads: choose another output path.")
     for path, _ in mixes:
         if not Path(path).exists():
             raise LanguageModelError(f"--mix {path}: ARPA file not found; check the path")
