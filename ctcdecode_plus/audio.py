@@ -25,6 +25,7 @@ PathLike = Union[str, os.PathLike]
 
 #: lowest input rate (Hz) taken as real audio; lower values are a wrong header or a rate given in kHz
 MIN_INPUT_RATE = 1000
+MAX_INPUT_RATE = 1_000_000  # above the fastest audio formats (768 kHz PCM); more is a mistake (Hz x 1000)
 
 
 @dataclass
@@ -129,6 +130,9 @@ def _has_sound(f) -> bool:
 
 
 def _check_rate(rate: float, source: str) -> None:
+    if np.isfinite(rate) and rate > MAX_INPUT_RATE:
+        raise AudioError(f"{source}: sample rate {rate:g} Hz is not a real audio rate (above {MAX_INPUT_RATE} Hz); "
+                         "rates are in Hz (e.g. 16000): fix the rate, or re-export the file with its true rate.")
     if not np.isfinite(rate) or rate < MIN_INPUT_RATE:
         raise AudioError(
             f"{source}: sample rate {rate:g} Hz is not a real audio rate (below {MIN_INPUT_RATE} Hz); "
@@ -467,7 +471,13 @@ def load_audio(
             middle = (info.max + 1) / 2.0
             data = ((data.astype(np.float64) - middle) / middle).astype(np.float32)
         elif np.issubdtype(data.dtype, np.integer):
-            data = data.astype(np.float32) / float(np.iinfo(data.dtype).max)
+            full = float(np.iinfo(data.dtype).max)
+            peak = float(np.abs(data.astype(np.float64)).max()) if data.size else 0.0
+            if data.dtype.itemsize > 2 and 0 < peak <= 32768:  # 16-bit values in a wider array (np.array(ints) is
+                full = 32767.0  # int64): at the type's full scale they would be silent, so read them as 16-bit
+                logger.info("<array>: %s samples with 16-bit values (peak %d): scaled as 16-bit PCM", data.dtype,
+                            peak)
+            data = data.astype(np.float32) / full
         data = data.astype(np.float32, copy=False)
         rate = int(input_rate)
         channels = 1 if data.ndim == 1 else data.shape[-1]

@@ -461,8 +461,8 @@ def cmd_transcribe(args) -> int:
     from .decoders import GreedyDecoder
     from .pipeline import each_transcript, needs_acoustic_model
 
-    if args.format != "json":
-        _skip_word_confidence(args, f"--format {args.format} shows no confidences; --format json does")
+    if args.format not in ("json", "ctm"):
+        _skip_word_confidence(args, f"--format {args.format} shows no confidences; --format json and ctm do")
     hotwords = _read_hotwords(args)
     if args.decoder_folder:
         decoder, use_beam = _folder_decoder(args, hotwords), True
@@ -980,9 +980,11 @@ def cmd_spoken_forms(args) -> int:
     if not entries:
         raise CtcDecodeError("spoken-forms: no hotwords; give --hotwords WORD ... or --hotwords-file FILE.")
     lexicon = (BeamSearchDecoder(args.lm).unigrams or []) if args.lm else []
+    lines = []  # every entry first: a bad one must not leave half a hotwords file in a redirected output
     for text in entries:
         entry = with_suggested_forms(parse_hotword(text), lexicon)
-        print(f"{entry.display}: {', '.join(entry.spoken)}" if entry.spoken else entry.display)
+        lines.append(f"{entry.display}: {', '.join(entry.spoken)}" if entry.spoken else entry.display)
+    print("\n".join(lines))
     return 0
 
 

@@ -78,9 +78,13 @@ class Transcript:
 
     def to_vtt(self, max_words: int = 8, max_gap: float = 1.0) -> str:
         """WebVTT subtitles (HTML5 ``<track>``), cue by cue as :meth:`to_srt`: at most ``max_words`` words, a new
-        cue after a pause longer than ``max_gap`` seconds."""
-        cues = "".join(f"\n{_srt_time(g[0].start, '.')} --> {_srt_time(g[-1].end, '.')}\n"
-                       + " ".join(w.word for w in g) + "\n" for g in self._cues(max_words, max_gap))
+        cue after a pause longer than ``max_gap`` seconds. ``&``, ``<`` and ``>`` in a word (a hotword's shown
+        form) are written as WebVTT's escapes, so a player shows them instead of reading tags (or a ``-->``)."""
+        def text(g: list[Word]) -> str:
+            return " ".join(w.word for w in g).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+        cues = "".join(f"\n{_srt_time(g[0].start, '.')} --> {_srt_time(g[-1].end, '.')}\n" + text(g) + "\n"
+                       for g in self._cues(max_words, max_gap))
         return "WEBVTT\n" + cues
 
     def to_ctm(self, recording: str, channel: str = "1") -> str:

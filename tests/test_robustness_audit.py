@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -734,3 +735,54 @@ def test_second_audit_silent_errors_and_api_tracebacks(tmp_path, tiny_model_dir,
     logits = torch.randn(10, len(model.labels), requires_grad=True) * 2  # model(x).logits outside no_grad
     assert Emissions.from_logits(logits, model.labels).num_frames == 10
     assert len(model.emissions_batch((s for s in [sound, sound]), input_rate=16000)) == 2  # a generator
+
+
+def test_second_audit_valid_input_is_read_and_messages_fit(tmp_path, capsys, pyctc_data, libri_emissions):
+    """16-bit values in an int64 array were "silent"; 1 GHz was "0 samples"; a transformers-5 processor folder
+    was refused; pyctcdecode's own folders warned that <s> and </s> do not fit the alphabet; --format ctm dropped
+    the confidences it prints; spoken-forms left half its output before failing; a VTT cue could hold '-->'."""
+    import logging
+
+    from ctcdecode_plus.lm.package import _has_processor
+    from ctcdecode_plus.transcript import Transcript, Word
+
+    wave = (np.sin(np.arange(16000) / 5) * 20000).astype(np.int64)  # what np.array(list_of_ints) gives
+    assert load_audio(wave, input_rate=16000).samples.max() == pytest.approx(20000 / 32767, rel=1e-3)
+    full = (np.sin(np.arange(16000) / 5) * 2e9).astype(np.int32)  # true 32-bit PCM keeps its scale
+    assert load_audio(full, input_rate=16000).samples.max() == pytest.approx(2e9 / (2 ** 31 - 1), rel=1e-3)
+    with pytest.raises(AudioError, match="above 1000000 Hz"):
+        load_audio(np.full(100, 0.1, np.float32), input_rate=10 ** 9)
+    (tmp_path / "proc").mkdir()
+    (tmp_path / "proc" / "processor_config.json").write_text("{}")
+    assert _has_processor(tmp_path / "proc") and not _has_processor(tmp_path)
+    from pyctcdecode import build_ctcdecoder
+
+    labels = list(libri_emissions.labels.labels)
+    (tmp_path / "py").mkdir()
+    build_ctcdecoder(labels, str(pyctc_data / "bugs_bunny_kenlm.arpa")).save_to_dir(str(tmp_path / "py"))
+    with caplog_at(logging.WARNING) as records:
+        BeamSearchDecoder.from_pretrained(tmp_path / "py").decode(libri_emissions)
+    assert not [r for r in records if "outside the model's alphabet" in r.getMessage()]
+    npz = libri_emissions.save(tmp_path / "e.npz")
+    rc, out = _run(capsys, "transcribe", npz, "--format", "ctm")
+    assert rc == 0 and "--word-confidence" not in out.err and len(out.out.split("\n")[0].split()) == 6
+    rc, out = _run(capsys, "spoken-forms", "--hotwords", "STDLIB", "HEAPPUSH", "")
+    assert rc == 2 and out.out == ""
+    vtt = Transcript("A-->B", [Word("A-->B", 0.0, 0.5), Word("<i>", 0.5, 1.0)], 0.0).to_vtt()
+    assert "A--&gt;B &lt;i&gt;" in vtt and vtt.count("-->") == 1
+
+
+@contextlib.contextmanager
+def caplog_at(level):
+    """The log records of ``level`` and above while the block runs (pytest's caplog without the fixture)."""
+    import logging
+
+    records = []
+    handler = logging.Handler(level)
+    handler.emit = records.append
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield records
+    finally:
+        root.removeHandler(handler)

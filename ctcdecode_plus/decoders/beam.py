@@ -285,7 +285,9 @@ class BeamSearchDecoder(Decoder):
         if not self.unigrams:
             return
         chars = {apply_case(c, case) for c in labels.characters}
-        sample = self.unigrams[:20000]
+        sample = [w for w in self.unigrams[:20000] if w not in ("<s>", "</s>", "<unk>")]  # pyctcdecode's folders
+        if not sample:                                                                      # list the markers
+            return
         bad = [w for w in sample if any(ch not in chars for ch in w)]
         examples = ", ".join(repr(w if len(w) <= 20 else w[:20] + "...") for w in bad[:3])
         if len(bad) > 0.5 * len(sample):

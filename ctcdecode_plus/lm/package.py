@@ -106,6 +106,12 @@ _SPECIAL = re.compile(r"^[<\[].*[>\]]$")  # <s>, </s>, <unk>, [PAD]: a tokenizer
 _PROCESSOR_HOW = "give the acoustic model's processor folder, its name or hub id ('demo'), or the AcousticModel"
 
 
+def _has_processor(folder: Path) -> bool:
+    """Whether ``folder`` holds a saved processor: ``preprocessor_config.json``, or ``processor_config.json`` (the
+    feature extractor's settings inside it, as recent transformers save a processor)."""
+    return (folder / "preprocessor_config.json").is_file() or (folder / "processor_config.json").is_file()
+
+
 def _processor_folder(processor_dir: Union[PathLike, object, None]):
     """The folder whose processor files :func:`save_decoder_folder` copies: a folder; an ``AcousticModel`` (its
     ``source`` folder; one loaded from a hub id is returned as it is, its loaded processor to be saved); a name or
@@ -116,7 +122,7 @@ def _processor_folder(processor_dir: Union[PathLike, object, None]):
     if not isinstance(processor_dir, (str, os.PathLike)):
         source = getattr(processor_dir, "source", None)  # an AcousticModel: where it was loaded from
         if hasattr(processor_dir, "tokenizer") and hasattr(processor_dir, "feature_extractor") and not (
-                isinstance(source, (str, os.PathLike)) and (Path(source) / "preprocessor_config.json").is_file()):
+                isinstance(source, (str, os.PathLike)) and _has_processor(Path(source))):
             return processor_dir  # loaded from a hub id (its revision, cache): its processor is saved as loaded
         if not isinstance(source, (str, os.PathLike)) or not str(source):
             raise LanguageModelError(f"processor_dir={processor_dir!r:.40} ({type(processor_dir).__name__}): "
@@ -126,10 +132,10 @@ def _processor_folder(processor_dir: Union[PathLike, object, None]):
 
     name = resolve_model_path(processor_dir)
     path = Path(name)
-    if (path / "preprocessor_config.json").is_file():
+    if _has_processor(path):
         return path
     if path.exists() or name.startswith(("/", ".", "~")) or name.count("/") != 1:  # a folder, not a hub id
-        raise LanguageModelError(f"{path}: no preprocessor_config.json; {_PROCESSOR_HOW}")
+        raise LanguageModelError(f"{path}: no preprocessor_config.json (or processor_config.json); {_PROCESSOR_HOW}")
     try:  # "org/name": a hub id
         from huggingface_hub import hf_hub_download
 
