@@ -786,3 +786,14 @@ def caplog_at(level):
         yield records
     finally:
         root.removeHandler(handler)
+
+
+def test_build_lm_mix_names_a_repeated_model_and_the_mix_order(tmp_path, capsys):
+    (tmp_path / "a.txt").write_text("HELLO WORLD\nHELLO THERE\nTHE WORLD\n")
+    three = build_lm([tmp_path / "a.txt"], tmp_path / "three.arpa", 3, discount_fallback=True, binary=False)
+    rc, out = _run(capsys, "build-lm", tmp_path / "a.txt", "-o", tmp_path / "m.arpa", "--order", 2,
+                   "--discount-fallback", "--mix", f"{three.arpa_path}:0.2", "--mix", f"{three.arpa_path}:0.1")
+    assert rc == 2 and "given twice" in out.err
+    rc, out = _run(capsys, "build-lm", tmp_path / "a.txt", "-o", tmp_path / "m.arpa", "--order", 2,
+                   "--discount-fallback", "--no-binary", "--mix", f"{three.arpa_path}:0.2")
+    assert rc == 0 and "the mix has order 3" in out.err

@@ -67,6 +67,10 @@ def cmd_build_lm(args) -> int:
         raise LanguageModelError(f"-o {args.output}: a device or pipe; build-lm writes files beside its output (the "
                                  "unigram list, a KenLM binary): give a file path.")
     mixes = [parse_mix_spec(s) for s in (args.mix or [])]
+    named = [os.path.abspath(p) for p, _ in mixes]
+    if len(set(named)) < len(named):
+        twice = next(p for p, _ in mixes if named.count(os.path.abspath(p)) > 1)
+        raise LanguageModelError(f"--mix {twice}: given twice; give each model once, with the sum of its weights.")
     for given in [*texts, *(Path(p) for p, _ in mixes)]:
         if Path(os.path.abspath(given)) == Path(os.path.abspath(args.output)) or (
                 given.exists() and Path(args.output).exists() and os.path.samefile(given, args.output)):
@@ -110,6 +114,9 @@ def cmd_build_lm(args) -> int:
                 check_same_case([f"the model built from {', '.join(map(str, args.text))}"] + [p for p, _ in mixes],
                                 [built] + mix_models_)
                 mixed = mix_arrays([built] + mix_models_, weights)
+                if mixed.order > args.order:
+                    print(f"note: the mix has order {mixed.order}, its highest input's (--order {args.order} is the "
+                          "built model's)", file=sys.stderr)
                 write_arpa(mixed, out)
                 write_unigrams(mixed.vocab, unigram_list_path(out))
                 counts = mixed.counts
