@@ -158,18 +158,18 @@ def _decoded_in_workers(sources: Iterable[Source], emissions_of: Callable[[Sourc
         source, em, job = entry
         if isinstance(job, CtcDecodeError):
             return source, None, job
-        out = job.get()[0]
+        out = job.result()[0]
         return (source, None, out) if isinstance(out, CtcDecodeError) else (source, em, out)
 
     with worker_pool(decoder, num_workers, label_sets) as pool:
         for source in sources:
             try:
                 em = emissions_of(source)
-                pending.append((source, em, pool.apply_async(_decode_in_worker, (em,))))
+                pending.append((source, em, pool.submit(_decode_in_worker, em)))
             except CtcDecodeError as e:
                 pending.append((source, None, e))
             while pending and (len(pending) > 2 * num_workers or isinstance(pending[0][2], CtcDecodeError)
-                               or pending[0][2].ready()):
+                               or pending[0][2].done()):
                 yield result(pending.popleft())
         while pending:
             yield result(pending.popleft())

@@ -797,3 +797,18 @@ def test_build_lm_mix_names_a_repeated_model_and_the_mix_order(tmp_path, capsys)
     rc, out = _run(capsys, "build-lm", tmp_path / "a.txt", "-o", tmp_path / "m.arpa", "--order", 2,
                    "--discount-fallback", "--no-binary", "--mix", f"{three.arpa_path}:0.2")
     assert rc == 0 and "the mix has order 3" in out.err
+
+
+def test_a_worker_that_dies_is_an_error_not_a_hang(libri_emissions):
+    """multiprocessing.Pool waits for ever on a task whose worker was killed (a segfault in a C library)."""
+    with pytest.raises(CtcDecodeError, match="worker process died"):
+        DyingGreedy().decode_batch([libri_emissions] * 4, 2)
+
+
+class DyingGreedy(GreedyDecoder):
+    """A decoder whose worker process is killed mid-decode (module level: workers unpickle it)."""
+
+    def decode(self, emissions):
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)

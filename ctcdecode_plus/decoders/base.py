@@ -16,6 +16,8 @@ import signal
 import sys
 import time
 from abc import ABC, abstractmethod
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Iterator, Optional, Sequence, Union
 
 import numpy as np
@@ -132,20 +134,30 @@ def usable_cores() -> int:
 @contextlib.contextmanager
 def worker_pool(decoder: "Decoder", workers: int, label_sets: Sequence[Labels] = (),
                 start_method: Optional[str] = None) -> Iterator:
-    """A ``multiprocessing.Pool`` of ``workers`` processes, each holding ``decoder`` (built once for
+    """A ``ProcessPoolExecutor`` of ``workers`` processes, each holding ``decoder`` (built once for
     ``label_sets``). Leaving the block in any way (the last result read, an error, Ctrl-C, a generator closed
-    half-way) stops the workers at once: no decode outlives its caller, and no pool waits for the ones queued.
+    half-way) stops the workers at once: no decode outlives its caller, and no pool waits for the ones queued. A
+    worker that dies (a crash in a C library) is a :class:`CtcDecodeError`, not a hang.
     ``start_method`` ``None``: the platform's, except that a process that has loaded torch (whose threads may hold
     a lock a fork would copy) starts them by forkserver where it can."""
     if start_method is None and "torch" in sys.modules and "forkserver" in multiprocessing.get_all_start_methods():
         start_method = "forkserver"
-    pool = multiprocessing.get_context(start_method).Pool(workers, initializer=_init_worker,
-                                                          initargs=(decoder, list(label_sets)))
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(start_method),
+                               initializer=_init_worker, initargs=(decoder, list(label_sets)))
     try:
         yield pool
+    except BrokenProcessPool:
+        raise CtcDecodeError(f"{getattr(decoder, 'name', 'decoder')}: a decoding worker process died (a crash in "
+                             "KenLM or another C library?); decode in one process (--jobs 1, num_workers=None) to "
+                             "see the error") from None
     finally:
-        pool.terminate()
-        pool.join()
+        processes = list((getattr(pool, "_processes", None) or {}).values())  # before shutdown forgets them
+        pool.shutdown(wait=False, cancel_futures=True)
+        for p in processes:  # the ones still decoding: their results are no longer wanted
+            if p.is_alive():
+                p.terminate()
+        for p in processes:
+            p.join(timeout=10)
 
 
 class Decoder(ABC):
@@ -227,7 +239,7 @@ class Decoder(ABC):
             return
         label_sets = list({id(em.labels): em.labels for em in todo if isinstance(em, Emissions)}.values())
         with worker_pool(self, workers, label_sets, start_method) as pool:
-            done = pool.imap(_decode_in_worker, todo, chunksize=max(1, min(8, len(todo) // (4 * workers))))
+            done = pool.map(_decode_in_worker, todo, chunksize=max(1, min(8, len(todo) // (4 * workers))))
             for em in batch:
                 yield (em, 0.0) if isinstance(em, CtcDecodeError) else next(done)
 
