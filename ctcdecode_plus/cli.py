@@ -1091,8 +1091,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--decoder", choices=["greedy", "beam"], default=None,
                    help="default: beam when --lm or --hotwords are given, else greedy")
     _add_jobs_arg(p, "The transcripts are the same, in the same order; the model runs on the next files here while "
-                     "the workers decode: worth it for saved emissions (1.85x on 2 cores), and for audio only where "
-                     "the model leaves cores idle (on 2 cores it was 5 %% slower)")
+                     "the workers decode: worth it for saved emissions (1.77x on 2 cores), and for audio only where "
+                     "the model leaves cores idle (on 2 cores it was no faster)")
     p.add_argument("--decoder-folder", default=None, metavar="DIR",
                    help="decode with a saved decoder (BeamSearchDecoder.save_pretrained, pyctcdecode or "
                         "Wav2Vec2ProcessorWithLM folder): its LM, alpha, beta, hotwords and search settings; "
