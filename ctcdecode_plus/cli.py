@@ -362,7 +362,19 @@ def _beam(args, lm: Optional[str], hotwords: Sequence[str], name: Optional[str] 
                              name=name)
 
 
-def _background_emissions(args, model=None) -> list:
+def _first_saved_labels(sources: Sequence):
+    """The labels of the first saved emissions file among ``sources`` that can be read, or ``None``."""
+    from .emissions import Emissions
+
+    for s in sources:
+        try:
+            return Emissions.load_labels(s)
+        except CtcDecodeError:
+            continue
+    return None
+
+
+def _background_emissions(args, model=None, labels=None) -> list:
     """Emissions of ``--spotting-background`` (a manifest, audio files or a folder), cached in
     ``--emissions DIR/background`` where that option exists. Inputs that fail are reported and skipped."""
     from .acoustic import iter_sources
@@ -380,7 +392,7 @@ def _background_emissions(args, model=None) -> list:
         [ManifestEntry(Path(s).stem, str(s), "") for s in iter_sources([str(path)])]
     cache = Path(args.emissions) / "background" if getattr(args, "emissions", None) else None
     out = []
-    for e, em in zip(entries, _entries_emissions(entries, cache, args, model, "background")):
+    for e, em in zip(entries, _entries_emissions(entries, cache, args, model, "background", labels)):
         if isinstance(em, CtcDecodeError):
             print(f"--spotting-background: skipped {e.audio}: {em}", file=sys.stderr)
         else:
@@ -492,8 +504,9 @@ def cmd_transcribe(args) -> int:
     spotting_background = use_beam and args.spotting_background
     # saved emissions (.npz) decode without the model; audio, and background recordings, need it
     model = _load_model(args) if spotting_background or needs_acoustic_model(sources) else None
-    if spotting_background:
-        decoder = _calibrate(decoder, args, _background_emissions(args, model))
+    if spotting_background:  # saved emissions only: the background must fit them, not --model
+        saved = None if needs_acoustic_model(sources) else _first_saved_labels(sources)
+        decoder = _calibrate(decoder, args, _background_emissions(args, model, saved))
     if model is not None:
         decoder.prepare(model.labels)  # an LM or hotword that does not fit the model fails here, once
     failures: list[tuple[str, str]] = list(clashes)
@@ -727,7 +740,7 @@ _SAVE_EMISSIONS_EVERY = 32  # inputs
 
 
 def _cached_emissions(pairs: Sequence[tuple[str, str]], cache: Optional[Path], args, model=None,
-                      what: str = "acoustic model") -> list:
+                      what: str = "acoustic model", labels=None) -> list:
     """Emissions of ``(id, audio)`` pairs, in order: from ``cache/<id>.npz`` where saved, else from the model (and
     then saved there, slice by slice, so an interrupted run keeps what it computed). Each is an ``Emissions`` or
     the ``CtcDecodeError`` of that input. A saved file made otherwise (:func:`_stale`: another model, chunking,
@@ -791,7 +804,7 @@ def _cached_emissions(pairs: Sequence[tuple[str, str]], cache: Optional[Path], a
                               f"{getattr(err, 'strerror', None) or err}); going on without saving them.",
                               file=sys.stderr)
         bar.close()
-    reference = _model_labels(args, model)
+    reference = labels if labels is not None else _model_labels(args, model)  # ``labels``: the inputs' own
     out = []
     for key, audio in pairs:
         em = emissions[key]
@@ -799,9 +812,11 @@ def _cached_emissions(pairs: Sequence[tuple[str, str]], cache: Optional[Path], a
             listed = str(audio).lower().endswith(".npz")  # the manifest's own file, not the cache's
             where = audio if listed else cache / (key + ".npz") if cache else key
             em = CtcDecodeError(
-                f"{where}: emissions of another model ({len(em.labels)} labels; {args.model} has {len(reference)}). "
-                + ("Pass the --model that wrote it." if listed else
-                   "Delete the file to recompute it, or pass the --model that wrote it."))
+                f"{where}: emissions of another model ({len(em.labels)} labels; "
+                + (f"the saved inputs have {len(reference)}). Give background emissions of the inputs' model."
+                   if labels is not None else f"{args.model} has {len(reference)}). "
+                   + ("Pass the --model that wrote it." if listed else
+                      "Delete the file to recompute it, or pass the --model that wrote it.")))
         out.append(em)
     return out
 
@@ -885,13 +900,13 @@ def _manifest_items(args) -> tuple[list, list[dict]]:
 
 
 def _entries_emissions(entries: Sequence, cache: Optional[Path], args, model=None,
-                       what: str = "acoustic model") -> list:
+                       what: str = "acoustic model", labels=None) -> list:
     """The emissions (or error) of each manifest entry: each audio file run once (:func:`_cached_emissions`),
     however many rows are segments of it (NeMo's offset/duration), and cut to each row's stretch. Saved files are
     named by the audio files' stems, made unique in order: without repeated files, the rows' ids."""
     files = list(dict.fromkeys(e.audio for e in entries))
     keys = unique_ids([Path(a).stem for a in files])
-    whole = dict(zip(files, _cached_emissions(list(zip(keys, files)), cache, args, model, what)))
+    whole = dict(zip(files, _cached_emissions(list(zip(keys, files)), cache, args, model, what, labels)))
     out = []
     for e in entries:
         em = whole[e.audio]

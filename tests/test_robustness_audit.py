@@ -812,3 +812,13 @@ class DyingGreedy(GreedyDecoder):
         import signal
 
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_spotting_background_of_saved_emissions_is_checked_against_the_inputs(tmp_path, capsys, libri_emissions,
+                                                                              pyctc_data):
+    """With saved emissions as inputs, background emissions of the same model were refused as "another model"
+    than --model (the demo model, which the run does not use)."""
+    npz = libri_emissions.save(tmp_path / "libri.npz")
+    lm = pyctc_data / "bugs_bunny_kenlm.arpa"
+    rc, out = _run(capsys, "transcribe", npz, "--lm", lm, "--hotwords", "SOMEDAY", "--spotting-background", npz)
+    assert rc == 0 and out.out.startswith("i have") and "another model" not in out.err
