@@ -822,3 +822,11 @@ def test_spotting_background_of_saved_emissions_is_checked_against_the_inputs(tm
     lm = pyctc_data / "bugs_bunny_kenlm.arpa"
     rc, out = _run(capsys, "transcribe", npz, "--lm", lm, "--hotwords", "SOMEDAY", "--spotting-background", npz)
     assert rc == 0 and out.out.startswith("i have") and "another model" not in out.err
+
+
+def test_from_pretrained_blames_a_bad_override_not_the_folder(tmp_path, pyctc_data, libri_emissions):
+    folder = BeamSearchDecoder(pyctc_data / "bugs_bunny_kenlm.arpa").save_pretrained(tmp_path / "d",
+                                                                                    libri_emissions.labels)
+    with pytest.raises(CtcDecodeError, match="from_pretrained.*alpha='x'") as err:
+        BeamSearchDecoder.from_pretrained(folder, alpha="x")
+    assert "its settings do not make a decoder" not in str(err.value)

@@ -696,6 +696,10 @@ class BeamSearchDecoder(Decoder):
                                      "hotwords, which needs an LM: copy the decoder folder again whole, or pass "
                                      "hotword_spotting=None")
         try:
+            cls(None, **overrides)  # the caller's own values first: an error there is theirs, not the folder's
+        except (ValueError, CtcDecodeError) as e:
+            raise CtcDecodeError(f"from_pretrained({df.folder}): {e}") from None
+        try:
             decoder = cls(df.lm_path, **kwargs)
         except (ValueError, CtcDecodeError) as e:
             raise LanguageModelError(f"{df.folder}: its settings do not make a decoder ({e})") from None
