@@ -620,6 +620,24 @@ def _recorded_source(path: Path) -> Optional[str]:
     return source if isinstance(source, str) and os.path.isabs(source) else None
 
 
+def _made_under_another_name(src, out: Path) -> Optional[Path]:
+    """A file beside ``out`` named as ``out`` is but for its ``#k`` suffix (``NAME.npz``, ``NAME#1.npz``...) that
+    says it was made from ``src``: an earlier run, given other inputs of the same name, numbered them otherwise."""
+    stem = out.name[: -len(out.suffix)] if out.suffix else out.name
+    base = stem.split("#")[0]
+    pattern = re.compile(re.escape(base) + r"(#\d+)*" + re.escape(out.suffix) + "$")
+    try:
+        siblings = [p for p in out.parent.iterdir() if p != out and pattern.fullmatch(p.name)]
+    except OSError:
+        return None
+    for p in sorted(siblings):
+        recorded = _recorded_source(p)
+        if recorded is not None and not _other_file(recorded, str(src)) and Path(recorded).is_file() \
+                and Path(str(src)).is_file():
+            return p
+    return None
+
+
 def _skip_existing(sources: list, names: list, outputs: list, folder: Path,
                    made_with: Optional[dict] = None) -> tuple[list, list, list[tuple[str, str]]]:
     """``--skip-existing``: the inputs (and names) whose output file is not there yet, with a note of the rest
@@ -630,8 +648,10 @@ def _skip_existing(sources: list, names: list, outputs: list, folder: Path,
     keep, clashes, stale = [], [], {}
     for i, (src, out) in enumerate(zip(sources, outputs)):
         if not out.exists():
-            keep.append(i)
-            continue
+            out = _made_under_another_name(src, out)  # NAME#1 now, NAME in the run that wrote it
+            if out is None:
+                keep.append(i)
+                continue
         other = _recorded_source(out)
         if other is not None and _other_file(other, str(src)):
             clashes.append((str(src), f"{src}: {out} is already there, made from {other}, another file of the same "

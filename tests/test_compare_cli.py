@@ -810,6 +810,11 @@ def test_skip_existing_finishes_an_interrupted_run(tiny_model_dir, corpus, tmp_p
         assert "2 of 3 input(s) skipped" in err
         assert (folder / ("u0.npz" if command == "emissions" else "u0.json")).stat().st_mtime_ns == kept
         assert main([command, *files, *options, "--skip-existing"]) == 0  # the same files: skipped
+        # both u0 inputs: the first run's u0 is now numbered u0#1, and is found under its old name, not made again
+        capsys.readouterr()
+        assert main([command, other, files[0], *options, "--skip-existing"]) == 1
+        assert "1 of 2 input(s) skipped" in capsys.readouterr().err
+        assert not list(folder.glob("u0#1.*"))
 
 
 def test_skip_existing_compares_where_inputs_are_not_how_they_were_typed(tiny_model_dir, corpus, tmp_path,
