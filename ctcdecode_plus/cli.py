@@ -13,6 +13,8 @@ rest, lists the failures at the end and exits with status 1.
 from __future__ import annotations
 
 import argparse
+import collections
+import contextlib
 import errno
 import itertools
 import json
@@ -620,22 +622,28 @@ def _recorded_source(path: Path) -> Optional[str]:
     return source if isinstance(source, str) and os.path.isabs(source) else None
 
 
-def _made_under_another_name(src, out: Path) -> Optional[Path]:
-    """A file beside ``out`` named as ``out`` is but for its ``#k`` suffix (``NAME.npz``, ``NAME#1.npz``...) that
-    says it was made from ``src``: an earlier run, given other inputs of the same name, numbered them otherwise."""
-    stem = out.name[: -len(out.suffix)] if out.suffix else out.name
-    base = stem.split("#")[0]
-    pattern = re.compile(re.escape(base) + r"(#\d+)*" + re.escape(out.suffix) + "$")
-    try:
-        siblings = [p for p in out.parent.iterdir() if p != out and pattern.fullmatch(p.name)]
-    except OSError:
-        return None
-    for p in sorted(siblings):
+def _numbering_key(path: Path) -> tuple[str, str]:
+    """``(name without its #k numbering, extension)``: ``u0#1.npz`` and ``u0.npz`` share ``("u0", ".npz")``."""
+    return path.stem.split("#")[0], path.suffix
+
+
+def _made_under_another_name(src, out: Path, siblings: dict) -> Optional[Path]:
+    """A file beside ``out`` named as ``out`` is but for its ``#k`` numbering (``NAME.npz``, ``NAME#1.npz``...)
+    that says it was made from ``src``: an earlier run, given other inputs of the same name, numbered them
+    otherwise. ``siblings``: the folder's files by :func:`_numbering_key`, listed once for all inputs."""
+    for p in sorted(siblings.get(_numbering_key(out), ())):
         recorded = _recorded_source(p)
-        if recorded is not None and not _other_file(recorded, str(src)) and Path(recorded).is_file() \
-                and Path(str(src)).is_file():
+        if recorded is not None and _same_file(recorded, str(src)):
             return p
     return None
+
+
+def _same_file(a: str, b: str) -> bool:
+    """Whether paths ``a`` and ``b`` name one existing file."""
+    try:
+        return Path(a).is_file() and os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False
 
 
 def _skip_existing(sources: list, names: list, outputs: list, folder: Path,
@@ -646,9 +654,13 @@ def _skip_existing(sources: list, names: list, outputs: list, folder: Path,
     overwritten. With ``made_with`` (emissions: :func:`_made_with`), a saved file made otherwise (another model,
     chunking, or audio that has changed since) is made again."""
     keep, clashes, stale = [], [], {}
+    siblings: dict = collections.defaultdict(list)
+    with contextlib.suppress(OSError):
+        for p in folder.iterdir():
+            siblings[_numbering_key(p)].append(p)
     for i, (src, out) in enumerate(zip(sources, outputs)):
         if not out.exists():
-            out = _made_under_another_name(src, out)  # NAME#1 now, NAME in the run that wrote it
+            out = _made_under_another_name(src, out, siblings)  # NAME#1 now, NAME in the run that wrote it
             if out is None:
                 keep.append(i)
                 continue
@@ -831,12 +843,14 @@ def _cached_emissions(pairs: Sequence[tuple[str, str]], cache: Optional[Path], a
         if isinstance(em, Emissions) and reference is not None and em.labels.labels != reference.labels:
             listed = str(audio).lower().endswith(".npz")  # the manifest's own file, not the cache's
             where = audio if listed else cache / (key + ".npz") if cache else key
-            em = CtcDecodeError(
-                f"{where}: emissions of another model ({len(em.labels)} labels; "
-                + (f"the saved inputs have {len(reference)}). Give background emissions of the inputs' model."
-                   if labels is not None else f"{args.model} has {len(reference)}). "
-                   + ("Pass the --model that wrote it." if listed else
-                      "Delete the file to recompute it, or pass the --model that wrote it.")))
+            if labels is not None:  # the labels of the saved inputs this run decodes
+                fix = f"the saved inputs have {len(reference)}). Give background emissions of the inputs' model."
+            elif listed:
+                fix = f"{args.model} has {len(reference)}). Pass the --model that wrote it."
+            else:
+                fix = (f"{args.model} has {len(reference)}). Delete the file to recompute it, or pass the --model "
+                       "that wrote it.")
+            em = CtcDecodeError(f"{where}: emissions of another model ({len(em.labels)} labels; {fix}")
         out.append(em)
     return out
 

@@ -695,8 +695,8 @@ class BeamSearchDecoder(Decoder):
             raise LanguageModelError(f"{df.folder}: has no language_model/ folder, but its saved settings spot "
                                      "hotwords, which needs an LM: copy the decoder folder again whole, or pass "
                                      "hotword_spotting=None")
-        try:
-            cls(None, **overrides)  # the caller's own values first: an error there is theirs, not the folder's
+        try:  # the caller's own values first: an error there is theirs, not the folder's
+            _normalized_settings(dict(overrides))
         except (ValueError, CtcDecodeError) as e:
             raise CtcDecodeError(f"from_pretrained({df.folder}): {e}") from None
         try:
