@@ -227,3 +227,38 @@ def test_processor_dir_a_model_from_the_hub_saves_the_processor_it_loaded(tmp_pa
     assert (folder / "preprocessor_config.json").is_file() and (folder / "vocab.json").is_file()
     processor = Wav2Vec2ProcessorWithLM.from_pretrained(str(folder))
     assert processor.tokenizer.get_vocab() == demo_model.tokenizer.get_vocab()
+
+
+def test_saving_into_a_models_folder_keeps_the_model(tmp_path, demo_model):
+    """overwrite=True deleted every file of the folder, the acoustic model's weights among them; it now replaces
+    the decoder's files only, which makes a hub-style "with LM" folder that both classes load."""
+    import shutil
+
+    from transformers import Wav2Vec2ProcessorWithLM
+
+    from ctcdecode_plus.acoustic import AcousticModel
+    from ctcdecode_plus.decoders import BeamSearchDecoder
+
+    folder = Path(shutil.copytree(demo_model.source, tmp_path / "model"))
+    model_files = {p.name: p.read_bytes() for p in folder.iterdir() if p.suffix in (".json", ".safetensors")
+                   and p.name not in ("preprocessor_config.json", "tokenizer_config.json", "vocab.json",
+                                      "special_tokens_map.json", "added_tokens.json")}
+    assert "model.safetensors" in model_files and "config.json" in model_files
+    dec = BeamSearchDecoder(LM_DIR / "domain_4gram.arpa.gz", hotwords=["TRACEMALLOC"], alpha=0.7)
+    with pytest.raises(LanguageModelError, match="keeps the rest"):
+        dec.save_pretrained(folder, demo_model, processor_dir=folder)
+    dec.save_pretrained(folder, demo_model, processor_dir=folder, overwrite=True)
+    assert {n: (folder / n).read_bytes() for n in model_files} == model_files
+    assert AcousticModel.from_pretrained(folder, device="cpu").labels == demo_model.labels
+    back = BeamSearchDecoder.from_pretrained(folder)
+    assert back.alpha == 0.7 and back.hotwords == ["TRACEMALLOC"] and back.lm_path is not None
+    assert Wav2Vec2ProcessorWithLM.from_pretrained(str(folder)).decoder.model_container
+    # saved again without an LM: the old language_model/ goes, the model stays, nothing is left aside
+    BeamSearchDecoder().save_pretrained(folder, demo_model, overwrite=True)
+    assert not (folder / "language_model").exists() and BeamSearchDecoder.from_pretrained(folder).lm_path is None
+    assert {n: (folder / n).read_bytes() for n in model_files} == model_files
+    assert not [p.name for p in folder.iterdir() if ".old" in p.name] and not list(tmp_path.glob(".model*"))
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(LanguageModelError, match="is a file"):
+        dec.save_pretrained(tmp_path / "afile", demo_model, overwrite=True)
+    assert (tmp_path / "afile").read_text() == "x"

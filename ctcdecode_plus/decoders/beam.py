@@ -643,7 +643,10 @@ class BeamSearchDecoder(Decoder):
         are copied in, which makes the folder a complete ``Wav2Vec2ProcessorWithLM``.
         The search settings those readers have no place for (hotwords and their weight, beam width and pruning,
         spotting and its calibrated thresholds) go in ``.ctcdecode_plus.json``, which they ignore and
-        :meth:`from_pretrained` reads.
+        :meth:`from_pretrained` reads. ``overwrite``: write into a non-empty folder, replacing only the decoder's
+        files there: saved into the acoustic model's own folder (``processor_dir=`` that folder), it keeps the
+        model's config and weights and makes one folder that both ``AcousticModel.from_pretrained`` and this
+        class's :meth:`from_pretrained` read, as a hub "with LM" repository.
         """
         from ..lm.package import save_decoder_folder
 

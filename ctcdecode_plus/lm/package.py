@@ -222,12 +222,15 @@ def save_decoder_folder(
     ``processor_dir``: where the processor files come from: a folder, the ``AcousticModel``, or a model name / hub id
     (``"demo"``).
     ``search_settings``: a JSON-able dict written as ``.ctcdecode_plus.json`` (``BeamSearchDecoder.save_pretrained``).
+    ``overwrite``: write into an existing non-empty folder, replacing the files a decoder save writes there
+    (``alphabet.json``, ``language_model/``, ``.ctcdecode_plus.json``, the processor files when ``processor_dir`` is
+    given) and keeping the rest, so that a decoder saved into a model's folder makes a "with LM" folder.
     ``lm_case``: ``"upper"`` or ``"lower"`` writes the LM's words and the unigrams in that case (an ARPA LM whose
     case differs from the labels', which pyctcdecode and transformers would otherwise read as all out-of-vocabulary).
 
     Raises:
         LanguageModelError: missing LM file, binary LM without unigrams, a processor_dir without processor files,
-            existing non-empty folder without overwrite.
+            existing non-empty folder without overwrite, a file where the folder should be.
         VocabularyError: labels pyctcdecode cannot use.
     """
     folder = Path(folder)
@@ -235,8 +238,12 @@ def save_decoder_folder(
     for name, v in (("alpha", alpha), ("beta", beta), ("unk_score_offset", unk_score_offset)):
         if not isinstance(v, (int, float)) or isinstance(v, bool) or v != v:
             raise LanguageModelError(f"{name}={v!r} must be a number")
-    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())) and not overwrite:
-        raise LanguageModelError(f"{folder}: already exists and is not empty; choose a new folder or pass overwrite=True")
+    if folder.exists() and not folder.is_dir():
+        raise LanguageModelError(f"{folder}: is a file, not a folder; choose a folder name")
+    if folder.exists() and any(folder.iterdir()) and not overwrite:
+        raise LanguageModelError(f"{folder}: already exists and is not empty; choose a new folder or pass "
+                                 "overwrite=True (which replaces the decoder's files there and keeps the rest, such as "
+                                 "a model's weights)")
     if not folder.parent.exists():
         raise LanguageModelError(f"{folder.parent}: parent folder does not exist; create it first")
     lm = Path(lm_path) if lm_path is not None else None
@@ -294,10 +301,7 @@ def save_decoder_folder(
             proc.feature_extractor.save_pretrained(str(tmp))
             proc.tokenizer.save_pretrained(str(tmp))
         if folder.exists():
-            old = folder.with_name(f".{folder.name}.old{os.getpid()}")
-            os.replace(folder, old)
-            os.replace(tmp, folder)
-            shutil.rmtree(old, ignore_errors=True)
+            _replace_decoder_files(tmp, folder)
         else:
             os.replace(tmp, folder)
     except BaseException as exc:
@@ -307,6 +311,24 @@ def save_decoder_folder(
                                      "space and permissions") from None
         raise
     return folder
+
+
+def _replace_decoder_files(new: Path, folder: Path) -> None:
+    """Move the decoder files written in ``new`` into the existing ``folder``, each in one rename, remove what an
+    earlier save wrote there that this one does not (a language model, search settings), and keep everything else:
+    a Hugging Face "with LM" folder holds the acoustic model's config and weights beside the decoder."""
+    written = {entry.name for entry in new.iterdir()}
+    for name in sorted(written) + [n for n in (LM_DIRNAME, SEARCH_SETTINGS_FILENAME) if n not in written]:
+        dest, old = folder / name, folder / f".{name}.old{os.getpid()}"
+        if dest.exists() or dest.is_symlink():  # moved aside first: a folder cannot be renamed over, nor onto a file
+            os.replace(dest, old)
+        if name in written:
+            os.replace(new / name, dest)
+        if old.is_dir() and not old.is_symlink():
+            shutil.rmtree(old, ignore_errors=True)
+        elif old.exists() or old.is_symlink():
+            old.unlink()
+    new.rmdir()
 
 
 def _read_json(path: Path, what: str) -> dict:
