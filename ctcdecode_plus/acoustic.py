@@ -14,6 +14,7 @@ import itertools
 import json
 import logging
 import math
+import numbers
 import os
 from pathlib import Path
 from typing import Callable, Iterable, Optional, Sequence, Union
@@ -273,10 +274,12 @@ class AcousticModel:
 
     # --- inference -------------------------------------------------------------------------------------------
     def num_frames(self, num_samples: int) -> int:
-        """Frames the model outputs for ``num_samples`` input samples."""
+        """Frames the model outputs for ``num_samples`` input samples (0 where they are fewer than its window)."""
         import torch
 
-        return int(self.model._get_feat_extract_output_lengths(torch.tensor([num_samples]))[0])
+        if isinstance(num_samples, bool) or not isinstance(num_samples, numbers.Integral) or num_samples < 0:
+            raise CtcDecodeError(f"num_frames({num_samples!r}): give a number of samples, a whole number >= 0.")
+        return max(0, int(self.model._get_feat_extract_output_lengths(torch.tensor([int(num_samples)]))[0]))
 
     def _forward(self, signals: Sequence[np.ndarray]) -> list[np.ndarray]:
         """Run a padded batch; returns one ``[frames_i, vocab]`` log-prob array per signal."""

@@ -28,7 +28,7 @@ MIN_INPUT_RATE = 1000
 MAX_INPUT_RATE = 1_000_000  # above the fastest audio formats (768 kHz PCM); more is a mistake (Hz x 1000)
 
 
-@dataclass
+@dataclass(eq=False)  # holds arrays, which have no single truth value: equal is the same object
 class Audio:
     """Mono float32 audio at a known rate.
 

@@ -24,7 +24,7 @@ from .errors import CtcDecodeError
 from .metrics import ErrorCounts, char_errors, count_hotwords, hotword_counts, normalize_for_scoring, word_errors
 
 
-@dataclass
+@dataclass(eq=False)  # holds arrays, which have no single truth value: equal is the same object
 class Item:
     """One utterance to compare on: its emissions and reference text."""
 
@@ -211,7 +211,9 @@ def compare(
             measure decoding compute, comparable between settings, while the run takes less wall-clock time.
 
     A decoder error on one item is recorded in that row (and counted in ``failed``); the rest go on. An item whose
-    reference has no words to score (empty, only punctuation) is listed in ``failures`` and left out.
+    reference has no words to score (empty, only punctuation), or whose emissions are the
+    :class:`~ctcdecode_plus.errors.CtcDecodeError` an input failed with (``AcousticModel.emissions_batch`` puts
+    one in its place), is listed in ``failures`` and left out.
 
     Raises:
         CtcDecodeError: no item left to score (none given, or none with a reference), or a malformed argument.
@@ -220,6 +222,10 @@ def compare(
         raise CtcDecodeError("compare(): decoders must be a mapping {name: decoder} with at least one, e.g. "
                              "{'greedy': GreedyDecoder()}.")
     items = list(items)
+    # an input that failed before decoding (emissions_batch puts its CtcDecodeError in its place): a failure
+    failed_inputs = [{"id": it.id, "audio": None, "error": str(it.emissions)} for it in items
+                     if isinstance(it, Item) and isinstance(it.emissions, CtcDecodeError)]
+    items = [it for it in items if not (isinstance(it, Item) and isinstance(it.emissions, CtcDecodeError))]
     bad = [(i, it) for i, it in enumerate(items) if not isinstance(it, Item)
            or not isinstance(it.emissions, Emissions) or not isinstance(it.reference, str)]
     if bad:
@@ -231,7 +237,10 @@ def compare(
                              "from Emissions (AcousticModel.emissions or Emissions.load) and its transcript: "
                              "Item('utt1', emissions, 'THE REFERENCE').")
     hotwords = display_forms(hotwords or [])  # "C++: SEE PLUS PLUS" is scored as C++
-    failures = list(failures or [])
+    failures = list(failures or []) + failed_inputs
+    if not items and failed_inputs:
+        raise CtcDecodeError(f"compare(): no utterance to score: every one of the {len(failed_inputs)} item(s) failed "
+                             f"before decoding (first: {failed_inputs[0]['error'][:200]})")
     scorable, unscorable = split_scorable(items)
     failures += unscorable
     items = scorable

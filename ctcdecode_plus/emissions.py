@@ -30,7 +30,7 @@ def log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
     return (x - m - np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True))).astype(np.float32)
 
 
-@dataclass
+@dataclass(eq=False)  # arrays have no single truth value: equal is the same object
 class Emissions:
     """CTC log-probabilities of one utterance.
 
@@ -48,6 +48,15 @@ class Emissions:
     seconds_per_frame: float
     source: str = "<array>"
     audio_seconds: Optional[float] = None
+
+    def __post_init__(self) -> None:
+        """Check what the decoders rely on: labels, frame length, and ``[frames, vocab]`` float32 normalised
+        log-probs without NaN (``-inf`` floored); raw logits go through :meth:`from_logits`."""
+        if not isinstance(self.source, str):
+            self.source = str(self.source)
+        self.labels = _checked_labels(self.labels, self.source)
+        _check_lengths(self.seconds_per_frame, self.audio_seconds, self.source)
+        self.log_probs = _checked_log_probs(self.log_probs, self.labels, self.source)
 
     def __repr__(self) -> str:  # the log-probs' shape, not their values
         audio = "" if self.audio_seconds is None else f", audio_seconds={self.audio_seconds:.3f}"
@@ -90,27 +99,8 @@ class Emissions:
         probabilities (rows in [0, 1] summing to 1: give ``np.log(probs)``).
         ``-inf`` (probability 0) is allowed and floored to :data:`LOG_FLOOR`. Suppressed tokens are floored too.
         """
-        if labels is None or isinstance(labels, (str, bytes)):
-            raise EmissionsError(
-                f"{source}: labels must be the model's label list (one string per vocabulary id) or Labels, "
-                f"got {type(labels).__name__}; use AcousticModel.labels or Labels.from_folder(model_dir)."
-            )
-        if not isinstance(labels, Labels):
-            labels = Labels.from_list(list(labels))
-        spf = seconds_per_frame
-        if isinstance(spf, bool) or not isinstance(spf, (int, float, np.number)) or not np.isfinite(spf) or spf <= 0:
-            raise EmissionsError(
-                f"{source}: seconds_per_frame={spf!r} must be a positive number of seconds (0.02 for wav2vec2)."
-            )
-        if not MIN_SECONDS_PER_FRAME <= spf <= MAX_SECONDS_PER_FRAME:
-            raise EmissionsError(
-                f"{source}: seconds_per_frame={spf!r} is not a frame length a CTC model has (seconds, between "
-                f"{MIN_SECONDS_PER_FRAME:g} and {MAX_SECONDS_PER_FRAME:g}; 0.02 for wav2vec2): milliseconds given "
-                "for seconds, or a damaged file?"
-            )
-        if audio_seconds is not None and (isinstance(audio_seconds, bool) or not isinstance(
-                audio_seconds, (int, float, np.number)) or not np.isfinite(audio_seconds) or audio_seconds < 0):
-            raise EmissionsError(f"{source}: audio_seconds={audio_seconds!r} must be a length in seconds, or None.")
+        labels = _checked_labels(labels, source)
+        _check_lengths(seconds_per_frame, audio_seconds, source)
         if hasattr(logits, "detach") and hasattr(logits, "cpu"):  # a torch tensor, maybe on a GPU or tracking grads
             logits = logits.detach().cpu().float().numpy()
         try:
@@ -213,7 +203,12 @@ class Emissions:
         return list(zip([0, *cuts], [*cuts, n]))
 
     def piece(self, start: int, end: int) -> "Emissions":
-        """Frames ``[start, end)`` as emissions of their own (times in a transcript of them count from ``start``)."""
+        """Frames ``[start, end)`` as emissions of their own (times in a transcript of them count from ``start``);
+        ``0 <= start <= end <= num_frames``."""
+        if not (isinstance(start, (int, np.integer)) and isinstance(end, (int, np.integer))
+                and 0 <= start <= end <= self.num_frames):
+            raise EmissionsError(f"{self.source}: piece({start!r}, {end!r}): give frame indices with 0 <= start <= end "
+                                 f"<= {self.num_frames} (the number of frames).")
         return Emissions(self.log_probs[start:end], self.labels, self.seconds_per_frame, self.source, None)
 
     def with_pause_breaks(self, min_pause: Optional[float]) -> "Emissions":
@@ -297,6 +292,72 @@ class Emissions:
         """The labels of emissions saved at ``path``, read without their log-probs (cheap for a long file);
         raises what :meth:`load` raises for a missing or damaged file."""
         return _read_saved(Path(path), with_log_probs=False)[1]
+
+
+def _checked_labels(labels, source: str) -> Labels:
+    """``labels`` as :class:`Labels` (a list of strings is read as a model's vocabulary), or an EmissionsError."""
+    if isinstance(labels, Labels):
+        return labels
+    try:
+        items = None if labels is None or isinstance(labels, (str, bytes)) else list(labels)
+    except TypeError:
+        items = None
+    if items is None or not all(isinstance(x, str) for x in items):
+        raise EmissionsError(
+            f"{source}: labels must be the model's label list (one string per vocabulary id) or Labels, "
+            f"got {type(labels).__name__}; use AcousticModel.labels or Labels.from_folder(model_dir)."
+        )
+    return Labels.from_list(items)
+
+
+def _check_lengths(seconds_per_frame, audio_seconds, source: str) -> None:
+    """An EmissionsError unless ``seconds_per_frame`` is a frame length a CTC model has (seconds) and
+    ``audio_seconds`` is ``None`` or a length in seconds."""
+    spf = seconds_per_frame
+    if isinstance(spf, bool) or not isinstance(spf, (int, float, np.number)) or not np.isfinite(spf) or spf <= 0:
+        raise EmissionsError(
+            f"{source}: seconds_per_frame={spf!r} must be a positive number of seconds (0.02 for wav2vec2)."
+        )
+    if not MIN_SECONDS_PER_FRAME <= spf <= MAX_SECONDS_PER_FRAME:
+        raise EmissionsError(
+            f"{source}: seconds_per_frame={spf!r} is not a frame length a CTC model has (seconds, between "
+            f"{MIN_SECONDS_PER_FRAME:g} and {MAX_SECONDS_PER_FRAME:g}; 0.02 for wav2vec2): milliseconds given "
+            "for seconds, or a damaged file?"
+        )
+    if audio_seconds is not None and (isinstance(audio_seconds, bool) or not isinstance(
+            audio_seconds, (int, float, np.number)) or not np.isfinite(audio_seconds) or audio_seconds < 0):
+        raise EmissionsError(f"{source}: audio_seconds={audio_seconds!r} must be a length in seconds, or None.")
+
+
+def _checked_log_probs(log_probs, labels: Labels, source: str) -> np.ndarray:
+    """``log_probs`` as a float32 ``[frames, vocab]`` array of normalised natural-log probabilities (``-inf``
+    floored to :data:`LOG_FLOOR`), or an EmissionsError that says to build them with :meth:`Emissions.from_logits`."""
+    fix = "build them with Emissions.from_logits(logits, labels), which checks and normalises logits"
+    if hasattr(log_probs, "detach") and hasattr(log_probs, "cpu"):  # a torch tensor
+        log_probs = log_probs.detach().cpu().float().numpy()
+    try:
+        arr = np.asarray(log_probs)
+    except (ValueError, TypeError):
+        arr = np.empty(0)  # ragged rows: the shape error below
+    if arr.ndim != 2 or not np.issubdtype(arr.dtype, np.floating):
+        raise EmissionsError(f"{source}: log_probs must be a float [frames, vocab] array, "
+                             f"got shape {arr.shape}, dtype {arr.dtype}; {fix}.")
+    if arr.shape[1] != len(labels):
+        raise EmissionsError(f"{source}: log_probs have {arr.shape[1]} columns but the label set has {len(labels)} "
+                             "entries; use the labels of the model that produced them.")
+    arr = arr.astype(np.float32, copy=False)
+    if np.isnan(arr).any() or np.isposinf(arr).any():
+        raise EmissionsError(f"{source}: log_probs contain NaN or +inf; {fix} (it names the frames).")
+    if np.isneginf(arr).any():
+        arr = np.maximum(arr, LOG_FLOOR)
+    top = arr.max(axis=1) if len(arr) else np.zeros(0, np.float32)
+    total = top + np.log(np.exp(arr - top[:, None]).sum(axis=1))  # each frame's log-sum-exp: 0 when normalised
+    bad = np.flatnonzero(np.abs(total) > 0.05)  # 5 % of the mass: float16 log-softmax passes
+    if len(bad):
+        raise EmissionsError(f"{source}: log_probs are not normalised log-probabilities (frame {int(bad[0])} sums "
+                             f"to probability {float(np.exp(total[bad[0]])):.3g}, not 1; {len(bad)} such frames): "
+                             f"logits given as log-probs? {fix}.")
+    return arr
 
 
 def _not_saved_emissions(path: Path, e: Exception) -> EmissionsError:

@@ -32,3 +32,10 @@ class LanguageModelError(CtcDecodeError):
 
 class ManifestError(CtcDecodeError):
     """A manifest (TSV or JSON lines) is empty, malformed or lacks required columns."""
+
+
+def unexpected(source: object, exc: Exception, what: str) -> CtcDecodeError:
+    """A :class:`CtcDecodeError` for an exception nothing here anticipated while ``what`` (``"decoding"``...) ran on
+    one item of a batch, naming ``source``: that item fails and the batch goes on."""
+    return CtcDecodeError(f"{source}: {what} failed unexpectedly ({type(exc).__name__}: {str(exc)[:200]}); the rest "
+                          "of the batch goes on. Please report this with the input that caused it.")

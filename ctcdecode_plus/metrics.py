@@ -70,8 +70,9 @@ def _edit_distance(ref: Sequence[str], hyp: Sequence[str]) -> int:
 
 
 def _scored(text: str, normalize: bool, words: bool = True) -> str:
-    """``text`` as scored: normalised, or (``normalize=False``) as jiwer's defaults take it: stripped, and for
-    words split at white space (characters keep every inner space)."""
+    """``text`` as scored: normalised, or (``normalize=False``) stripped, and for words split at any white space
+    (jiwer's defaults split at spaces only: a tab or line break inside a text is a word break here, not there;
+    characters keep every inner space)."""
     if normalize:
         return normalize_for_scoring(text)
     return " ".join(text.split()) if words else text.strip()
@@ -105,6 +106,8 @@ def _pairs(reference, hypothesis) -> tuple[list, list]:
             raise CtcDecodeError(f"{what} {x!r:.40}: give a string, or strings (a list, one per utterance).")
         pairs.append(texts)
     refs, hyps = pairs
+    if not refs and not hyps:
+        raise CtcDecodeError("no utterances to score (two empty lists): give a reference and a hypothesis for each.")
     if len(refs) != len(hyps):
         raise CtcDecodeError(f"{len(refs)} references but {len(hyps)} hypotheses: give one hypothesis per reference.")
     return refs, hyps
@@ -116,7 +119,8 @@ def wer(reference, hypothesis, normalize: bool = True) -> float:
 
     ``normalize``: score the texts :func:`normalize_for_scoring` gives, as every table here does: case, punctuation
     and hyphens do not count (``wer("Hello, World!", "HELLO WORLD")`` is 0.0); ``False``: score them as they are,
-    split at white space, as ``jiwer.wer`` does (1.0 there)."""
+    split at white space, as ``jiwer.wer`` does (1.0 there; jiwer splits at spaces only, this at tabs and line
+    breaks too)."""
     refs, hyps = _pairs(reference, hypothesis)
     return sum((word_errors(r, h, normalize) for r, h in zip(refs, hyps)), ErrorCounts()).rate
 

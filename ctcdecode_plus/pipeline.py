@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import logging
 import numbers
 import os
 from typing import Callable, Iterable, Iterator, Optional, Sequence, Tuple, Union
@@ -17,9 +18,12 @@ from .acoustic import AcousticModel, AudioInput
 from .audio import Audio
 from .constants import DEFAULT_FILL_GAP_SECONDS, DEFAULT_PAUSE_SECONDS, DEMO_MODEL_NAME
 from .decoders import BeamSearchDecoder, Decoder, GreedyDecoder
+from .decoders.base import _timed_decode
 from .emissions import Emissions
-from .errors import CtcDecodeError
+from .errors import CtcDecodeError, unexpected
 from .transcript import Transcript
+
+logger = logging.getLogger(__name__)
 
 ModelLike = Union[str, os.PathLike, AcousticModel]
 
@@ -139,9 +143,14 @@ def each_transcript(
     for source in sources:
         try:
             em = emissions_of(source)
-            yield source, em, decoder.decode(em)
         except CtcDecodeError as e:
             yield source, None, e
+            continue
+        except Exception as e:  # noqa: BLE001 - a bug here or in a library: this source fails, the rest go on
+            yield source, None, unexpected(source, e, "reading it")
+            continue
+        out = _timed_decode(decoder, em)[0]
+        yield (source, None, out) if isinstance(out, CtcDecodeError) else (source, em, out)
 
 
 def _decoded_in_workers(sources: Iterable[Source], emissions_of: Callable[[Source], Emissions], decoder: Decoder,
@@ -168,6 +177,8 @@ def _decoded_in_workers(sources: Iterable[Source], emissions_of: Callable[[Sourc
                 pending.append((source, em, pool.submit(_decode_in_worker, em)))
             except CtcDecodeError as e:
                 pending.append((source, None, e))
+            except Exception as e:  # noqa: BLE001 - as in the loop of one process
+                pending.append((source, None, unexpected(source, e, "reading it")))
             while pending and (len(pending) > 2 * num_workers or isinstance(pending[0][2], CtcDecodeError)
                                or pending[0][2].done()):
                 yield result(pending.popleft())
@@ -229,6 +240,10 @@ def transcribe(
     if unknown:
         raise CtcDecodeError(f"transcribe(): no option {unknown[0]!r}; the beam options are BeamSearchDecoder's "
                              "(alpha, beta, beam_width, hotword_weight, ...).")
+    lm_only = [k for k in ("alpha", "beta", "unk_score_offset") if k in beam_options]
+    if lm is None and decoder is None and lm_only:
+        logger.warning("transcribe(): %s weigh a language model's scores and do nothing without lm=; give lm= (an "
+                       "ARPA or KenLM binary) for them to act", ", ".join(lm_only))
     if decoder is None:
         beam = lm is not None or bool(hotwords) or bool(beam_options)
         decoder = BeamSearchDecoder(lm, hotwords=hotwords, pause_seconds=pause_seconds,

@@ -49,7 +49,8 @@ class Transcript:
             log-probability of its best path (one alignment); beam search pyctcdecode's beam score (alignments of
             the same text merged: near the text's full CTC log-probability, a few nats above the best path).
         lm_score: the total the beam search ranks by (pyctcdecode's combined score: acoustics + alpha * LM +
-            beta * words + hotword bonus), not the LM's part alone; ``None`` without an LM.
+            beta * words + hotword bonus), not the LM's part alone; ``None`` from greedy decoding and from beam
+            search with neither an LM nor hotwords.
         nbest: alternatives, best first (the best one included) when asked for.
         source: audio or emissions the transcript came from.
         decoder: the decoder's name.

@@ -578,7 +578,9 @@ def test_nbest_entries_are_distinct_once_spoken_forms_are_shown():
 def test_replace_checks_and_normalises_as_the_constructor():
     d = BeamSearchDecoder()
     assert d.replace(hotwords="LOOPBACK").hotwords == ["LOOPBACK"]  # was ['L', 'O', 'O', 'P', ...]
-    assert d.replace(nbest=0).nbest == 1  # was an IndexError at decode
+    for bad in (0, -2, 1.5, True):  # 0 was an IndexError at decode, then quietly 1; beam_width=0 is an error too
+        with pytest.raises(CtcDecodeError, match="nbest"):
+            d.replace(nbest=bad)
     with pytest.raises(CtcDecodeError, match="blank_skip_threshold"):
         d.replace(blank_skip_threshold=0.0)  # was a silent empty transcript
     with pytest.raises(TypeError, match="lm_path"):
@@ -639,7 +641,7 @@ def test_segments_cut_in_the_longest_pauses(libri_emissions):
     for bad in (0, -1, float("nan"), "30"):
         with pytest.raises(EmissionsError, match="segments"):
             joined.segments(bad)
-    no_delimiter = Emissions(joined.log_probs[:, :5], Labels(("", "A", "B", "C", "D"), 0), 0.02, "bpe-like")
+    no_delimiter = Emissions.from_logits(joined.log_probs[:, :5], Labels(("", "A", "B", "C", "D"), 0), 0.02, "bpe-like")
     assert no_delimiter.segments(1.5 * one * 0.02) == [(0, n)]  # its pieces could not be joined without a guess
 
 

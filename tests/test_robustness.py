@@ -74,9 +74,10 @@ def test_load_npz_with_bad_metadata(tmp_path, meta):
 
 
 def test_load_npz_errors_name_the_file(em, tmp_path):
-    em2 = Emissions(np.full((3, 32), np.nan, np.float32), em.labels, 0.02, "talk.wav")
+    with pytest.raises(EmissionsError, match="talk.wav: log_probs contain NaN"):  # the constructor checks too
+        Emissions(np.full((3, 32), np.nan, np.float32), em.labels, 0.02, "talk.wav")
     path = tmp_path / "nan.npz"
-    np.savez(path, log_probs=em2.log_probs, meta=np.array(json.dumps(
+    np.savez(path, log_probs=np.full((3, 32), np.nan, np.float32), meta=np.array(json.dumps(
         {"labels": list(em.labels.labels), "blank_id": 0, "seconds_per_frame": 0.02, "source": "talk.wav"})))
     with pytest.raises(EmissionsError, match="nan.npz.*NaN"):
         Emissions.load(path)

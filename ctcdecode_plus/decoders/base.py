@@ -24,7 +24,7 @@ import numpy as np
 
 from ..constants import DELIMITER_LAG_SECONDS, WORD_TAIL_SECONDS
 from ..emissions import Emissions
-from ..errors import CtcDecodeError
+from ..errors import CtcDecodeError, unexpected
 from ..transcript import Transcript, Word, fill_word_gaps
 from ..vocab import SPACE_LABEL, Labels
 
@@ -109,12 +109,15 @@ def _init_worker(decoder: "Decoder", label_sets: Sequence[Labels] = ()) -> None:
 
 
 def _timed_decode(decoder: "Decoder", emissions: Emissions) -> tuple[Union[Transcript, CtcDecodeError], float]:
-    """``decoder.decode(emissions)`` (or its error, returned: one bad item does not stop a batch) and its seconds."""
+    """``decoder.decode(emissions)`` (or its error, returned: one bad item does not stop a batch) and its seconds.
+    An unexpected exception is that item's :class:`CtcDecodeError` too, saying so."""
     t0 = time.perf_counter()
     try:
         out: Union[Transcript, CtcDecodeError] = decoder.decode(emissions)
     except CtcDecodeError as e:
         out = e
+    except Exception as e:  # noqa: BLE001 - a bug here or in a library: this item fails, the batch goes on
+        out = unexpected(getattr(emissions, "source", None) or f"a {type(emissions).__name__}", e, "decoding")
     return out, time.perf_counter() - t0
 
 

@@ -779,6 +779,10 @@ def _check_option(option: str, value) -> None:
         if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
             raise CtcDecodeError(f"beam_width={value!r} (--beam-width): must be a whole number >= 1 "
                                  f"(default {DEFAULT_BEAM_WIDTH}).")
+    elif option == "nbest":
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+            raise CtcDecodeError(f"nbest={value!r}: must be a whole number >= 1 (1: the best transcript only; more "
+                                 "fills Transcript.nbest with that many alternatives).")
 
 
 def _with_confidences(best: Hypothesis, alternatives: Sequence[Hypothesis], emissions: Emissions) -> Hypothesis:
@@ -860,9 +864,7 @@ def _normalized_settings(settings: dict) -> dict:
                                      "(leave the empty ones out).")
             value = [h.strip() for h in value]
         elif key == "nbest":
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-                raise CtcDecodeError(f"nbest={value!r}: give a whole number of alternatives (1 or more).")
-            value = max(1, int(value))
+            value = int(value)
         elif key == "blank_skip_threshold":
             if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Real)
                                       or not 0 < value <= 1):

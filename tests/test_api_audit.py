@@ -1,0 +1,122 @@
+"""The public Python API as a user calls it, from a third audit (session 22): the Emissions constructor checks
+what the decoders rely on, a batch goes on past any one bad item, and results compare as objects."""
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+from ctcdecode_plus import compare
+from ctcdecode_plus.audio import Audio
+from ctcdecode_plus.compare import Item
+from ctcdecode_plus.decoders import BeamSearchDecoder, GreedyDecoder
+from ctcdecode_plus.emissions import LOG_FLOOR, Emissions
+from ctcdecode_plus.errors import CtcDecodeError, EmissionsError
+from ctcdecode_plus.metrics import wer
+from ctcdecode_plus.pipeline import each_transcript, transcribe
+
+LIBRI_LABELS = list(" abcdefghijklmnopqrstuvwxyz'") + [""]
+
+
+def test_the_constructor_refuses_what_from_logits_refuses(libri_emissions):
+    em = libri_emissions
+    nan = em.log_probs.copy()
+    nan[3:5] = np.nan
+    cases = [  # each decoded to a wrong text, an AxisError or an AttributeError deep in a decoder before
+        ((nan, em.labels, 0.02), "NaN"),
+        ((em.log_probs[:, 0], em.labels, 0.02), r"\[frames, vocab\]"),
+        ((em.log_probs, em.labels, 20), "milliseconds"),  # gave word times in the hundreds of seconds
+        ((em.log_probs + 1.0, em.labels, 0.02), "not normalised.*from_logits"),  # logits given as log-probs
+        ((em.log_probs, 3, 0.02), "labels"),
+        ((em.log_probs[:, :5], em.labels, 0.02), "5 columns"),
+        ((em.log_probs.astype(int), em.labels, 0.02), "float"),
+    ]
+    for args, match in cases:
+        with pytest.raises(EmissionsError, match=match):
+            Emissions(*args)
+    import torch
+
+    for log_probs, labels in ((torch.tensor(em.log_probs), em.labels), (em.log_probs.astype(np.float64),
+                                                                          LIBRI_LABELS)):
+        made = Emissions(log_probs, labels, 0.02)  # a tensor, float64, a plain label list: taken as they are
+        assert made.log_probs.dtype == np.float32 and made.labels == em.labels
+        assert GreedyDecoder().decode(made).text == GreedyDecoder().decode(em).text
+    zero = em.log_probs.copy()
+    zero[:, em.labels.blank_id] = np.where(zero.argmax(1) == em.labels.blank_id, zero[:, em.labels.blank_id], -np.inf)
+    zero = zero - np.log(np.exp(zero).sum(1, keepdims=True))
+    assert Emissions(zero, em.labels, 0.02).log_probs.min() == LOG_FLOOR  # probability 0: floored, as from_logits
+
+
+def test_results_holding_arrays_compare_as_objects(libri_emissions):
+    em = libri_emissions  # `==` raised "truth value of an array is ambiguous", and so did `x in list`
+    other = Emissions(em.log_probs, em.labels, 0.02)
+    assert em == em and em != other and em in [other, em] and other not in [em]
+    item = Item("u", em, "ref")
+    assert item in [item] and Item("u", em, "ref") not in [item]
+    audio = Audio(np.zeros(1600, np.float32), 16000)
+    assert audio in [audio]
+
+
+def test_a_piece_is_a_frame_range_inside_the_emissions(libri_emissions):
+    em = libri_emissions
+    assert em.piece(10, 20).num_frames == 10 and em.piece(0, em.num_frames).num_frames == em.num_frames
+    for start, end in ((-10, 5), (200, 100), (0, em.num_frames + 1), (1.5, 3)):  # were silently 0 frames
+        with pytest.raises(EmissionsError, match="piece"):
+            em.piece(start, end)
+
+
+class _FailsOn(GreedyDecoder):
+    """Greedy decoding that fails, as a bug would (not a CtcDecodeError), on emissions from one source."""
+
+    def __init__(self, source: str):
+        super().__init__()
+        self.bad_source = source
+
+    def decode(self, emissions):
+        if emissions.source == self.bad_source:
+            raise ValueError("max() arg is an empty sequence")
+        return super().decode(emissions)
+
+
+def test_an_unexpected_error_fails_its_item_and_the_batch_goes_on(libri_emissions):
+    em = libri_emissions
+    good, bad = Emissions(em.log_probs, em.labels, 0.02, "good"), Emissions(em.log_probs, em.labels, 0.02, "bad")
+    dec = _FailsOn("bad")
+    out = dec.decode_batch([good, bad, good], errors="return")  # the whole batch raised ValueError
+    assert [type(x).__name__ for x in out] == ["Transcript", "CtcDecodeError", "Transcript"]
+    assert "bad: decoding failed unexpectedly (ValueError" in str(out[1])
+    texts = [(s, None if isinstance(t, CtcDecodeError) else t.text) for s, _, t in each_transcript([good, bad, good],
+                                                                                                   None, dec)]
+    assert [t is None for _, t in texts] == [False, True, False]
+    ref = "i have a good deal of will you remember"
+    result = compare({"g": dec}, [Item("a", good, ref), Item("b", bad, ref), Item("c", good, ref)])
+    assert result.decoders["g"].failed == 1 and len(result.utterances) == 3
+    with pytest.raises(CtcDecodeError, match="bad: decoding failed"):  # one recording alone: its error
+        transcribe(bad, decoder=dec)
+
+
+def test_compare_takes_an_input_that_failed_before_decoding_as_a_failure(libri_emissions):
+    ref = "i have a good deal of will you remember"
+    failed = CtcDecodeError("broken.wav: not an audio file")  # what AcousticModel.emissions_batch puts in its place
+    result = compare({"g": GreedyDecoder()}, [Item("a", libri_emissions, ref), Item("b", failed, ref)])
+    assert [f["id"] for f in result.failures] == ["b"] and "broken.wav" in result.failures[0]["error"]
+    assert [u.id for u in result.utterances] == ["a"]  # was: compare() refused the whole call
+    with pytest.raises(CtcDecodeError, match="every one of the 1 item"):
+        compare({"g": GreedyDecoder()}, [Item("b", failed, ref)])
+
+
+def test_acoustic_frame_counts_and_small_api_checks(libri_emissions, caplog):
+    from ctcdecode_plus.acoustic import AcousticModel
+
+    model = AcousticModel.from_pretrained("demo", device="cpu")
+    assert model.num_frames(0) == 0 == model.num_frames(10) and model.num_frames(16000) == 49  # 0 and 10 were -1
+    with pytest.raises(CtcDecodeError, match="num_frames"):
+        model.num_frames(-5)
+    with pytest.raises(CtcDecodeError, match="no utterances"):
+        wer([], [])  # was 0.0: a perfect score for nothing
+    with caplog.at_level(logging.WARNING, logger="ctcdecode_plus.pipeline"):
+        transcribe(libri_emissions, alpha=0.8)  # beam search without an LM: alpha did nothing, silently
+    assert "alpha" in caplog.text and "lm=" in caplog.text
+    with pytest.raises(CtcDecodeError, match="nbest"):
+        BeamSearchDecoder(nbest=0)
