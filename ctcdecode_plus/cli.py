@@ -666,10 +666,13 @@ def _skip_existing(sources: list, names: list, outputs: list, folder: Path,
                 continue
         other = _recorded_source(out)
         if other is not None and _other_file(other, str(src)):
-            clashes.append((str(src), f"{src}: {out} is already there, made from {other}, another file of the same "
-                                      f"name (an earlier run into {folder}); give this one another -o folder, or "
-                                      "remove that file to replace it"))
-            continue
+            own = _made_under_another_name(src, out, siblings)  # NAME#1 then; NAME, another input's, now
+            if own is None:
+                clashes.append((str(src), f"{src}: {out} is already there, made from {other}, another file of the "
+                                          f"same name (an earlier run into {folder}); give this one another -o "
+                                          "folder, or remove that file to replace it"))
+                continue
+            out = own
         why = _stale(out, made_with, src) if made_with is not None else None
         if why:
             stale[why] = stale.get(why, 0) + 1

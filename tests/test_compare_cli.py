@@ -815,6 +815,14 @@ def test_skip_existing_finishes_an_interrupted_run(tiny_model_dir, corpus, tmp_p
         assert main([command, other, files[0], *options, "--skip-existing"]) == 1
         assert "1 of 2 input(s) skipped" in capsys.readouterr().err
         assert not list(folder.glob("u0#1.*"))
+        # the other way round (a walkthrough found it): an earlier run numbered this input u0#1; given alone it is
+        # u0 now, whose file another input made: its own u0#1 is found and skipped, not failed as a clash
+        both = folder.with_name(folder.name + "_both")
+        options = [str(both) if o == str(folder) else o for o in options]
+        assert main([command, files[0], other, *options]) == 0
+        capsys.readouterr()
+        assert main([command, other, *options, "--skip-existing"]) == 0
+        assert "1 of 1 input(s) skipped" in capsys.readouterr().err
 
 
 def test_skip_existing_compares_where_inputs_are_not_how_they_were_typed(tiny_model_dir, corpus, tmp_path,
