@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from .acoustic import AcousticModel
 from .audio import Audio, load_audio
-from .compare import Comparison, Item, compare
+from .compare import Comparison, Item, compare, manifest_items
 from .decoders import BeamSearchDecoder, Decoder, GreedyDecoder, read_hotwords
 from .emissions import Emissions
 from .errors import (
@@ -38,7 +38,8 @@ __version__ = "0.1.0"
 __all__ = [
     "transcribe", "each_transcript", "load_model", "AcousticModel", "Audio", "load_audio", "Emissions", "Labels",
     "Decoder", "GreedyDecoder", "BeamSearchDecoder", "read_hotwords",
-    "Transcript", "Word", "Hypothesis", "compare", "Comparison", "Item", "read_manifest", "wer", "cer",
+    "Transcript", "Word", "Hypothesis", "compare", "Comparison", "Item", "manifest_items", "read_manifest", "wer",
+    "cer",
     "CtcDecodeError", "AudioError", "ModelError", "EmissionsError", "VocabularyError", "LanguageModelError",
     "ManifestError",
 ]

@@ -47,7 +47,7 @@ from .constants import (
 from ._files import replaced_file, write_in_place
 from .compare import _atomic_write
 from .errors import CtcDecodeError
-from .manifest import ManifestEntry, unique_ids
+from .manifest import ManifestEntry, cut_entries, unique_ids
 
 log = logging.getLogger("ctcdecode_plus")
 
@@ -944,16 +944,7 @@ def _entries_emissions(entries: Sequence, cache: Optional[Path], args, model=Non
     files = list(dict.fromkeys(e.audio for e in entries))
     keys = unique_ids([Path(a).stem for a in files])
     whole = dict(zip(files, _cached_emissions(list(zip(keys, files)), cache, args, model, what, labels)))
-    out = []
-    for e in entries:
-        em = whole[e.audio]
-        if not isinstance(em, CtcDecodeError):
-            try:
-                em = e.cut(em)
-            except CtcDecodeError as err:
-                em = err
-        out.append(em)
-    return out
+    return cut_entries(entries, whole)
 
 
 def _model_labels(args, model):

@@ -188,6 +188,48 @@ def split_scorable(items: Sequence[Item]) -> tuple[list[Item], list[dict]]:
     return scorable, failures
 
 
+def manifest_items(manifest: Union[str, os.PathLike], model=None, *, chunk_seconds: Optional[float] = None,
+                   batch_seconds: float = 60.0) -> tuple[list[Item], list[dict]]:
+    """The utterances of a manifest (TSV or NeMo JSON lines: :func:`~ctcdecode_plus.manifest.read_manifest`) as
+    :func:`compare` items, and the inputs that failed: ``(items, failures)``, each failure a dict ``id``,
+    ``audio``, ``error`` (an unreadable file, a segment outside its audio, a reference with no words to score).
+
+    ``model``: an :class:`~ctcdecode_plus.acoustic.AcousticModel`, or a folder, hub id or ``"demo"`` (loaded once);
+    ``None`` where every entry is saved emissions (``.npz``). Each audio file runs through the model once
+    (:meth:`~ctcdecode_plus.acoustic.AcousticModel.emissions_batch`, ``batch_seconds`` of audio a batch, files
+    longer than ``chunk_seconds`` in chunks), however many rows are segments of it (NeMo's ``offset`` and
+    ``duration``, seconds), and each row gets its stretch of the frames, its times counted from its offset."""
+    from .manifest import cut_entries, read_manifest
+
+    entries = read_manifest(manifest)
+    files = list(dict.fromkeys(e.audio for e in entries))
+    whole: dict = {}
+    audio = [f for f in files if not f.lower().endswith(".npz")]
+    for f in files:
+        if f.lower().endswith(".npz"):
+            try:
+                whole[f] = Emissions.load(f)
+            except CtcDecodeError as err:
+                whole[f] = err
+    if audio:
+        if model is None:
+            raise CtcDecodeError(f"{manifest}: {len(audio)} of its audio files need an acoustic model (e.g. "
+                                 f"{audio[0]}); pass model= (an AcousticModel, a folder, a hub id or 'demo').")
+        from .pipeline import load_model
+
+        model = load_model(model)
+        whole.update(zip(audio, model.emissions_batch(audio, chunk_seconds=chunk_seconds,
+                                                      batch_seconds=batch_seconds)))
+    items, failures = [], []
+    for e, em in zip(entries, cut_entries(entries, whole)):
+        if isinstance(em, CtcDecodeError):
+            failures.append({"id": e.id, "audio": e.audio, "error": str(em)})
+        else:
+            items.append(Item(e.id, em, e.text))
+    items, unscorable = split_scorable(items)
+    audio_of = {e.id: e.audio for e in entries}
+    return items, failures + [dict(f, audio=audio_of[f["id"]]) for f in unscorable]
+
 def compare(
     decoders: Mapping[str, Decoder],
     items: Sequence[Item],

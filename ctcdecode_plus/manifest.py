@@ -50,6 +50,21 @@ class ManifestEntry:
         return dataclasses.replace(emissions.piece(a, b), audio_seconds=end - self.offset)
 
 
+def cut_entries(entries: Sequence[ManifestEntry], whole: dict) -> list:
+    """Each entry's emissions, in order: ``whole[entry.audio]`` (its audio file's emissions, or the
+    :class:`~ctcdecode_plus.errors.CtcDecodeError` that file failed with) cut to the entry's stretch
+    (:meth:`ManifestEntry.cut`); a stretch outside its audio is that entry's error."""
+    out = []
+    for e in entries:
+        em = whole[e.audio]
+        if isinstance(em, Emissions):
+            try:
+                em = e.cut(em)
+            except EmissionsError as err:
+                em = err
+        out.append(em)
+    return out
+
 def read_manifest(path: Union[str, os.PathLike]) -> list[ManifestEntry]:
     """Read a TSV or JSON-lines manifest; raise :class:`ManifestError` naming the file, line and fix."""
     if not isinstance(path, (str, os.PathLike)):

@@ -3,6 +3,7 @@ what the decoders rely on, a batch goes on past any one bad item, and results co
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -120,3 +121,34 @@ def test_acoustic_frame_counts_and_small_api_checks(libri_emissions, caplog):
     assert "alpha" in caplog.text and "lm=" in caplog.text
     with pytest.raises(CtcDecodeError, match="nbest"):
         BeamSearchDecoder(nbest=0)
+
+
+def test_manifest_items_make_compare_one_call_from_a_manifest(tmp_path):
+    """Turning a manifest into compare() items needed the CLI's private helper (and NeMo segments were scored as
+    whole files by the obvious emissions_batch of the paths)."""
+    import shutil
+
+    from ctcdecode_plus import manifest_items
+    from ctcdecode_plus.acoustic import AcousticModel
+    from ctcdecode_plus.manifest import read_manifest
+
+    demo = read_manifest(Path(__file__).resolve().parents[1] / "demo" / "manifest.tsv")[:2]
+    a, b = (shutil.copy(e.audio, tmp_path) for e in demo)
+    model = AcousticModel.from_pretrained("demo", device="cpu")
+    model.emissions(b).save(tmp_path / "b_saved.npz")
+    (tmp_path / "broken.wav").write_bytes(b"not audio")
+    (tmp_path / "m.tsv").write_text(
+        "audio\ttext\toffset\tduration\n"
+        f"{Path(a).name}\t{demo[0].text}\t\t\n"
+        f"{Path(a).name}\tFIRST SECOND\t0.5\t1.0\n"  # a segment of the same file: the model runs on it once
+        f"b_saved.npz\t{demo[1].text}\t\t\n"
+        f"broken.wav\tX\t\t\n"
+        f"{Path(a).name}\t...\t\t\n")  # no words to score
+    items, failures = manifest_items(tmp_path / "m.tsv", model)
+    assert [it.emissions.num_frames for it in items][1] == 50  # 1.0 s of frames from 0.5 s
+    assert len(items) == 3 and sorted(f["audio"].rsplit("/", 1)[-1] for f in failures) == [Path(a).name, "broken.wav"]
+    result = compare({"greedy": GreedyDecoder()}, items, failures=failures)
+    whole = GreedyDecoder().decode(model.emissions(a)).text
+    assert result.utterances[0].hypothesis == whole and result.decoders["greedy"].wer < 0.5
+    with pytest.raises(CtcDecodeError, match="model="):
+        manifest_items(tmp_path / "m.tsv")  # audio, and no model
