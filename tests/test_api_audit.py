@@ -152,3 +152,14 @@ def test_manifest_items_make_compare_one_call_from_a_manifest(tmp_path):
     assert result.utterances[0].hypothesis == whole and result.decoders["greedy"].wer < 0.5
     with pytest.raises(CtcDecodeError, match="model="):
         manifest_items(tmp_path / "m.tsv")  # audio, and no model
+
+
+def test_a_decoder_folder_given_as_lm_names_the_reader_that_takes_it(tmp_path, libri_emissions):
+    from ctcdecode_plus.errors import LanguageModelError
+
+    lm_dir = Path(__file__).resolve().parents[1] / "lm"
+    folder = BeamSearchDecoder(lm_dir / "domain_4gram.arpa.gz").save_pretrained(tmp_path / "d", LIBRI_LABELS)
+    with pytest.raises(LanguageModelError, match=r"language_model/domain_4gram.arpa\).*from_pretrained"):
+        BeamSearchDecoder(folder).decode(libri_emissions)
+    with pytest.raises(LanguageModelError, match=r"folder; give the .arpa.*domain_4gram.arpa.gz"):
+        BeamSearchDecoder(lm_dir).decode(libri_emissions)

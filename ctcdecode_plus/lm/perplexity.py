@@ -71,7 +71,13 @@ def load_kenlm(lm_path: PathLike):
     if not p.exists():
         raise LanguageModelError(f"{p}: language model file not found; check the path")
     if p.is_dir():
-        raise LanguageModelError(f"{p}: is a folder; give the .arpa or .bin file inside it")
+        inside = p / "language_model" if (p / "language_model").is_dir() else p
+        found = sorted(x.name for x in inside.iterdir() if x.suffix in (".arpa", ".bin", ".binary", ".gz"))[:3]
+        decoder = (" (a decoder folder: BeamSearchDecoder.from_pretrained, or --decoder-folder, reads it with its "
+                   "alpha, beta and hotwords)") if (p / "language_model").is_dir() else ""
+        raise LanguageModelError(f"{p}: is a folder; give the .arpa or .bin file inside it"
+                                 + (f" ({', '.join(str(inside.relative_to(p) / n) for n in found)})" if found else "")
+                                 + decoder)
     if is_arpa_file(p):
         check_arpa_header(p)  # KenLM sizes its tables by the header's counts: a negative one crashed the process
     try:
