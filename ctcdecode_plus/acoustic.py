@@ -137,6 +137,11 @@ class AcousticModel:
     """A CTC acoustic model and its processor (feature extractor + CTC tokenizer).
 
     Attributes:
+        model: the transformers ``*ForCTC`` module (``torch.nn.Module``, in eval mode on :attr:`device`).
+        feature_extractor: its ``Wav2Vec2FeatureExtractor`` (normalisation, attention mask).
+        tokenizer: its CTC tokenizer (``Wav2Vec2CTCTokenizer``: the vocabulary the labels come from).
+        device: the torch device the model runs on (``"cpu"``, ``"cuda"``...).
+        source: the folder, hub id or ``"demo"`` it was loaded from.
         labels: decoder label mapping of the tokenizer vocabulary.
         sampling_rate: Hz the model expects.
         frame_samples: input samples per output frame (product of the conv strides).

@@ -56,6 +56,8 @@ class DecoderScore:
     counts the utterances without a hotword that gain a whole one; ``hotword_free_changed`` (decoders with
     hotwords) the share of them whose text the hotwords changed in any way (the same decoder without hotwords
     wrote something else: a hotword glued to a word, "TERRACE FORMS" -> "TERRAFORMS", or a prefix of one).
+    ``substitutions``, ``deletions`` and ``insertions`` split the word errors (their sum over ``reference_words`` is
+    ``wer``): an LM mostly fixes substitutions; the word bonus ``beta`` trades deletions for insertions.
     """
 
     name: str
@@ -71,6 +73,10 @@ class DecoderScore:
     hotword_insertions: Optional[int] = None
     hotword_detail: Optional[dict] = None  # {hotword: {"expected", "found", "inserted"}}
     hotword_free_changed: Optional[float] = None
+    reference_words: int = 0
+    substitutions: int = 0
+    deletions: int = 0
+    insertions: int = 0
 
 
 @dataclass
@@ -117,13 +123,16 @@ class Comparison:
         base = self.decoders[baseline or names[0]]
         show_hw = any(s.hotword_recall is not None for s in self.decoders.values())
         show_changed = any(s.hotword_free_changed is not None for s in self.decoders.values())
-        head = ["decoder", "WER %", "rel. WER", "CER %"] + (["hotword recall %", "false ins. %"] if show_hw else [])
+        head = ["decoder", "WER %", "rel. WER", "sub/del/ins %", "CER %"]
+        head += ["hotword recall %", "false ins. %"] if show_hw else []
         head += ["hw-free changed %"] if show_changed else []
         head += ["decode s", "RTF", "failed"]
         rows = [head]
         for s in self.decoders.values():
             rel = (s.wer / base.wer - 1) * 100 if base.wer > 0 else 0.0
-            row = [s.name, f"{100 * s.wer:.1f}", f"{rel:+.0f}%", f"{100 * s.cer:.1f}"]
+            split = "/".join(f"{100 * n / max(s.reference_words, 1):.1f}"
+                             for n in (s.substitutions, s.deletions, s.insertions))
+            row = [s.name, f"{100 * s.wer:.1f}", f"{rel:+.0f}%", split, f"{100 * s.cer:.1f}"]
             if show_hw:
                 row += [_pct(s.hotword_recall), _pct(s.hotword_false_insertion_rate)]
             if show_changed:
@@ -330,6 +339,7 @@ def compare(
             hw.recall if hw else None, hw.false_insertion_rate if hw else None, hw.inserted if hw else None,
             hw.per_hotword if hw else None,
             _hotword_free_changed(decoder, items, free, hyps, errs, without, num_workers) if hotwords else None,
+            words.reference_length, words.substitutions, words.deletions, words.insertions,
         )
     return Comparison(scores, utterances, failures, hotwords)
 

@@ -48,10 +48,15 @@ def normalize_for_scoring(text: str, keep: str = "") -> str:
 
 @dataclass
 class ErrorCounts:
-    """Edit-distance counts of one or more utterances: ``errors / reference_length`` is the error rate."""
+    """Edit-distance counts of one or more utterances: ``errors / reference_length`` is the error rate. Word counts
+    (:func:`word_errors`) split ``errors`` into ``substitutions + deletions + insertions`` (one optimal alignment,
+    as jiwer's ``process_words``); character counts leave the split at 0."""
 
     errors: int = 0
     reference_length: int = 0
+    substitutions: int = 0
+    deletions: int = 0
+    insertions: int = 0
 
     @property
     def rate(self) -> float:
@@ -59,7 +64,9 @@ class ErrorCounts:
         return self.errors / max(self.reference_length, 1)
 
     def __add__(self, other: "ErrorCounts") -> "ErrorCounts":
-        return ErrorCounts(self.errors + other.errors, self.reference_length + other.reference_length)
+        return ErrorCounts(self.errors + other.errors, self.reference_length + other.reference_length,
+                           self.substitutions + other.substitutions, self.deletions + other.deletions,
+                           self.insertions + other.insertions)
 
 
 def _edit_distance(ref: Sequence[str], hyp: Sequence[str]) -> int:
@@ -67,6 +74,15 @@ def _edit_distance(ref: Sequence[str], hyp: Sequence[str]) -> int:
     from rapidfuzz.distance import Levenshtein
 
     return int(Levenshtein.distance(ref, hyp))
+
+
+def _edit_ops(ref: Sequence[str], hyp: Sequence[str]) -> tuple[int, int, int]:
+    """``(substitutions, deletions, insertions)`` of one optimal alignment of ``hyp`` to ``ref``."""
+    import jiwer  # noqa: F401
+    from rapidfuzz.distance import Levenshtein
+
+    tags = [op.tag for op in Levenshtein.editops(ref, hyp)]
+    return tags.count("replace"), tags.count("delete"), tags.count("insert")
 
 
 def _scored(text: str, normalize: bool, words: bool = True) -> str:
@@ -79,10 +95,11 @@ def _scored(text: str, normalize: bool, words: bool = True) -> str:
 
 
 def word_errors(reference: str, hypothesis: str, normalize: bool = True) -> ErrorCounts:
-    """Word-level edit distance (substitutions + deletions + insertions) and reference word count, of the texts
-    :func:`normalize_for_scoring` gives (``normalize=False``: as they are, split at white space)."""
+    """Word-level edit distance (substitutions + deletions + insertions, each counted too) and reference word count,
+    of the texts :func:`normalize_for_scoring` gives (``normalize=False``: as they are, split at white space)."""
     ref, hyp = _scored(reference, normalize).split(), _scored(hypothesis, normalize).split()
-    return ErrorCounts(_edit_distance(ref, hyp), len(ref))
+    s, d, i = _edit_ops(ref, hyp)
+    return ErrorCounts(s + d + i, len(ref), s, d, i)
 
 
 def char_errors(reference: str, hypothesis: str, normalize: bool = True) -> ErrorCounts:

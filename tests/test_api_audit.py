@@ -163,3 +163,24 @@ def test_a_decoder_folder_given_as_lm_names_the_reader_that_takes_it(tmp_path, l
         BeamSearchDecoder(folder).decode(libri_emissions)
     with pytest.raises(LanguageModelError, match=r"folder; give the .arpa.*domain_4gram.arpa.gz"):
         BeamSearchDecoder(lm_dir).decode(libri_emissions)
+
+
+def test_word_errors_split_into_substitutions_deletions_and_insertions(libri_emissions):
+    import jiwer
+
+    from ctcdecode_plus.metrics import word_errors
+
+    pairs = [("the cat sat on the mat", "the cat sat on mat"), ("a b c", "a x c d"), ("one two", "one two"),
+             ("hello world", "")]
+    for ref, hyp in pairs:
+        e = word_errors(ref, hyp)
+        assert e.errors == e.substitutions + e.deletions + e.insertions
+        if hyp:  # as jiwer splits them (it refuses an empty hypothesis)
+            j = jiwer.process_words(ref, hyp)
+            assert (e.substitutions, e.deletions, e.insertions) == (j.substitutions, j.deletions, j.insertions)
+    assert (word_errors("hello world", "").deletions, word_errors("", "extra").insertions) == (2, 1)
+    ref = "i have a good deal of will you remember"
+    result = compare({"g": GreedyDecoder()}, [Item("a", libri_emissions, ref), Item("b", libri_emissions, "i have")])
+    s = result.decoders["g"]
+    assert s.reference_words == 11 and (s.substitutions + s.deletions + s.insertions) / 11 == pytest.approx(s.wer)
+    assert s.insertions >= 1 and "sub/del/ins %" in result.table()  # "i have" then many more words
