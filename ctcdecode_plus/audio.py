@@ -360,12 +360,21 @@ def _sf_name(path: Path) -> Union[str, bytes]:
     return os.fsencode(path) if os.name == "posix" else str(path)
 
 
+def _open_sound_file(path: Path):
+    """``soundfile.SoundFile(path)``, with what libmpg123 prints while it scans an MP3 ("Xing stream size off...",
+    "Illegal Audio-MPEG-Header") kept off the terminal: a damaged file gets one warning of ours instead."""
+    import soundfile as sf
+
+    with quiet_stderr():
+        return sf.SoundFile(_sf_name(path))
+
+
 def _read_file(path: Path) -> tuple[np.ndarray, int]:
     """Read a file as float32 ``[n, channels]`` at its own rate: soundfile first, librosa/audioread as fallback."""
     import soundfile as sf
 
     try:
-        with sf.SoundFile(_sf_name(path)) as f:
+        with _open_sound_file(path) as f:
             rate, fmt, announced = int(f.samplerate), f.format, _known_frames(f)
             if fmt == "MP3":  # libsndfile decodes MP3 exactly only in one read (_MPEG_NOTE) ...
                 with quiet_stderr():  # libmpg123 prints a line per damaged frame: the warning below says it once
@@ -414,7 +423,7 @@ def audio_duration(source: PathLike) -> Optional[float]:
         path = Path(source)
         if not path.is_file():  # a pipe would block the open until something writes to it
             return None
-        with sf.SoundFile(_sf_name(path)) as f:
+        with _open_sound_file(path) as f:
             frames = _known_frames(f)
             return None if frames is None or f.samplerate <= 0 else frames / float(f.samplerate)
     except Exception:  # noqa: BLE001 - not readable here: load_audio explains it
@@ -558,7 +567,7 @@ def stream_chunks(
 
     path = _check_path(source)
     try:
-        f = sf.SoundFile(_sf_name(path))
+        f = _open_sound_file(path)
         seekable = f.seekable() and (_known_frames(f) or 0) > 0  # a length to cut into windows
     except Exception:  # noqa: BLE001 - not readable by libsndfile: the caller falls back to load_audio
         return None

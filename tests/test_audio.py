@@ -298,3 +298,15 @@ def test_an_unreadable_file_is_said_to_be_unreadable_not_misformatted(tmp_path, 
     monkeypatch.setattr(audio.os, "access", lambda path, mode: False)  # as another user (root reads everything)
     with pytest.raises(AudioError, match="locked.wav: permission denied"):
         load_audio(tmp_path / "locked.wav")
+
+
+def test_an_mp3_whose_header_lies_is_read_without_libmpg123s_notes(tmp_path, capfd):
+    """A damaged MP3 whose Xing header no longer fits printed libmpg123's own "Warning: Xing stream size off..."
+    when the file was opened (the reads were already quiet)."""
+    path = _write(tmp_path / "whole.mp3", 6.0, {"format": "MP3"})
+    data = path.read_bytes()
+    (tmp_path / "spliced.mp3").write_bytes(data[: len(data) // 3] + bytes(range(256)) * 20 + data[len(data) // 3:])
+    capfd.readouterr()
+    load_audio(tmp_path / "spliced.mp3")
+    err = capfd.readouterr().err
+    assert "Xing" not in err and "MPEG" not in err
