@@ -442,7 +442,8 @@ def load_audio(
 
     Args:
         source: a path to any file soundfile or librosa reads (WAV 16/24-bit/float, FLAC, MP3, Ogg, ...), or a
-            numpy array of shape ``[n_samples]`` or ``[n_samples, channels]`` (then ``input_rate`` is required).
+            numpy array (or torch tensor) of shape ``[n_samples]`` or ``[n_samples, channels]`` (then ``input_rate``
+            is required; torchaudio's ``[channels, n_samples]`` needs ``.T``).
         sampling_rate: target rate in Hz (the feature extractor's rate; 16 000 for wav2vec2).
         input_rate: rate of an array ``source`` in Hz.
         channel: keep only this channel (0-based) instead of averaging all channels.
@@ -454,10 +455,12 @@ def load_audio(
     if isinstance(sampling_rate, bool) or not isinstance(sampling_rate, (int, np.integer)) or sampling_rate < 1:
         raise AudioError(f"sampling_rate={sampling_rate!r}: the rate to load at must be a whole number of Hz "
                          f"(the model's, {DEFAULT_SAMPLING_RATE} for wav2vec2).")
+    if hasattr(source, "detach") and hasattr(source, "cpu") and hasattr(source, "numpy"):  # a torch tensor
+        source = source.detach().cpu().float().numpy()
     if not isinstance(source, (str, os.PathLike, np.ndarray)):
         raise AudioError(
-            f"{type(source).__name__} {str(source)[:40]!r}: give an audio file path, or a numpy array of samples "
-            "with input_rate= (Hz)."
+            f"{type(source).__name__} {str(source)[:40]!r}: give an audio file path, or a numpy array (or torch "
+            "tensor) of samples with input_rate= (Hz)."
         )
     if isinstance(source, np.ndarray):
         name = "<array>"

@@ -249,7 +249,8 @@ def transcribe(
         decoder = BeamSearchDecoder(lm, hotwords=hotwords, pause_seconds=pause_seconds,
                                     fill_gap_seconds=fill_gap_seconds, **beam_options) if beam \
             else GreedyDecoder(pause_seconds=pause_seconds, fill_gap_seconds=fill_gap_seconds)
-    single = not isinstance(audio, (list, tuple))
+    single = isinstance(audio, (str, os.PathLike, np.ndarray, Emissions, Audio)) or hasattr(audio, "detach") \
+        or not hasattr(audio, "__iter__")  # one recording (a path, samples, a tensor) or a list, tuple, generator
     sources = [audio] if single else list(audio)
     acoustic = load_model(model, device) if needs_acoustic_model(sources) else None
     results = [t for _, _, t in each_transcript(sources, acoustic, decoder,

@@ -184,3 +184,15 @@ def test_word_errors_split_into_substitutions_deletions_and_insertions(libri_emi
     s = result.decoders["g"]
     assert s.reference_words == 11 and (s.substitutions + s.deletions + s.insertions) / 11 == pytest.approx(s.wer)
     assert s.insertions >= 1 and "sub/del/ins %" in result.table()  # "i have" then many more words
+
+
+def test_transcribe_takes_a_torch_tensor_and_a_generator_of_sources(libri_emissions):
+    import torch
+
+    from ctcdecode_plus.audio import load_audio
+
+    samples = (0.1 * np.sin(np.arange(32000) * 0.05)).astype(np.float32)
+    a = load_audio(torch.from_numpy(samples), input_rate=16000)  # was "give an audio file path, or a numpy array"
+    assert np.array_equal(a.samples, load_audio(samples, input_rate=16000).samples)
+    out = transcribe((em for em in [libri_emissions, libri_emissions]))  # was taken as one source, and refused
+    assert isinstance(out, list) and len(out) == 2 and out[0].text == out[1].text != ""
