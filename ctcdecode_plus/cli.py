@@ -653,7 +653,7 @@ def _skip_existing(sources: list, names: list, outputs: list, folder: Path,
     was made from another input of the same name (an earlier run's), as failures: neither skipped nor
     overwritten. With ``made_with`` (emissions: :func:`_made_with`), a saved file made otherwise (another model,
     chunking, or audio that has changed since) is made again."""
-    keep, clashes, stale = [], [], {}
+    keep, clashes, stale, names = [], [], {}, list(names)
     siblings: dict = collections.defaultdict(list)
     with contextlib.suppress(OSError):
         for p in folder.iterdir():
@@ -664,6 +664,7 @@ def _skip_existing(sources: list, names: list, outputs: list, folder: Path,
             if out is None:
                 keep.append(i)
                 continue
+            names[i] = out.stem  # made again (stale), it replaces its own file, under the name that run gave it
         other = _recorded_source(out)
         if other is not None and _other_file(other, str(src)):
             own = _made_under_another_name(src, out, siblings)  # NAME#1 then; NAME, another input's, now
@@ -672,7 +673,7 @@ def _skip_existing(sources: list, names: list, outputs: list, folder: Path,
                                           f"same name (an earlier run into {folder}); give this one another -o "
                                           "folder, or remove that file to replace it"))
                 continue
-            out = own
+            out, names[i] = own, own.stem  # made again, it must replace its own file, never the other input's
         why = _stale(out, made_with, src) if made_with is not None else None
         if why:
             stale[why] = stale.get(why, 0) + 1

@@ -1042,3 +1042,28 @@ def test_compare_scores_each_segment_of_a_recording(tiny_model_dir, tmp_path, ca
 def write_text(path, content: str):
     path.write_text(content)
     return path
+
+
+def test_skip_existing_remakes_a_stale_file_under_its_own_number(tiny_model_dir, corpus, tmp_path, capsys):
+    """From a review: an input whose own file was u0#1 (stale: its audio changed since) was made again under this
+    run's name, u0, which is the other input's file: the other input's emissions were overwritten."""
+    import shutil
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    import os
+
+    from ctcdecode_plus.emissions import Emissions
+
+    a = str(shutil.copy(corpus / "u0.wav", tmp_path / "a"))
+    b = str(shutil.copy(corpus / "u1.wav", tmp_path / "b" / "u0.wav"))
+    out, model = tmp_path / "out", ["--model", str(tiny_model_dir)]
+    assert main(["emissions", a, b, *model, "-o", str(out)]) == 0
+    first = (out / "u0.npz").read_bytes()
+    os.utime(b, ns=(os.stat(b).st_atime_ns, os.stat(b).st_mtime_ns + 10**9))  # b's audio "changed"
+    capsys.readouterr()
+    assert main(["emissions", b, *model, "-o", str(out), "--skip-existing"]) == 0
+    err = capsys.readouterr().err
+    assert "made again, not skipped: 1 made from audio that has changed since" in err
+    assert (out / "u0.npz").read_bytes() == first  # a's, untouched
+    assert Emissions.load(out / "u0#1.npz").source == b
