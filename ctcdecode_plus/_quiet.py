@@ -3,24 +3,45 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
+
+_quiet_lock = threading.Lock()
+_quiet_depth = 0
+_saved_stderr: "int | None" = None
 
 
 @contextlib.contextmanager
 def quiet_stderr():
     """Send file descriptor 2 to ``/dev/null`` for the duration (what C code prints there; Python's ``sys.stderr``
-    writes land there too). Where fd 2 cannot be duplicated, nothing changes."""
+    writes land there too). Where fd 2 cannot be duplicated, nothing changes. Threads share fd 2: the first to
+    enter saves it and the last to leave puts it back (each restoring its own copy, two threads overlapping left
+    it at ``/dev/null`` for good)."""
+    global _quiet_depth, _saved_stderr
+    with _quiet_lock:
+        if _quiet_depth == 0:
+            try:
+                saved = os.dup(2)
+            except OSError:
+                saved = None
+            if saved is not None:
+                try:
+                    null = os.open(os.devnull, os.O_WRONLY)
+                    os.dup2(null, 2)
+                    os.close(null)
+                except OSError:
+                    os.close(saved)
+                    saved = None
+            _saved_stderr = saved
+        _quiet_depth += 1
     try:
-        fd = os.dup(2)
-    except OSError:
         yield
-        return
-    try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 2)
-            yield
     finally:
-        os.dup2(fd, 2)
-        os.close(fd)
+        with _quiet_lock:
+            _quiet_depth -= 1
+            if _quiet_depth == 0 and _saved_stderr is not None:
+                os.dup2(_saved_stderr, 2)
+                os.close(_saved_stderr)
+                _saved_stderr = None
 
 
 @contextlib.contextmanager

@@ -362,10 +362,11 @@ def _sf_name(path: Path) -> Union[str, bytes]:
 
 def _open_sound_file(path: Path):
     """``soundfile.SoundFile(path)``, with what libmpg123 prints while it scans an MP3 ("Xing stream size off...",
-    "Illegal Audio-MPEG-Header") kept off the terminal: a damaged file gets one warning of ours instead."""
+    "Illegal Audio-MPEG-Header") kept off the terminal: a damaged file gets one warning of ours instead. Other
+    formats open as they are (libsndfile reports through exceptions; fd 2 stays untouched)."""
     import soundfile as sf
 
-    with quiet_stderr():
+    with quiet_stderr() if path.suffix.lower() in (".mp3", ".mp2", ".mpga", ".mpeg") else contextlib.nullcontext():
         return sf.SoundFile(_sf_name(path))
 
 

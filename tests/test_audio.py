@@ -310,3 +310,32 @@ def test_an_mp3_whose_header_lies_is_read_without_libmpg123s_notes(tmp_path, cap
     load_audio(tmp_path / "spliced.mp3")
     err = capfd.readouterr().err
     assert "Xing" not in err and "MPEG" not in err
+
+
+def test_quiet_stderr_in_overlapping_threads_gives_stderr_back(tmp_path):
+    """From a review: each thread restored its own saved fd 2, so one that entered while another was inside saved
+    /dev/null and put it back last: the process lost its stderr (its tracebacks too) for good."""
+    import subprocess
+    import sys
+    import textwrap
+
+    path = _write(tmp_path / "a.mp3", 1.0, {"format": "MP3"})
+    script = textwrap.dedent(f"""
+        import os, random, threading, time
+        from ctcdecode_plus._quiet import quiet_stderr
+        from ctcdecode_plus.audio import load_audio
+
+        def work(seed):
+            rng = random.Random(seed)
+            for _ in range(40):
+                with quiet_stderr():
+                    time.sleep(rng.random() / 1000)
+                load_audio({str(path)!r})  # an MP3: quiet while it opens and reads
+
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+        [t.start() for t in threads]
+        [t.join() for t in threads]
+        os.write(2, b"stderr still works")
+    """)
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=120)
+    assert r.returncode == 0 and b"stderr still works" in r.stderr
