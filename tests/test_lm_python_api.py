@@ -262,3 +262,36 @@ def test_saving_into_a_models_folder_keeps_the_model(tmp_path, demo_model):
     with pytest.raises(LanguageModelError, match="is a file"):
         dec.save_pretrained(tmp_path / "afile", demo_model, overwrite=True)
     assert (tmp_path / "afile").read_text() == "x"
+
+
+@pytest.mark.parametrize("fail_at", range(1, 6))  # 3 entries moved aside, 2 moved in
+def test_an_interrupted_overwrite_leaves_the_old_decoder(tmp_path, monkeypatch, fail_at):
+    """From a review: entries were swapped one by one with nothing undone, so a Ctrl-C (or an OSError) part-way left
+    a folder without alphabet.json, or a new .ctcdecode_plus.json beside the old language model."""
+    import os
+
+    from ctcdecode_plus.decoders import BeamSearchDecoder
+    from ctcdecode_plus.lm import package
+
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "model.safetensors").write_text("weights")
+    labels = ["", " ", "A", "B", "C", "'"]
+    lm = LM_DIR / "domain_4gram.arpa.gz"
+    save_decoder_folder(folder, labels, lm, alpha=0.5, overwrite=True, search_settings={"beam_width": 10})
+    real, calls = os.replace, []
+
+    def flaky(a, b):
+        calls.append(a)
+        if len(calls) == fail_at:
+            raise KeyboardInterrupt
+        return real(a, b)
+
+    monkeypatch.setattr(package.os, "replace", flaky)
+    with pytest.raises(KeyboardInterrupt):
+        save_decoder_folder(folder, labels, None, alpha=0.9, overwrite=True, search_settings={"beam_width": 99})
+    monkeypatch.setattr(package.os, "replace", real)
+    back = BeamSearchDecoder.from_pretrained(folder)
+    assert (back.alpha, back.beam_width, back.lm_path is not None) == (0.5, 10, True)
+    assert (folder / "model.safetensors").read_text() == "weights"
+    assert not [p.name for p in folder.iterdir() if ".old" in p.name] and not list(tmp_path.glob(".model*"))

@@ -13,6 +13,7 @@ is assembled under a temporary name and renamed into place, so it is never left 
 """
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import logging
@@ -314,20 +315,38 @@ def save_decoder_folder(
 
 
 def _replace_decoder_files(new: Path, folder: Path) -> None:
-    """Move the decoder files written in ``new`` into the existing ``folder``, each in one rename, remove what an
-    earlier save wrote there that this one does not (a language model, search settings), and keep everything else:
-    a Hugging Face "with LM" folder holds the acoustic model's config and weights beside the decoder."""
-    written = {entry.name for entry in new.iterdir()}
-    for name in sorted(written) + [n for n in (LM_DIRNAME, SEARCH_SETTINGS_FILENAME) if n not in written]:
-        dest, old = folder / name, folder / f".{name}.old{os.getpid()}"
-        if dest.exists() or dest.is_symlink():  # moved aside first: a folder cannot be renamed over, nor onto a file
-            os.replace(dest, old)
-        if name in written:
-            os.replace(new / name, dest)
+    """Move the decoder files written in ``new`` into the existing ``folder``, remove what an earlier save wrote
+    there that this one does not (a language model, search settings), and keep everything else: a Hugging Face
+    "with LM" folder holds the acoustic model's config and weights beside the decoder. The old entries are moved
+    aside first and removed only once every new one is in; a failure or Ctrl-C part-way puts them back, so the
+    folder holds the old decoder or the new one, never a mix."""
+    written = sorted(entry.name for entry in new.iterdir())
+    names = written + [n for n in (LM_DIRNAME, SEARCH_SETTINGS_FILENAME) if n not in written]
+    aside: list[tuple[Path, Path]] = []  # (entry, where it waits)
+    moved_in: list[str] = []
+    try:
+        for name in names:
+            dest, old = folder / name, folder / f".{name}.old{os.getpid()}"
+            if dest.exists() or dest.is_symlink():  # a folder cannot be renamed over, nor onto a file
+                os.replace(dest, old)
+                aside.append((dest, old))
+        for name in written:
+            os.replace(new / name, folder / name)
+            moved_in.append(name)
+    except BaseException:
+        for name in reversed(moved_in):
+            with contextlib.suppress(OSError):
+                os.replace(folder / name, new / name)
+        for dest, old in reversed(aside):
+            with contextlib.suppress(OSError):
+                os.replace(old, dest)
+        raise
+    for _, old in aside:
         if old.is_dir() and not old.is_symlink():
             shutil.rmtree(old, ignore_errors=True)
-        elif old.exists() or old.is_symlink():
-            old.unlink()
+        else:
+            with contextlib.suppress(OSError):
+                old.unlink()
     new.rmdir()
 
 
