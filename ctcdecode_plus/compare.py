@@ -239,6 +239,7 @@ def manifest_items(manifest: Union[str, os.PathLike], model=None, *, chunk_secon
     audio_of = {e.id: e.audio for e in entries}
     return items, failures + [dict(f, audio=audio_of[f["id"]]) for f in unscorable]
 
+
 def compare(
     decoders: Mapping[str, Decoder],
     items: Sequence[Item],
@@ -264,7 +265,7 @@ def compare(
     A decoder error on one item is recorded in that row (and counted in ``failed``); the rest go on. An item whose
     reference has no words to score (empty, only punctuation), or whose emissions are the
     :class:`~ctcdecode_plus.errors.CtcDecodeError` an input failed with (``AcousticModel.emissions_batch`` puts
-    one in its place), is listed in ``failures`` and left out.
+    one in its place), is listed in ``failures`` and left out (``audio`` ``None`` there: the error names the input).
 
     Raises:
         CtcDecodeError: no item left to score (none given, or none with a reference), or a malformed argument.

@@ -58,6 +58,21 @@ class Emissions:
         _check_lengths(self.seconds_per_frame, self.audio_seconds, self.source)
         self.log_probs = _checked_log_probs(self.log_probs, self.labels, self.source)
 
+    @classmethod
+    def _unchecked(cls, log_probs: np.ndarray, labels: Labels, seconds_per_frame: float, source: str = "<array>",
+                   audio_seconds: Optional[float] = None) -> "Emissions":
+        """Emissions of arrays this module has just made or checked (normalised float32 log-probs and checked
+        labels), without checking them again: a long recording's log-sum-exp is not free."""
+        em = cls.__new__(cls)
+        em.log_probs, em.labels, em.seconds_per_frame, em.source, em.audio_seconds = (
+            log_probs, labels, seconds_per_frame, source, audio_seconds)
+        return em
+
+    def _with(self, **changes) -> "Emissions":
+        """These emissions with some fields replaced by values made here (:meth:`_unchecked`)."""
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        return Emissions._unchecked(**{**fields, **changes})
+
     def __repr__(self) -> str:  # the log-probs' shape, not their values
         audio = "" if self.audio_seconds is None else f", audio_seconds={self.audio_seconds:.3f}"
         return (f"Emissions(source={self.source!r}, frames={self.num_frames}, vocab={self.log_probs.shape[1]}, "
@@ -150,8 +165,8 @@ class Emissions:
         if labels.suppressed:
             arr[:, list(labels.suppressed)] = LOG_FLOOR
         log_probs = np.maximum(log_softmax(arr), LOG_FLOOR)  # floored values stay exactly LOG_FLOOR
-        return cls(log_probs, labels, float(seconds_per_frame), source,
-                   None if audio_seconds is None else float(audio_seconds))
+        return cls._unchecked(log_probs, labels, float(seconds_per_frame), str(source),
+                              None if audio_seconds is None else float(audio_seconds))
 
     def with_temperature(self, temperature: float) -> "Emissions":
         """These emissions with each frame's distribution flattened (``temperature`` > 1) or sharpened (< 1):
@@ -172,7 +187,7 @@ class Emissions:
         floored = self.log_probs <= LOG_FLOOR
         scaled = np.where(floored, LOG_FLOOR, self.log_probs / np.float32(t)).astype(np.float32)
         log_probs = np.where(floored, LOG_FLOOR, log_softmax(scaled)).astype(np.float32)
-        return dataclasses.replace(self, log_probs=log_probs)
+        return self._with(log_probs=log_probs)
 
     def segments(self, max_seconds: Optional[float]) -> list[tuple[int, int]]:
         """Frame ranges ``[(start, end), ...]`` that cover these emissions, each at most ``max_seconds`` long (one
@@ -209,7 +224,7 @@ class Emissions:
                 and 0 <= start <= end <= self.num_frames):
             raise EmissionsError(f"{self.source}: piece({start!r}, {end!r}): give frame indices with 0 <= start <= end "
                                  f"<= {self.num_frames} (the number of frames).")
-        return Emissions(self.log_probs[start:end], self.labels, self.seconds_per_frame, self.source, None)
+        return Emissions._unchecked(self.log_probs[start:end], self.labels, self.seconds_per_frame, self.source, None)
 
     def with_pause_breaks(self, min_pause: Optional[float]) -> "Emissions":
         """These emissions with a word break in every pause of at least ``min_pause`` seconds that has none.
@@ -241,7 +256,7 @@ class Emissions:
         log_probs = self.log_probs.copy()
         log_probs[middles, space], log_probs[middles, blank] = self.log_probs[middles, blank], \
             self.log_probs[middles, space]
-        return dataclasses.replace(self, log_probs=log_probs)
+        return self._with(log_probs=log_probs)
 
     # --- persistence -------------------------------------------------------------------------------------------
     def save(self, path: Union[str, os.PathLike], made_with: Optional[dict] = None) -> Path:

@@ -36,6 +36,10 @@ class ManifestError(CtcDecodeError):
 
 def unexpected(source: object, exc: Exception, what: str) -> CtcDecodeError:
     """A :class:`CtcDecodeError` for an exception nothing here anticipated while ``what`` (``"decoding"``...) ran on
-    one item of a batch, naming ``source``: that item fails and the batch goes on."""
+    one item of a batch, naming ``source``: that item fails and the batch goes on. The traceback is logged at
+    DEBUG level (``ctcdecode-plus -v``, or ``logging.getLogger("ctcdecode_plus")``) for the report it asks for."""
+    import logging
+
+    logging.getLogger("ctcdecode_plus").debug("%s: %s failed unexpectedly", source, what, exc_info=exc)
     return CtcDecodeError(f"{source}: {what} failed unexpectedly ({type(exc).__name__}: {str(exc)[:200]}); the rest "
                           "of the batch goes on. Please report this with the input that caused it.")

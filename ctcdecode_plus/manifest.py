@@ -65,6 +65,7 @@ def cut_entries(entries: Sequence[ManifestEntry], whole: dict) -> list:
         out.append(em)
     return out
 
+
 def read_manifest(path: Union[str, os.PathLike]) -> list[ManifestEntry]:
     """Read a TSV or JSON-lines manifest; raise :class:`ManifestError` naming the file, line and fix."""
     if not isinstance(path, (str, os.PathLike)):

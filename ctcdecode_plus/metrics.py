@@ -78,7 +78,6 @@ def _edit_distance(ref: Sequence[str], hyp: Sequence[str]) -> int:
 
 def _edit_ops(ref: Sequence[str], hyp: Sequence[str]) -> tuple[int, int, int]:
     """``(substitutions, deletions, insertions)`` of one optimal alignment of ``hyp`` to ``ref``."""
-    import jiwer  # noqa: F401
     from rapidfuzz.distance import Levenshtein
 
     tags = [op.tag for op in Levenshtein.editops(ref, hyp)]

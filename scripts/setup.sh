@@ -16,7 +16,8 @@ if [ -x .venv/bin/python ]; then
   fi
 else
   PY=
-  for cand in ${PYTHON:-python3 python3.12 python3.11 python3.10}; do
+  if [ -n "${PYTHON:-}" ]; then candidates=("$PYTHON"); else candidates=(python3 python3.12 python3.11 python3.10); fi
+  for cand in "${candidates[@]}"; do
     if supported "$cand"; then PY=$cand; break; fi
   done
   if [ -z "$PY" ]; then

@@ -38,7 +38,8 @@ def _setup(checkout, **env):
 
 
 def test_a_python_too_new_for_numpy_1_is_refused_before_anything_is_made(checkout):
-    py = _fake_python(checkout / "python3.13", "3.13")
+    (checkout / "my pythons").mkdir()
+    py = _fake_python(checkout / "my pythons" / "python3.13", "3.13")  # a path with a space: one interpreter
     r = _setup(checkout, PYTHON=str(py))
     assert r.returncode == 1
     assert "3.13" in r.stderr and "3.10-3.12" in r.stderr and "PYTHON=python3.12" in r.stderr

@@ -72,7 +72,10 @@ def load_kenlm(lm_path: PathLike):
         raise LanguageModelError(f"{p}: language model file not found; check the path")
     if p.is_dir():
         inside = p / "language_model" if (p / "language_model").is_dir() else p
-        found = sorted(x.name for x in inside.iterdir() if x.suffix in (".arpa", ".bin", ".binary", ".gz"))[:3]
+        try:
+            found = sorted(x.name for x in inside.iterdir() if x.suffix in (".arpa", ".bin", ".binary", ".gz"))[:3]
+        except OSError:  # a folder that cannot be listed: the message without the list
+            found = []
         decoder = (" (a decoder folder: BeamSearchDecoder.from_pretrained, or --decoder-folder, reads it with its "
                    "alpha, beta and hotwords)") if (p / "language_model").is_dir() else ""
         raise LanguageModelError(f"{p}: is a folder; give the .arpa or .bin file inside it"
