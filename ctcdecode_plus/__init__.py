@@ -6,7 +6,7 @@ The pipeline, one module each::
     transcribe (pipeline.py): all of it in one call
     load_audio (audio.py) -> AcousticModel (acoustic.py) -> Emissions (emissions.py)
         -> GreedyDecoder / BeamSearchDecoder (decoders/) -> Transcript (transcript.py)
-        -> compare, wer, cer (compare.py, metrics.py)
+        -> compare, manifest_items, wer, cer (compare.py, metrics.py)
     lm/: normalise text, count, Kneser-Ney, ARPA, mix, package, perplexity (cp.lm.build_lm, cp.lm.perplexity)
     tune.py: alpha/beta and hotword sweeps on a development set (cp.tune.tune_alpha_beta, tune_hotwords)
 """
