@@ -189,3 +189,16 @@ def test_a_huge_number_and_an_alphabet_format_character():
     persian = Alphabet.from_string("ابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهی\u200c")  # ZWNJ is part of the spelling
     norm = Normalizer(persian)
     assert norm.line("می\u200cخواهم") == norm.line("می\u200cخواهم.") == ["می\u200cخواهم"]
+
+
+def test_a_case_other_than_the_alphabets_changes_the_case_not_the_words():
+    """From a workflow audit: --case lower with an upper-case model's alphabet dropped every word with a lower-case
+    letter (all of them, once lower-cased): "no words left to count"."""
+    upper = Alphabet.from_string("ABCDEFGHIJKLMNOPQRSTUVWXYZ'")
+    lower = Alphabet.from_string("ABCDEFGHIJKLMNOPQRSTUVWXYZ'", case="lower")
+    assert lower.case == "lower" and "a" in lower.characters and "A" not in lower.characters
+    assert normalize_text("Hello World, the list is 42.", lower)[0] == ["hello world the list is forty two"]
+    assert normalize_text("Hello World", Alphabet.from_string("abc'dehlorw", case="upper"))[0] == ["HELLO WORLD"]
+    keep = Alphabet.from_string("ABCDEFGHIJKLMNOPQRSTUVWXYZ'", case="keep")
+    assert normalize_text("Hello THE world", keep)[0] == ["Hello THE world"]
+    assert normalize_text("Hello World", upper)[0] == ["HELLO WORLD"]

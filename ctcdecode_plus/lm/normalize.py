@@ -107,7 +107,7 @@ class Alphabet:
         if not chars:
             raise VocabularyError("the alphabet has no characters; give the model's labels, or the characters: "
                                   "--alphabet 'ABC...' (alphabet='ABC...' in Python)")
-        return cls(frozenset(chars), case or detect_case(chars))
+        return cls(frozenset(_in_case(chars, case)), case or detect_case(chars))
 
     @classmethod
     def from_string(cls, chars: Union[str, Sequence[str]], case: Optional[str] = None) -> "Alphabet":
@@ -217,6 +217,20 @@ def as_alphabet(
         except VocabularyError as exc:
             raise LanguageModelError(f"alphabet=: {exc}") from None
     raise LanguageModelError(f"alphabet={alphabet!r:.40} ({type(alphabet).__name__}): {how}")
+
+
+def _in_case(chars: set, case: Optional[str]) -> set:
+    """The characters text in ``case`` may use: an upper-case alphabet asked for lower-case text allows the lower-case
+    letters (not only the upper-case ones, which dropped every word), ``"keep"`` both; ``None``: as they are."""
+    def one(c: str, to: str) -> str:
+        changed = c.upper() if to == "upper" else c.lower()
+        return changed if len(changed) == 1 else c  # "ß".upper() is "SS": left as it is
+
+    if case in ("upper", "lower"):
+        return {one(c, case) for c in chars}
+    if case == "keep":
+        return chars | {one(c, "upper") for c in chars} | {one(c, "lower") for c in chars}
+    return chars
 
 
 def detect_case(chars: Iterable[str]) -> str:
