@@ -196,3 +196,37 @@ def test_transcribe_takes_a_torch_tensor_and_a_generator_of_sources(libri_emissi
     assert np.array_equal(a.samples, load_audio(samples, input_rate=16000).samples)
     out = transcribe((em for em in [libri_emissions, libri_emissions]))  # was taken as one source, and refused
     assert isinstance(out, list) and len(out) == 2 and out[0].text == out[1].text != ""
+
+
+def test_a_tiny_or_character_level_lm_is_warned_about(tmp_path, libri_emissions, caplog):
+    """From a workflow audit: a 2-word model and a character-level one took the demo's WER from 40 to 80 % (words
+    glued together) without a word of warning."""
+    from ctcdecode_plus.lm import build_lm
+
+    words = build_lm(None, tmp_path / "w.arpa", 2, lines=["hello world", "hello there world"] * 3,
+                     discount_fallback=True, binary=False).arpa_path
+    chars = build_lm(None, tmp_path / "c.arpa", 3, lines=["h e l l o", "w o r l d"] * 3,
+                     discount_fallback=True, binary=False).arpa_path
+    big = Path(__file__).resolve().parents[1] / "lm" / "domain_4gram.arpa.gz"
+    for lm, said in ((words, "knows only 3 words"), (chars, "character-level"), (big, None)):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="ctcdecode_plus"):
+            BeamSearchDecoder(lm).decode(libri_emissions)
+        assert (said in caplog.text) if said else "scored as unknown" not in caplog.text
+
+
+def test_perplexity_reads_text_in_the_lms_case_and_warns_when_the_lm_does_not_fit(tmp_path, caplog):
+    """From a workflow audit: an upper-case model's alphabet against a lower-case LM scored every word as an OOV
+    (the decoders reconcile the two), and a 96 % OOV rate with an alphabet given passed without a word."""
+    from ctcdecode_plus.lm import Alphabet, build_lm, perplexity
+
+    text = ["the iterator returns a tuple", "a tuple of the values", "the values of the iterator"] * 4
+    low = build_lm(None, tmp_path / "low.arpa", 2, lines=text, discount_fallback=True, binary=False).arpa_path
+    upper = Alphabet.from_string("ABCDEFGHIJKLMNOPQRSTUVWXYZ'")
+    held = ["The iterator returns the values."]
+    assert perplexity(low, lines=held, alphabet=upper).oovs == 0  # was 5 of 5
+    assert perplexity(low, lines=held, alphabet=upper).perplexity == perplexity(low, lines=["the iterator returns "
+                                                                                           "the values"]).perplexity
+    with caplog.at_level(logging.WARNING, logger="ctcdecode_plus"):
+        r = perplexity(low, lines=["completely different words here"], alphabet=upper)
+    assert r.oov_rate == 1.0 and "does not fit this text" in caplog.text

@@ -17,10 +17,11 @@ import numpy as np
 
 from .._quiet import quiet_stderr
 from ..errors import LanguageModelError
+from ..vocab import text_case
 from .arpa import (MISSING_UNK_LOG10, REWRITE_WITH_TABS, ArpaArrays, NGramIndex, _open_text, check_arpa_header,
                    is_arpa_file, read_arpa, read_arpa_arrays, read_arpa_unigrams)
 from .counts import BOS, EOS, UNK, iter_corpus_lines, split_words, text_paths
-from .normalize import Alphabet, Normalizer, as_alphabet
+from .normalize import Alphabet, Normalizer, _in_case, as_alphabet
 
 if TYPE_CHECKING:
     from ..vocab import Labels
@@ -134,11 +135,30 @@ def _warn_unnormalised(lm_path: PathLike, result: PerplexityResult, alphabet: Op
                        "and the perplexity (%.3g) is theirs; read the perplexity excluding OOVs (%.1f), or rebuild the "
                        "LM with `ctcdecode-plus build-lm` (which writes <unk>)", lm_path, result.oovs,
                        MISSING_UNK_LOG10, result.perplexity, result.perplexity_excluding_oov)
-    if alphabet is None and result.words and result.oov_rate >= 0.5:
-        logger.warning("%s: %d of %d words (%.0f %%) are not in the LM's vocabulary. If the LM was built from "
-                       "normalised text, normalise this text the same way: --alphabet-from MODEL (or --alphabet) on "
-                       "the command line, alphabet= in perplexity()", lm_path, result.oovs, result.words,
-                       100 * result.oov_rate)
+    if result.words and result.oov_rate >= 0.5:
+        why = ("if the LM was built from normalised text, normalise this text the same way: --alphabet-from MODEL "
+               "(or --alphabet) on the command line, alphabet= in perplexity(); otherwise the LM does not fit it"
+               if alphabet is None else "the LM does not fit this text (another domain or language, or a model of "
+               "few words), and the perplexity says little about it")
+        logger.warning("%s: %d of %d words (%.0f %%) are not in the LM's vocabulary: %s", lm_path, result.oovs,
+                       result.words, 100 * result.oov_rate, why)
+
+
+def _in_lm_case(lm_path: PathLike, alphabet: Optional[Alphabet]) -> Optional[Alphabet]:
+    """``alphabet`` in the case of the LM's words where the two differ (upper against lower), as the decoders
+    reconcile them: an upper-case model's alphabet scored against a lower-case LM made every word an OOV."""
+    if alphabet is None or alphabet.case not in ("upper", "lower") or not is_arpa_file(lm_path):
+        return alphabet
+    try:
+        words = [w for w in read_arpa_unigrams(lm_path)[:5000] if w not in (BOS, EOS, UNK)]
+    except LanguageModelError:
+        return alphabet  # scoring reads the file again and says what is wrong with it
+    lm_case = text_case("".join(words))
+    if lm_case not in ("upper", "lower") or lm_case == alphabet.case:
+        return alphabet
+    logger.info("%s: the LM's words are %s case, the alphabet %s case: scoring the text in the LM's case",
+                lm_path, lm_case, alphabet.case)
+    return Alphabet(frozenset(_in_case(set(alphabet.characters), lm_case)), lm_case)
 
 
 def _check_sentences(sentences: int, alphabet: Optional[Alphabet], texts: Sequence[PathLike] = (),
@@ -182,7 +202,7 @@ def perplexity(
             use_kenlm = False
     total = oov_total = 0.0
     sentences = words = oovs = 0
-    alphabet = as_alphabet(alphabet)
+    alphabet = _in_lm_case(lm_path, as_alphabet(alphabet))
     texts = text_paths(texts, "score")
     if use_kenlm and backend == "auto" and _arpa_order(lm_path) == 1:
         use_kenlm = False  # KenLM refuses order-1 models; the python scorer reads them
