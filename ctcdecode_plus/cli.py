@@ -30,6 +30,7 @@ from typing import Optional, Sequence
 
 from . import __version__
 from .constants import (
+    AUDIO_EXTENSIONS,
     DEFAULT_ALPHA,
     DEFAULT_BEAM_WIDTH,
     DEFAULT_BETA,
@@ -470,10 +471,25 @@ def _skip_word_confidence(args, why: str) -> None:
         args.word_confidence = False
 
 
+def _check_audio_given(args) -> None:
+    """No audio argument: say so, and where ``--hotwords`` took the files for hotwords (it reads every word after
+    it), how to write the command."""
+    if args.audio:
+        return
+    taken = [w for w in (args.hotwords or []) if os.path.exists(w) or Path(w).suffix.lower() in
+             AUDIO_EXTENSIONS | {".npz"}]
+    if taken:
+        raise CtcDecodeError(f"no audio given: {taken[0]!r} was read as a hotword (--hotwords takes every word after "
+                             "it); put the audio before --hotwords, or end the hotwords with --")
+    raise CtcDecodeError("no audio given: name audio files, saved emissions (.npz) or folders to transcribe")
+
+
 def cmd_transcribe(args) -> int:
     from .acoustic import iter_sources
     from .decoders import GreedyDecoder
     from .pipeline import each_transcript, needs_acoustic_model
+
+    _check_audio_given(args)
 
     if args.format not in ("json", "ctm"):
         _skip_word_confidence(args, f"--format {args.format} shows no confidences; --format json and ctm do")
@@ -1129,7 +1145,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("transcribe", help="transcribe audio files (or decode saved emissions)",
                        description="Transcribe audio files (any format and rate; resampled to 16 kHz mono), or decode "
                                    "emissions saved by `ctcdecode-plus emissions` (.npz) without running the model.")
-    p.add_argument("audio", nargs="+", help="audio files, saved emissions (.npz) or folders of either")
+    # "*", checked in cmd_transcribe: "--hotwords A B talk.wav" takes the file for a hotword, which a required
+    # positional could only report as "required: audio"
+    p.add_argument("audio", nargs="*", help="audio files, saved emissions (.npz) or folders of either")
     _add_model_args(p)
     _add_decoder_args(p)
     p.add_argument("--decoder", choices=["greedy", "beam"], default=None,
@@ -1211,6 +1229,9 @@ def build_parser() -> argparse.ArgumentParser:
         register = None
     if register is not None:
         register(sub)
+    for command in sub.choices.values():  # -v after the command too; SUPPRESS: not given there, the top one stands
+        command.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                             help="log what happens (resampling, LM case...)")
     return parser
 
 

@@ -230,3 +230,19 @@ def test_perplexity_reads_text_in_the_lms_case_and_warns_when_the_lm_does_not_fi
     with caplog.at_level(logging.WARNING, logger="ctcdecode_plus"):
         r = perplexity(low, lines=["completely different words here"], alphabet=upper)
     assert r.oov_rate == 1.0 and "does not fit this text" in caplog.text
+
+
+def test_cli_audio_swallowed_by_hotwords_is_named_and_verbose_goes_anywhere(capsys):
+    """From a workflow audit: "--hotwords A B talk.flac" said only "required: audio", and "-v" after the command was
+    an unrecognized argument."""
+    from ctcdecode_plus.cli import build_parser, main
+
+    audio = str(Path(__file__).resolve().parents[1] / "demo" / "audio" / "000_espeak.flac")
+    assert main(["transcribe", "--hotwords", "LOOPBACK", "SNAPSHOT", audio]) == 2
+    err = capsys.readouterr().err
+    assert f"{audio!r} was read as a hotword" in err and "end the hotwords with --" in err
+    assert main(["transcribe"]) == 2 and "no audio given" in capsys.readouterr().err
+    parser = build_parser()
+    for argv, verbose in ((["-v", "transcribe", "x"], True), (["transcribe", "x", "-v"], True),
+                          (["transcribe", "x"], False), (["tune", "--manifest", "m.tsv", "-v"], True)):
+        assert parser.parse_args(argv).verbose is verbose
