@@ -407,11 +407,18 @@ def _read_file(path: Path) -> tuple[np.ndarray, int]:
             data = data[:, None] if data.ndim == 1 else data.T
             return data, int(rate)
         except Exception as lr_error:  # noqa: BLE001
+            if path.suffix.lower() in _TEXT_SUFFIXES:
+                raise AudioError(f"{path}: a {path.suffix} file is not audio; a manifest goes with --manifest "
+                                 "(compare, tune, emissions), a text file is for build-lm or perplexity") from None
             raise AudioError(
                 f"{path}: could not decode the audio ({sf_error}; fallback: {str(lr_error) or type(lr_error).__name__}). "
                 f"Is it a complete WAV/FLAC/MP3/Ogg file? Convert it with e.g. "
                 f"`ffmpeg -i {path} -ar 16000 -ac 1 out.wav`."
             ) from None
+
+
+#: names of text files, not audio: given as audio they get a word about what they are for, not ffmpeg's advice
+_TEXT_SUFFIXES = frozenset({".tsv", ".csv", ".json", ".jsonl", ".txt", ".arpa", ".gz", ".md"})
 
 
 def audio_duration(source: PathLike) -> Optional[float]:

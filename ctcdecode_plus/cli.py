@@ -709,8 +709,18 @@ def cmd_emissions(args) -> int:
 
     out = Path(args.output)
     _check_folder("-o", args.output)  # a file there, a folder that cannot be created or written: said up front
+    listed: list[str] = []
+    if args.manifest:
+        from .manifest import read_manifest
+
+        listed = [e.audio for e in read_manifest(args.manifest) if not e.audio.lower().endswith(".npz")]
+        if not listed:
+            raise CtcDecodeError(f"--manifest {args.manifest}: it lists no audio files (only saved emissions), so "
+                                 "there is nothing to run the model on")
+    if not args.audio and not listed:
+        raise CtcDecodeError("no audio given: name audio files or folders, or --manifest M")
     model = _load_model(args)
-    sources = iter_sources(args.audio)
+    sources = list(dict.fromkeys(iter_sources(args.audio) + listed))  # a file once, however often it is listed
     names = _output_names(sources)
     clashes: list[tuple[str, str]] = []
     given = len(sources)
@@ -1175,7 +1185,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("emissions", help="save frame-level log-probabilities (.npz)",
                        description="Run the acoustic model and save emissions [frames, vocab] as .npz, one per file, "
                                    "so decoders can be compared without rerunning the model.")
-    p.add_argument("audio", nargs="+", help="audio files or folders")
+    p.add_argument("audio", nargs="*", help="audio files or folders")
+    p.add_argument("--manifest", default=None,
+                   help="also every audio file a manifest lists (TSV or JSON lines), each once: the files `compare "
+                        "--emissions` and `tune --emissions` then find in the output folder")
     p.add_argument("-o", "--output", required=True, help="output folder")
     p.add_argument("--skip-existing", action="store_true",
                    help="leave out the inputs whose .npz is already there (to finish an interrupted run)")

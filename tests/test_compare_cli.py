@@ -1067,3 +1067,19 @@ def test_skip_existing_remakes_a_stale_file_under_its_own_number(tiny_model_dir,
     assert "made again, not skipped: 1 made from audio that has changed since" in err
     assert (out / "u0.npz").read_bytes() == first  # a's, untouched
     assert Emissions.load(out / "u0#1.npz").source == b
+
+
+def test_emissions_of_a_manifest_are_the_files_compare_reuses(tiny_model_dir, corpus, tmp_path, capsys):
+    """From a workflow audit: `emissions` took no manifest (a .tsv given as audio got ffmpeg's advice), so a
+    user cut the paths out by hand to fill compare's --emissions folder."""
+    model, out = ["--model", str(tiny_model_dir)], tmp_path / "em"
+    assert main(["emissions", str(corpus / "manifest.tsv"), *model, "-o", str(out)]) == 1
+    assert "a .tsv file is not audio; a manifest goes with --manifest" in capsys.readouterr().err
+    assert main(["emissions", "--manifest", str(corpus / "manifest.tsv"), *model, "-o", str(out)]) == 1  # broken.wav
+    assert sorted(p.name for p in out.iterdir()) == ["u0.npz", "u1.npz", "u2.npz"]
+    stamps = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+    capsys.readouterr()
+    assert main(["compare", "--manifest", str(corpus / "manifest.tsv"), *model, "--emissions", str(out)]) == 1
+    assert "computing saved emissions again" not in capsys.readouterr().err
+    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == stamps  # reused, not made again
+    assert main(["emissions", *model, "-o", str(out)]) == 2 and "no audio given" in capsys.readouterr().err
