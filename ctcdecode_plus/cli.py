@@ -514,11 +514,13 @@ def cmd_transcribe(args) -> int:
     names = _output_names(sources, note=out_dir is not None)
     clashes: list[tuple[str, str]] = []
     given = len(sources)
+    made_with = _transcript_made_with(args, decoder, sources) if args.format == "json" and out_dir else None
     if args.skip_existing:
         if out_dir is None:
             raise CtcDecodeError("--skip-existing skips the inputs whose file is already in -o DIR; give -o DIR.")
         ext = "txt" if args.format == "text" else args.format
-        sources, names, clashes = _skip_existing(sources, names, [out_dir / f"{n}.{ext}" for n in names], out_dir)
+        sources, names, clashes = _skip_existing(sources, names, [out_dir / f"{n}.{ext}" for n in names], out_dir,
+                                                 made_with)
     spotting_background = use_beam and args.spotting_background
     # saved emissions (.npz) decode without the model; audio, and background recordings, need it
     model = _load_model(args) if spotting_background or needs_acoustic_model(sources) else None
@@ -546,7 +548,8 @@ def cmd_transcribe(args) -> int:
                     print(f"{src}: {line}", file=sys.stderr)
             if args.output_dir:  # one file per input, written as it is done, named as `emissions` names it
                 out = Path(args.output_dir) / f"{name}.{'txt' if args.format == 'text' else args.format}"
-                body = (json.dumps({"audio": src, "duration": round(em.audio_duration, 3), **t.to_dict()}, indent=2)
+                body = (json.dumps({"audio": src, "duration": round(em.audio_duration, 3), **t.to_dict(),
+                                    "made_with": _for_audio(made_with, src)}, indent=2)
                         if args.format == "json" else t.to_srt() if args.format == "srt"
                         else t.to_vtt() if args.format == "vtt" else _ctm(t, name).rstrip("\n")
                         if args.format == "ctm" else t.text)
@@ -580,6 +583,20 @@ def cmd_transcribe(args) -> int:
     return rc
 
 
+def _transcript_made_with(args, decoder, sources) -> dict:
+    """What a JSON transcript in ``-o DIR`` records of how it was made, for ``--skip-existing`` to remake one made
+    otherwise: the model and chunking (for audio), and the decoder's settings (with ``--spotting-background``, the
+    background and ratio instead of the thresholds calibrated from them, which come later)."""
+    from .pipeline import needs_acoustic_model
+
+    made = _made_with(args) if needs_acoustic_model(sources) else {"model": None, "chunk_seconds": None}
+    settings = decoder.settings()
+    if getattr(args, "spotting_background", None) and settings.get("hotwords"):
+        settings = {k: v for k, v in settings.items() if k not in ("hotword_spotting", "spotting_floors")}
+        settings.update(spotting_background=str(args.spotting_background), spotting_ratio=args.spotting_ratio)
+    return json.loads(json.dumps({**made, "decoder": settings}))  # as a file gives it back: lists, not tuples
+
+
 def _interrupted_line(done: int, skipped: int, given: int, kept: str, refused: int = 0) -> str:
     """What an interrupted run says: inputs done of those given, counted as the failure list counts them (an input
     --skip-existing left out, ``skipped``, or ``refused`` for a clash with another input's file, is one of them),
@@ -610,9 +627,16 @@ def _ctm(t, name: str) -> str:
 
 
 def _saved_meta(npz: Path) -> dict:
-    """The metadata of a saved emissions file (:meth:`.Emissions.save`), ``{}`` where it cannot be read."""
+    """The metadata of a saved emissions file (:meth:`.Emissions.save`), or a JSON transcript's object; ``{}`` where
+    it cannot be read."""
     import numpy as np
 
+    if npz.suffix == ".json":
+        try:
+            meta = json.loads(npz.read_text(encoding="utf-8"))
+        except Exception:  # noqa: BLE001 - damaged, or not ours: nothing to compare
+            return {}
+        return meta if isinstance(meta, dict) else {}
     try:
         with np.load(npz, allow_pickle=False) as z:
             meta = json.loads(str(z["meta"]))
@@ -909,12 +933,14 @@ def _for_audio(made_with: dict, audio) -> dict:
 
 
 _STALE_REASONS = {"model": "by another model, or one whose files have changed since",
-                  "chunk_seconds": "with another --chunk-seconds", "audio": "from audio that has changed since"}
+                  "chunk_seconds": "with another --chunk-seconds", "audio": "from audio that has changed since",
+                  "decoder": "with other decoding settings (LM, alpha, beta, hotwords...)"}
 
 
 def _stale(npz: Path, made_with: dict, audio) -> Optional[str]:
-    """Why the emissions saved in ``npz`` cannot stand for ones of ``audio`` made now with ``made_with``, or
-    ``None``. Files saved before this was recorded (no ``made_with`` in them) are taken as they are."""
+    """Why the emissions saved in ``npz`` (or a JSON transcript) cannot stand for ones of ``audio`` made now with
+    ``made_with``, or ``None``. Files saved before this was recorded (no ``made_with`` in them) are taken as they
+    are."""
     saved = _saved_meta(npz).get("made_with")
     if not isinstance(saved, dict):
         return None
@@ -1032,7 +1058,7 @@ def cmd_compare(args) -> int:
           + (f"; {len(result.failures)} more not scored (listed below; the 'failed' column counts decoding "
              "failures)" if result.failures else ""))
     if args.json:
-        result.to_json(args.json)
+        _atomic_write(Path(args.json), json.dumps({**result.to_dict(), "run": _run_record(args)}, indent=2))
         print(f"wrote {args.json}")
     if args.csv:
         result.to_csv(args.csv)
@@ -1083,7 +1109,8 @@ def cmd_tune(args) -> int:
           f"CER {100 * result.cer:.1f} %) on {len(items)} utterances")
     _note_grid_edge("alpha", args.alphas, result.alpha, floor=0.0)
     _note_grid_edge("beta", args.betas, result.beta, floor=None)
-    report = result.comparison.to_dict()
+    report = {**result.comparison.to_dict(), "run": _run_record(args),
+              "best": {"alpha": result.alpha, "beta": result.beta, "wer": result.wer, "cer": result.cer}}
     if hotwords and args.hotword_weights:
         background = _background_emissions(args) if args.spotting_background else []
         hw = tune_hotwords(decoder.replace(alpha=result.alpha, beta=result.beta), items, hotwords,
@@ -1095,6 +1122,10 @@ def cmd_tune(args) -> int:
               f"false insertions {100 * hw.false_insertion_rate:.1f} % of hotword-free utterances, WER {100 * hw.wer:.1f} %)")
         _note_grid_edge("hotword-weight", args.hotword_weights, hw.weight, floor=0.0)
         report["hotword_weights"] = hw.comparison.to_dict()["decoders"]
+        report["best"]["hotwords"] = {"hotword_weight": hw.weight, "hotword_spotting": hw.spotting,
+                                      "spotting_ratio": hw.ratio, "recall": hw.recall,
+                                      "false_insertion_rate": hw.false_insertion_rate, "wer": hw.wer,
+                                      "options": _hotword_options(hw, args.spotting_background)}
     if args.json:
         _atomic_write(Path(args.json), json.dumps(report, indent=2))
     return _report_failures([(f["audio"], f["error"]) for f in failures])
@@ -1114,6 +1145,12 @@ def _note_grid_edge(option: str, grid: Sequence[float], chosen: float, floor: Op
         return
     print(f"note: --{option} {chosen:g} is the {side} of --{option}s tried; the best may lie beyond it: try "
           f"{side.replace('est', 'er')} values too", file=sys.stderr)
+
+
+def _run_record(args) -> dict:
+    """What a ``--json`` report records of the run that made it: the command line, the model and the manifest."""
+    return {"command": ["ctcdecode-plus", *getattr(args, "argv", [])], "model": args.model,
+            "manifest": args.manifest, "ctcdecode_plus_version": __version__}
 
 
 def _hotword_options(hw, background) -> str:
@@ -1252,8 +1289,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     # the options written on the command line, not left at their defaults (--decoder-folder's overrides)
-    args.given_options = {a.split("=")[0] for a in (sys.argv[1:] if argv is None else argv)
-                          if isinstance(a, str) and a.startswith("--")}
+    args.argv = [a for a in (sys.argv[1:] if argv is None else argv) if isinstance(a, str)]  # for --json reports
+    args.given_options = {a.split("=")[0] for a in args.argv if a.startswith("--")}
     try:  # file names that are not UTF-8 (undecodable bytes) print as they are instead of failing the output
         sys.stdout.reconfigure(errors="surrogateescape", line_buffering=True)  # each table as it is done
     except (AttributeError, ValueError, OSError):

@@ -87,10 +87,11 @@ class Comparison:
     utterances: list[UtteranceResult]
     failures: list[dict] = field(default_factory=list)
     hotwords: list[str] = field(default_factory=list)
+    settings: dict[str, dict] = field(default_factory=dict)  # {decoder name: Decoder.settings()}
 
     def to_dict(self) -> dict:
         return {
-            "decoders": {k: _clean(asdict(v)) for k, v in self.decoders.items()},
+            "decoders": {k: _clean({**asdict(v), "settings": self.settings.get(k)}) for k, v in self.decoders.items()},
             "utterances": [_clean(asdict(u)) for u in self.utterances],
             "failures": self.failures,
             "hotwords": self.hotwords,
@@ -342,7 +343,7 @@ def compare(
             _hotword_free_changed(decoder, items, free, hyps, errs, without, num_workers) if hotwords else None,
             words.reference_length, words.substitutions, words.deletions, words.insertions,
         )
-    return Comparison(scores, utterances, failures, hotwords)
+    return Comparison(scores, utterances, failures, hotwords, {name: d.settings() for name, d in decoders.items()})
 
 
 def _hotword_free_changed(decoder: Decoder, items: Sequence[Item], free: Sequence[int], hyps: Sequence[str],

@@ -1083,3 +1083,20 @@ def test_emissions_of_a_manifest_are_the_files_compare_reuses(tiny_model_dir, co
     assert "computing saved emissions again" not in capsys.readouterr().err
     assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == stamps  # reused, not made again
     assert main(["emissions", *model, "-o", str(out)]) == 2 and "no audio given" in capsys.readouterr().err
+
+
+def test_skip_existing_remakes_json_transcripts_made_with_other_settings(tiny_model_dir, corpus, tmp_path, capsys):
+    """From a workflow audit: after a greedy run, `--skip-existing --lm ...` skipped every file, leaving greedy
+    transcripts beside one beam+LM one without a word. JSON transcripts now record how they were made."""
+    model, out = ["--model", str(tiny_model_dir)], tmp_path / "js"
+    wavs = [str(corpus / "u0.wav"), str(corpus / "u2.wav")]
+    assert main(["transcribe", *wavs, *model, "--format", "json", "-o", str(out)]) == 0
+    made = json.loads((out / "u0.json").read_text())["made_with"]
+    assert made["decoder"]["type"] == "GreedyDecoder" and made["audio"] and made["model"]
+    capsys.readouterr()
+    assert main(["transcribe", *wavs, *model, "--format", "json", "-o", str(out), "--skip-existing"]) == 0
+    assert "2 of 2 input(s) skipped" in capsys.readouterr().err
+    assert main(["transcribe", *wavs, *model, "--format", "json", "-o", str(out), "--skip-existing",
+                 "--decoder", "beam"]) == 0
+    assert "made again, not skipped: 2 made with other decoding settings" in capsys.readouterr().err
+    assert json.loads((out / "u0.json").read_text())["made_with"]["decoder"]["type"] == "BeamSearchDecoder"

@@ -173,6 +173,11 @@ class Decoder(ABC):
     def decode(self, emissions: Emissions) -> Transcript:
         """Decode one utterance's emissions ``[frames, vocab]`` into a :class:`Transcript`."""
 
+    def settings(self) -> dict:
+        """What this decoder decodes with, JSON-able (``compare``'s JSON records it beside each decoder's scores, so
+        a result says how it was made)."""
+        return {"type": type(self).__name__}
+
     def prepare(self, labels: Labels) -> "Decoder":
         """Check this decoder against a model's labels now and build what decoding needs (LM, hotwords), so that
         a mismatch (LM in another alphabet, a hotword the labels cannot spell) fails once, before any audio is

@@ -613,6 +613,14 @@ class BeamSearchDecoder(Decoder):
             self._cache_unigram_set = frozenset(self.unigrams or ())
         return self._cache_unigram_set
 
+    def settings(self) -> dict:
+        """The LM (its path), every search setting, and the calibrated spotting floors where there are any."""
+        out = {"type": "BeamSearchDecoder", "lm": None if self.lm_path is None else str(self.lm_path)}
+        out.update({key: getattr(self, key) for key in _SETTINGS})
+        if self.spotting_floors:
+            out["spotting_floors"] = self.spotting_floors
+        return out
+
     def __repr__(self) -> str:
         """``BeamSearchDecoder(lm='...', alpha=..., ...)``: the LM, the name, and the settings that differ from the
         defaults (a long hotword list shortened), for logs."""

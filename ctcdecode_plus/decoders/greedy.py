@@ -38,6 +38,9 @@ class GreedyDecoder(Decoder):
         if name is not None:
             self.name = name
 
+    def settings(self) -> dict:
+        return {"type": "GreedyDecoder", "pause_seconds": self.pause_seconds, "fill_gap_seconds": self.fill_gap_seconds}
+
     def __repr__(self) -> str:
         return (f"GreedyDecoder(pause_seconds={self.pause_seconds!r}, fill_gap_seconds={self.fill_gap_seconds!r}, "
                 f"name={self.name!r})")
