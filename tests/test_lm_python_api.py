@@ -295,3 +295,14 @@ def test_an_interrupted_overwrite_leaves_the_old_decoder(tmp_path, monkeypatch, 
     assert (back.alpha, back.beam_width, back.lm_path is not None) == (0.5, 10, True)
     assert (folder / "model.safetensors").read_text() == "weights"
     assert not [p.name for p in folder.iterdir() if ".old" in p.name] and not list(tmp_path.glob(".model*"))
+
+
+def test_raw_text_built_as_it_is_gets_a_word_about_case_and_punctuation(tmp_path):
+    """From a workflow audit: build-lm without an alphabet counted '“The' and 'assert' alike without a word, and
+    transcribe later refused the mixed-case model."""
+    raw = build_lm(None, tmp_path / "raw.arpa", 2, lines=["The cat sat.", "the dog, barked!"] * 3,
+                   discount_fallback=True, binary=False)
+    assert any("mixed case" in w for w in raw.warnings) and any("punctuation" in w for w in raw.warnings)
+    clean = build_lm(None, tmp_path / "clean.arpa", 2, lines=["THE CAT SAT", "THE DOG BARKED"] * 3,
+                     discount_fallback=True, binary=False)
+    assert not any("as it is" in w for w in clean.warnings)

@@ -57,6 +57,25 @@ class BuildResult:
     seconds: float = 0.0
 
 
+def _raw_text_notes(words: list) -> list[str]:
+    """What a model counted from text used as it is (no alphabet) holds that a decoder cannot use: words in both
+    cases ("The" and "the", which a single-case acoustic model refuses), words with punctuation stuck to them."""
+    from ..vocab import text_case
+
+    notes = []
+    if text_case("".join(words)) == "mixed":
+        notes.append("the text was used as it is (no --alphabet-from/--alphabet) and its words are in mixed case "
+                     f"(e.g. {', '.join(repr(w) for w in [w for w in words if w != w.lower()][:3])}): a decoder for a "
+                     "single-case acoustic model refuses such an LM; normalise with --alphabet-from MODEL "
+                     "(alphabet=model in Python)")
+    marked = [w for w in words if any(not (c.isalnum() or c == "'") for c in w)]
+    if len(marked) > 0.05 * len(words):
+        notes.append(f"the text was used as it is and {len(marked)} of its {len(words)} words carry punctuation or "
+                     f"symbols (e.g. {', '.join(repr(w) for w in marked[:3])}), which speech never spells: normalise "
+                     "with --alphabet-from MODEL (alphabet=model in Python)")
+    return notes
+
+
 def build_lm(
     texts: Union[PathLike, Sequence[PathLike], None],
     out_path: PathLike,
@@ -126,6 +145,8 @@ def build_lm(
             msgs.append(f"{cr_inside}: carriage returns (CR) inside a line, counted as spaces: a file whose lines end "
                         "with CR alone (old Mac text) is one sentence here, as lmplz reads it; convert it first: "
                         "tr '\\r' '\\n' < in.txt > out.txt")
+        if norm is None:
+            msgs += _raw_text_notes([w for w in model.vocab if w not in ("<s>", "</s>", "<unk>")])
         if order == 1:
             msgs.append("an order-1 model works for perplexity (python backend) but KenLM, and so beam search, needs "
                         "order 2 or more; build with --order 2+ (order=2 or more in Python) for decoding")
