@@ -1098,6 +1098,11 @@ def cmd_tune(args) -> int:
             and not Path(args.spotting_background).exists():  # used after the alpha/beta grid: check it now
         raise CtcDecodeError(f"--spotting-background {args.spotting_background}: no such file or folder; give a "
                              "manifest, audio files or a folder of recordings without the hotwords.")
+    ignored = [(one, grid) for one, grid in (("--alpha", "--alphas"), ("--beta", "--betas"),
+                                             ("--hotword-weight", "--hotword-weights"))
+               if one in args.given_options]
+    if ignored:
+        print("note: " + "; ".join(f"{one} is not used: tune tries {grid}" for one, grid in ignored), file=sys.stderr)
     decoder = _beam(args, args.lm, [], "beam+lm")
     _prepare([decoder, decoder.replace(hotwords=hotwords)] if hotwords else [decoder], args)
     items, failures = _manifest_items(args)
@@ -1260,14 +1265,17 @@ def build_parser() -> argparse.ArgumentParser:
                                    "best. Tune on utterances you do not report results on.")
     _add_manifest_args(p, "development set: TSV audio<TAB>text, or JSON lines")
     _add_decoder_args(p)
-    p.add_argument("--alphas", type=_finite, nargs="+", default=[0.3, 0.5, 0.7, 1.0, 1.5], help="LM weights to try")
-    p.add_argument("--betas", type=_finite, nargs="+", default=[0.0, 1.0, 2.0, 3.0], help="word bonuses to try")
+    p.add_argument("--alphas", type=_finite, nargs="+", default=[0.3, 0.5, 0.7, 1.0, 1.5], help="LM weights to try (default: %(default)s)")
+    p.add_argument("--betas", type=_finite, nargs="+", default=[0.0, 1.0, 2.0, 3.0], help="word bonuses to try (default: %(default)s)")
     p.add_argument("--hotword-weights", type=_nonnegative, nargs="+", default=[2.0, 5.0, 10.0, 15.0, 20.0],
-                   help="with --hotwords/--hotwords-file: weights to try after alpha/beta are chosen")
+                   help="with --hotwords/--hotwords-file: weights to try after alpha/beta are chosen (default: "
+                        "%(default)s)")
     p.add_argument("--spotting-thresholds", type=_nonnegative, nargs="*", default=[1.0, 2.0, 3.0],
-                   help="with hotwords: CTC word-spotting thresholds to try as well (nats per character)")
+                   help="with hotwords: CTC word-spotting thresholds to try as well (nats per character; default: "
+                        "%(default)s; the option with no value: spotting off)")
     p.add_argument("--spotting-ratios", type=_ratio, nargs="*", default=[0.5, 0.7, 1.0],
-                   help="with hotwords and --spotting-background: calibration ratios to try as well")
+                   help="with hotwords and --spotting-background: calibration ratios to try as well (default: "
+                        "%(default)s)")
     p.add_argument("--max-false-insertions", type=_utterance_share, default=0.01,
                    help="largest share of hotword-free utterances that may gain a hotword (default %(default)s)")
     p.add_argument("--json", default=None, help="write every grid point's scores as JSON")

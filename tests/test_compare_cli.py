@@ -287,11 +287,16 @@ def test_tune_alpha_beta_prefers_using_the_lm(pyctc_data):
 def test_cli_tune(tiny_model_dir, corpus, tmp_path, pyctc_data, capsys):
     rc = main(["tune", "--manifest", str(corpus / "manifest.jsonl"), "--model", str(tiny_model_dir),
                "--lm", str(pyctc_data / "bugs_bunny_kenlm.arpa"), "--alphas", "0.5", "1", "--betas", "0",
-               "--beam-width", "4", "--json", str(tmp_path / "t.json")])
+               "--beam-width", "4", "--json", str(tmp_path / "t.json"), "--alpha", "9"])
     assert rc == 0
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
     assert "best: --alpha" in out and "alpha=1 beta=0" in out
-    assert len(json.loads((tmp_path / "t.json").read_text())["decoders"]) == 2
+    assert "--alpha is not used: tune tries --alphas" in captured.err  # was silently ignored
+    report = json.loads((tmp_path / "t.json").read_text())
+    assert len(report["decoders"]) == 2 and f"--alpha {report['best']['alpha']:g} " in out  # the choice, recorded
+    assert report["run"]["command"][:2] == ["ctcdecode-plus", "tune"]
+    assert report["decoders"]["alpha=1 beta=0"]["settings"]["beam_width"] == 4
     assert main(["tune", "--manifest", str(corpus / "manifest.jsonl")]) == 2
 
 
