@@ -1093,6 +1093,10 @@ def cmd_tune(args) -> int:
         raise CtcDecodeError("tune needs --lm LM: alpha and beta weigh a language model.")
     _check_writable("--json", args.json)
     _check_folder("--emissions", args.emissions, read_only_ok=True)
+    if args.save_decoder and Path(args.save_decoder).exists() and (
+            not Path(args.save_decoder).is_dir() or any(Path(args.save_decoder).iterdir())):
+        raise CtcDecodeError(f"--save-decoder {args.save_decoder}: already there and not empty; give a new folder "
+                             "(nothing is tuned until the folder can take the result)")
     hotwords = _read_hotwords(args)
     if hotwords and args.hotword_weights and args.spotting_background \
             and not Path(args.spotting_background).exists():  # used after the alpha/beta grid: check it now
@@ -1133,6 +1137,10 @@ def cmd_tune(args) -> int:
                                       "options": _hotword_options(hw, args.spotting_background)}
     if args.json:
         _atomic_write(Path(args.json), json.dumps(report, indent=2))
+    if args.save_decoder:
+        chosen = hw.decoder if hotwords and args.hotword_weights else result.decoder
+        chosen.save_pretrained(args.save_decoder, items[0].emissions.labels, processor_dir=args.model)
+        print(f"wrote {args.save_decoder} (transcribe --decoder-folder {args.save_decoder})")
     return _report_failures([(f["audio"], f["error"]) for f in failures])
 
 
@@ -1279,6 +1287,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-false-insertions", type=_utterance_share, default=0.01,
                    help="largest share of hotword-free utterances that may gain a hotword (default %(default)s)")
     p.add_argument("--json", default=None, help="write every grid point's scores as JSON")
+    p.add_argument("--save-decoder", default=None, metavar="DIR",
+                   help="write the chosen setting as a decoder folder (LM, alpha, beta, and the hotwords with their "
+                        "chosen weight and spotting), with --model's processor files: `transcribe --decoder-folder "
+                        "DIR` decodes with it, and so do pyctcdecode and Wav2Vec2ProcessorWithLM")
     p.set_defaults(func=cmd_tune)
 
     try:

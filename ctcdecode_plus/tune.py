@@ -28,6 +28,7 @@ class TuneResult:
     wer: float
     cer: float
     comparison: Comparison
+    decoder: Optional[BeamSearchDecoder] = None  # the chosen setting, ready to use or save_pretrained()
 
     def table(self) -> str:
         return self.comparison.table()
@@ -81,7 +82,7 @@ def tune_alpha_beta(
     _check_decoded(result, "tune_alpha_beta")
     best = min(result.decoders.values(), key=lambda s: (s.wer, s.cer))
     chosen = grid[best.name]
-    return TuneResult(chosen.alpha, chosen.beta, best.wer, best.cer, result)
+    return TuneResult(chosen.alpha, chosen.beta, best.wer, best.cer, result, chosen.replace(name=decoder.name))
 
 
 @dataclass
@@ -103,6 +104,7 @@ class HotwordTuneResult:
     wer: float
     comparison: Comparison
     ratio: Optional[float] = None
+    decoder: Optional[BeamSearchDecoder] = None  # the chosen setting (calibrated where chosen so), ready to use
 
     def table(self) -> str:
         return self.comparison.table()
@@ -178,4 +180,5 @@ def tune_hotwords(
     best = grid[chosen.name]
     ratio = ratio_of.get(chosen.name)
     return HotwordTuneResult(best.hotword_weight, None if ratio is not None else best.hotword_spotting,
-                             measured(chosen.hotword_recall), fi(chosen), chosen.wer, result, ratio)
+                             measured(chosen.hotword_recall), fi(chosen), chosen.wer, result, ratio,
+                             best.replace(name=decoder.name + "+hotwords"))

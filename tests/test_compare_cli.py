@@ -287,7 +287,8 @@ def test_tune_alpha_beta_prefers_using_the_lm(pyctc_data):
 def test_cli_tune(tiny_model_dir, corpus, tmp_path, pyctc_data, capsys):
     rc = main(["tune", "--manifest", str(corpus / "manifest.jsonl"), "--model", str(tiny_model_dir),
                "--lm", str(pyctc_data / "bugs_bunny_kenlm.arpa"), "--alphas", "0.5", "1", "--betas", "0",
-               "--beam-width", "4", "--json", str(tmp_path / "t.json"), "--alpha", "9"])
+               "--beam-width", "4", "--json", str(tmp_path / "t.json"), "--alpha", "9",
+               "--save-decoder", str(tmp_path / "tuned")])
     assert rc == 0
     captured = capsys.readouterr()
     out = captured.out
@@ -297,6 +298,14 @@ def test_cli_tune(tiny_model_dir, corpus, tmp_path, pyctc_data, capsys):
     assert len(report["decoders"]) == 2 and f"--alpha {report['best']['alpha']:g} " in out  # the choice, recorded
     assert report["run"]["command"][:2] == ["ctcdecode-plus", "tune"]
     assert report["decoders"]["alpha=1 beta=0"]["settings"]["beam_width"] == 4
+    from ctcdecode_plus.decoders import BeamSearchDecoder
+
+    tuned = BeamSearchDecoder.from_pretrained(tmp_path / "tuned")  # the choice, as a folder to decode with
+    assert (tuned.alpha, tuned.beta, tuned.beam_width) == (report["best"]["alpha"], report["best"]["beta"], 4)
+    assert (tmp_path / "tuned" / "vocab.json").is_file()
+    assert main(["tune", "--manifest", str(corpus / "manifest.jsonl"), "--model", str(tiny_model_dir),
+                 "--lm", str(pyctc_data / "bugs_bunny_kenlm.arpa"), "--save-decoder", str(tmp_path / "tuned")]) == 2
+    assert "already there and not empty" in capsys.readouterr().err
     assert main(["tune", "--manifest", str(corpus / "manifest.jsonl")]) == 2
 
 
@@ -423,6 +432,9 @@ def test_tune_hotwords_can_choose_spotting(tmp_path):
                         background=far, ratios=[0.5, 1.0])
     assert cal.ratio == 1.0 and cal.spotting is None and cal.recall == 1.0
     assert "weight=10 spot=x0.5" in cal.comparison.decoders
+    # the chosen setting as a decoder (calibrated), which decodes as the sweep scored it
+    assert cal.decoder.spotting_floors and cal.decoder.hotword_weight == 10.0
+    assert cal.decoder.decode(items[0].emissions).text == "cat sat"
     strict = tune_hotwords(BeamSearchDecoder(lm, beam_width=16), items, ["cat"], weights=[10.0], spotting=[None],
                            background=near, ratios=[1.0])
     assert strict.comparison.decoders["weight=10 spot=x1"].hotword_recall == 0.0
