@@ -1221,7 +1221,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "decoding options given beside it override them")
     p.add_argument("--format", choices=["text", "json", "srt", "vtt", "ctm"], default="text",
                    help="json carries words with start/end times in seconds; srt and vtt are subtitles; ctm is NIST's "
-                        "time-marked words (sclite), a line per word named by the input's file name")
+                        "time-marked words (sclite), a line per word named by the input's file name. For several "
+                        "formats, run the model once (`emissions ... -o EM`) and transcribe EM once per format")
     p.add_argument("--explain-hotwords", action="store_true",
                    help="say on stderr where each hotword was spotted (nats per character against its threshold) "
                         "and why spotting kept or refused it (acoustic and LM margins, nats)")
