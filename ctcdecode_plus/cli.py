@@ -589,12 +589,26 @@ def _transcript_made_with(args, decoder, sources) -> dict:
     background and ratio instead of the thresholds calibrated from them, which come later)."""
     from .pipeline import needs_acoustic_model
 
+    from .compare import json_safe
+
     made = _made_with(args) if needs_acoustic_model(sources) else {"model": None, "chunk_seconds": None}
     settings = decoder.settings()
+    if settings.get("lm"):  # the file, wherever it was named from, and as it is now (a rebuild is another LM)
+        settings["lm"] = _file_stamp(settings["lm"])
     if getattr(args, "spotting_background", None) and settings.get("hotwords"):
         settings = {k: v for k, v in settings.items() if k not in ("hotword_spotting", "spotting_floors")}
-        settings.update(spotting_background=str(args.spotting_background), spotting_ratio=args.spotting_ratio)
-    return json.loads(json.dumps({**made, "decoder": settings}))  # as a file gives it back: lists, not tuples
+        settings.update(spotting_background=_file_stamp(args.spotting_background),
+                        spotting_ratio=args.spotting_ratio, spotting_cap=args.hotword_spotting)
+    return json.loads(json.dumps(json_safe({**made, "decoder": settings})))  # as a file gives it back
+
+
+def _file_stamp(path) -> list:
+    """``[real path, size, modification time in ns]`` of a file or folder (``None`` for what cannot be read)."""
+    try:
+        st = os.stat(path)
+        return [os.path.realpath(path), st.st_size, st.st_mtime_ns]
+    except (OSError, TypeError, ValueError):
+        return [str(path), None, None]
 
 
 def _interrupted_line(done: int, skipped: int, given: int, kept: str, refused: int = 0) -> str:
@@ -733,19 +747,26 @@ def cmd_emissions(args) -> int:
 
     out = Path(args.output)
     _check_folder("-o", args.output)  # a file there, a folder that cannot be created or written: said up front
-    listed: list[str] = []
     if args.manifest:
         from .manifest import read_manifest
 
-        listed = [e.audio for e in read_manifest(args.manifest) if not e.audio.lower().endswith(".npz")]
-        if not listed:
+        if args.audio:
+            raise CtcDecodeError("give audio files or --manifest M, not both (a manifest's files are named as compare "
+                                 "--emissions looks for them, which other inputs would upset)")
+        files = list(dict.fromkeys(e.audio for e in read_manifest(args.manifest)))
+        # named as compare and tune name them (_entries_emissions), saved .npz rows included in the numbering
+        named = [(f, n) for f, n in zip(files, unique_ids([Path(f).stem for f in files]))
+                 if not f.lower().endswith(".npz")]
+        if not named:
             raise CtcDecodeError(f"--manifest {args.manifest}: it lists no audio files (only saved emissions), so "
                                  "there is nothing to run the model on")
-    if not args.audio and not listed:
+        sources, names = [f for f, _ in named], [n for _, n in named]
+    elif not args.audio:
         raise CtcDecodeError("no audio given: name audio files or folders, or --manifest M")
+    else:
+        sources = iter_sources(args.audio)
+        names = _output_names(sources)
     model = _load_model(args)
-    sources = list(dict.fromkeys(iter_sources(args.audio) + listed))  # a file once, however often it is listed
-    names = _output_names(sources)
     clashes: list[tuple[str, str]] = []
     given = len(sources)
     made_with = _made_with(args)  # recorded in each file: a later --emissions or --skip-existing checks it
@@ -949,6 +970,8 @@ def _stale(npz: Path, made_with: dict, audio) -> Optional[str]:
         if field not in saved:
             continue
         before, after = saved[field], now.get(field)
+        if isinstance(before, dict) and isinstance(after, dict):  # decoder settings: those both name (a setting
+            before, after = ({k: d[k] for k in before.keys() & after.keys()} for d in (before, after))  # added later)
         unknown = field != "chunk_seconds" and (before is None or after is None)  # None chunking: the model's own
         if not unknown and before != after:
             return why
@@ -1097,6 +1120,10 @@ def cmd_tune(args) -> int:
             not Path(args.save_decoder).is_dir() or any(Path(args.save_decoder).iterdir())):
         raise CtcDecodeError(f"--save-decoder {args.save_decoder}: already there and not empty; give a new folder "
                              "(nothing is tuned until the folder can take the result)")
+    if args.save_decoder:  # the processor files it copies: found now, not after the sweep
+        from .lm.package import _processor_folder
+
+        _processor_folder(args.model)
     hotwords = _read_hotwords(args)
     if hotwords and args.hotword_weights and args.spotting_background \
             and not Path(args.spotting_background).exists():  # used after the alpha/beta grid: check it now
@@ -1238,8 +1265,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "so decoders can be compared without rerunning the model.")
     p.add_argument("audio", nargs="*", help="audio files or folders")
     p.add_argument("--manifest", default=None,
-                   help="also every audio file a manifest lists (TSV or JSON lines), each once: the files `compare "
-                        "--emissions` and `tune --emissions` then find in the output folder")
+                   help="instead of audio arguments: every audio file a manifest lists (TSV or JSON lines), each "
+                        "once, named as `compare --emissions` and `tune --emissions` look for them")
     p.add_argument("-o", "--output", required=True, help="output folder")
     p.add_argument("--skip-existing", action="store_true",
                    help="leave out the inputs whose .npz is already there (to finish an interrupted run)")

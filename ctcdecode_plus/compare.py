@@ -91,7 +91,8 @@ class Comparison:
 
     def to_dict(self) -> dict:
         return {
-            "decoders": {k: _clean({**asdict(v), "settings": self.settings.get(k)}) for k, v in self.decoders.items()},
+            "decoders": {k: _clean({**asdict(v), "settings": json_safe(self.settings.get(k))})
+                         for k, v in self.decoders.items()},
             "utterances": [_clean(asdict(u)) for u in self.utterances],
             "failures": self.failures,
             "hotwords": self.hotwords,
@@ -175,6 +176,19 @@ def _pct(x: Optional[float]) -> str:
 def _clean(d: dict) -> dict:
     """JSON has no NaN/inf: write them as null."""
     return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()}
+
+
+def json_safe(value):
+    """``value`` (dicts, lists, numbers, strings) with every non-finite float as the string ``"inf"``, ``"-inf"``
+    or ``"nan"``: strict JSON has no Infinity (a calibrated spotting threshold can be one), and the string keeps what
+    ``null`` would lose."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    return value
 
 
 def _atomic_write(path: Path, text: str) -> None:

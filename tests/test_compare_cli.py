@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import jiwer
 import numpy as np
@@ -1117,3 +1118,57 @@ def test_skip_existing_remakes_json_transcripts_made_with_other_settings(tiny_mo
                  "--decoder", "beam"]) == 0
     assert "made again, not skipped: 2 made with other decoding settings" in capsys.readouterr().err
     assert json.loads((out / "u0.json").read_text())["made_with"]["decoder"]["type"] == "BeamSearchDecoder"
+
+
+def test_review_of_the_recorded_settings_and_manifest_emissions(tiny_model_dir, corpus, tmp_path, pyctc_data, capsys):
+    """From a review: an infinite calibrated threshold made --json reports invalid JSON; the LM was recorded by the
+    path as typed (a link to it remade everything, a rebuild at the same path went unnoticed); a saved .npz row
+    shifted compare's numbering away from emissions --manifest's; --save-decoder failed after the whole sweep."""
+    import shutil
+
+    from ctcdecode_plus.compare import compare
+    from ctcdecode_plus.decoders import BeamSearchDecoder
+    from ctcdecode_plus.emissions import Emissions
+
+    model = ["--model", str(tiny_model_dir)]
+    em = tmp_path / "em"
+    assert main(["emissions", str(corpus / "u0.wav"), str(corpus / "u2.wav"), *model, "-o", str(em)]) == 0
+    items = [Item("a", Emissions.load(em / "u0.npz"), "hello")]
+    dec = BeamSearchDecoder(hotwords=["hello"], beam_width=4).replace(hotword_spotting={"HELLO": float("inf")})
+    text = compare({"d": dec}, items).to_json()
+
+    def refuse(constant):
+        raise ValueError(constant)
+
+    assert json.loads(text, parse_constant=refuse)["decoders"]["d"]["settings"]["hotword_spotting"] == {"HELLO": "inf"}
+    # the LM: one file however it is named; rebuilt, another
+    lm = shutil.copy(pyctc_data / "bugs_bunny_kenlm.arpa", tmp_path / "lm.arpa")
+    (tmp_path / "link").mkdir()
+    os.symlink(lm, tmp_path / "link" / "lm.arpa")
+    run = ["transcribe", str(em), "--format", "json", "-o", str(tmp_path / "js"), "--beam-width", "4"]
+    assert main([*run, "--lm", str(lm)]) == 0
+    capsys.readouterr()
+    assert main([*run, "--lm", str(tmp_path / "link" / "lm.arpa"), "--skip-existing"]) == 0
+    assert "2 of 2 input(s) skipped" in capsys.readouterr().err
+    os.utime(lm, ns=(os.stat(lm).st_atime_ns, os.stat(lm).st_mtime_ns + 10**9))
+    assert main([*run, "--lm", str(lm), "--skip-existing"]) == 0
+    assert "made with other decoding settings" in capsys.readouterr().err
+    # emissions --manifest: numbered as compare numbers them, saved .npz rows included
+    (tmp_path / "saved").mkdir()
+    shutil.copy(em / "u0.npz", tmp_path / "saved" / "u0.npz")
+    (tmp_path / "m.tsv").write_text(f"audio\ttext\nsaved/u0.npz\tHELLO\n{corpus / 'u0.wav'}\tHELLO\n")
+    out = tmp_path / "em2"
+    assert main(["emissions", "--manifest", str(tmp_path / "m.tsv"), *model, "-o", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["u0#1.npz"]
+    stamp = (out / "u0#1.npz").stat().st_mtime_ns
+    assert main(["compare", "--manifest", str(tmp_path / "m.tsv"), *model, "--emissions", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["u0#1.npz"] and (out / "u0#1.npz").stat().st_mtime_ns == stamp
+    assert main(["emissions", str(corpus / "u2.wav"), "--manifest", str(tmp_path / "m.tsv"), "-o", str(out)]) == 2
+    assert "not both" in capsys.readouterr().err
+    # --save-decoder: a processor that cannot be found stops the run before the sweep
+    (tmp_path / "saved.tsv").write_text("audio\ttext\nsaved/u0.npz\tHELLO\n")
+    capsys.readouterr()
+    assert main(["tune", "--manifest", str(tmp_path / "saved.tsv"), "--model", "no-such-org/no-such-model",
+                 "--lm", str(lm), "--save-decoder", str(tmp_path / "dec")]) == 2
+    captured = capsys.readouterr()
+    assert "best:" not in captured.out and "no-such-org/no-such-model" in captured.err

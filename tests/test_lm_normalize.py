@@ -202,3 +202,8 @@ def test_a_case_other_than_the_alphabets_changes_the_case_not_the_words():
     keep = Alphabet.from_string("ABCDEFGHIJKLMNOPQRSTUVWXYZ'", case="keep")
     assert normalize_text("Hello THE world", keep)[0] == ["Hello THE world"]
     assert normalize_text("Hello World", upper)[0] == ["HELLO WORLD"]
+
+
+def test_greek_lower_case_keeps_the_final_sigma():
+    upper = Alphabet.from_string("ΑΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡΣΤΥΦΧΨΩ", case="lower")
+    assert normalize_text("ΟΔΟΣ ΚΑΙ ΣΠΙΤΙ", upper)[0] == ["οδος και σπιτι"]

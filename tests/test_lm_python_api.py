@@ -306,3 +306,10 @@ def test_raw_text_built_as_it_is_gets_a_word_about_case_and_punctuation(tmp_path
     clean = build_lm(None, tmp_path / "clean.arpa", 2, lines=["THE CAT SAT", "THE DOG BARKED"] * 3,
                      discount_fallback=True, binary=False)
     assert not any("as it is" in w for w in clean.warnings)
+
+
+def test_raw_text_notes_leave_other_scripts_alone(tmp_path):
+    """From a review: combining marks and the zero-width non-joiner counted as punctuation (Hindi, Thai, Persian)."""
+    for text in (["मैं हिंदी बोलता हूँ", "यह किताब है"], ["ฉันชอบกินข้าว มาก"], ["من می\u200cخواهم بروم"]):
+        res = build_lm(None, tmp_path / "x.arpa", 2, lines=text * 3, discount_fallback=True, binary=False)
+        assert not any("punctuation" in w for w in res.warnings), text

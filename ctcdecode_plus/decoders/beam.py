@@ -291,22 +291,22 @@ class BeamSearchDecoder(Decoder):
             return
         bad = [w for w in sample if any(ch not in chars for ch in w)]
         examples = ", ".join(repr(w if len(w) <= 20 else w[:20] + "...") for w in bad[:3])
-        if len(sample) < SMALL_LM_WORDS and (self.lm_path, "small") not in _WARNED_COVERAGE:
-            _WARNED_COVERAGE.add((self.lm_path, "small"))
-            single = sum(len(w) == 1 for w in sample)
-            what = (f"{single} of its {len(sample)} words are single characters: a character-level model, which "
-                    "word-level fusion (pyctcdecode's) cannot use" if single > len(sample) / 2
-                    else f"it knows only {len(sample)} words ({', '.join(sample[:5])}...)")
-            logger.warning("%s: %s; every other word is scored as unknown (unk_score_offset %g), so beam search with "
-                           "it is likely worse than without an LM. Build a word-level model of the domain's text "
-                           "with `ctcdecode-plus build-lm --alphabet-from MODEL`; ignore this if the speech only "
-                           "ever uses these words.", self.lm_path, what, self.unk_score_offset)
         if len(bad) > 0.5 * len(sample):
             raise VocabularyError(
                 f"{self.lm_path}: {len(bad)} of {len(sample)} LM words use characters outside the model's "
                 f"alphabet (e.g. {examples}); the LM does not match this acoustic model. Rebuild it with "
                 "`ctcdecode-plus build-lm --alphabet-from MODEL`."
             )
+        if len(sample) < SMALL_LM_WORDS and (self.lm_path, "small") not in _WARNED_COVERAGE:
+            _WARNED_COVERAGE.add((self.lm_path, "small"))
+            single = sum(len(w) == 1 for w in sample)
+            what = (f"{single} of its {len(sample)} words are single characters: a character-level model, which "
+                    "word-level fusion (pyctcdecode's) cannot use" if single > len(sample) / 2
+                    else f"it knows only {len(sample)} words ({', '.join(repr(w) for w in sample[:5])}...)")
+            logger.warning("%s: %s; every other word is scored as unknown (unk_score_offset %g), so beam search with "
+                           "it is likely worse than without an LM. Build a word-level model of the domain's text "
+                           "with `ctcdecode-plus build-lm --alphabet-from MODEL`; ignore this if the speech only "
+                           "ever uses these words.", self.lm_path, what, self.unk_score_offset)
         if len(bad) > 0.01 * len(sample) and (self.lm_path, labels.labels) not in _WARNED_COVERAGE:
             _WARNED_COVERAGE.add((self.lm_path, labels.labels))
             logger.warning("%s: %d of %d LM words (%.0f %%) use characters outside the model's alphabet (e.g. %s): "

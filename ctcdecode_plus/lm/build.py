@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Optional, Sequence, Union
@@ -68,7 +69,7 @@ def _raw_text_notes(words: list) -> list[str]:
                      f"(e.g. {', '.join(repr(w) for w in [w for w in words if w != w.lower()][:3])}): a decoder for a "
                      "single-case acoustic model refuses such an LM; normalise with --alphabet-from MODEL "
                      "(alphabet=model in Python)")
-    marked = [w for w in words if any(not (c.isalnum() or c == "'") for c in w)]
+    marked = [w for w in words if any(c != "'" and unicodedata.category(c)[0] in "PS" for c in w)]  # not marks
     if len(marked) > 0.05 * len(words):
         notes.append(f"the text was used as it is and {len(marked)} of its {len(words)} words carry punctuation or "
                      f"symbols (e.g. {', '.join(repr(w) for w in marked[:3])}), which speech never spells: normalise "

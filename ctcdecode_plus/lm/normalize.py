@@ -227,7 +227,8 @@ def _in_case(chars: set, case: Optional[str]) -> set:
         return changed if len(changed) == 1 else c  # "ß".upper() is "SS": left as it is
 
     if case in ("upper", "lower"):
-        return {one(c, case) for c in chars}
+        out = {one(c, case) for c in chars}
+        return out | {"ς"} if "σ" in out else out  # Greek's word-final sigma: Σ has two lower-case forms
     if case == "keep":
         return chars | {one(c, "upper") for c in chars} | {one(c, "lower") for c in chars}
     return chars
