@@ -30,6 +30,8 @@ def main(argv=None) -> None:
     ap.add_argument("--model", default="demo")
     ap.add_argument("--chunks", type=float, nargs="+", default=[0, 2.5, 5, 10, 20], help="chunk lengths, s (0: whole)")
     ap.add_argument("--per-file", type=int, default=8, help="utterances joined into one file")
+    ap.add_argument("--contexts", type=float, nargs="+", default=[2.0],
+                    help="seconds of context on each side of a chunk to try (default: the library's 2)")
     args = ap.parse_args(argv)
 
     rows = [ln.rstrip("\n").split("\t") for ln in args.manifest.read_text(encoding="utf-8").splitlines()[1:]]
@@ -48,11 +50,13 @@ def main(argv=None) -> None:
           f"model {args.model} (its own chunk length {model.chunk_seconds:g} s)")
     refs = [r for _, r in files]
     for chunk in args.chunks:
-        t0 = time.time()
-        hyps = [cp.GreedyDecoder().decode(model.emissions(x, input_rate=model.sampling_rate, chunk_seconds=chunk)).text
-                for x, _ in files]
-        label = "one window" if chunk == 0 else f"{chunk:g} s chunks"
-        print(f"{label:>14}: greedy CER {100 * cer(refs, hyps):5.2f} %  ({time.time() - t0:.0f} s)", flush=True)
+        for context in args.contexts if chunk else [0.0]:
+            t0 = time.time()
+            hyps = [cp.GreedyDecoder().decode(model.emissions(x, input_rate=model.sampling_rate, chunk_seconds=chunk,
+                                                              context_seconds=context or 2.0)).text
+                    for x, _ in files]
+            label = "one window" if chunk == 0 else f"{chunk:g} s chunks, {context:g} s context"
+            print(f"{label:>28}: greedy CER {100 * cer(refs, hyps):5.2f} %  ({time.time() - t0:.0f} s)", flush=True)
     hyps = [cp.GreedyDecoder().decode(model.emissions(args.manifest.parent / a, chunk_seconds=0)).text for a, _ in rows]
     print(f"{'per utterance':>14}: greedy CER {100 * cer([t for _, t in rows], hyps):5.2f} %")
 

@@ -342,8 +342,9 @@ class AcousticModel:
         Audio longer than ``chunk_seconds`` (seconds) runs in chunks of that length with ``context_seconds`` of
         audio on each side (at least the model's receptive field, 40 ms for wav2vec2); only each chunk's central
         frames are kept, so no frame is dropped or duplicated. ``chunk_seconds=0`` disables chunking; ``None``: the
-        model's own (:attr:`chunk_seconds`). ``progress`` is called with the seconds of audio done after each step
-        (``chunk_batch_size`` chunks; the whole input when it is not chunked).
+        model's own (:attr:`chunk_seconds`). ``progress`` is called after each step (``chunk_batch_size`` chunks; the
+        whole input when it is not chunked) with the seconds of audio that step did: increments, which add up to
+        the audio's length (a progress bar's ``update``), not a running total.
         """
         chunk_seconds = self.chunk_seconds if chunk_seconds is None else chunk_seconds
         _check_chunking(chunk_seconds, context_seconds, chunk_batch_size)
