@@ -74,7 +74,7 @@ class Transcript:
         """SubRip subtitles: a pause longer than ``max_gap`` seconds between two words starts a new cue, so no cue
         stays on screen through a silence, and the words between two such pauses are shared out over as few cues of
         at most ``max_words`` words (a whole number >= 1) as they need, of near-equal length."""
-        return "\n".join(f"{n}\n{_srt_time(g[0].start)} --> {_srt_time(g[-1].end)}\n" + " ".join(w.word for w in g)
+        return "\n".join(f"{n}\n{_srt_time(g[0].start)} --> {_srt_time(g[-1].end)}\n" + _lines([w.word for w in g])
                          + "\n" for n, g in enumerate(self._cues(max_words, max_gap), start=1))
 
     def to_vtt(self, max_words: int = 8, max_gap: float = 1.0) -> str:
@@ -82,7 +82,7 @@ class Transcript:
         cue after a pause longer than ``max_gap`` seconds. ``&``, ``<`` and ``>`` in a word (a hotword's shown
         form) are written as WebVTT's escapes, so a player shows them instead of reading tags (or a ``-->``)."""
         def text(g: list[Word]) -> str:
-            return " ".join(w.word for w in g).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            return _lines([w.word.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") for w in g])
 
         cues = "".join(f"\n{_srt_time(g[0].start, '.')} --> {_srt_time(g[-1].end, '.')}\n" + text(g) + "\n"
                        for g in self._cues(max_words, max_gap))
@@ -118,6 +118,20 @@ class Transcript:
             bounds = [round(i * len(run) / n) for i in range(n + 1)]
             groups += [run[a:b] for a, b in zip(bounds, bounds[1:])]
         return groups
+
+
+#: characters on a subtitle line before a cue is shown on two (the broadcasters' common limit)
+SUBTITLE_LINE_CHARS = 42
+
+
+def _lines(words: list[str]) -> str:
+    """A cue's words on one line, or on two where one would be longer than :data:`SUBTITLE_LINE_CHARS`, broken
+    between the words that make the longer line shortest."""
+    text = " ".join(words)
+    if len(text) <= SUBTITLE_LINE_CHARS or len(words) < 2:
+        return text
+    cut = min(range(1, len(words)), key=lambda i: max(len(" ".join(words[:i])), len(" ".join(words[i:]))))
+    return " ".join(words[:cut]) + "\n" + " ".join(words[cut:])
 
 
 def _srt_time(seconds: float, decimal: str = ",") -> str:

@@ -670,6 +670,13 @@ def test_srt_cues_break_at_pauses():
     vtt = Transcript("ONE TWO THREE FOUR", words + [Word("FIVE", 3725.25, 3726.0)]).to_vtt()
     assert vtt.startswith("WEBVTT\n\n00:00:00.000 --> 00:00:00.900\nONE TWO\n\n00:00:05.000 --> 00:00:05.900\n")
     assert vtt.endswith("\n01:02:05.250 --> 01:02:06.000\nFIVE\n") and vtt.count(" --> ") == 3
+    # a cue longer than 42 characters is shown on two lines, broken where the longer line is shortest (a
+    # long-recording audit found cues of up to 68 characters on one line)
+    long = [Word(w, 0.3 * i, 0.3 * i + 0.25) for i, w in enumerate(
+        "TEST IF THE ADDRESS IS RESERVED FOR LOOPBACK".split())]  # 8 words, 44 characters: one cue
+    assert Transcript("", long).to_srt().split("\n")[2:4] == ["TEST IF THE ADDRESS IS", "RESERVED FOR LOOPBACK"]
+    assert "\nTEST IF THE ADDRESS IS\nRESERVED FOR LOOPBACK\n" in Transcript("", long).to_vtt()
+    assert "\n" not in Transcript("", long[:4]).to_srt().split("\n", 2)[2].strip()  # a short cue stays one line
 
 
 def test_ctm_lines_for_scoring_tools(tmp_path, libri_emissions, capsys):
