@@ -587,9 +587,8 @@ def _transcript_made_with(args, decoder, sources) -> dict:
     """What a JSON transcript in ``-o DIR`` records of how it was made, for ``--skip-existing`` to remake one made
     otherwise: the model and chunking (for audio), and the decoder's settings (with ``--spotting-background``, the
     background and ratio instead of the thresholds calibrated from them, which come later)."""
-    from .pipeline import needs_acoustic_model
-
     from .compare import json_safe
+    from .pipeline import needs_acoustic_model
 
     made = _made_with(args) if needs_acoustic_model(sources) else {"model": None, "chunk_seconds": None}
     settings = decoder.settings()
@@ -1116,13 +1115,13 @@ def cmd_tune(args) -> int:
         raise CtcDecodeError("tune needs --lm LM: alpha and beta weigh a language model.")
     _check_writable("--json", args.json)
     _check_folder("--emissions", args.emissions, read_only_ok=True)
-    if args.save_decoder and Path(args.save_decoder).exists() and (
-            not Path(args.save_decoder).is_dir() or any(Path(args.save_decoder).iterdir())):
-        raise CtcDecodeError(f"--save-decoder {args.save_decoder}: already there and not empty; give a new folder "
-                             "(nothing is tuned until the folder can take the result)")
-    if args.save_decoder:  # the processor files it copies: found now, not after the sweep
+    if args.save_decoder:  # checked now, not after the sweep: the folder, and the processor files it copies
         from .lm.package import _processor_folder
 
+        target = Path(args.save_decoder)
+        if target.exists() and (not target.is_dir() or any(target.iterdir())):
+            raise CtcDecodeError(f"--save-decoder {target}: already there and not empty; give a new folder "
+                                 "(nothing is tuned until the folder can take the result)")
         _processor_folder(args.model)
     hotwords = _read_hotwords(args)
     if hotwords and args.hotword_weights and args.spotting_background \
