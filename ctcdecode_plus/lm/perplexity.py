@@ -72,13 +72,14 @@ def load_kenlm(lm_path: PathLike):
     if not p.exists():
         raise LanguageModelError(f"{p}: language model file not found; check the path")
     if p.is_dir():
-        inside = p / "language_model" if (p / "language_model").is_dir() else p
+        is_decoder = (p / "language_model").is_dir()
+        inside = p / "language_model" if is_decoder else p
         try:
             found = sorted(x.name for x in inside.iterdir() if x.suffix in (".arpa", ".bin", ".binary", ".gz"))[:3]
         except OSError:  # a folder that cannot be listed: the message without the list
             found = []
         decoder = (" (a decoder folder: BeamSearchDecoder.from_pretrained, or --decoder-folder, reads it with its "
-                   "alpha, beta and hotwords)") if (p / "language_model").is_dir() else ""
+                   "alpha, beta and hotwords)") if is_decoder else ""
         raise LanguageModelError(f"{p}: is a folder; give the .arpa or .bin file inside it"
                                  + (f" ({', '.join(str(inside.relative_to(p) / n) for n in found)})" if found else "")
                                  + decoder)
