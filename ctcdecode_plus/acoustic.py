@@ -23,7 +23,7 @@ import numpy as np
 
 from ._quiet import no_transformers_bar
 from .audio import Audio, Chunk, _check_content, audio_files, iter_chunks, load_audio, stream_chunks
-from .constants import DEFAULT_CHUNK_OVERLAP_SECONDS, DEFAULT_CHUNK_SECONDS, DEMO_MODEL_NAME, MODEL_SETTINGS_FILENAME
+from .constants import DEFAULT_CONTEXT_SECONDS, DEFAULT_CHUNK_SECONDS, DEMO_MODEL_NAME, MODEL_SETTINGS_FILENAME
 from .emissions import Emissions
 from .errors import CtcDecodeError, ModelError
 from .vocab import Labels
@@ -116,7 +116,7 @@ def _check_chunking(chunk_seconds: float, context_seconds: float, batch_size: in
             raise CtcDecodeError(
                 f"{name}={value!r} (--{name.replace('_', '-')}): give 0 or a positive number of seconds "
                 f"(chunk_seconds=0 disables chunking; defaults {DEFAULT_CHUNK_SECONDS:g} and "
-                f"{DEFAULT_CHUNK_OVERLAP_SECONDS:g})."
+                f"{DEFAULT_CONTEXT_SECONDS:g})."
             )
     if 0 < chunk_seconds < MIN_CHUNK_SECONDS:
         raise CtcDecodeError(
@@ -148,12 +148,16 @@ class AcousticModel:
         seconds_per_frame: ``frame_samples / sampling_rate``.
         chunk_seconds: the chunk length :meth:`emissions` uses by default, seconds (``DEFAULT_CHUNK_SECONDS``, or
             what the model folder's ``ctcdecode_plus.json`` says: the demo model's is 2.5 s).
+        context_seconds: the audio each chunk runs with on both sides by default, seconds
+            (``DEFAULT_CONTEXT_SECONDS``, or what ``ctcdecode_plus.json`` says: the demo model's is 1 s).
     """
 
     def __init__(self, model, feature_extractor, tokenizer, *, device: str = "cpu", source: str = "",
-                 chunk_seconds: float = DEFAULT_CHUNK_SECONDS) -> None:
-        _check_chunking(chunk_seconds, DEFAULT_CHUNK_OVERLAP_SECONDS)
+                 chunk_seconds: float = DEFAULT_CHUNK_SECONDS,
+                 context_seconds: float = DEFAULT_CONTEXT_SECONDS) -> None:
+        _check_chunking(chunk_seconds, context_seconds)
         self.chunk_seconds = float(chunk_seconds)
+        self.context_seconds = float(context_seconds)
         self.model = model.eval()
         self.feature_extractor = feature_extractor
         self.tokenizer = tokenizer
@@ -175,6 +179,7 @@ class AcousticModel:
     def __repr__(self) -> str:
         return (f"AcousticModel(source={self.source!r}, vocab={len(self.labels)}, sampling_rate={self.sampling_rate}, "
                 f"seconds_per_frame={self.seconds_per_frame:g}, chunk_seconds={self.chunk_seconds:g}, "
+                f"context_seconds={self.context_seconds:g}, "
                 f"device={str(self.device)!r})")
 
     # --- loading ---------------------------------------------------------------------------------------------
@@ -254,9 +259,11 @@ class AcousticModel:
             raise ModelError(
                 f"device={device!r}: cannot move the model there ({str(e).splitlines()[0][:200]}); use --device cpu."
             ) from None
-        chunk_seconds = _model_settings(path, local, hub).get("chunk_seconds", DEFAULT_CHUNK_SECONDS)
+        settings = _model_settings(path, local, hub)
         try:
-            return cls(model, feature_extractor, tokenizer, device=device, source=path, chunk_seconds=chunk_seconds)
+            return cls(model, feature_extractor, tokenizer, device=device, source=path,
+                       chunk_seconds=settings.get("chunk_seconds", DEFAULT_CHUNK_SECONDS),
+                       context_seconds=settings.get("context_seconds", DEFAULT_CONTEXT_SECONDS))
         except CtcDecodeError:
             raise
         except Exception as e:  # noqa: BLE001 - e.g. a sampling_rate or conv_stride of the wrong type
@@ -264,16 +271,20 @@ class AcousticModel:
                              "and its processor with save_pretrained().") from None
 
     def save_pretrained(self, folder: PathLike) -> Path:
-        """Write model, feature extractor and tokenizer to ``folder`` (``from_pretrained`` reads it back)."""
+        """Write model, feature extractor and tokenizer to ``folder`` (``from_pretrained`` reads it back), and
+        the chunking where it is not the default (``ctcdecode_plus.json``)."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         self.model.save_pretrained(folder)
         self.feature_extractor.save_pretrained(folder)
         self.tokenizer.save_pretrained(folder)
         settings = folder / MODEL_SETTINGS_FILENAME
-        if self.chunk_seconds != DEFAULT_CHUNK_SECONDS:
-            settings.write_text(json.dumps({"chunk_seconds": self.chunk_seconds}) + "\n", encoding="utf-8")
-        elif settings.exists():  # an earlier save's length is not this model's
+        own = {k: v for k, v, default in (("chunk_seconds", self.chunk_seconds, DEFAULT_CHUNK_SECONDS),
+                                           ("context_seconds", self.context_seconds, DEFAULT_CONTEXT_SECONDS))
+               if v != default}
+        if own:
+            settings.write_text(json.dumps(own) + "\n", encoding="utf-8")
+        elif settings.exists():  # an earlier save's chunking is not this model's
             settings.unlink()
         return folder
 
@@ -333,7 +344,7 @@ class AcousticModel:
         *,
         input_rate: Optional[int] = None,
         chunk_seconds: Optional[float] = None,
-        context_seconds: float = DEFAULT_CHUNK_OVERLAP_SECONDS,
+        context_seconds: Optional[float] = None,
         chunk_batch_size: int = 4,
         progress: Optional[Callable[[float], None]] = None,
     ) -> Emissions:
@@ -342,11 +353,12 @@ class AcousticModel:
         Audio longer than ``chunk_seconds`` (seconds) runs in chunks of that length with ``context_seconds`` of
         audio on each side (at least the model's receptive field, 40 ms for wav2vec2); only each chunk's central
         frames are kept, so no frame is dropped or duplicated. ``chunk_seconds=0`` disables chunking; ``None``: the
-        model's own (:attr:`chunk_seconds`). ``progress`` is called after each step (``chunk_batch_size`` chunks; the
+        model's own (:attr:`chunk_seconds`, :attr:`context_seconds`). ``progress`` is called after each step (``chunk_batch_size`` chunks; the
         whole input when it is not chunked) with the seconds of audio that step did: increments, which add up to
         the audio's length (a progress bar's ``update``), not a running total.
         """
         chunk_seconds = self.chunk_seconds if chunk_seconds is None else chunk_seconds
+        context_seconds = self.context_seconds if context_seconds is None else context_seconds
         _check_chunking(chunk_seconds, context_seconds, chunk_batch_size)
         _check_progress(progress)
         # every chunk needs a receptive field of context on each side: with less, the model computes one frame
@@ -403,7 +415,7 @@ class AcousticModel:
         *,
         batch_seconds: float = 60.0,
         chunk_seconds: Optional[float] = None,
-        context_seconds: float = DEFAULT_CHUNK_OVERLAP_SECONDS,
+        context_seconds: Optional[float] = None,
         progress: Optional[Callable[[float], None]] = None,
         input_rate: Optional[int] = None,
         progress_seconds: bool = False,
@@ -418,6 +430,7 @@ class AcousticModel:
         seconds of audio done (a long input's chunks as they go; nothing for an input that fails).
         """
         chunk_seconds = self.chunk_seconds if chunk_seconds is None else chunk_seconds
+        context_seconds = self.context_seconds if context_seconds is None else context_seconds
         _check_chunking(chunk_seconds, context_seconds)
         _check_progress(progress)
         if isinstance(sources, (str, os.PathLike, Audio)) or (isinstance(sources, np.ndarray) and sources.ndim == 1):
@@ -484,7 +497,8 @@ _HUB_OPTIONS = ("revision", "cache_dir", "token", "local_files_only", "force_dow
 
 
 def _model_settings(name_or_path: str, local: bool, hub: dict) -> dict:
-    """The settings in the model's ``ctcdecode_plus.json`` (``{"chunk_seconds": 2.5}``), from its folder or, for a hub
+    """The settings in the model's ``ctcdecode_plus.json`` (``{"chunk_seconds": 2.5, "context_seconds": 1}``, either
+    may be left out), from its folder or, for a hub
     id, the hub or its cache; ``{}`` without the file."""
     if local:
         path = Path(name_or_path) / hub.get("subfolder", "") / MODEL_SETTINGS_FILENAME
@@ -506,12 +520,13 @@ def _model_settings(name_or_path: str, local: bool, hub: dict) -> dict:
     except (OSError, ValueError, RecursionError) as e:
         raise ModelError(f"{path}: not valid JSON ({_first_line(e)}); fix it or delete it.") from None
     try:
-        if not isinstance(settings, dict) or set(settings) - {"chunk_seconds"}:
+        if not isinstance(settings, dict) or set(settings) - {"chunk_seconds", "context_seconds"}:
             raise CtcDecodeError("unknown settings")
-        _check_chunking(settings.get("chunk_seconds", DEFAULT_CHUNK_SECONDS), DEFAULT_CHUNK_OVERLAP_SECONDS)
+        _check_chunking(settings.get("chunk_seconds", DEFAULT_CHUNK_SECONDS),
+                        settings.get("context_seconds", DEFAULT_CONTEXT_SECONDS))
     except CtcDecodeError as e:
-        raise ModelError(f"{path}: expected {{\"chunk_seconds\": SECONDS}}, got {str(settings)[:80]} ({e}); fix "
-                         "it or delete it.") from None
+        raise ModelError(f"{path}: expected {{\"chunk_seconds\": SECONDS, \"context_seconds\": SECONDS}} (either "
+                         f"may be left out), got {str(settings)[:80]} ({e}); fix it or delete it.") from None
     return settings
 
 

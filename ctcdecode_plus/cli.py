@@ -1,6 +1,6 @@
 """Command line: a thin layer over the Python API.
 
-    ctcdecode-plus transcribe AUDIO... [--model M] [--lm LM] [--hotwords W ...] [--format text|json|srt|vtt]
+    ctcdecode-plus transcribe AUDIO... [--model M] [--lm LM] [--hotwords W ...] [--format text|json|srt|vtt|ctm ...]
     ctcdecode-plus emissions AUDIO... [--model M] -o DIR
     ctcdecode-plus compare --manifest MANIFEST [--model M] [--lm [NAME=]LM ...] [--hotwords ...] [--json OUT]
     ctcdecode-plus spoken-forms [--lm LM] [--hotwords W ...] [--hotwords-file F]   (hotword entries to edit)
@@ -26,7 +26,7 @@ import signal
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 from . import __version__
 from .constants import (
@@ -34,8 +34,8 @@ from .constants import (
     DEFAULT_ALPHA,
     DEFAULT_BEAM_WIDTH,
     DEFAULT_BETA,
-    DEFAULT_CHUNK_OVERLAP_SECONDS,
     DEFAULT_CHUNK_SECONDS,
+    DEFAULT_CONTEXT_SECONDS,
     DEFAULT_FILL_GAP_SECONDS,
     DEFAULT_HOTWORD_PREFIX_SHARE,
     DEFAULT_HOTWORD_WEIGHT,
@@ -162,10 +162,14 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
                         "(the small model shipped with ctcdecode-plus; default)")
     p.add_argument("--device", default=None, help="torch device (cpu, cuda, cuda:1); default: CUDA if available")
     p.add_argument("--chunk-seconds", type=_chunk_seconds, default=None,
-                   help="run audio in chunks of this many seconds, each with 2 s of context on both sides (so audio "
-                        "longer than this + 4 s; 0: never chunk; default: the "
+                   help="run audio longer than this many seconds plus twice --context-seconds in chunks of this "
+                        "length; 0: never chunk; default: the "
                         f"model's, {DEFAULT_CHUNK_SECONDS:g} s unless its folder says otherwise: the demo model's "
-                        "2.5 s)")
+                        "2.5 s")
+    p.add_argument("--context-seconds", type=_context_seconds, default=None,
+                   help="audio each chunk runs with on both sides, seconds (only the chunk's own frames are kept); "
+                        f"default: the model's, {DEFAULT_CONTEXT_SECONDS:g} s unless its folder says otherwise: the "
+                        "demo model's 1 s")
 
 
 def _add_manifest_args(p: argparse.ArgumentParser, manifest_help: str) -> None:
@@ -287,9 +291,24 @@ def _chunk_seconds(text: str) -> float:
     if 0 < value < MIN_CHUNK_SECONDS:
         raise argparse.ArgumentTypeError(
             f"{text!r}: give 0 (never chunk) or at least {MIN_CHUNK_SECONDS:g} s (default {DEFAULT_CHUNK_SECONDS:g}); "
-            f"each chunk also runs {DEFAULT_CHUNK_OVERLAP_SECONDS:g} s of context on both sides, so tiny chunks make "
-            "the model run for ages")
+            "each chunk also runs with context on both sides (--context-seconds), so tiny chunks make the model "
+            "run for ages")
     return value
+
+
+def _formats(text: str) -> list[str]:
+    """``--format``: one of :data:`_EXTENSIONS`' formats, or several comma-separated (each once, in order)."""
+    formats = [f.strip().lower() for f in text.split(",") if f.strip()]
+    bad = [f for f in formats if f not in _EXTENSIONS]
+    if bad or not formats:
+        raise argparse.ArgumentTypeError(f"{text!r}: give one of {', '.join(_EXTENSIONS)}, or several separated by "
+                                         "commas (json,srt)")
+    return list(dict.fromkeys(formats))
+
+
+def _context_seconds(text: str) -> float:
+    """``--context-seconds``: seconds >= 0 (the model's receptive field at least is always used)."""
+    return _number(text, 0.0, what=f"a number of seconds >= 0 (default {DEFAULT_CONTEXT_SECONDS:g})")
 
 
 def _ratio(text: str) -> float:
@@ -490,9 +509,13 @@ def cmd_transcribe(args) -> int:
     from .pipeline import each_transcript, needs_acoustic_model
 
     _check_audio_given(args)
-
-    if args.format not in ("json", "ctm"):
-        _skip_word_confidence(args, f"--format {args.format} shows no confidences; --format json and ctm do")
+    formats = list(args.format)
+    if len(formats) > 1 and not args.output_dir:
+        raise CtcDecodeError(f"--format {','.join(formats)}: several formats are one file per input and format; give "
+                             "-o DIR to write DIR/<name>.<format> for each, or give one format.")
+    fmt = formats[0]  # the one format printed without -o
+    if not {"json", "ctm"} & set(formats):
+        _skip_word_confidence(args, f"--format {','.join(formats)} shows no confidences; --format json and ctm do")
     hotwords = _read_hotwords(args)
     if args.decoder_folder:
         decoder, use_beam = _folder_decoder(args, hotwords), True
@@ -503,24 +526,29 @@ def cmd_transcribe(args) -> int:
     if not use_beam:
         _note_unused_beam_options(args, hotwords)
     sources = iter_sources(args.audio, emissions=True)
-    if args.format in ("srt", "vtt") and len(sources) > 1 and not args.output_dir:
-        raise CtcDecodeError(f"--format {args.format} with {len(sources)} inputs: subtitles are one file per "
-                             f"recording; give -o DIR to write DIR/<name>.{args.format} for each.")
+    if fmt in ("srt", "vtt") and len(sources) > 1 and not args.output_dir:
+        raise CtcDecodeError(f"--format {fmt} with {len(sources)} inputs: subtitles are one file per "
+                             f"recording; give -o DIR to write DIR/<name>.{fmt} for each.")
     out_dir = Path(args.output_dir) if args.output_dir else None
     if out_dir is not None and out_dir.suffix.lower() in (".srt", ".vtt", ".json", ".txt") and not out_dir.is_dir():
         raise CtcDecodeError(f"-o {out_dir}: -o names a folder, which gets <name>.{out_dir.suffix[1:]} for each input; "
-                             f"for one file, redirect the output instead: ... --format {args.format} > {out_dir}")
+                             f"for one file, redirect the output instead: ... --format {fmt} > {out_dir}")
     _check_folder("-o/--output-dir", args.output_dir)
     names = _output_names(sources, note=out_dir is not None)
     clashes: list[tuple[str, str]] = []
     given = len(sources)
-    made_with = _transcript_made_with(args, decoder, sources) if args.format == "json" and out_dir else None
+    made_with = _transcript_made_with(args, decoder, sources) if "json" in formats and out_dir else None
+    # with -o, each input's files are written in this order, the JSON (which records how it was made) last: where
+    # the last one is there, so are the others, each written whole
+    formats.sort(key=lambda f: f == "json")
     if args.skip_existing:
         if out_dir is None:
             raise CtcDecodeError("--skip-existing skips the inputs whose file is already in -o DIR; give -o DIR.")
-        ext = "txt" if args.format == "text" else args.format
-        sources, names, clashes = _skip_existing(sources, names, [out_dir / f"{n}.{ext}" for n in names], out_dir,
-                                                 made_with)
+        last = _EXTENSIONS[formats[-1]]
+        others = [_EXTENSIONS[f] for f in formats[:-1]]
+        sources, names, clashes = _skip_existing(
+            sources, names, [out_dir / f"{n}.{last}" for n in names], out_dir, made_with,
+            complete=lambda out: all(out.with_suffix(f".{e}").exists() for e in others))
     spotting_background = use_beam and args.spotting_background
     # saved emissions (.npz) decode without the model; audio, and background recordings, need it
     model = _load_model(args) if spotting_background or needs_acoustic_model(sources) else None
@@ -534,45 +562,48 @@ def cmd_transcribe(args) -> int:
     bar = _AudioProgress(sources, "transcribing")
     interrupted, processed = False, 0
     try:
-        for (src, em, t), name in zip(each_transcript(sources, model, decoder, chunk_seconds=args.chunk_seconds,
+        for (src, em, t), name in zip(each_transcript(sources, model, decoder, **_chunking(args),
                                                       progress=bar.seconds, num_workers=args.jobs), names):
             bar.inputs(1)
             processed += 1
             if isinstance(t, CtcDecodeError):
                 failures.append((src, str(t)))
-                if args.format == "json" and not args.output_dir:  # the JSON accounts for every input
+                if fmt == "json" and not args.output_dir:  # the JSON accounts for every input
                     results.append({"audio": src, "error": str(t)})
                 continue
             if args.explain_hotwords and use_beam:  # decodes once more, recording what spotting did
                 for line in decoder.explain_hotwords(em).lines():
                     print(f"{src}: {line}", file=sys.stderr)
-            if args.output_dir:  # one file per input, written as it is done, named as `emissions` names it
-                out = Path(args.output_dir) / f"{name}.{'txt' if args.format == 'text' else args.format}"
-                body = (json.dumps({"audio": src, "duration": round(em.audio_duration, 3), **t.to_dict(),
-                                    "made_with": _for_audio(made_with, src)}, indent=2)
-                        if args.format == "json" else t.to_srt() if args.format == "srt"
-                        else t.to_vtt() if args.format == "vtt" else _ctm(t, name).rstrip("\n")
-                        if args.format == "ctm" else t.text)
+            if args.output_dir:  # one file per input and format, written as it is done, named as `emissions` does
+                written = []
                 try:  # whole or not at all: a kill mid-write leaves no half file for the next stage to read
-                    _atomic_write(out, body + "\n")
+                    for f in formats:
+                        out = Path(args.output_dir) / f"{name}.{_EXTENSIONS[f]}"
+                        body = (json.dumps({"audio": src, "duration": round(em.audio_duration, 3), **t.to_dict(),
+                                            "made_with": _for_audio(made_with, src)}, indent=2)
+                                if f == "json" else t.to_srt() if f == "srt" else t.to_vtt() if f == "vtt"
+                                else _ctm(t, name).rstrip("\n") if f == "ctm" else t.text)
+                        _atomic_write(out, body + "\n")
+                        written.append(out)
                 except CtcDecodeError as e:
                     failures.append((src, str(e)))
                     continue
-                print(f"{src}\t{out}")
-            elif args.format == "json":
+                for out in written:
+                    print(f"{src}\t{out}")
+            elif fmt == "json":
                 results.append({"audio": src, "duration": round(em.audio_duration, 3), **t.to_dict()})
-            elif args.format == "srt":
+            elif fmt == "srt":
                 print(t.to_srt())
-            elif args.format == "vtt":
+            elif fmt == "vtt":
                 print(t.to_vtt())
-            elif args.format == "ctm":
+            elif fmt == "ctm":
                 print(_ctm(t, name), end="")
             else:
                 print(f"{src}\t{t.text}" if len(sources) > 1 else t.text)
     except KeyboardInterrupt:  # keep what is done: the JSON below still gets the finished files
         interrupted = True
     bar.close()
-    if args.format == "json" and not args.output_dir:
+    if fmt == "json" and not args.output_dir:
         if len(sources) > 1 or results:  # a failed input is {"audio": ..., "error": ...}, in its place
             print(json.dumps(results if len(sources) > 1 else results[0], indent=2))
     rc = _report_failures(failures, processed + given - len(sources))  # skipped ones count as inputs
@@ -583,6 +614,10 @@ def cmd_transcribe(args) -> int:
     return rc
 
 
+#: the file extension of each ``transcribe --format``
+_EXTENSIONS = {"text": "txt", "json": "json", "srt": "srt", "vtt": "vtt", "ctm": "ctm"}
+
+
 def _transcript_made_with(args, decoder, sources) -> dict:
     """What a JSON transcript in ``-o DIR`` records of how it was made, for ``--skip-existing`` to remake one made
     otherwise: the model and chunking (for audio), and the decoder's settings (with ``--spotting-background``, the
@@ -590,7 +625,8 @@ def _transcript_made_with(args, decoder, sources) -> dict:
     from .compare import json_safe
     from .pipeline import needs_acoustic_model
 
-    made = _made_with(args) if needs_acoustic_model(sources) else {"model": None, "chunk_seconds": None}
+    made = _made_with(args) if needs_acoustic_model(sources) else {"model": None, "chunk_seconds": None,
+                                                                   "context_seconds": None}
     settings = decoder.settings()
     if settings.get("lm"):  # the file, wherever it was named from, and as it is now (a rebuild is another LM)
         settings["lm"] = _file_stamp(settings["lm"])
@@ -699,13 +735,14 @@ def _same_file(a: str, b: str) -> bool:
         return False
 
 
-def _skip_existing(sources: list, names: list, outputs: list, folder: Path,
-                   made_with: Optional[dict] = None) -> tuple[list, list, list[tuple[str, str]]]:
+def _skip_existing(sources: list, names: list, outputs: list, folder: Path, made_with: Optional[dict] = None,
+                   complete: Optional[Callable[[Path], bool]] = None) -> tuple[list, list, list[tuple[str, str]]]:
     """``--skip-existing``: the inputs (and names) whose output file is not there yet, with a note of the rest
     (files are written whole or not at all, so one that is there is complete), and the inputs whose file there
     was made from another input of the same name (an earlier run's), as failures: neither skipped nor
     overwritten. With ``made_with`` (emissions: :func:`_made_with`), a saved file made otherwise (another model,
-    chunking, or audio that has changed since) is made again."""
+    chunking, or audio that has changed since) is made again, and so is one for which ``complete(file)`` is false
+    (``transcribe`` with several formats: another format's file is missing beside it)."""
     keep, clashes, stale, names = [], [], {}, list(names)
     siblings: dict = collections.defaultdict(list)
     with contextlib.suppress(OSError):
@@ -728,6 +765,8 @@ def _skip_existing(sources: list, names: list, outputs: list, folder: Path,
                 continue
             out, names[i] = own, own.stem  # made again, it must replace its own file, never the other input's
         why = _stale(out, made_with, src) if made_with is not None else None
+        if not why and complete is not None and not complete(out):
+            why = "without every --format asked for now"
         if why:
             stale[why] = stale.get(why, 0) + 1
             keep.append(i)
@@ -777,7 +816,7 @@ def cmd_emissions(args) -> int:
     try:  # slice by slice, each saved as soon as it is computed: an interrupted run keeps what it did
         for k in range(0, len(sources), _SAVE_EMISSIONS_EVERY):
             part = sources[k:k + _SAVE_EMISSIONS_EVERY]
-            results = model.emissions_batch(part, chunk_seconds=args.chunk_seconds, progress=bar.seconds,
+            results = model.emissions_batch(part, **_chunking(args), progress=bar.seconds,
                                             progress_seconds=True)
             bar.inputs(len(part))
             for src, em in zip(part, results):
@@ -895,7 +934,7 @@ def _cached_emissions(pairs: Sequence[tuple[str, str]], cache: Optional[Path], a
         bar = _AudioProgress([a for _, a in todo], what)
         for k in range(0, len(todo), _SAVE_EMISSIONS_EVERY):
             part = todo[k:k + _SAVE_EMISSIONS_EVERY]
-            outs = model.emissions_batch([a for _, a in part], chunk_seconds=args.chunk_seconds, progress=bar.seconds,
+            outs = model.emissions_batch([a for _, a in part], **_chunking(args), progress=bar.seconds,
                                          progress_seconds=True)
             bar.inputs(len(part))
             for (key, audio), em in zip(part, outs):
@@ -931,14 +970,19 @@ def _cached_emissions(pairs: Sequence[tuple[str, str]], cache: Optional[Path], a
 
 def _made_with(args) -> dict:
     """What emissions saved in ``--emissions`` were made with, beside their audio file: the model (its files as
-    they are now: :func:`~.acoustic.model_fingerprint`) and the chunking asked for."""
+    they are now: :func:`~.acoustic.model_fingerprint`, its own chunking included) and the chunking asked for."""
     from .acoustic import model_fingerprint
 
     try:
         model = model_fingerprint(args.model)
     except CtcDecodeError:
         model = None  # the model cannot be found: loading it says why, where it is needed
-    return {"model": model, "chunk_seconds": args.chunk_seconds}
+    return {"model": model, **_chunking(args)}
+
+
+def _chunking(args) -> dict:
+    """``chunk_seconds`` and ``context_seconds`` as given (``None``: the model's own), for the model's calls."""
+    return {"chunk_seconds": args.chunk_seconds, "context_seconds": args.context_seconds}
 
 
 def _for_audio(made_with: dict, audio) -> dict:
@@ -953,7 +997,8 @@ def _for_audio(made_with: dict, audio) -> dict:
 
 
 _STALE_REASONS = {"model": "by another model, or one whose files have changed since",
-                  "chunk_seconds": "with another --chunk-seconds", "audio": "from audio that has changed since",
+                  "chunk_seconds": "with another --chunk-seconds",
+                  "context_seconds": "with another --context-seconds", "audio": "from audio that has changed since",
                   "decoder": "with other decoding settings (LM, alpha, beta, hotwords...)"}
 
 
@@ -971,7 +1016,8 @@ def _stale(npz: Path, made_with: dict, audio) -> Optional[str]:
         before, after = saved[field], now.get(field)
         if isinstance(before, dict) and isinstance(after, dict):  # decoder settings: those both name (a setting
             before, after = ({k: d[k] for k in before.keys() & after.keys()} for d in (before, after))  # added later)
-        unknown = field != "chunk_seconds" and (before is None or after is None)  # None chunking: the model's own
+        unknown = field not in ("chunk_seconds", "context_seconds") and (before is None or after is None)  # None
+        # chunking: the model's own
         if not unknown and before != after:
             return why
     return None
@@ -1245,16 +1291,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="decode with a saved decoder (BeamSearchDecoder.save_pretrained, pyctcdecode or "
                         "Wav2Vec2ProcessorWithLM folder): its LM, alpha, beta, hotwords and search settings; "
                         "decoding options given beside it override them")
-    p.add_argument("--format", choices=["text", "json", "srt", "vtt", "ctm"], default="text",
+    p.add_argument("--format", type=_formats, default=["text"], metavar="{" + ",".join(_EXTENSIONS) + "}[,...]",
                    help="json carries words with start/end times in seconds; srt and vtt are subtitles; ctm is NIST's "
-                        "time-marked words (sclite), a line per word named by the input's file name. For several "
-                        "formats, run the model once (`emissions ... -o EM`) and transcribe EM once per format")
+                        "time-marked words (sclite), a line per word named by the input's file name. Several "
+                        "formats, comma-separated (--format json,srt), need -o DIR: each input gets a file in each")
     p.add_argument("--explain-hotwords", action="store_true",
                    help="say on stderr where each hotword was spotted (nats per character against its threshold) "
                         "and why spotting kept or refused it (acoustic and LM margins, nats)")
     p.add_argument("-o", "--output-dir", default=None, metavar="DIR",
-                   help="write one file per input, DIR/<name>.txt, .json, .srt, .vtt or .ctm (by --format), each as "
-                        "soon as it is done; stdout lists them (needed for subtitles of several inputs)")
+                   help="write one file per input and format, DIR/<name>.txt, .json, .srt, .vtt or .ctm (by --format), "
+                        "each as soon as it is done; stdout lists them (needed for subtitles of several inputs)")
     p.add_argument("--skip-existing", action="store_true",
                    help="with -o: leave out the inputs whose file is already there (to finish an interrupted run)")
     p.set_defaults(func=cmd_transcribe)

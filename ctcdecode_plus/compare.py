@@ -213,6 +213,7 @@ def split_scorable(items: Sequence[Item]) -> tuple[list[Item], list[dict]]:
 
 
 def manifest_items(manifest: Union[str, os.PathLike], model=None, *, chunk_seconds: Optional[float] = None,
+                   context_seconds: Optional[float] = None,
                    batch_seconds: float = 60.0) -> tuple[list[Item], list[dict]]:
     """The utterances of a manifest (TSV or NeMo JSON lines: :func:`~ctcdecode_plus.manifest.read_manifest`) as
     :func:`compare` items, and the inputs that failed: ``(items, failures)``, each failure a dict ``id``,
@@ -221,8 +222,8 @@ def manifest_items(manifest: Union[str, os.PathLike], model=None, *, chunk_secon
     ``model``: an :class:`~ctcdecode_plus.acoustic.AcousticModel`, or a folder, hub id or ``"demo"`` (loaded once);
     ``None`` where every entry is saved emissions (``.npz``). Each audio file runs through the model once
     (:meth:`~ctcdecode_plus.acoustic.AcousticModel.emissions_batch`, ``batch_seconds`` of audio a batch, files
-    longer than ``chunk_seconds`` in chunks), however many rows are segments of it (NeMo's ``offset`` and
-    ``duration``, seconds), and each row gets its stretch of the frames, its times counted from its offset."""
+    longer than ``chunk_seconds`` in chunks with ``context_seconds`` on both sides; ``None``: the model's own),
+    however many rows are segments of it (NeMo's ``offset`` and ``duration``, seconds), and each row gets its stretch of the frames, its times counted from its offset."""
     from .manifest import cut_entries, read_manifest
 
     entries = read_manifest(manifest)
@@ -243,7 +244,7 @@ def manifest_items(manifest: Union[str, os.PathLike], model=None, *, chunk_secon
 
         model = load_model(model)
         whole.update(zip(audio, model.emissions_batch(audio, chunk_seconds=chunk_seconds,
-                                                      batch_seconds=batch_seconds)))
+                                                      context_seconds=context_seconds, batch_seconds=batch_seconds)))
     items, failures = [], []
     for e, em in zip(entries, cut_entries(entries, whole)):
         if isinstance(em, CtcDecodeError):

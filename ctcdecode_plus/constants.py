@@ -72,11 +72,12 @@ LETTER_NAMES = {
 #: File extensions taken for audio when a folder is expanded (``iter_sources``).
 AUDIO_EXTENSIONS = frozenset({".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a", ".aiff", ".aif", ".au", ".webm"})
 
-#: Long-audio chunking (seconds). A model folder may set its own chunk length in ``MODEL_SETTINGS_FILENAME``
-#: (``{"chunk_seconds": 2.5}``): a model trained on short utterances reads long windows worse.
+#: Long-audio chunking (seconds): each chunk runs with ``DEFAULT_CONTEXT_SECONDS`` of audio on both sides. A model
+#: folder may set its own in ``MODEL_SETTINGS_FILENAME`` (``{"chunk_seconds": 2.5, "context_seconds": 1}``): a model
+#: trained on short utterances reads long windows worse.
 DEFAULT_CHUNK_SECONDS = 20.0
+DEFAULT_CONTEXT_SECONDS = 2.0
 MODEL_SETTINGS_FILENAME = "ctcdecode_plus.json"
-DEFAULT_CHUNK_OVERLAP_SECONDS = 2.0
 
 #: Audio whose peak absolute amplitude is below this is treated as silent.
 SILENCE_PEAK = 1e-4

@@ -97,6 +97,7 @@ def each_transcript(
     *,
     input_rate: Optional[int] = None,
     chunk_seconds: Optional[float] = None,
+    context_seconds: Optional[float] = None,
     progress: Optional[Callable[[float], None]] = None,
     num_workers: Optional[int] = None,
 ) -> Iterator[Tuple[Source, Optional[Emissions], Union[Transcript, CtcDecodeError]]]:
@@ -105,7 +106,7 @@ def each_transcript(
     :class:`Emissions`, or a saved ``.npz`` of them (decoded as they are; ``acoustic`` may be ``None`` when every
     source is one). An LM or hotword that does not fit the model (or any of the models saved
     emissions come from) raises once, before any audio is read.
-    ``input_rate`` (Hz) and ``chunk_seconds`` as in :func:`transcribe`; ``progress`` is called with the seconds of
+    ``input_rate`` (Hz), ``chunk_seconds`` and ``context_seconds`` as in :func:`transcribe`; ``progress`` is called with the seconds of
     audio each step ran through the model (increments, chunk by chunk in a long file; they add up to its length).
     ``num_workers`` > 1: decode in that
     many worker processes while this one reads and runs the model on the next sources (the same transcripts, in
@@ -135,7 +136,8 @@ def each_transcript(
         if acoustic is None:
             raise CtcDecodeError(f"{source}: audio needs an acoustic model; pass one (or give saved emissions, "
                                  "a .npz from `ctcdecode-plus emissions`).")
-        return acoustic.emissions(source, input_rate=input_rate, chunk_seconds=chunk_seconds, progress=progress)
+        return acoustic.emissions(source, input_rate=input_rate, chunk_seconds=chunk_seconds,
+                                  context_seconds=context_seconds, progress=progress)
 
     if num_workers is not None and num_workers > 1:
         labels = [acoustic.labels] if acoustic is not None else _saved_label_sets(list(sources))
@@ -196,6 +198,7 @@ def transcribe(
     decoder: Optional[Decoder] = None,
     input_rate: Optional[int] = None,
     chunk_seconds: Optional[float] = None,
+    context_seconds: Optional[float] = None,
     device: Optional[str] = None,
     errors: str = "raise",
     pause_seconds: Optional[float] = DEFAULT_PAUSE_SECONDS,
@@ -215,6 +218,8 @@ def transcribe(
         input_rate: sample rate of array input, Hz.
         chunk_seconds: audio longer than this (seconds) runs through the model in chunks; 0: never; ``None``: the
             model's own length (``AcousticModel.chunk_seconds``: 20 s, the demo model's 2.5 s).
+        context_seconds: audio each chunk runs with on both sides (seconds); ``None``: the model's own
+            (``AcousticModel.context_seconds``: 2 s, the demo model's 1 s).
         device: torch device for the model (``"cpu"``, ``"cuda"``); default CUDA when available.
         errors: for a list: ``"raise"`` raises the first failure after all inputs ran; ``"return"`` puts the
             :class:`~ctcdecode_plus.errors.CtcDecodeError` in that input's place.
@@ -255,7 +260,8 @@ def transcribe(
     sources = [audio] if single else list(audio)
     acoustic = load_model(model, device) if needs_acoustic_model(sources) else None
     results = [t for _, _, t in each_transcript(sources, acoustic, decoder,
-                                                input_rate=input_rate, chunk_seconds=chunk_seconds)]
+                                                input_rate=input_rate, chunk_seconds=chunk_seconds,
+                                                context_seconds=context_seconds)]
     if errors == "raise" or single:
         for r in results:
             if isinstance(r, CtcDecodeError):

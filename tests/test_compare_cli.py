@@ -978,6 +978,9 @@ def test_saved_emissions_are_made_again_for_another_model_chunking_or_changed_au
     assert "computing saved emissions again" not in run(tiny_model_dir) and stamps() == first  # reused
     assert "2 made by another model" in run(other_model) and stamps() != first
     assert "2 made with another --chunk-seconds" in run(other_model, "--chunk-seconds", "0")
+    assert "2 made with another --context-seconds" in run(other_model, "--chunk-seconds", "0",
+                                                            "--context-seconds", "0.5")
+    run(other_model, "--chunk-seconds", "0")
     second = stamps()
     write_tone_wav(d / "u1.wav", 1.2, 16000, freq=900)  # new audio, same name
     os.utime(d / "u1.wav", ns=(1, 1))  # and a time of its own whatever the clock's resolution
@@ -1125,6 +1128,39 @@ def test_skip_existing_remakes_json_transcripts_made_with_other_settings(tiny_mo
                  "--decoder", "beam"]) == 0
     assert "made again, not skipped: 2 made with other decoding settings" in capsys.readouterr().err
     assert json.loads((out / "u0.json").read_text())["made_with"]["decoder"]["type"] == "BeamSearchDecoder"
+
+
+def test_several_formats_in_one_run(tiny_model_dir, corpus, tmp_path, capsys):
+    """Subtitles and JSON of the same run needed the model run once per format (or emissions saved first)."""
+    from ctcdecode_plus.pipeline import transcribe
+
+    model, out = ["--model", str(tiny_model_dir)], tmp_path / "out"
+    wavs = [str(corpus / "u0.wav"), str(corpus / "u2.wav")]
+    assert main(["transcribe", *wavs, *model, "--format", "json,srt,text", "-o", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert sorted(p.name for p in out.iterdir()) == ["u0.json", "u0.srt", "u0.txt", "u2.json", "u2.srt", "u2.txt"]
+    assert [ln.rsplit(".", 1)[1] for ln in lines] == ["srt", "txt", "json"] * 2  # the JSON last for each input
+    expected = transcribe(wavs[0], model=str(tiny_model_dir))
+    assert (out / "u0.txt").read_text() == expected.text + "\n"
+    assert (out / "u0.srt").read_text() == expected.to_srt() + "\n"
+    assert json.loads((out / "u0.json").read_text())["text"] == expected.text
+    # --skip-existing: an input is done when every format's file is there
+    (out / "u2.srt").unlink()
+    capsys.readouterr()
+    assert main(["transcribe", *wavs, *model, "--format", "json,srt,text", "-o", str(out), "--skip-existing"]) == 0
+    captured = capsys.readouterr()
+    assert "1 of 2 input(s) skipped" in captured.err and "1 made without every --format" in captured.err
+    assert (out / "u2.srt").is_file() and all("u2" in ln for ln in captured.out.splitlines())
+    assert main(["transcribe", *wavs, *model, "--format", "json,vtt", "-o", str(out), "--skip-existing"]) == 0
+    assert (out / "u0.vtt").is_file() and "2 made without every --format" in capsys.readouterr().err
+    # several formats need -o; a format that is not one is named with the choices
+    assert main(["transcribe", *wavs, *model, "--format", "json,srt"]) == 2
+    assert "give -o DIR" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["transcribe", *wavs, *model, "--format", "json,docx", "-o", str(out)])
+    assert "give one of text, json, srt, vtt, ctm" in capsys.readouterr().err
+    assert main(["transcribe", "--format", "json", wavs[0], *model]) == 0  # a format before the audio, as before
+    assert json.loads(capsys.readouterr().out)["text"] == expected.text
 
 
 def test_review_of_the_recorded_settings_and_manifest_emissions(tiny_model_dir, corpus, tmp_path, pyctc_data, capsys):
