@@ -71,6 +71,19 @@ def model_fingerprint(name_or_path: PathLike) -> str:
     return h.hexdigest()[:16]
 
 
+def model_chunking(name_or_path: PathLike) -> tuple[float, float]:
+    """``(chunk_seconds, context_seconds)`` a model runs long audio with by default, from its
+    ``ctcdecode_plus.json`` without loading it (the library's defaults where the file says nothing or the model
+    cannot be found; loading it says why)."""
+    path = resolve_model_path(name_or_path)
+    try:
+        settings = _model_settings(path, Path(path).is_dir(), {})
+    except CtcDecodeError:
+        settings = {}
+    return (float(settings.get("chunk_seconds", DEFAULT_CHUNK_SECONDS)),
+            float(settings.get("context_seconds", DEFAULT_CONTEXT_SECONDS)))
+
+
 def _check_progress(progress) -> None:
     """A :class:`ModelError` for a ``progress=`` that cannot be called (it would fail after the first step)."""
     if progress is not None and not callable(progress):
@@ -115,8 +128,8 @@ def _check_chunking(chunk_seconds: float, context_seconds: float, batch_size: in
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
             raise CtcDecodeError(
                 f"{name}={value!r} (--{name.replace('_', '-')}): give 0 or a positive number of seconds "
-                f"(chunk_seconds=0 disables chunking; defaults {DEFAULT_CHUNK_SECONDS:g} and "
-                f"{DEFAULT_CONTEXT_SECONDS:g})."
+                f"(chunk_seconds=0 disables chunking; the library's defaults are {DEFAULT_CHUNK_SECONDS:g} and "
+                f"{DEFAULT_CONTEXT_SECONDS:g}, a model folder may set its own)."
             )
     if 0 < chunk_seconds < MIN_CHUNK_SECONDS:
         raise CtcDecodeError(

@@ -308,7 +308,8 @@ def _formats(text: str) -> list[str]:
 
 def _context_seconds(text: str) -> float:
     """``--context-seconds``: seconds >= 0 (the model's receptive field at least is always used)."""
-    return _number(text, 0.0, what=f"a number of seconds >= 0 (default {DEFAULT_CONTEXT_SECONDS:g})")
+    return _number(text, 0.0, what=f"a number of seconds >= 0 (default: the model's own, {DEFAULT_CONTEXT_SECONDS:g} "
+                                   "unless its folder says otherwise)")
 
 
 def _ratio(text: str) -> float:
@@ -575,21 +576,19 @@ def cmd_transcribe(args) -> int:
                 for line in decoder.explain_hotwords(em).lines():
                     print(f"{src}: {line}", file=sys.stderr)
             if args.output_dir:  # one file per input and format, written as it is done, named as `emissions` does
-                written = []
                 try:  # whole or not at all: a kill mid-write leaves no half file for the next stage to read
                     for f in formats:
                         out = Path(args.output_dir) / f"{name}.{_EXTENSIONS[f]}"
                         body = (json.dumps({"audio": src, "duration": round(em.audio_duration, 3), **t.to_dict(),
-                                            "made_with": _for_audio(made_with, src)}, indent=2)
+                                            "made_with": {**_for_audio(made_with, src),
+                                                          "source_abspath": os.path.abspath(src)}}, indent=2)
                                 if f == "json" else t.to_srt() if f == "srt" else t.to_vtt() if f == "vtt"
                                 else _ctm(t, name).rstrip("\n") if f == "ctm" else t.text)
                         _atomic_write(out, body + "\n")
-                        written.append(out)
+                        print(f"{src}\t{out}")  # as it is written: an interrupted run lists what it wrote
                 except CtcDecodeError as e:
                     failures.append((src, str(e)))
                     continue
-                for out in written:
-                    print(f"{src}\t{out}")
             elif fmt == "json":
                 results.append({"audio": src, "duration": round(em.audio_duration, 3), **t.to_dict()})
             elif fmt == "srt":
@@ -695,15 +694,18 @@ def _saved_meta(npz: Path) -> dict:
 
 
 def _recorded_source(path: Path) -> Optional[str]:
-    """The absolute path of the input an output file says it was made from (a ``.npz``'s ``source_abspath``, or
-    its ``source`` or a ``.json``'s ``audio`` where that is absolute), or ``None`` where it does not say (text,
-    subtitles; a relative path, which named a file in whatever folder that run started in) or cannot be read."""
+    """The absolute path of the input an output file says it was made from (a ``.npz``'s or a ``.json``
+    transcript's ``source_abspath``, or its ``source`` or ``audio`` where that is absolute), or ``None`` where it
+    does not say (text, subtitles; a relative path, which named a file in whatever folder that run started in) or
+    cannot be read."""
     try:
         if path.suffix == ".npz":
             meta = _saved_meta(path)
             source = meta.get("source_abspath") or meta.get("source")
-        elif path.suffix == ".json":
-            source = json.loads(path.read_text(encoding="utf-8")).get("audio")
+        elif path.suffix == ".json":  # the absolute path since session 23; "audio" as it was given
+            data = json.loads(path.read_text(encoding="utf-8"))
+            made = data.get("made_with")
+            source = (made.get("source_abspath") if isinstance(made, dict) else None) or data.get("audio")
         else:
             return None
     except Exception:  # noqa: BLE001 - a file that does not say: nothing to compare
@@ -970,14 +972,19 @@ def _cached_emissions(pairs: Sequence[tuple[str, str]], cache: Optional[Path], a
 
 def _made_with(args) -> dict:
     """What emissions saved in ``--emissions`` were made with, beside their audio file: the model (its files as
-    they are now: :func:`~.acoustic.model_fingerprint`, its own chunking included) and the chunking asked for."""
-    from .acoustic import model_fingerprint
+    they are now: :func:`~.acoustic.model_fingerprint`, its own chunking included), the chunk length asked for
+    (``None``: the model's own), and the context each chunk runs with (seconds, the model's own where none is
+    asked for; ``None`` where nothing is chunked)."""
+    from .acoustic import model_chunking, model_fingerprint
 
     try:
         model = model_fingerprint(args.model)
     except CtcDecodeError:
         model = None  # the model cannot be found: loading it says why, where it is needed
-    return {"model": model, **_chunking(args)}
+    own_chunk, own_context = model_chunking(args.model)
+    chunked = own_chunk if args.chunk_seconds is None else args.chunk_seconds
+    context = (own_context if args.context_seconds is None else args.context_seconds) if chunked else None
+    return {"model": model, "chunk_seconds": args.chunk_seconds, "context_seconds": context}
 
 
 def _chunking(args) -> dict:
@@ -1011,13 +1018,17 @@ def _stale(npz: Path, made_with: dict, audio) -> Optional[str]:
         return None
     now = _for_audio(made_with, audio)
     for field, why in _STALE_REASONS.items():
+        if field == "context_seconds" and field not in saved and "chunk_seconds" in saved:
+            # made before the context was recorded: with the fixed 2 s of then, where anything was chunked (the
+            # chunk length is the same as now, or the file is already stale above)
+            saved = {**saved, field: DEFAULT_CONTEXT_SECONDS if now.get(field) is not None else None}
         if field not in saved:
             continue
         before, after = saved[field], now.get(field)
         if isinstance(before, dict) and isinstance(after, dict):  # decoder settings: those both name (a setting
             before, after = ({k: d[k] for k in before.keys() & after.keys()} for d in (before, after))  # added later)
         unknown = field not in ("chunk_seconds", "context_seconds") and (before is None or after is None)  # None
-        # chunking: the model's own
+        # chunk length: the model's own; None context: nothing chunked
         if not unknown and before != after:
             return why
     return None

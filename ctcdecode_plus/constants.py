@@ -78,6 +78,7 @@ AUDIO_EXTENSIONS = frozenset({".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a", 
 DEFAULT_CHUNK_SECONDS = 20.0
 DEFAULT_CONTEXT_SECONDS = 2.0
 MODEL_SETTINGS_FILENAME = "ctcdecode_plus.json"
+DEFAULT_CHUNK_OVERLAP_SECONDS = DEFAULT_CONTEXT_SECONDS  # its name before session 23, for code that imports it
 
 #: Audio whose peak absolute amplitude is below this is treated as silent.
 SILENCE_PEAK = 1e-4

@@ -854,7 +854,7 @@ def test_skip_existing_compares_where_inputs_are_not_how_they_were_typed(tiny_mo
                                                                           monkeypatch, capsys):
     """From a review: a path saved as typed ("data/u0.wav") named another file from another folder: the same input
     given another way failed as a clash, and another input of the same name could pass. Emissions now keep where
-    their input was; a relative path that is all a file says is not compared."""
+    their input was, and so do JSON transcripts; a relative path that is all a file says is not compared."""
     import shutil
 
     for folder, wav in (("A", "u0.wav"), ("B", "u1.wav")):  # B's data/u0.wav is another recording
@@ -873,8 +873,10 @@ def test_skip_existing_compares_where_inputs_are_not_how_they_were_typed(tiny_mo
     assert capsys.readouterr().err.count("1 of 1 input(s) skipped") == 2
     assert main(["emissions", "data/u0.wav", *model, "-o", str(out), "--skip-existing"]) == 1
     assert f"made from {same}" in capsys.readouterr().err
-    assert main(["transcribe", "data/u0.wav", *model, *js, "--skip-existing"]) == 0  # "audio": "data/u0.wav"
-    assert "skipped" in capsys.readouterr().err
+    # a JSON transcript keeps where its input was too (since session 23: before, "audio": "data/u0.wav" was all
+    # it said, and B's recording was skipped for A's)
+    assert main(["transcribe", "data/u0.wav", *model, *js, "--skip-existing"]) == 1
+    assert f"made from {same}" in capsys.readouterr().err
 
 
 def test_compare_counts_hotword_free_utterances_the_hotwords_changed():
@@ -978,8 +980,13 @@ def test_saved_emissions_are_made_again_for_another_model_chunking_or_changed_au
     assert "computing saved emissions again" not in run(tiny_model_dir) and stamps() == first  # reused
     assert "2 made by another model" in run(other_model) and stamps() != first
     assert "2 made with another --chunk-seconds" in run(other_model, "--chunk-seconds", "0")
-    assert "2 made with another --context-seconds" in run(other_model, "--chunk-seconds", "0",
-                                                            "--context-seconds", "0.5")
+    # the context is not compared where chunking is off
+    assert "computing saved emissions again" not in run(other_model, "--chunk-seconds", "0", "--context-seconds", "1")
+    assert "2 made with another --chunk-seconds" in run(other_model, "--chunk-seconds", "1")
+    assert "2 made with another --context-seconds" in run(other_model, "--chunk-seconds", "1",
+                                                            "--context-seconds", "0.1")
+    assert "computing saved emissions again" not in run(other_model, "--chunk-seconds", "1",
+                                                            "--context-seconds", "0.1")
     run(other_model, "--chunk-seconds", "0")
     second = stamps()
     write_tone_wav(d / "u1.wav", 1.2, 16000, freq=900)  # new audio, same name
@@ -1130,7 +1137,28 @@ def test_skip_existing_remakes_json_transcripts_made_with_other_settings(tiny_mo
     assert json.loads((out / "u0.json").read_text())["made_with"]["decoder"]["type"] == "BeamSearchDecoder"
 
 
-def test_several_formats_in_one_run(tiny_model_dir, corpus, tmp_path, capsys):
+def test_files_saved_before_the_context_was_recorded_count_as_made_with_2_s(tiny_model_dir, tmp_path, capsys):
+    """From a review: emissions saved before session 23 record no context; they were all made with the 2 s of
+    then, and were reused whatever --context-seconds asked for."""
+    from ctcdecode_plus.emissions import Emissions
+
+    write_tone_wav(tmp_path / "long.wav", 6.0, 16000, freq=300)
+    out, model = tmp_path / "em", ["--model", str(tiny_model_dir)]
+    assert main(["emissions", str(tmp_path / "long.wav"), "-o", str(out), *model, "--chunk-seconds", "1"]) == 0
+    em = Emissions.load(out / "long.npz")
+    with np.load(out / "long.npz", allow_pickle=False) as z:
+        meta = json.loads(str(z["meta"]))
+    assert meta["made_with"]["context_seconds"] == 2.0  # the model's own, recorded as the number it is
+    del meta["made_with"]["context_seconds"]
+    em.save(out / "long.npz", made_with=meta["made_with"])  # as the files of before
+    capsys.readouterr()
+    args = ["emissions", str(tmp_path / "long.wav"), "-o", str(out), *model, "--chunk-seconds", "1", "--skip-existing"]
+    assert main(args) == 0 and "1 of 1 input(s) skipped" in capsys.readouterr().err  # 2 s then, 2 s now
+    assert main([*args, "--context-seconds", "0.1"]) == 0
+    assert "1 made with another --context-seconds" in capsys.readouterr().err
+
+
+def test_several_formats_in_one_run(tiny_model_dir, corpus, tmp_path, capsys, monkeypatch):
     """Subtitles and JSON of the same run needed the model run once per format (or emissions saved first)."""
     from ctcdecode_plus.pipeline import transcribe
 
@@ -1159,6 +1187,37 @@ def test_several_formats_in_one_run(tiny_model_dir, corpus, tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["transcribe", *wavs, *model, "--format", "json,docx", "-o", str(out)])
     assert "give one of text, json, srt, vtt, ctm" in capsys.readouterr().err
+    # inputs named by relative paths: another input's files of the same name are neither skipped nor overwritten
+    for sub in ("a", "b"):
+        (tmp_path / sub).mkdir()
+        write_tone_wav(tmp_path / sub / "talk.wav", 1.0, 16000, freq=300 if sub == "a" else 700)
+    monkeypatch.chdir(tmp_path)
+    assert main(["transcribe", "a/talk.wav", *model, "--format", "json,srt", "-o", str(tmp_path / "rel")]) == 0
+    kept = (tmp_path / "rel" / "talk.json").read_text()
+    capsys.readouterr()
+    assert main(["transcribe", "b/talk.wav", *model, "--format", "json,srt", "-o", str(tmp_path / "rel"),
+                 "--skip-existing"]) == 1
+    assert "made from" in capsys.readouterr().err and (tmp_path / "rel" / "talk.json").read_text() == kept
+    # Ctrl-C between two formats of an input: the file written is listed, and a rerun makes the input again
+    import ctcdecode_plus.cli as cli
+
+    real, calls = cli._atomic_write, []
+
+    def interrupted(path, text):
+        calls.append(path)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        real(path, text)
+
+    monkeypatch.setattr(cli, "_atomic_write", interrupted)
+    capsys.readouterr()
+    assert main(["transcribe", wavs[0], *model, "--format", "srt,json", "-o", str(tmp_path / "cut")]) == 130
+    assert capsys.readouterr().out.strip().endswith("u0.srt") and not (tmp_path / "cut" / "u0.json").exists()
+    monkeypatch.setattr(cli, "_atomic_write", real)
+    assert main(["transcribe", wavs[0], *model, "--format", "srt,json", "-o", str(tmp_path / "cut"),
+                 "--skip-existing"]) == 0
+    assert (tmp_path / "cut" / "u0.json").is_file()
+    capsys.readouterr()
     assert main(["transcribe", "--format", "json", wavs[0], *model]) == 0  # a format before the audio, as before
     assert json.loads(capsys.readouterr().out)["text"] == expected.text
 
