@@ -56,12 +56,19 @@ def resolve_model_path(name_or_path: PathLike) -> str:
 def model_fingerprint(name_or_path: PathLike) -> str:
     """A short id of a model as its files are now, to tell whether saved emissions came from it: for a folder
     (``"demo"`` included), a hash of its resolved path and of each file's name, size and modification time, so that
-    new weights or settings in it, or another folder, give another id; for a hub id, the id."""
+    new weights or settings in it, or another folder, give another id; for a hub id, the id and the revision
+    (snapshot) its main branch has in the local hub cache, where it is there."""
     import hashlib
 
     folder = Path(resolve_model_path(name_or_path))
-    if not folder.is_dir():
-        return f"hub:{name_or_path}"
+    if not folder.is_dir():  # the revision of its files in the local hub cache, where they are there
+        try:
+            from huggingface_hub import try_to_load_from_cache
+
+            found = try_to_load_from_cache(str(name_or_path), "config.json")
+        except Exception:  # noqa: BLE001 - not a repo id the hub client takes: the id alone
+            found = None
+        return f"hub:{name_or_path}" + (f"@{Path(found).parent.name}" if isinstance(found, str) else "")
     h = hashlib.sha1(str(folder.resolve()).encode())
     for f in sorted(folder.iterdir()):
         with contextlib.suppress(OSError):

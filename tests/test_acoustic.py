@@ -296,6 +296,27 @@ def test_a_hub_id_from_the_cache_takes_its_revision_and_settings_for_every_file(
     assert m.chunk_seconds == 3.0 and m.labels.labels
 
 
+def test_a_hub_model_is_told_apart_by_its_cached_revision(tmp_path, monkeypatch):
+    # saved emissions record the model that made them; a hub id was recorded as the id alone, so emissions of an
+    # earlier revision were reused after the cache moved to a new one
+    import shutil
+
+    import huggingface_hub.constants
+
+    from ctcdecode_plus.acoustic import model_fingerprint
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "cache"))
+    assert model_fingerprint("org/tiny") == "hub:org/tiny"  # not in the cache: the id alone
+    repo = tmp_path / "cache" / "models--org--tiny"
+    for rev in ("a" * 40, "b" * 40):
+        shutil.copytree(make_tiny_model(tmp_path / rev[:1], layers=0, normalize=False), repo / "snapshots" / rev)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text("a" * 40)
+    first = model_fingerprint("org/tiny")
+    (repo / "refs" / "main").write_text("b" * 40)
+    assert first == "hub:org/tiny@" + "a" * 40 and model_fingerprint("org/tiny") == "hub:org/tiny@" + "b" * 40
+
+
 def test_loading_a_model_from_python_prints_no_progress_bar(tiny_model_dir, capfd, monkeypatch):
     """transformers drew a "Loading weights" bar on stderr at every load in a script (the CLI turned it off)."""
     from transformers.utils import logging as hf_logging
