@@ -1275,6 +1275,20 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"error: {self.prog}: {message}; see {self.prog} --help\n")
 
 
+def _refuse_empty_values(parser: argparse.ArgumentParser, args) -> None:
+    """An option given an empty value (``--lm ""``, ``-o ""``, an unset variable in a script): a usage error, not
+    an option left out (``--save-decoder ""`` saved nothing and exited 0; ``--lm ""`` decoded greedily)."""
+    sub = next((a.choices.get(getattr(args, "command", None)) for a in parser._actions
+                if isinstance(a, argparse._SubParsersAction)), None)
+    for action in sub._actions if sub is not None else ():
+        value = getattr(args, action.dest, None) if action.option_strings else None
+        values = value if isinstance(value, list) else [value]
+        values = [x for v in values for x in (v if isinstance(v, list) else [v])]
+        if any(isinstance(v, str) and not v.strip() for v in values):
+            sub.error(f"argument {'/'.join(action.option_strings)}: an empty value; give one"
+                      + ("" if action.required else ", or leave the option out"))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="ctcdecode-plus",
@@ -1392,6 +1406,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    _refuse_empty_values(parser, args)
     # the options written on the command line, not left at their defaults (--decoder-folder's overrides)
     args.argv = [a for a in (sys.argv[1:] if argv is None else argv) if isinstance(a, str)]  # for --json reports
     args.given_options = {a.split("=")[0] for a in args.argv if a.startswith("--")}

@@ -131,6 +131,12 @@ def test_a_line_already_in_the_alphabet_gets_the_same_words_as_any_other():
     ("3.0 and 1.23456789012345678", "THREE POINT ZERO AND ONE POINT TWO THREE FOUR FIVE SIX SEVEN EIGHT NINE ZERO "
      "ONE TWO THREE FOUR FIVE SIX SEVEN EIGHT"),  # were THREE, and a float round-off
     ("$1,000.50", "ONE THOUSAND DOLLARS AND FIFTY CENTS"),  # was ONE THOUSAND POINT FIVE DOLLARS
+    # one of a unit is singular, and a scale comes before the currency (an audit: ONE DOLLARS, ONE DOLLARS MILLION,
+    # ONE POINT FIVE DOLLARS M, and "$2bn" lost its currency: TWO BN)
+    ("$1 and $1.01, €1, £0.01", "ONE DOLLAR AND ONE DOLLAR AND ONE CENT ONE EURO ZERO POUNDS AND ONE PENNY"),
+    ("$1 million, $1.5M, -$5k and $2bn", "ONE MILLION DOLLARS ONE POINT FIVE MILLION DOLLARS MINUS FIVE THOUSAND "
+     "DOLLARS AND TWO BILLION DOLLARS"),
+    ("1.5M users and 1 million runs", "ONE POINT FIVE M USERS AND ONE MILLION RUNS"),  # no currency: as before
     ("the 1st and 22nd, pages 10-20, MP3", "THE FIRST AND TWENTY SECOND PAGES TEN TWENTY MP THREE"),  # as before
 ])
 def test_numbers_keep_their_words_and_values(text, expected):

@@ -38,7 +38,10 @@ def corpus(tmp_path_factory):
 
 
 def _run(capsys, *argv):
-    rc = main([str(a) for a in argv])
+    try:
+        rc = main([str(a) for a in argv])
+    except SystemExit as e:  # a usage error argparse reports
+        rc = e.code
     out = capsys.readouterr()
     assert "Traceback" not in out.err
     return rc, out
@@ -565,6 +568,14 @@ def test_lm_tools_say_what_they_cannot_do_well(tmp_path, capsys, libri_emissions
     rc, out = _run(capsys, "build-lm", tmp_path / "up.txt", "-o", tmp_path / "mixed.arpa", "--order", 2,
                    "--discount-fallback", "--no-binary", "--mix", f"{tmp_path / 'low.arpa'}:0.5")
     assert rc == 2 and "in upper case and" in out.err and not (tmp_path / "mixed.arpa").exists()
+    # a model of text as it was (mixed case) beside an upper-case one: the mix was written, then refused by every
+    # decoder (an audit)
+    (tmp_path / "raw.txt").write_text("Hello World\nhello there\nThe world\n")
+    build_lm([tmp_path / "raw.txt"], tmp_path / "raw.arpa", 2, discount_fallback=True, binary=False)
+    rc, out = _run(capsys, "build-lm", tmp_path / "up.txt", "-o", tmp_path / "mixed.arpa", "--order", 2,
+                   "--discount-fallback", "--no-binary", "--mix", f"{tmp_path / 'raw.arpa'}:0.5")
+    assert rc == 2 and "raw.arpa writes its words in mixed case" in out.err
+    assert not (tmp_path / "mixed.arpa").exists()
     with pytest.raises(CtcDecodeError, match="entry 1 is empty"):
         BeamSearchDecoder(hotwords=["BUNNY", " "])
     with pytest.raises(CtcDecodeError, match="at least one"):
@@ -830,3 +841,28 @@ def test_from_pretrained_blames_a_bad_override_not_the_folder(tmp_path, pyctc_da
     with pytest.raises(CtcDecodeError, match="from_pretrained.*alpha='x'") as err:
         BeamSearchDecoder.from_pretrained(folder, alpha="x")
     assert "its settings do not make a decoder" not in str(err.value)
+
+
+def test_build_lm_never_writes_over_its_own_text_and_empty_values_are_refused(tmp_path, capsys):
+    """From an audit of the LM tools: `build-lm notes.unigrams.txt -o notes.arpa` replaced the corpus with the word
+    list (the build writes OUT.unigrams.txt beside OUT.arpa); `-o ""` failed with "No such file or directory";
+    `--save-decoder ""`, `--lm ""` and `--alphabet-from ""` were taken as left out."""
+    from ctcdecode_plus.errors import LanguageModelError
+    from ctcdecode_plus.lm.build import build_lm
+
+    corpus = tmp_path / "notes.unigrams.txt"
+    corpus.write_text("the cat sat on the mat\nthe dog sat on the log\n")
+    kept = corpus.read_text()
+    assert main(["build-lm", str(corpus), "-o", str(tmp_path / "notes.arpa"), "--order", "2",
+                 "--discount-fallback"]) == 2
+    assert "notes.unigrams.txt" in capsys.readouterr().err and corpus.read_text() == kept
+    with pytest.raises(LanguageModelError, match="is also the text to count.*unigrams.txt beside it"):
+        build_lm(corpus, tmp_path / "notes.arpa.gz", order=2, discount_fallback=True)
+    assert corpus.read_text() == kept and not (tmp_path / "notes.arpa.gz").exists()
+    for argv in (["build-lm", str(corpus), "-o", "", "--order", "2"],
+                 ["build-lm", str(corpus), "-o", str(tmp_path / "x.arpa"), "--order", "2", "--alphabet-from", ""],
+                 ["transcribe", str(corpus), "--lm", ""],
+                 ["tune", "--manifest", str(corpus), "--save-decoder", " "]):
+        with pytest.raises(SystemExit) as e:
+            main(argv)
+        assert e.value.code == 2 and "an empty value" in capsys.readouterr().err

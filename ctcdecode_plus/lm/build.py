@@ -77,6 +77,19 @@ def _raw_text_notes(words: list) -> list[str]:
     return notes
 
 
+def overwritten_by_build(out_path: PathLike, given: PathLike) -> Optional[Path]:
+    """Which of the files a build into ``out_path`` writes (the ARPA, its unigram list, its KenLM binary) is the
+    file ``given`` (an input), or ``None``."""
+    for written in (Path(out_path), unigram_list_path(out_path), binary_path_for(out_path)):
+        try:
+            if os.path.abspath(given) == os.path.abspath(written) or (
+                    written.exists() and Path(given).exists() and os.path.samefile(given, written)):
+                return written
+        except (OSError, ValueError):  # a name the system refuses: not the same file
+            continue
+    return None
+
+
 def build_lm(
     texts: Union[PathLike, Sequence[PathLike], None],
     out_path: PathLike,
@@ -109,10 +122,12 @@ def build_lm(
     if not texts and lines is None:
         raise LanguageModelError("no text given; pass one or more UTF-8 text files, or lines=[...] of text")
     out_path = Path(out_path)
-    for t in texts:  # the model would replace the text it was counted from
-        if os.path.abspath(t) == os.path.abspath(out_path) or (
-                out_path.exists() and Path(t).exists() and os.path.samefile(t, out_path)):
-            raise LanguageModelError(f"{out_path}: is also the text to count ({t}); choose another output path.")
+    for t in texts:  # the model (or its unigram list, or binary) would replace the text it was counted from
+        written = overwritten_by_build(out_path, t)
+        if written is not None:
+            beside = "" if written == out_path else f" (the build writes {written} beside it)"
+            raise LanguageModelError(f"{out_path}: is also the text to count ({t}){beside}; choose another output "
+                                     "path.")
     created = check_writable(out_path)  # fail now, not after counting a large corpus
     try:
         reader = CorpusReader(skip_symbols=skip_symbols)

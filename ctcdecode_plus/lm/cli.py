@@ -56,7 +56,7 @@ def _add_alphabet_args(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_build_lm(args) -> int:
-    from .build import build_lm
+    from .build import build_lm, overwritten_by_build
     from .mix import parse_mix_spec
 
     from .._files import write_in_place
@@ -72,10 +72,11 @@ def cmd_build_lm(args) -> int:
         twice = next(p for p, _ in mixes if named.count(os.path.abspath(p)) > 1)
         raise LanguageModelError(f"--mix {twice}: given twice; give each model once, with the sum of its weights.")
     for given in [*texts, *(Path(p) for p, _ in mixes)]:
-        if Path(os.path.abspath(given)) == Path(os.path.abspath(args.output)) or (
-                given.exists() and Path(args.output).exists() and os.path.samefile(given, args.output)):
-            raise LanguageModelError(f"-o {args.output}: is also an input ({given}); writing it would destroy what "
-                                     "the build reads: choose another output path.")
+        written = overwritten_by_build(args.output, given)
+        if written is not None:
+            raise LanguageModelError(f"-o {args.output}: the build writes {written}, which is also an input "
+                                     f"({given}); writing it would destroy what the build reads: choose another "
+                                     "output path.")
     for path, _ in mixes:
         if not Path(path).exists():
             raise LanguageModelError(f"--mix {path}: ARPA file not found; check the path")

@@ -146,17 +146,24 @@ def mix_arpa(paths: Sequence[PathLike], weights: Sequence[float], out_path: Path
 
 
 def check_same_case(paths: Sequence[PathLike], models: Sequence[ArpaArrays]) -> None:
-    """A :class:`LanguageModelError` where one model writes its words in upper case and another in lower case: the
-    mix would hold every word twice, each with part of its probability, and a decoder would find half of them."""
+    """A :class:`LanguageModelError` where one model writes its words in upper case and another in lower case (the
+    mix would hold every word twice, each with part of its probability, and a decoder would find half of them), or
+    one in mixed case beside one in a single case (a decoder refuses a mixed-case LM for single-case labels)."""
     cases = {}
     for path, model in zip(paths, models):
         case = text_case("".join(w for w in model.vocab[:5000] if w not in SPECIALS))
-        if case in ("upper", "lower"):
+        if case in ("upper", "lower", "mixed"):
             cases.setdefault(case, path)
-    if len(cases) == 2:
+    if "upper" in cases and "lower" in cases:
         raise LanguageModelError(f"{cases['upper']} writes its words in upper case and {cases['lower']} in lower "
                                  "case: mixed, each word would be two words; build both from text normalised to one "
                                  "alphabet (build-lm --alphabet-from MODEL)")
+    if "mixed" in cases and len(cases) > 1:  # a decoder refuses the mix: its words are in no one case
+        other = next(c for c in cases if c != "mixed")
+        raise LanguageModelError(f"{cases['mixed']} writes its words in mixed case (built from text as it was) and "
+                                 f"{cases[other]} in {other} case: a decoder could not match the mix to a model's "
+                                 f"labels; rebuild {cases['mixed']} from text normalised to the model's alphabet "
+                                 "(build-lm --alphabet-from MODEL)")
 
 
 def parse_mix_spec(spec: str) -> tuple[str, float]:

@@ -46,6 +46,10 @@ _NUMBER = re.compile(
     r"(?P<num>\d+(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|(?<!\S)\.\d+)(?P<ord>st|nd|rd|th)?(?P<pct>%)?(?![\w])",
     re.UNICODE | re.IGNORECASE,
 )
+#: an amount of money with a scale, read before the number ("$1.5M": ONE POINT FIVE MILLION DOLLARS; "$2 billion")
+_MONEY_SCALED = re.compile(
+    r"(?:(?<!\S)(?P<neg>-))?(?P<cur>[$€£])(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)"
+    r"(?P<scale>\s+(?:thousand|million|billion|trillion)|bn|[kmb])(?![\w])", re.UNICODE | re.IGNORECASE)
 #: a whole number that starts a word and runs into letters: a decade ("1990s", "80s") or a unit ("4K", "3D", "9am")
 _NOT_THOUSANDS = r"(?!(?<=\d,)\d{3}(?!\d))"  # not the 000 of 1,000km
 _NOT_ORDINAL = r"(?!(?i:st|nd|rd|th)(?![^\W_]))"  # not the digits of an ordinal (1st, the3rd, 3rd_party)
@@ -66,6 +70,8 @@ _TOUCHING_DIGITS = re.compile(
 _LETTER = re.compile(r"[^\W\d]")  # a letter (or an underscore)
 _CURRENCY = {"$": "dollars", "€": "euros", "£": "pounds"}
 _CENTS = {"$": "cents", "€": "cents", "£": "pence"}
+_ONE = {"dollars": "dollar", "euros": "euro", "pounds": "pound", "cents": "cent", "pence": "penny"}  # $1, 1p
+_SCALES = {"k": "thousand", "m": "million", "b": "billion", "bn": "billion"}  # $5k, $1.5M, $2bn
 
 
 @dataclass(frozen=True)
@@ -290,17 +296,24 @@ def _reads_as_year(num: str, value: int, decade: bool = False) -> bool:
 def _spell_number(m: re.Match, lang: str) -> str:
     from num2words import num2words
 
+    groups = m.groupdict()  # _NUMBER's, or _MONEY_SCALED's (a scale, no ordinal or percent)
     num = m.group("num").replace(",", "")
-    ordinal = m.group("ord")
-    pct = m.group("pct")
+    ordinal = groups.get("ord")
+    pct = groups.get("pct")
     cur = m.group("cur")
+    scale = (groups.get("scale") or "").strip().lower()
+    scale = _SCALES.get(scale, scale)
+
+    def unit(name: str, amount: str) -> str:  # one dollar, two dollars
+        return _ONE[name] if amount.lstrip("0") == "1" and not scale else name
+
     try:
         if "." in num:  # the digits after the point one by one, as read ("three point one four"): no float round-off
             whole, _, frac = num.partition(".")
-            if cur and len(frac) == 2:  # $1,000.50: one thousand dollars and fifty cents
-                words = f"{num2words(int(whole or 0), lang=lang)} {_CURRENCY[cur]}"
+            if cur and len(frac) == 2 and not scale:  # $1,000.50: one thousand dollars and fifty cents
+                words = f"{num2words(int(whole or 0), lang=lang)} {unit(_CURRENCY[cur], whole)}"
                 if int(frac):
-                    words += f" and {num2words(int(frac), lang=lang)} {_CENTS[cur]}"
+                    words += f" and {num2words(int(frac), lang=lang)} {unit(_CENTS[cur], frac)}"
                 cur = None  # said already
             else:
                 words = (f"{num2words(int(whole), lang=lang)} " if whole else "") + "point " + \
@@ -317,10 +330,12 @@ def _spell_number(m: re.Match, lang: str) -> str:
                 words = num2words(value, lang=lang)
     except (NotImplementedError, ValueError, OverflowError, TypeError):
         words = " ".join(num2words(int(d), lang=lang) if d.isdigit() else d for d in num)
+    if scale:
+        words += " " + scale
     if pct:
         words += " percent"
     if cur:
-        words += " " + _CURRENCY[cur]
+        words += " " + unit(_CURRENCY[cur], num)
     if m.group("neg"):
         words = "minus " + words
     return f" {words} "
@@ -449,10 +464,11 @@ class Normalizer:
                 s = s.replace("_", " ")  # as below, but first: 3rd_party THIRD PARTY
             s = _SCIENTIFIC.sub(_scientific_parts, s)
             s = _DOTTED.sub(lambda m: _padded(m, m.group(0).replace(".", " point ")), s)
+            s, n0 = _MONEY_SCALED.subn(lambda m: _spell_number(m, self.lang), s)
             s, n1 = _NUMBER_LETTERS.subn(lambda m: _spell_number_letters(m, self.lang), s)
             s = _TOUCHING_DIGITS.sub(lambda m: _padded(m, _touching(m)), s)
             s, n = _NUMBER.subn(lambda m: _spell_number(m, self.lang), s)
-            self.stats.numbers_spelled += n1 + n
+            self.stats.numbers_spelled += n0 + n1 + n
         s = self._case(s)
         keep_apos = self.alphabet.apostrophe
         out_chars = []
