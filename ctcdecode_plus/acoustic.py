@@ -132,9 +132,13 @@ def _check_device(device: str) -> None:
 def _check_chunking(chunk_seconds: float, context_seconds: float, batch_size: int = 1) -> None:
     """Raise for chunk settings that would loop forever, crash, or silently run 20 ms windows."""
     for name, value in (("chunk_seconds", chunk_seconds), ("context_seconds", context_seconds)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        try:  # a number (numpy's too), finite (a whole number of hundreds of digits overflows a float)
+            finite = not isinstance(value, bool) and isinstance(value, numbers.Real) and math.isfinite(value)
+        except OverflowError:
+            finite = False
+        if not finite or value < 0:
             raise CtcDecodeError(
-                f"{name}={value!r} (--{name.replace('_', '-')}): give 0 or a positive number of seconds "
+                f"{name}={value!r:.40} (--{name.replace('_', '-')}): give 0 or a positive number of seconds "
                 f"(chunk_seconds=0 disables chunking; the library's defaults are {DEFAULT_CHUNK_SECONDS:g} and "
                 f"{DEFAULT_CONTEXT_SECONDS:g}, a model folder may set its own)."
             )
@@ -453,6 +457,14 @@ class AcousticModel:
         context_seconds = self.context_seconds if context_seconds is None else context_seconds
         _check_chunking(chunk_seconds, context_seconds)
         _check_progress(progress)
+        try:
+            good = not isinstance(batch_seconds, bool) and isinstance(batch_seconds, numbers.Real) \
+                and math.isfinite(batch_seconds) and batch_seconds > 0
+        except OverflowError:
+            good = False
+        if not good:
+            raise ModelError(f"batch_seconds={batch_seconds!r:.40}: give the seconds of audio a batch may hold, a "
+                             "positive number (default 60).")
         if isinstance(sources, (str, os.PathLike, Audio)) or (isinstance(sources, np.ndarray) and sources.ndim == 1):
             sources = [sources]  # one input, not its characters or samples
         sources = list(sources)  # a generator too
@@ -560,7 +572,11 @@ def iter_sources(paths: Iterable[PathLike], *, emissions: bool = False) -> list[
     out: list[str] = []
     for p in paths:
         p = Path(p)
-        if p.is_dir():
+        try:
+            folder = p.is_dir()
+        except OSError:  # a name too long for the system...: an input of its own, which fails when it is read
+            folder = False
+        if folder:
             found = [str(f) for f in audio_files(p)]
             if not found and emissions:
                 found = [str(f) for f in sorted(p.rglob("*.npz")) if f.is_file()]

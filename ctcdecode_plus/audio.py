@@ -5,6 +5,7 @@ Units: sample rates in Hz, durations and offsets in seconds, samples as float32 
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import math
 import os
@@ -160,6 +161,12 @@ def _check_path(source: PathLike) -> Path:
     if str(source) == "-":
         raise AudioError("-: audio cannot be read from standard input (the readers seek in a file); save it to a file "
                          "first, e.g. `... > in.wav`, and pass that.")
+    try:
+        os.stat(path)
+    except OSError as e:  # a name the system refuses (too long...); a missing file is said below
+        if e.errno not in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):
+            raise AudioError(f"{str(path)[:120]}{'...' if len(str(path)) > 120 else ''}: cannot be read "
+                             f"({e.strerror or e}); check the path.") from None
     if not path.exists() and path.is_symlink():
         if link_loops(path):
             raise AudioError(f"{path}: is a link that leads back to itself (through {os.readlink(path)}); mend or "

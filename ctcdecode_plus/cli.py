@@ -532,6 +532,9 @@ def cmd_transcribe(args) -> int:
                              f"recording; give -o DIR to write DIR/<name>.{fmt} for each.")
     out_dir = Path(args.output_dir) if args.output_dir else None
     if out_dir is not None and out_dir.suffix.lower() in (".srt", ".vtt", ".json", ".txt") and not out_dir.is_dir():
+        if len(formats) > 1:
+            raise CtcDecodeError(f"-o {out_dir}: -o names a folder, which gets <name>.<format> for each input and "
+                                 f"format; give a folder name (e.g. -o {out_dir.with_suffix('')}/).")
         raise CtcDecodeError(f"-o {out_dir}: -o names a folder, which gets <name>.{out_dir.suffix[1:]} for each input; "
                              f"for one file, redirect the output instead: ... --format {fmt} > {out_dir}")
     _check_folder("-o/--output-dir", args.output_dir)
@@ -713,6 +716,15 @@ def _recorded_source(path: Path) -> Optional[str]:
     return source if isinstance(source, str) and os.path.isabs(source) else None
 
 
+def _finished(path: Path) -> bool:
+    """Whether ``path`` is an output a run finished: a file, and for emissions (``.npz``) and JSON transcripts one
+    whose contents can be read back (every file is written whole, so anything else is not ours, or damaged)."""
+    try:
+        return path.is_file() and (path.suffix not in (".npz", ".json") or bool(_saved_meta(path)))
+    except OSError:  # a name too long for the system...: nothing there
+        return False
+
+
 def _numbering_key(path: Path) -> tuple[str, str]:
     """``(name without its #k numbering, extension)``: ``u0#1.npz`` and ``u0.npz`` share ``("u0", ".npz")``."""
     return path.stem.split("#")[0], path.suffix
@@ -751,7 +763,7 @@ def _skip_existing(sources: list, names: list, outputs: list, folder: Path, made
         for p in folder.iterdir():
             siblings[_numbering_key(p)].append(p)
     for i, (src, out) in enumerate(zip(sources, outputs)):
-        if not out.exists():
+        if not _finished(out):  # a folder, or a file that cannot be read, in its place is not a finished output
             out = _made_under_another_name(src, out, siblings)  # NAME#1 now, NAME in the run that wrote it
             if out is None:
                 keep.append(i)
@@ -1448,6 +1460,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO):
             print(f"error: cannot write the output{where} ({e.strerror or e}); free some space, or send it "
                   "elsewhere (-o DIR, --json PATH)", file=sys.stderr)
+        elif e.errno == errno.ENAMETOOLONG:  # a path given: a usage error
+            print(f"error:{where[:120]}{'...' if len(where) > 120 else ''}: a file name too long for this system; "
+                  "give a shorter path", file=sys.stderr)
+            return 2
         else:
             print(f"error:{where} {e.strerror or e}", file=sys.stderr)
         return 1

@@ -186,7 +186,7 @@ def _seconds(value, name: str, where: str) -> Optional[float]:
         return None
     try:
         seconds = float(value) if not isinstance(value, bool) else math.nan
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a whole number of hundreds of digits
         seconds = math.nan
     if not math.isfinite(seconds) or seconds < 0:
         raise ManifestError(f"{where}: {name} {value!r}: give a number of seconds >= 0 (or leave it out).")

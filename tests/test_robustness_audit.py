@@ -866,3 +866,68 @@ def test_build_lm_never_writes_over_its_own_text_and_empty_values_are_refused(tm
         with pytest.raises(SystemExit) as e:
             main(argv)
         assert e.value.code == 2 and "an empty value" in capsys.readouterr().err
+
+
+def test_third_audit_big_numbers_pipes_long_names_and_what_skip_existing_counts_as_done(tiny_model_dir, corpus,
+                                                                                        tmp_path, capsys):
+    """From a bad-input sweep (session 23): each of these gave a traceback, a hang, a wrong exit status, or work
+    skipped that was never done."""
+    from ctcdecode_plus.acoustic import AcousticModel
+    from ctcdecode_plus.decoders import GreedyDecoder
+    from ctcdecode_plus.emissions import Emissions
+    from ctcdecode_plus.errors import ModelError
+    from ctcdecode_plus.pipeline import each_transcript
+
+    model = AcousticModel.from_pretrained(tiny_model_dir)
+    wav = str(corpus / "u0.wav")
+    # a whole number of 400 digits (OverflowError from float()), in a model folder's settings and in the API
+    folder = tmp_path / "big"
+    shutil.copytree(tiny_model_dir, folder)
+    (folder / "ctcdecode_plus.json").write_text('{"context_seconds": 1' + "0" * 400 + "}")
+    with pytest.raises(ModelError, match="ctcdecode_plus.json"):
+        AcousticModel.from_pretrained(folder)
+    with pytest.raises(CtcDecodeError, match="context_seconds=1000"):
+        model.emissions(wav, context_seconds=10 ** 400)
+    assert model.emissions(wav, chunk_seconds=np.float32(5)).num_frames > 0  # numpy numbers are numbers
+    for bad in ("x", None, float("nan"), 0):
+        with pytest.raises(ModelError, match="batch_seconds"):
+            model.emissions_batch([wav, wav], batch_seconds=bad, chunk_seconds=0)
+    # a manifest offset of 400 digits: a listed failure, not a traceback
+    (tmp_path / "m.json").write_text(json.dumps({"audio_filepath": wav, "text": "A"})[:-1]
+                                     + ', "offset": 1' + "0" * 400 + "}\n")
+    rc, out = _run(capsys, "compare", "--manifest", tmp_path / "m.json", "--model", tiny_model_dir)
+    assert rc == 2 and "offset" in out.err
+    # more workers than cores: capped (541 processes for --jobs 1000 on 2 cores; 10**20 overflowed a C int)
+    em = model.emissions(wav)
+    assert [t.text for _, _, t in each_transcript([em, em], None, GreedyDecoder(), num_workers=10 ** 20)] \
+        == [GreedyDecoder().decode(em).text] * 2
+    # a FIFO given as the LM: refused, where KenLM waited for ever
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "lm.arpa")
+        rc, out = _run(capsys, "transcribe", wav, "--model", tiny_model_dir, "--lm", tmp_path / "lm.arpa")
+        assert rc == 2 and "not a regular file" in out.err
+    # a name too long for the system: a listed failure in a batch (the other input done), and for -o a usage error
+    long_name = str(tmp_path / ("x" * 300 + ".wav"))
+    rc, out = _run(capsys, "transcribe", wav, long_name, "--model", tiny_model_dir)
+    assert rc == 1 and "cannot be read" in out.err and out.out.startswith(wav)
+    rc, out = _run(capsys, "transcribe", wav, "--model", tiny_model_dir, "-o", tmp_path / ("y" * 300))
+    assert rc == 2 and "too long" in out.err
+    # --skip-existing: a folder, or a file that is not ours, in an output's place is not a finished output
+    out_dir = tmp_path / "out"
+    (out_dir / "u0.json").mkdir(parents=True)
+    rc, out = _run(capsys, "transcribe", wav, "--model", tiny_model_dir, "--format", "json,srt", "-o", out_dir,
+                   "--skip-existing")
+    assert rc == 1 and "is a folder" in out.err
+    (out_dir / "u0.json").rmdir()
+    (out_dir / "u0.json").write_text("not json")
+    rc, out = _run(capsys, "transcribe", wav, "--model", tiny_model_dir, "--format", "json,srt", "-o", out_dir,
+                   "--skip-existing")
+    assert rc == 0 and json.loads((out_dir / "u0.json").read_text())["audio"] == wav
+    (tmp_path / "ems").mkdir()
+    (tmp_path / "ems" / "u0.npz").write_bytes(b"garbage")
+    rc, out = _run(capsys, "emissions", wav, "--model", tiny_model_dir, "-o", tmp_path / "ems", "--skip-existing")
+    assert rc == 0 and Emissions.load(tmp_path / "ems" / "u0.npz").num_frames == em.num_frames
+    # -o out.json with several formats: a folder name is asked for, not a redirect of one format
+    rc, out = _run(capsys, "transcribe", wav, "--model", tiny_model_dir, "--format", "srt,json", "-o",
+                   tmp_path / "res.json")
+    assert rc == 2 and "each input and format" in out.err and "redirect" not in out.err

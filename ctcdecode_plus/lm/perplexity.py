@@ -83,6 +83,10 @@ def load_kenlm(lm_path: PathLike):
         raise LanguageModelError(f"{p}: is a folder; give the .arpa or .bin file inside it"
                                  + (f" ({', '.join(str(inside.relative_to(p) / n) for n in found)})" if found else "")
                                  + decoder)
+    if not p.is_file():  # a pipe (`--lm <(zcat ...)`) or a device: KenLM reads an ARPA more than once, and it
+        # waited for ever on a FIFO no one writes
+        raise LanguageModelError(f"{p}: not a regular file (a pipe or a device?); KenLM reads a language model "
+                                 "more than once: give the file itself (an .arpa.gz is read as it is)")
     if is_arpa_file(p):
         check_arpa_header(p)  # KenLM sizes its tables by the header's counts: a negative one crashed the process
     try:
