@@ -546,6 +546,9 @@ def _model_settings(name_or_path: str, local: bool, hub: dict) -> dict:
             return {}
         path = Path(found)
     if not path.is_file():
+        if path.exists() or path.is_symlink():  # a folder, a pipe or a broken link: its settings cannot be read
+            raise ModelError(f"{path}: not a file; the model's settings (chunk_seconds, context_seconds) belong in a "
+                             "JSON file of that name: fix it or delete it.")
         return {}
     try:
         settings = json.loads(path.read_text(encoding="utf-8"))

@@ -886,6 +886,10 @@ def test_third_audit_big_numbers_pipes_long_names_and_what_skip_existing_counts_
     (folder / "ctcdecode_plus.json").write_text('{"context_seconds": 1' + "0" * 400 + "}")
     with pytest.raises(ModelError, match="ctcdecode_plus.json"):
         AcousticModel.from_pretrained(folder)
+    (folder / "ctcdecode_plus.json").unlink()
+    (folder / "ctcdecode_plus.json").mkdir()  # was ignored: the model ran with the library's defaults
+    with pytest.raises(ModelError, match="not a file"):
+        AcousticModel.from_pretrained(folder)
     with pytest.raises(CtcDecodeError, match="context_seconds=1000"):
         model.emissions(wav, context_seconds=10 ** 400)
     assert model.emissions(wav, chunk_seconds=np.float32(5)).num_frames > 0  # numpy numbers are numbers
