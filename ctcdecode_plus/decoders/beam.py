@@ -879,8 +879,8 @@ def _normalized_settings(settings: dict) -> dict:
                 raise CtcDecodeError(f"hotwords: each hotword must be a string (a word or phrase), got {bad[0]!r}.")
             blank = [i for i, h in enumerate(value) if not h.strip()]
             if blank:
-                raise CtcDecodeError(f"hotwords: entry {blank[0]} is empty ({value[blank[0]]!r}); give words or phrases "
-                                     "(leave the empty ones out).")
+                raise CtcDecodeError(f"hotwords: entry {blank[0] + 1} (counted from 1) is empty ({value[blank[0]]!r}); "
+                                     "give words or phrases (leave the empty ones out).")
             value = [h.strip() for h in value]
         elif key == "nbest":
             value = int(value)
