@@ -23,7 +23,7 @@ import numpy as np
 
 from ._quiet import no_transformers_bar
 from .audio import Audio, Chunk, _check_content, audio_files, iter_chunks, load_audio, stream_chunks
-from .constants import DEFAULT_CONTEXT_SECONDS, DEFAULT_CHUNK_SECONDS, DEMO_MODEL_NAME, MODEL_SETTINGS_FILENAME
+from .constants import DEFAULT_CHUNK_SECONDS, DEFAULT_CONTEXT_SECONDS, DEMO_MODEL_NAME, MODEL_SETTINGS_FILENAME
 from .emissions import Emissions
 from .errors import CtcDecodeError, ModelError
 from .vocab import Labels
@@ -129,14 +129,19 @@ def _check_device(device: str) -> None:
             )
 
 
+def _finite_number(value) -> bool:
+    """Whether ``value`` is a finite real number (numpy's too; not a bool, and not a whole number of hundreds of
+    digits, which overflows a float)."""
+    try:
+        return not isinstance(value, bool) and isinstance(value, numbers.Real) and math.isfinite(value)
+    except OverflowError:
+        return False
+
+
 def _check_chunking(chunk_seconds: float, context_seconds: float, batch_size: int = 1) -> None:
     """Raise for chunk settings that would loop forever, crash, or silently run 20 ms windows."""
     for name, value in (("chunk_seconds", chunk_seconds), ("context_seconds", context_seconds)):
-        try:  # a number (numpy's too), finite (a whole number of hundreds of digits overflows a float)
-            finite = not isinstance(value, bool) and isinstance(value, numbers.Real) and math.isfinite(value)
-        except OverflowError:
-            finite = False
-        if not finite or value < 0:
+        if not _finite_number(value) or value < 0:
             raise CtcDecodeError(
                 f"{name}={value!r:.40} (--{name.replace('_', '-')}): give 0 or a positive number of seconds "
                 f"(chunk_seconds=0 disables chunking; the library's defaults are {DEFAULT_CHUNK_SECONDS:g} and "
@@ -377,9 +382,9 @@ class AcousticModel:
         Audio longer than ``chunk_seconds`` (seconds) runs in chunks of that length with ``context_seconds`` of
         audio on each side (at least the model's receptive field, 40 ms for wav2vec2); only each chunk's central
         frames are kept, so no frame is dropped or duplicated. ``chunk_seconds=0`` disables chunking; ``None``: the
-        model's own (:attr:`chunk_seconds`, :attr:`context_seconds`). ``progress`` is called after each step (``chunk_batch_size`` chunks; the
-        whole input when it is not chunked) with the seconds of audio that step did: increments, which add up to
-        the audio's length (a progress bar's ``update``), not a running total.
+        model's own (:attr:`chunk_seconds`, :attr:`context_seconds`). ``progress`` is called after each step
+        (``chunk_batch_size`` chunks; the whole input when it is not chunked) with the seconds of audio that step
+        did: increments, which add up to the audio's length (a progress bar's ``update``), not a running total.
         """
         chunk_seconds = self.chunk_seconds if chunk_seconds is None else chunk_seconds
         context_seconds = self.context_seconds if context_seconds is None else context_seconds
@@ -457,12 +462,7 @@ class AcousticModel:
         context_seconds = self.context_seconds if context_seconds is None else context_seconds
         _check_chunking(chunk_seconds, context_seconds)
         _check_progress(progress)
-        try:
-            good = not isinstance(batch_seconds, bool) and isinstance(batch_seconds, numbers.Real) \
-                and math.isfinite(batch_seconds) and batch_seconds > 0
-        except OverflowError:
-            good = False
-        if not good:
+        if not _finite_number(batch_seconds) or batch_seconds <= 0:
             raise ModelError(f"batch_seconds={batch_seconds!r:.40}: give the seconds of audio a batch may hold, a "
                              "positive number (default 60).")
         if isinstance(sources, (str, os.PathLike, Audio)) or (isinstance(sources, np.ndarray) and sources.ndim == 1):

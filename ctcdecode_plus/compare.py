@@ -223,7 +223,8 @@ def manifest_items(manifest: Union[str, os.PathLike], model=None, *, chunk_secon
     ``None`` where every entry is saved emissions (``.npz``). Each audio file runs through the model once
     (:meth:`~ctcdecode_plus.acoustic.AcousticModel.emissions_batch`, ``batch_seconds`` of audio a batch, files
     longer than ``chunk_seconds`` in chunks with ``context_seconds`` on both sides; ``None``: the model's own),
-    however many rows are segments of it (NeMo's ``offset`` and ``duration``, seconds), and each row gets its stretch of the frames, its times counted from its offset."""
+    however many rows are segments of it (NeMo's ``offset`` and ``duration``, seconds), and each row gets its
+    stretch of the frames, its times counted from its offset."""
     from .manifest import cut_entries, read_manifest
 
     entries = read_manifest(manifest)

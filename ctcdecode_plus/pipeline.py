@@ -106,11 +106,11 @@ def each_transcript(
     :class:`Emissions`, or a saved ``.npz`` of them (decoded as they are; ``acoustic`` may be ``None`` when every
     source is one). An LM or hotword that does not fit the model (or any of the models saved
     emissions come from) raises once, before any audio is read.
-    ``input_rate`` (Hz), ``chunk_seconds`` and ``context_seconds`` as in :func:`transcribe`; ``progress`` is called with the seconds of
-    audio each step ran through the model (increments, chunk by chunk in a long file; they add up to its length).
-    ``num_workers`` > 1: decode in that
-    many worker processes while this one reads and runs the model on the next sources (the same transcripts, in
-    order). The loop under :func:`transcribe` and ``ctcdecode-plus transcribe``."""
+    ``input_rate`` (Hz), ``chunk_seconds`` and ``context_seconds`` as in :func:`transcribe`; ``progress`` is called
+    with the seconds of audio each step ran through the model (increments, chunk by chunk in a long file; they add
+    up to its length). ``num_workers`` > 1: decode in that many worker processes while this one reads and runs
+    the model on the next sources (the same transcripts, in order). The loop under :func:`transcribe` and
+    ``ctcdecode-plus transcribe``."""
     if not isinstance(decoder, Decoder):
         raise CtcDecodeError(f"each_transcript(): decoder={decoder!r:.40} is not a decoder; give GreedyDecoder() or "
                              "BeamSearchDecoder(...).")

@@ -137,10 +137,10 @@ def usable_cores() -> int:
 @contextlib.contextmanager
 def worker_pool(decoder: "Decoder", workers: int, label_sets: Sequence[Labels] = (),
                 start_method: Optional[str] = None) -> Iterator:
-    """A ``ProcessPoolExecutor`` of ``workers`` processes (at most :func:`usable_cores`), each holding ``decoder`` (built once for
-    ``label_sets``). Leaving the block in any way (the last result read, an error, Ctrl-C, a generator closed
-    half-way) stops the workers at once: no decode outlives its caller, and no pool waits for the ones queued. A
-    worker that dies (a crash in a C library) is a :class:`CtcDecodeError`, not a hang.
+    """A ``ProcessPoolExecutor`` of ``workers`` processes (at most :func:`usable_cores`), each holding ``decoder``
+    (built once for ``label_sets``). Leaving the block in any way (the last result read, an error, Ctrl-C, a
+    generator closed half-way) stops the workers at once: no decode outlives its caller, and no pool waits for the
+    ones queued. A worker that dies (a crash in a C library) is a :class:`CtcDecodeError`, not a hang.
     ``start_method`` ``None``: the platform's, except that a process that has loaded torch (whose threads may hold
     a lock a fork would copy) starts them by forkserver where it can."""
     if start_method is None and "torch" in sys.modules and "forkserver" in multiprocessing.get_all_start_methods():
