@@ -840,3 +840,16 @@ def test_cli_word_confidence_only_where_it_shows(tmp_path, libri_emissions, caps
     import json
 
     assert all(w["confidence"] is None for w in json.loads(capsys.readouterr().out)["words"])
+
+
+def test_a_hotword_with_an_accent_or_a_curly_apostrophe_is_searched_in_plain_letters(libri_emissions):
+    """From an audit of the LM tools: build-lm writes O’BRIEN as O'BRIEN and ZOË as ZOE, but the same hotwords were
+    refused for characters outside the model's alphabet. They are searched as the model spells them and shown as
+    written; a character with no plain form (+) is still refused."""
+    plain = BeamSearchDecoder(hotwords=["achieve"], beam_width=16).decode(libri_emissions)
+    shown = BeamSearchDecoder(hotwords=["achiéve", "won’t"], beam_width=16).decode(libri_emissions)
+    assert plain.text.split()[-1] == "achieve"
+    assert shown.text.split()[:-1] == plain.text.split()[:-1] and shown.text.split()[-1] == "achiéve"
+    assert shown.words[-1].word == "achiéve" and shown.words[-1].start == plain.words[-1].start
+    with pytest.raises(VocabularyError, match="SPOKEN FORM"):
+        BeamSearchDecoder(hotwords=["c++"]).decode(libri_emissions)

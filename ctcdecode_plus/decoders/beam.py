@@ -387,7 +387,15 @@ class BeamSearchDecoder(Decoder):
                 try:
                     spellings.append(labels.validate_text(entry.display, "hotword"))
                 except VocabularyError as e:
-                    raise VocabularyError(f"{e} Or say how it sounds: '{entry.display}: SPOKEN FORM'.") from None
+                    plain = _plain_letters(entry.display)  # O’BRIEN as O'BRIEN, ZOË as ZOE: as build-lm writes them
+                    try:
+                        spelled = labels.validate_text(plain, "hotword") if plain != entry.display else None
+                    except VocabularyError:
+                        spelled = None
+                    if spelled is None:
+                        raise VocabularyError(f"{e} Or say how it sounds: '{entry.display}: SPOKEN FORM'.") from None
+                    spellings.append(spelled)  # searched in the model's letters, shown as written
+                    to_display[tuple(spelled.split())] = entry.display
                 boosted.append(spellings[-1])
                 continue
             with contextlib.suppress(VocabularyError):  # "C++: SEE PLUS PLUS": only the spoken form is searched
@@ -847,6 +855,17 @@ def _with_confidences(best: Hypothesis, alternatives: Sequence[Hypothesis], emis
                 pass
         words.append(dataclasses.replace(w, confidence=round(confidence, 4)))
     return Hypothesis(best.text, best.acoustic_score, best.lm_score, words)
+
+
+def _plain_letters(text: str) -> str:
+    """``text`` with typographic apostrophes as ``'`` and accents dropped (NFKD, combining marks removed), as
+    ``build-lm`` normalises its text: a hotword written ``O’BRIEN`` or ``ZOË`` spelt in a model's plain letters."""
+    import unicodedata
+
+    from ..lm.normalize import _APOSTROPHES
+
+    decomposed = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
+    return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
 
 
 def _one_word_each(h: Hypothesis) -> Hypothesis:
