@@ -903,7 +903,7 @@ def _cached_emissions(pairs: Sequence[tuple[str, str]], cache: Optional[Path], a
     """Emissions of ``(id, audio)`` pairs, in order: from ``cache/<id>.npz`` where saved, else from the model (and
     then saved there, slice by slice, so an interrupted run keeps what it computed). Each is an ``Emissions`` or
     the ``CtcDecodeError`` of that input. A saved file made otherwise (:func:`_stale`: another model, chunking,
-    audio changed since) is computed again; one whose labels are not ``--model``'s, or made from another file of
+    audio changed since), or one that cannot be read, is computed again; one whose labels are not ``--model``'s, or made from another file of
     the same name, is an error."""
     from .emissions import Emissions
 
@@ -922,8 +922,11 @@ def _cached_emissions(pairs: Sequence[tuple[str, str]], cache: Optional[Path], a
         if npz is not None and npz.is_file():
             try:
                 em = Emissions.load(npz)
-            except CtcDecodeError as err:
-                em = type(err)(f"{err} (a saved file: delete it to compute it again)")
+            except CtcDecodeError:  # damaged (a disk that filled up, a copy cut short): a cache computes it again
+                why = "that could not be read (damaged)"
+                stale[why] = stale.get(why, 0) + 1
+                todo.append((key, audio))
+                continue
             if isinstance(em, Emissions):
                 recorded = _recorded_source(npz) or em.source  # where its audio was, absolute where it says
                 if _other_file(recorded, audio):
