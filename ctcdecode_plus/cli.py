@@ -903,8 +903,8 @@ def _cached_emissions(pairs: Sequence[tuple[str, str]], cache: Optional[Path], a
     """Emissions of ``(id, audio)`` pairs, in order: from ``cache/<id>.npz`` where saved, else from the model (and
     then saved there, slice by slice, so an interrupted run keeps what it computed). Each is an ``Emissions`` or
     the ``CtcDecodeError`` of that input. A saved file made otherwise (:func:`_stale`: another model, chunking,
-    audio changed since), or one that cannot be read, is computed again; one whose labels are not ``--model``'s, or made from another file of
-    the same name, is an error."""
+    audio changed since), or one that cannot be read, is computed again; one whose labels are not ``--model``'s,
+    or made from another file of the same name, is an error."""
     from .emissions import Emissions
 
     emissions: dict[str, object] = {}
@@ -921,24 +921,21 @@ def _cached_emissions(pairs: Sequence[tuple[str, str]], cache: Optional[Path], a
         npz = cache / f"{key}.npz" if cache else None
         if npz is not None and npz.is_file():
             try:
-                em = Emissions.load(npz)
+                em: object = Emissions.load(npz)
             except CtcDecodeError:  # damaged (a disk that filled up, a copy cut short): a cache computes it again
-                why = "that could not be read (damaged)"
+                em = None
+            recorded = (_recorded_source(npz) or em.source) if em is not None else None  # where its audio was
+            clash = recorded is not None and _other_file(recorded, audio)
+            why = ("that could not be read (damaged)" if em is None
+                   else None if clash else _stale(npz, made_with, audio))
+            if why:
                 stale[why] = stale.get(why, 0) + 1
                 todo.append((key, audio))
                 continue
-            if isinstance(em, Emissions):
-                recorded = _recorded_source(npz) or em.source  # where its audio was, absolute where it says
-                if _other_file(recorded, audio):
-                    em = CtcDecodeError(
-                        f"{npz}: saved emissions of {recorded}, not of {audio} (another file with the same name). "
-                        "Delete the file to recompute it, or give each manifest its own --emissions folder.")
-                else:
-                    why = _stale(npz, made_with, audio)
-                    if why:
-                        stale[why] = stale.get(why, 0) + 1
-                        todo.append((key, audio))
-                        continue
+            if clash:
+                em = CtcDecodeError(
+                    f"{npz}: saved emissions of {recorded}, not of {audio} (another file with the same name). "
+                    "Delete the file to recompute it, or give each manifest its own --emissions folder.")
             emissions[key] = em
         else:
             todo.append((key, audio))
@@ -1386,8 +1383,10 @@ def build_parser() -> argparse.ArgumentParser:
                                    "best. Tune on utterances you do not report results on.")
     _add_manifest_args(p, "development set: TSV audio<TAB>text, or JSON lines")
     _add_decoder_args(p)
-    p.add_argument("--alphas", type=_finite, nargs="+", default=[0.3, 0.5, 0.7, 1.0, 1.5], help="LM weights to try (default: %(default)s)")
-    p.add_argument("--betas", type=_finite, nargs="+", default=[0.0, 1.0, 2.0, 3.0], help="word bonuses to try (default: %(default)s)")
+    p.add_argument("--alphas", type=_finite, nargs="+", default=[0.3, 0.5, 0.7, 1.0, 1.5],
+                   help="LM weights to try (default: %(default)s)")
+    p.add_argument("--betas", type=_finite, nargs="+", default=[0.0, 1.0, 2.0, 3.0],
+                   help="word bonuses to try (default: %(default)s)")
     p.add_argument("--hotword-weights", type=_nonnegative, nargs="+", default=[2.0, 5.0, 10.0, 15.0, 20.0],
                    help="with --hotwords/--hotwords-file: weights to try after alpha/beta are chosen (default: "
                         "%(default)s)")

@@ -56,6 +56,7 @@ from ..emissions import Emissions, check_pause_seconds, check_same_labels
 from ..errors import CtcDecodeError, LanguageModelError, VocabularyError
 from ..lm.arpa import is_arpa_file, read_arpa_unigrams, unigram_list_path
 from ..lm.counts import split_words
+from ..lm.normalize import plain_letters
 from ..lm.perplexity import load_kenlm
 from ..transcript import Hypothesis, Transcript, Word, check_fill_gap_seconds
 from ..vocab import BLANK_LABEL, SPACE_LABEL, Labels, apply_case, labels_of, text_case
@@ -387,7 +388,7 @@ class BeamSearchDecoder(Decoder):
                 try:
                     spellings.append(labels.validate_text(entry.display, "hotword"))
                 except VocabularyError as e:
-                    plain = _plain_letters(entry.display)  # O’BRIEN as O'BRIEN, ZOË as ZOE: as build-lm writes them
+                    plain = plain_letters(entry.display)  # O’BRIEN as O'BRIEN, ZOË as ZOE: as build-lm writes them
                     try:
                         spelled = labels.validate_text(plain, "hotword") if plain != entry.display else None
                     except VocabularyError:
@@ -855,17 +856,6 @@ def _with_confidences(best: Hypothesis, alternatives: Sequence[Hypothesis], emis
                 pass
         words.append(dataclasses.replace(w, confidence=round(confidence, 4)))
     return Hypothesis(best.text, best.acoustic_score, best.lm_score, words)
-
-
-def _plain_letters(text: str) -> str:
-    """``text`` with typographic apostrophes as ``'`` and accents dropped (NFKD, combining marks removed), as
-    ``build-lm`` normalises its text: a hotword written ``O’BRIEN`` or ``ZOË`` spelt in a model's plain letters."""
-    import unicodedata
-
-    from ..lm.normalize import _APOSTROPHES
-
-    decomposed = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
-    return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
 
 
 def _one_word_each(h: Hypothesis) -> Hypothesis:

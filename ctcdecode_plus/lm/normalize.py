@@ -74,6 +74,18 @@ _ONE = {"dollars": "dollar", "euros": "euro", "pounds": "pound", "cents": "cent"
 _SCALES = {"k": "thousand", "m": "million", "b": "billion", "bn": "billion"}  # $5k, $1.5M, $2bn
 
 
+def strip_accents(text: str) -> str:
+    """``text`` without its accents (NFKD, combining marks removed, NFC): ``ZOË`` -> ``ZOE``."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
+
+
+def plain_letters(text: str) -> str:
+    """``text`` with typographic apostrophes as ``'`` and no accents, as build-lm writes its words:
+    ``O’BRIEN`` -> ``O'BRIEN``, ``ZOË`` -> ``ZOE``."""
+    return strip_accents(text.translate(_APOSTROPHES))
+
+
 @dataclass(frozen=True)
 class Alphabet:
     """Characters a word may contain (the word delimiter, space, is implied) and the case text is put in.
@@ -436,8 +448,7 @@ class Normalizer:
         chars = self.alphabet.characters
         if all(c in chars for c in word):
             return word
-        cleaned = "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
-        cleaned = unicodedata.normalize("NFC", cleaned)
+        cleaned = strip_accents(word)
         if not self.alphabet.apostrophe:
             cleaned = cleaned.replace("'", "")
         if cleaned and all(c in chars for c in cleaned):
