@@ -139,17 +139,20 @@ def _unquote(field: str) -> str:
 
 
 def unique_ids(stems: Sequence[str]) -> list[str]:
-    """``stems`` made unique in order: a repeated one gets ``#1``, ``#2``... (skipping any already taken, so rows
-    a.wav, a.wav, a#1.wav give a, a#1, a#1#1). The ids of manifest rows, and the names ``emissions`` and
-    ``transcribe -o`` give their files, so the two always agree."""
+    """``stems`` made unique in order: the first of each keeps its name, and a repeat gets ``#1``, ``#2``...,
+    skipping any name that another input has as its own (rows a.wav, a.wav, a#1.wav give a, a#2, a#1: the file
+    a#1.wav keeps its name). The ids of manifest rows, and the names ``emissions`` and ``transcribe -o`` give their
+    files, so the two always agree."""
+    own = set(stems)
     used: set[str] = set()
     tried: dict[str, int] = {}  # the last suffix tried per stem: the next repeat starts after it (linear time)
     out = []
     for stem in stems:
         name, k = stem, tried.get(stem, 0)
-        while name in used:
-            k += 1
-            name = f"{stem}#{k}"
+        if name in used:
+            while name in used or name in own:
+                k += 1
+                name = f"{stem}#{k}"
         tried[stem] = k
         used.add(name)
         out.append(name)

@@ -620,7 +620,8 @@ def test_manifest_ids_are_unique_and_rows_split_on_line_breaks_only(tmp_path):
     for name in ("x", "y", "z"):
         (tmp_path / name).mkdir()
     (tmp_path / "m.tsv").write_text("audio\ttext\nx/a.wav\tONE\ny/a.wav\tTWO\nz/a#1.wav\tTHREE\n")
-    assert [e.id for e in read_manifest(tmp_path / "m.tsv")] == ["a", "a#1", "a#1#1"]  # was a, a#1, a#1
+    # was a, a#1, a#1; then a, a#1, a#1#1 (the file a#1.wav named after the second a.wav): each file keeps its own
+    assert [e.id for e in read_manifest(tmp_path / "m.tsv")] == ["a", "a#2", "a#1"]
     (tmp_path / "m.jsonl").write_text(json.dumps({"audio_filepath": "x/a.wav", "text": "ONE\u2028TWO"},
                                                   ensure_ascii=False) + "\n", encoding="utf-8")
     assert len(read_manifest(tmp_path / "m.jsonl")) == 1  # U+2028 inside the text was a line break
@@ -716,7 +717,9 @@ def test_hotword_punctuation_is_dropped_unless_it_makes_the_term():
     assert hotword_counts(["t mobile"], ["x"], ["T-Mobile"]).expected == 1
     from ctcdecode_plus.manifest import unique_ids
 
-    assert unique_ids(["a", "a", "a#1", "a"]) == ["a", "a#1", "a#1#1", "a#2"]
+    assert unique_ids(["a", "a", "a#1", "a"]) == ["a", "a#2", "a#1", "a#3"]
+    assert unique_ids(["a#1", "a", "a", "a#1"]) == ["a#1", "a", "a#2", "a#1#1"]
+    assert unique_ids(["b"] * 3) == ["b", "b#1", "b#2"]
 
 
 def test_saved_emissions_in_a_manifest_and_as_audio(tiny_model_dir, corpus, tmp_path, capsys):
