@@ -43,3 +43,35 @@ def test_held_out_sets_come_from_the_repository():
     assert {w.upper() for w in demo} <= words
     first_demo = (text.REPO / "demo" / "manifest.tsv").read_text().splitlines()[1].split("\t")[-1]
     assert text.normalize(first_demo) in sentences
+
+
+def test_nonce_words_are_new_pronounceable_and_never_a_hotword():
+    import random
+
+    from training import nonce
+
+    lexicon = ["TRACE", "TRACING", "HOUSE", "MOUSE", "GARDEN", "WINDOW", "BOTTLE", "LITTLE", "MARKET", "CANDLE",
+               "HANDLE", "SADDLE", "PEN", "CAT", "DOG", "HAT", "SUN", "MOON", "STAR", "TREE"]
+    words = nonce.nonce_words(lexicon, random.Random(1), 40, forbidden_words={"CATDOG"}, hotwords={"TRACING",
+                                                                                                   "MOONSUN"})
+    assert len(words) == len(set(words)) > 10
+    for w in words:
+        assert w not in lexicon and w != "CATDOG" and 4 <= len(w) <= 11, w
+        assert "TRACING" not in w and w not in "TRACING" and "MOONSUN" not in w, w
+        assert set("AEIOUY") & set(w) and not nonce._CONSONANT_RUN.search(w), w
+    assert any(w[:3] in lexicon or w[:4] in lexicon for w in words)  # the compounds of short words
+
+
+def test_nonce_utterances_replace_one_or_two_words(tmp_path, monkeypatch):
+    from training import nonce
+
+    (tmp_path / "train_text.txt").write_text("THE LITTLE HOUSE STOOD BY THE GARDEN\nA CAT SAT ON THE WINDOW\n")
+    (tmp_path / "val_text.txt").write_text("")
+    monkeypatch.setattr(nonce, "CACHE", tmp_path)
+    monkeypatch.setattr(nonce, "_forbidden", lambda: ({"GARDENS"}, set()))
+    utts = nonce.nonce_utterances(2, seed=3)
+    assert len(utts) == 2
+    known = {"THE", "LITTLE", "HOUSE", "STOOD", "BY", "GARDEN", "A", "CAT", "SAT", "ON", "WINDOW"}
+    for u in utts:
+        new = [w for w in u.split() if w not in known]
+        assert 1 <= len(new) <= 2 and all(len(w) >= 4 for w in new), u

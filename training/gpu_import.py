@@ -19,7 +19,7 @@ tuned for a calibrated model. The CTC head's logits are divided by each temperat
 lowest demo/dev LM WER is baked into the weights (``lm_head`` scaled by ``1 / T``: greedy output is unchanged).
 
 ``--init-run DIR [DIR ...]``: the runs this one continued from (its ``--init`` chain, oldest first), so the model
-card tells every stage.
+card tells every stage; an exported model folder (``training_meta.json``) stands for the stages it records.
 
 Usage::
 
@@ -70,6 +70,11 @@ def gpu_model_card(meta: dict) -> str:
         trained = f"`training/gpu_train.py` for {stages[0]}"
     else:
         trained = "`training/gpu_train.py` in stages, each continuing the last (`--init`): " + "; then ".join(stages)
+    nonce_stages = [k + 1 for k, r in enumerate([*meta.get("earlier_runs", []), run])
+                    if "nonce" in str(r["args"].get("pack", ""))]
+    nonce = (f"from stage {nonce_stages[0]}, also training sentences with made-up words in them "
+             "(`training/nonce.py`, `python -m training.synth --nonce`, packed with `--manifest train_nonce.tsv`); "
+             if nonce_stages else "")
     bullets = [
         f"Architecture: {meta['n_params'] / 1e6:.2f} M parameters; 4 conv layers (channels {list(c['conv_dim'])}, "
         f"kernels {list(c['conv_kernel'])}, strides {list(c['conv_stride'])} = 20 ms frames at 16 kHz), hidden size "
@@ -79,7 +84,7 @@ def gpu_model_card(meta: dict) -> str:
         f"{meta.get('weights_dtype', 'float16')} safetensors; `from_pretrained` loads float32.",
         "Recipe (`training/README.md`, \"GPU sessions\"): `training/text.py` and `training/synth.py` as for the CPU "
         "model (fortunes and WordNet examples; 150 held-out validation sentences never synthesised for training); "
-        f"`python -m training.pack` (the pool as Opus at ~12 kbps); {trained}. Augmentation on the GPU as "
+        f"{nonce}`python -m training.pack` (the pool as Opus at ~12 kbps); {trained}. Augmentation on the GPU as "
         "`training/augment.py`; AdamW, clock-based warm-up and cosine; bf16.",
     ]
     temp = meta.get("temperature", 1.0)
@@ -146,10 +151,15 @@ def main(argv=None) -> None:
     model = load_shards(args.dir)
     earlier = []
     for d in args.init_run:
-        if not (d / "run.json").is_file():
-            raise SystemExit(f"--init-run {d}: no run.json there (give the training.gpu_train output folders that "
-                             f"this run's --init chain went through, oldest first)")
-        earlier.append(json.loads((d / "run.json").read_text()))
+        if (d / "run.json").is_file():
+            earlier.append(json.loads((d / "run.json").read_text()))
+        elif (d / "training_meta.json").is_file():  # an exported model folder: the stages its card records
+            meta = json.loads((d / "training_meta.json").read_text())
+            earlier += [*meta.get("earlier_runs", []), meta["run"]] if "run" in meta else []
+        else:
+            raise SystemExit(f"--init-run {d}: no run.json or training_meta.json there (give the training.gpu_train "
+                             f"output folders that this run's --init chain went through, oldest first, or the "
+                             f"exported model folder it started from)")
     rows = T.read_manifest(T.CACHE / "val.tsv")
     if not rows:
         raise SystemExit(f"{T.CACHE / 'val.tsv'}: no validation set; run `python -m training.synth --val` first")

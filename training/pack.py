@@ -103,8 +103,11 @@ def main(argv=None) -> None:
     ap.add_argument("--exclude", type=Path, nargs="+", default=[], metavar="PACK",
                     help="leave out the training utterances that these earlier packs hold (so a new pack brings "
                          "speech a continued run has not heard)")
+    ap.add_argument("--manifest", default="train.tsv",
+                    help="the pool manifest under training/cache to pack from (train_nonce.tsv: the nonce-word "
+                         "utterances of training/nonce.py)")
     args = ap.parse_args(argv)
-    train = _rows(CACHE / "train.tsv")
+    train = _rows(CACHE / args.manifest)
     val = _rows(CACHE / "val.tsv")
     if not train or not val:
         raise SystemExit(f"no synthesised pool under {CACHE}: run `python -m training.synth --val --train N` first")

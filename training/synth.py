@@ -21,6 +21,7 @@ Usage::
     python -m training.synth --val                # validation sets (~600 utts)
     python -m training.synth --train 15000 -j 2   # training pool (fortunes)
     python -m training.synth --wordnet 24000 -j 2 # + WordNet example sentences
+    python -m training.synth --nonce 8000 -j 2    # nonce-word sentences (training/nonce.py), train_nonce.tsv
 """
 from __future__ import annotations
 
@@ -181,6 +182,9 @@ def main() -> None:
     ap.add_argument("--train", type=int, default=0, help="size of the training pool")
     ap.add_argument("--wordnet", type=int, default=0,
                     help="number of WordNet example utterances (train_text_wordnet.txt) to add to the pool")
+    ap.add_argument("--nonce", type=int, default=0,
+                    help="number of nonce-word utterances (train_text_nonce.txt, `python -m training.nonce`) to "
+                         "synthesise into their own manifest, train_nonce.tsv")
     ap.add_argument("-j", "--processes", type=int, default=1)
     args = ap.parse_args()
     if not (CACHE / "train_text.txt").exists():
@@ -193,6 +197,9 @@ def main() -> None:
         run_jobs(train_jobs(args.train), CACHE / "train.tsv", args.processes)
     if args.wordnet:
         run_jobs(train_jobs(args.wordnet, "train_text_wordnet.txt", "wn", SEED + 2), CACHE / "train.tsv",
+                 args.processes)
+    if args.nonce:
+        run_jobs(train_jobs(args.nonce, "train_text_nonce.txt", "nw", SEED + 3), CACHE / "train_nonce.tsv",
                  args.processes)
 
 

@@ -62,12 +62,13 @@ DEMO_DIR = ROOT / "ctcdecode_plus" / "models" / "demo"
 DEV_MANIFEST = ROOT / "demo" / "dev" / "manifest.tsv"
 DEV_REREAD_MANIFEST = ROOT / "runs" / "dev_reread" / "dev_and_reread.tsv"
 DOMAIN_LM = ROOT / "lm" / "domain_4gram.arpa.gz"
-GATE_ALPHA, GATE_BETA = 0.5, 0.0
+GATE_ALPHA, GATE_BETA = 0.8, 1.5  # scripts/demo.sh's since session 23 (0.5, 0 in sessions 20-22)
 GATE_TOLERANCE = 0.002  # WER (0.2 points: ~4 words of 160 dev utterances, ~14 of 640) an export may lose to noise
 #: the hotword gate (session 16): demo/dev recall with scripts/demo.sh's settings; a new model may not find fewer
 DEV_HOTWORDS = ROOT / "demo" / "dev" / "hotwords.txt"
 BACKGROUND_MANIFEST = ROOT / "demo" / "background" / "manifest.tsv"
-HOTWORD_GATE = dict(alpha=0.5, beta=0.0, hotword_weight=10.0, spotting_ratio=1.0)  # until session 20: 0.8, 1.5, 3, 1
+#: scripts/demo.sh's settings since session 23 (sessions 20-22: 0.5, 0, 10, ratio 1; until session 20: 0.8, 1.5, 3, 1)
+HOTWORD_GATE = dict(alpha=0.8, beta=1.5, hotword_weight=10.0, spotting_ratio=0.7)
 
 
 def dev_manifest() -> Path:
@@ -221,9 +222,13 @@ def _dev_emissions(model, processor, device, background: bool = False) -> tuple[
     """:func:`dev_manifest` as compare Items and, with ``background``, ``BACKGROUND_MANIFEST``'s emissions, through the
     package's own pipeline; leaves ``model`` in training mode."""
     from ctcdecode_plus import AcousticModel, Item
+    from ctcdecode_plus.acoustic import model_chunking
     from ctcdecode_plus.manifest import read_manifest
 
-    am = AcousticModel(model, processor.feature_extractor, processor.tokenizer, device=str(device))
+    # long utterances in the shipped model's chunks, as `--model demo` runs them (ctcdecode_plus.json)
+    chunk, context = model_chunking(DEMO_DIR)
+    am = AcousticModel(model, processor.feature_extractor, processor.tokenizer, device=str(device),
+                       chunk_seconds=chunk, context_seconds=context)
     try:
         items = [Item(e.id, am.emissions(e.audio), e.text) for e in read_manifest(dev_manifest())]
         rest = [am.emissions(e.audio) for e in read_manifest(BACKGROUND_MANIFEST)] if background else []
