@@ -21,7 +21,8 @@ case "${1:-}" in
       echo "already prepared ($BACKUP/index exists): run '$0 restore' first" >&2
       exit 2
     fi
-    mkdir -p "$BACKUP/whl"
+    mkdir -p "$BACKUP/whl" .git/info
+    touch .git/info/exclude  # a fresh clone may have none
     cp .git/index "$BACKUP/index"
     cp .git/info/exclude "$BACKUP/exclude"
     git rm -r -q --cached "${UNTRACK[@]}"
