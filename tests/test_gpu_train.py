@@ -317,3 +317,21 @@ def test_continuing_from_a_calibrated_export_undoes_its_temperature(tmp_path):
     (tmp_path / "training_meta.json").unlink()  # any other Wav2Vec2ForCTC folder: loaded as it is
     with torch.no_grad():
         assert torch.allclose(gpu_train.load_init(tmp_path)(x).logits, own / 2.5, atol=1e-4)
+
+
+def test_a_run_that_never_beats_its_start_still_returns_its_last_weights(packed, tmp_path):
+    # session 24: a fine-tune whose held-out CER ended 0.2 points above its start came back with no weights at all
+    import json
+
+    _cache, _splits = packed
+    _tiny_model().save_pretrained(tmp_path / "init")
+    out = tmp_path / "out"
+    gpu_train.main(["--pack", str(tmp_path / "pack"), "--out", str(out), "--minutes", "60", "--init",
+                    str(tmp_path / "init"), "--evals", "1", "--max-steps", "1", "--lr", "1e-9", "--batch-seconds",
+                    "5", "--threads", "1"])
+    run = json.loads((out / "run.json").read_text())
+    assert [e["step"] for e in run["evals"]] == [0, 1]
+    assert run["evals"][1]["heldout_all"] >= run["evals"][0]["heldout_all"]  # nothing beat the start ...
+    assert run["saved_step"] == 1 and run["saved_because"].startswith("last")  # ... yet the weights came back
+    assert sum(p.numel() for p in gpu_train.load_shards(out).parameters()) == sum(
+        p.numel() for p in _tiny_model().parameters())
