@@ -26,7 +26,7 @@ import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from training.text import REPO, _held_out_words_and_sentences
+from training.text import _held_out_words_and_sentences
 
 CACHE = Path(__file__).resolve().parent / "cache"
 SEED = 2026
@@ -67,10 +67,8 @@ def _pronounceable(w: str) -> bool:
 def _forbidden() -> tuple[set[str], set[str]]:
     """Hotwords of every demo set (upper case), and the words of every evaluated sentence."""
     val = (CACHE / "val_text.txt").read_text().splitlines()
-    hotwords, sentences = _held_out_words_and_sentences(val)
-    path = REPO / "demo" / "newterms" / "hotwords.txt"
-    if path.exists():
-        hotwords |= {w.strip().upper() for w in path.read_text().split() if w.strip()}
+    hotwords, sentences = _held_out_words_and_sentences(
+        val, ("demo/hotwords.txt", "demo/dev/hotwords.txt", "demo/newterms/hotwords.txt"))
     return hotwords, {w for s in sentences for w in s.split()}
 
 

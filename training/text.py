@@ -171,10 +171,12 @@ def split_train_val(utts: list[str], val_size: int = VAL_SIZE, seed: int = SEED)
     return train, val
 
 
-def _held_out_words_and_sentences(val: list[str]) -> tuple[set[str], set[str]]:
-    """Hotwords of the demo and dev sets, and every sentence that is evaluated somewhere."""
+def _held_out_words_and_sentences(val: list[str], hotword_files: tuple[str, ...] = (
+        "demo/hotwords.txt", "demo/dev/hotwords.txt")) -> tuple[set[str], set[str]]:
+    """Hotwords of the demo and dev sets (``hotword_files``, under the repository), and every sentence that is
+    evaluated somewhere."""
     words: set[str] = set()
-    for rel in ("demo/hotwords.txt", "demo/dev/hotwords.txt"):
+    for rel in hotword_files:
         path = REPO / rel
         if path.exists():
             words |= {w.strip().upper() for w in path.read_text().split() if w.strip()}
