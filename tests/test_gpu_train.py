@@ -226,9 +226,13 @@ def test_export_only_what_beats_the_shipped_model(tmp_path, monkeypatch):
     ev_better = dict(ev, heldout_all=dict(cer=0.20, wer=0.4, n=450))  # than the export just made
     calibrated = dict(scored, eval=ev_better, lm_dev_wer=0.150, temperature=2.5,
                       lm_dev_wer_by_temperature={1.0: 0.3, 2.5: 0.150})
+    assert "WiSE" not in card
+    record = json.loads((run / "run.json").read_text())
+    (run / "run.json").write_text(json.dumps(dict(record, wise=dict(init="x", alpha=0.4))))  # training.wise's
     assert gpu_import.export_if_better(back, T.build_processor(), run, calibrated, ref, earlier_runs=[first])
     card = (demo / "MODEL_CARD.md").read_text()
     assert "in stages" in card and "first GPU" in card and "divided by 2.5" in card
+    assert "0.6 x the model before it + 0.4 x the stage's own" in " ".join(card.split())
     meta = json.loads((demo / "training_meta.json").read_text())
     assert meta["wall_seconds"] == 900.0 and meta["audio_hours_seen"] == 151.0 and meta["temperature"] == 2.5
     reloaded = Wav2Vec2ForCTC.from_pretrained(str(demo))
@@ -335,3 +339,25 @@ def test_a_run_that_never_beats_its_start_still_returns_its_last_weights(packed,
     assert run["saved_step"] == 1 and run["saved_because"].startswith("last")  # ... yet the weights came back
     assert sum(p.numel() for p in gpu_train.load_shards(out).parameters()) == sum(
         p.numel() for p in _tiny_model().parameters())
+
+
+def test_wise_interpolation_lies_between_the_start_and_the_run(tmp_path):
+    import json
+
+    from training import wise
+
+    start, run = tmp_path / "start", tmp_path / "run"
+    a, b = _tiny_run(start), _tiny_run(run)  # two different random initialisations
+    (d,) = wise.interpolate(start, run, [0.25], tmp_path / "out")
+    assert d.name == "a25"
+    mixed = gpu_train.load_shards(d).state_dict()
+    sa, sb = gpu_train.load_shards(start).state_dict(), gpu_train.load_shards(run).state_dict()
+    k = "lm_head.weight"
+    assert not torch.allclose(sa[k], sb[k])
+    assert torch.allclose(mixed[k], 0.75 * sa[k] + 0.25 * sb[k], atol=2e-3)  # fp16 storage
+    record = json.loads((d / "run.json").read_text())
+    assert record["wise"] == {"init": str(start), "alpha": 0.25} and record["saved_step"] == 10
+    ends = wise.interpolate(start, run, [0.0, 1.0], tmp_path / "ends")
+    assert torch.allclose(gpu_train.load_shards(ends[1]).state_dict()[k], sb[k])
+    with pytest.raises(SystemExit, match=r"shares in \[0, 1\]"):
+        wise.interpolate(start, run, [1.5], tmp_path / "bad")

@@ -32,15 +32,17 @@ def load(path: Path) -> dict:
     return ck
 
 
-def average_states(states: list[dict]) -> dict:
-    """Element-wise mean of floating-point tensors; other entries (integer buffers) from the last state."""
+def average_states(states: list[dict], weights: list[float] | None = None) -> dict:
+    """Element-wise mean of floating-point tensors (weighted by ``weights``, which sum to 1; default equal), in
+    float32; other entries (integer buffers) from the last state."""
     keys = states[-1].keys()
     if any(s.keys() != keys for s in states):
         raise SystemExit("the checkpoints have different parameters: average checkpoints of one run only")
+    w = torch.tensor(weights if weights is not None else [1.0 / len(states)] * len(states), dtype=torch.float32)
     out = {}
     for k in keys:
         t = states[-1][k]
-        out[k] = (torch.stack([s[k].float() for s in states]).mean(0).to(t.dtype)
+        out[k] = (torch.einsum("s,s...->...", w, torch.stack([s[k].float() for s in states])).to(t.dtype)
                   if t.is_floating_point() else t.clone())
     return out
 

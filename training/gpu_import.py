@@ -87,6 +87,11 @@ def gpu_model_card(meta: dict) -> str:
         f"{nonce}`python -m training.pack` (the pool as Opus at ~12 kbps); {trained}. Augmentation on the GPU as "
         "`training/augment.py`; AdamW, clock-based warm-up and cosine; bf16.",
     ]
+    wise = meta.get("wise")
+    if wise:
+        bullets.append(
+            f"The last stage's weights interpolated with those it started from (WiSE-FT, `training/wise.py`): "
+            f"{1 - wise['alpha']:g} x the model before it + {wise['alpha']:g} x the stage's own.")
     temp = meta.get("temperature", 1.0)
     if temp != 1.0:
         bullets.append(
@@ -220,7 +225,7 @@ def export_if_better(model, processor, run_dir: Path, scored: dict, ref_audio, e
                                      for r in stages),
                 run={k: run[k] for k in ("args", "device", "train_hours", "evals")}, recipe="training.gpu_train",
                 earlier_runs=[{k: r[k] for k in ("args", "device", "train_hours")} for r in earlier_runs],
-                temperature=scored.get("temperature", 1.0),
+                wise=run.get("wise"), temperature=scored.get("temperature", 1.0),
                 temperatures=sorted(scored.get("lm_dev_wer_by_temperature", {1.0: None})),
                 exported_at=time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()))
     dtype = T.export_demo(model, processor, meta, ref_audio, card=gpu_model_card(meta))
