@@ -239,6 +239,17 @@ def test_export_only_what_beats_the_shipped_model(tmp_path, monkeypatch):
     x = torch.from_numpy(ref)[None]
     with torch.no_grad():
         assert torch.allclose(reloaded(x).logits, back(x).logits, atol=0.05)
+    # a third stage continued from the exported folder (--init-run DIR): its stages and hours carry over
+    meta = json.loads((demo / "training_meta.json").read_text())
+    stages = gpu_import.exported_stages(meta)
+    assert [r["device"] for r in stages] == ["first GPU", "test GPU"]
+    best = dict(calibrated, eval=dict(ev, heldout_all=dict(cer=0.10, wer=0.3, n=450)))
+    assert gpu_import.export_if_better(back, T.build_processor(), run, best, ref, earlier_runs=stages)
+    third = json.loads((demo / "training_meta.json").read_text())
+    assert third["audio_hours_seen"] == 152.0 and len(third["earlier_runs"]) == 2
+    # an export written before stages kept their hours: the earliest stage takes the rest of the recorded total
+    old = dict(meta, earlier_runs=[{k: r[k] for k in ("args", "device", "train_hours")} for r in meta["earlier_runs"]])
+    assert [gpu_import._audio_hours(r) for r in gpu_import.exported_stages(old)] == [150.0, 1.0]
 
 
 def test_pack_fits_its_size_cap(tmp_path, monkeypatch):

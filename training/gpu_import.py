@@ -52,6 +52,28 @@ def choose_temperature(model, processor, temperatures) -> tuple[float, dict]:
     return best, scores
 
 
+def _audio_hours(run: dict) -> float:
+    """Hours of audio one stage trained on: its last evaluation's count, or the ``audio_hours`` that an exported
+    model's ``training_meta.json`` keeps for a stage whose evaluations it does not keep."""
+    if "audio_hours" in run:
+        return float(run["audio_hours"])
+    return max((e.get("audio_hours", 0.0) for e in run.get("evals", [])), default=0.0)
+
+
+def exported_stages(meta: dict) -> list[dict]:
+    """The training stages an exported model's ``training_meta.json`` records, oldest first, each with its
+    ``audio_hours`` (:func:`_audio_hours`); exports from before session 25 kept no hours for the earlier stages, so
+    the first of them is given the rest of the recorded total."""
+    if "run" not in meta:
+        return []
+    stages = [dict(r) for r in meta.get("earlier_runs", [])] + [dict(meta["run"])]
+    if stages[:-1] and not any("audio_hours" in r for r in stages[:-1]):
+        stages[0]["audio_hours"] = max(0.0, meta.get("audio_hours_seen", 0.0) - _audio_hours(stages[-1]))
+        for r in stages[1:-1]:
+            r["audio_hours"] = 0.0
+    return stages
+
+
 def _stage(run: dict) -> str:
     a = run["args"]
     return (f"{a['minutes']} minutes on {run['device']} (peak lr {a['lr']}, batches of <= {a['batch_seconds']} s, "
@@ -160,7 +182,7 @@ def main(argv=None) -> None:
             earlier.append(json.loads((d / "run.json").read_text()))
         elif (d / "training_meta.json").is_file():  # an exported model folder: the stages its card records
             meta = json.loads((d / "training_meta.json").read_text())
-            earlier += [*meta.get("earlier_runs", []), meta["run"]] if "run" in meta else []
+            earlier += exported_stages(meta)
         else:
             raise SystemExit(f"--init-run {d}: no run.json or training_meta.json there (give the training.gpu_train "
                              f"output folders that this run's --init chain went through, oldest first, or the "
@@ -221,10 +243,10 @@ def export_if_better(model, processor, run_dir: Path, scored: dict, ref_audio, e
     meta = dict(step=run.get("saved_step"), n_params=scored["n_params"], eval=scored["eval"],
                 lm_dev_wer=scored["lm_dev_wer"], lm_dev_wer_before=before, config=run["config"],
                 wall_seconds=sum(float(r["args"]["minutes"]) * 60 for r in stages),
-                audio_hours_seen=sum(max((e.get("audio_hours", 0.0) for e in r["evals"]), default=0.0)
-                                     for r in stages),
+                audio_hours_seen=sum(map(_audio_hours, stages)),
                 run={k: run[k] for k in ("args", "device", "train_hours", "evals")}, recipe="training.gpu_train",
-                earlier_runs=[{k: r[k] for k in ("args", "device", "train_hours")} for r in earlier_runs],
+                earlier_runs=[dict({k: r[k] for k in ("args", "device", "train_hours")}, audio_hours=_audio_hours(r))
+                              for r in earlier_runs],
                 wise=run.get("wise"), temperature=scored.get("temperature", 1.0),
                 temperatures=sorted(scored.get("lm_dev_wer_by_temperature", {1.0: None})),
                 exported_at=time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()))
