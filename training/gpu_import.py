@@ -124,6 +124,8 @@ def gpu_model_card(meta: dict) -> str:
         f"Exported at {meta['exported_at']} from step {meta['step']} by `python -m training.gpu_import --export`; "
         f"demo/dev beam + domain LM WER {100 * meta['lm_dev_wer']:.1f} % (the shipped model before it: "
         f"{100 * meta['lm_dev_wer_before']:.1f} %).")
+    where = "the GPU" if run.get("device", "cuda") != "cpu" else "the CPU"
+    before_wise = " and before the interpolation" if wise else ""
     items = "\n".join(textwrap.fill(b, width=116, initial_indent="* ", subsequent_indent="  ",
                                     break_on_hyphens=False) for b in bullets)
     return f"""# ctcdecode-plus demo model (`--model demo`)
@@ -138,7 +140,7 @@ Greedy decoding of the 150 held-out validation sentences (FLAC, scored on CPU by
 
 {_fmt_table(meta['eval'])}
 
-During the last stage (the packed, Opus-coded validation set, on the GPU, before calibration):
+During the last stage (the packed, Opus-coded validation set, on {where}, before calibration{before_wise}):
 
 | step | seconds | audio seen (h) | held-out CER | new-voice CER |
 |---|---|---|---|---|
