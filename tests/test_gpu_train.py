@@ -355,6 +355,8 @@ def test_a_run_that_never_beats_its_start_still_returns_its_last_weights(packed,
 def test_wise_interpolation_lies_between_the_start_and_the_run(tmp_path):
     import json
 
+    from transformers import Wav2Vec2Config, Wav2Vec2ForCTC
+
     from training import wise
 
     start, run = tmp_path / "start", tmp_path / "run"
@@ -372,3 +374,10 @@ def test_wise_interpolation_lies_between_the_start_and_the_run(tmp_path):
     assert torch.allclose(gpu_train.load_shards(ends[1]).state_dict()[k], sb[k])
     with pytest.raises(SystemExit, match=r"shares in \[0, 1\]"):
         wise.interpolate(start, run, [1.5], tmp_path / "bad")
+    with pytest.raises(SystemExit, match="not a model folder"):
+        wise.interpolate(tmp_path / "nowhere", run, [0.5], tmp_path / "bad")
+    other, cfg = tmp_path / "other", dict(a.config.to_dict(), hidden_size=16, intermediate_size=32)
+    gpu_train.save_shards(Wav2Vec2ForCTC(Wav2Vec2Config.from_dict(cfg)), other)
+    (other / "run.json").write_text(json.dumps(dict(record, config=cfg)))
+    with pytest.raises(SystemExit, match="different architectures"):
+        wise.interpolate(start, other, [0.5], tmp_path / "bad")

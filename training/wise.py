@@ -31,10 +31,16 @@ def interpolate(init: Path, run: Path, alphas, out: Path) -> list[Path]:
     bad = [a for a in alphas if not 0.0 <= a <= 1.0]
     if bad:
         raise SystemExit(f"--alpha {bad[0]:g}: give shares in [0, 1] (0: the starting model, 1: the run's own weights)")
+    if not (init / "config.json").is_file() and not (init / "run.json").is_file():
+        raise SystemExit(f"--init {init}: not a model folder (config.json) or a training.gpu_train output folder "
+                         f"(run.json); give the model that {run} started from")
     start, tuned = load_init(init), load_shards(run)
     record = json.loads((run / "run.json").read_text())
     # copies: loading a mixture into ``tuned`` writes into the very tensors its state_dict() returned
     s0, s1 = ({k: v.clone() for k, v in m.state_dict().items()} for m in (start, tuned))
+    if s0.keys() != s1.keys() or any(s0[k].shape != s1[k].shape for k in s0):
+        raise SystemExit(f"{init} and {run} have different architectures: interpolate a run with the model it "
+                         "started from (its --init)")
     written = []
     for a in alphas:
         tuned.load_state_dict(average_states([s0, s1], [1.0 - a, a]))
