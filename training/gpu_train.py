@@ -293,6 +293,9 @@ def load_init(d: Path):
     (``training_meta.json``: ``temperature``) gets it undone, so training goes on from the model's own logits."""
     if (d / "run.json").exists():
         return load_shards(d)
+    if not (d / "config.json").is_file():
+        raise SystemExit(f"--init {d}: not a model folder (config.json) or a training.gpu_train output folder "
+                         "(run.json); give the model to start from")
     from transformers import Wav2Vec2ForCTC
 
     model = Wav2Vec2ForCTC.from_pretrained(str(d)).float()

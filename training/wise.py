@@ -31,9 +31,6 @@ def interpolate(init: Path, run: Path, alphas, out: Path) -> list[Path]:
     bad = [a for a in alphas if not 0.0 <= a <= 1.0]
     if bad:
         raise SystemExit(f"--alpha {bad[0]:g}: give shares in [0, 1] (0: the starting model, 1: the run's own weights)")
-    if not (init / "config.json").is_file() and not (init / "run.json").is_file():
-        raise SystemExit(f"--init {init}: not a model folder (config.json) or a training.gpu_train output folder "
-                         f"(run.json); give the model that {run} started from")
     start, tuned = load_init(init), load_shards(run)
     record = json.loads((run / "run.json").read_text())
     # copies: loading a mixture into ``tuned`` writes into the very tensors its state_dict() returned
