@@ -18,6 +18,19 @@ SHARED = REPO.parent / "shared"
 BASE_960H_VOCAB = ["<pad>", "<s>", "</s>", "<unk>", "|", *"ETAONIHSRDLUMWCFGYPBVK'XJQZ"]
 
 
+EXIT_WATCHDOG_SECONDS = 300
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config):
+    """A process that hangs after the last test (a thread nobody stops, which exit waits on) once cost CI its whole
+    90 minutes with every test passed: from here on, if exit takes over EXIT_WATCHDOG_SECONDS, every thread's stack
+    goes to stderr and the process ends with status 1, so the hang fails at once and says where it is."""
+    import faulthandler
+
+    faulthandler.dump_traceback_later(EXIT_WATCHDOG_SECONDS, exit=True, file=os.fdopen(os.dup(2), "w"))
+
+
 def shared_dir(sub: str) -> Path:
     """``../shared/<sub>``, or skip the test with a reason where it is absent."""
     path = SHARED / sub

@@ -646,17 +646,21 @@ def test_worker_pools_stop_when_their_caller_stops(libri_emissions, pyctc_data):
     """From a review: a pool left half-way (a generator closed, an error in the consumer) waited for every queued
     decode; compare kept one pool open while the hotword pass started another."""
     import multiprocessing
+    import threading
     import time
 
     from ctcdecode_plus.compare import Item, compare
 
     batch = [libri_emissions] * 40
+    threads = set(threading.enumerate())
     gen = SlowGreedy().timed_decodes(batch, 2)
     assert next(gen)[0].text == GreedyDecoder().decode(libri_emissions).text
     t0 = time.perf_counter()
     gen.close()
     assert time.perf_counter() - t0 < 1.0  # not the 39 decodes of 0.2 s still queued (about 4 s before)
     assert not multiprocessing.active_children()
+    # and the pool's own threads are gone too: its call queue's feeder, left blocked, made CI's process hang at exit
+    assert set(threading.enumerate()) <= threads
     slow = BeamSearchDecoder(pyctc_data / "bugs_bunny_kenlm.arpa", beam_width=8)
     items = [Item(f"u{i}", libri_emissions, "I HAVE") for i in range(4)]
     seen = []
@@ -667,6 +671,7 @@ def test_worker_pools_stop_when_their_caller_stops(libri_emissions, pyctc_data):
     compare({"a": slow, "b": slow.replace(hotwords=["BUNNY"], name="b")}, items, hotwords=["BUNNY"],
             num_workers=2, progress=count_workers)
     assert max(seen) <= 2 and not multiprocessing.active_children()
+    assert set(threading.enumerate()) <= threads
 
 
 def test_review_mends_for_manifests_archives_and_grids(tmp_path, pyctc_data, libri_emissions):

@@ -126,6 +126,11 @@ def _decode_in_worker(emissions: Emissions) -> tuple[Union[Transcript, CtcDecode
     return _timed_decode(_WORKER_DECODER, emissions)
 
 
+def _decode_chunk_in_worker(chunk: list) -> list:
+    """:func:`_decode_in_worker` over a list of emissions (one message each way for several utterances)."""
+    return [_decode_in_worker(em) for em in chunk]
+
+
 def usable_cores() -> int:
     """The CPU cores this process may run on (its affinity, as ``taskset`` or a container's cpuset limits it)."""
     try:
@@ -156,13 +161,33 @@ def worker_pool(decoder: "Decoder", workers: int, label_sets: Sequence[Labels] =
                              "KenLM or another C library?); decode in one process (--jobs 1, num_workers=None) to "
                              "see the error") from None
     finally:
-        processes = list((getattr(pool, "_processes", None) or {}).values())  # before shutdown forgets them
-        pool.shutdown(wait=False, cancel_futures=True)
-        for p in processes:  # the ones still decoding: their results are no longer wanted
-            if p.is_alive():
-                p.terminate()
-        for p in processes:
-            p.join(timeout=10)
+        _stop_pool(pool)
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Stop ``pool`` at once: queued work cancelled, running workers terminated, and the pool's own threads ended
+    before this returns, so that nothing is left for the interpreter's exit to wait on.
+
+    Callers must not cancel the pool's futures themselves (``Executor.map``'s iterator does, when closed): on
+    Python 3.11 a cancelled future that the pool then finds broken crashes its manager thread
+    (``InvalidStateError``) before it closes its call queue, and the queue's feeder thread, blocked writing to a
+    pipe no worker reads, made the process hang at exit (seen in CI: the suite passed, then never ended)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # before shutdown forgets them
+    call_queue = getattr(pool, "_call_queue", None)
+    manager = getattr(pool, "_executor_manager_thread", None)
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in processes:  # the ones still decoding: their results are no longer wanted
+        if p.is_alive():
+            p.terminate()
+    for p in processes:
+        p.join(timeout=10)
+    if manager is not None:
+        manager.join(timeout=10)  # it finds the workers gone, fails what was running, joins the call queue's feeder
+    feeder = getattr(call_queue, "_thread", None)
+    if call_queue is not None and feeder is not None and feeder.is_alive():  # the last guard, should that go wrong:
+        with contextlib.suppress(OSError):  # no reader left, so a write it is blocked in fails (EPIPE, ignored) ...
+            call_queue._reader.close()
+        call_queue.cancel_join_thread()  # ... and exit does not wait for it
 
 
 class Decoder(ABC):
@@ -248,8 +273,11 @@ class Decoder(ABC):
                 yield (em, 0.0) if isinstance(em, CtcDecodeError) else next(done)
             return
         label_sets = list({id(em.labels): em.labels for em in todo if isinstance(em, Emissions)}.values())
+        size = max(1, min(8, len(todo) // (4 * workers)))
         with worker_pool(self, workers, label_sets, start_method) as pool:
-            done = pool.map(_decode_in_worker, todo, chunksize=max(1, min(8, len(todo) // (4 * workers))))
+            # submitted, not Executor.map: its iterator cancels futures when closed (see _stop_pool)
+            jobs = [pool.submit(_decode_chunk_in_worker, todo[i:i + size]) for i in range(0, len(todo), size)]
+            done = (r for job in jobs for r in job.result())
             for em in batch:
                 yield (em, 0.0) if isinstance(em, CtcDecodeError) else next(done)
 
