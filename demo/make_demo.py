@@ -23,6 +23,8 @@ Usage (from the repository root)::
     .venv/bin/python demo/make_demo.py --set dev-reread  # runs/dev_reread/ (not committed): the development
                                                           # sentences again, each read by the three other families
     .venv/bin/python demo/make_demo.py --set demo-reread # runs/demo_reread/: the same for the demo sentences
+    .venv/bin/python demo/make_demo.py --set dev-soundalike  # runs/dev_soundalike/: hotword-free sound-alikes
+                                                              # of the development hotwords, four readings each
 
 ``runs/dev_reread/`` (session 20): each development sentence read again by the three voice families that did not
 read it in ``demo/dev/`` (480 utterances, other voice draws), so that hotword settings are chosen on four readings
@@ -30,6 +32,13 @@ of every development hotword and 552 hotword-free utterances instead of one read
 (``runs/dev_reread/dev_and_reread.tsv``: both sets, 640 utterances). Written without sox dither, so a rerun gives
 the same files; too large to commit (about 36 MB). ``--set demo-reread`` does the same for the demo sentences
 (``runs/demo_reread/``, 192 utterances, ``demo_and_reread.tsv`` 256): a larger test set, never tuned on.
+
+``runs/dev_soundalike/`` (session 26): the 38 sentences of ``demo/dev/soundalike.txt``, each full of ordinary words
+that sound like a development hotword (DETECTIVES for DIRECTIVES, THE PAINTED WINDOW for PANEDWINDOW, GORILLA for
+MOZILLA) and none of them, read by all four families (152 utterances ``sNNN_k_family.flac``, no dither). The development set had no such
+negatives, so settings chosen on it could not see a hotword forced onto a word that merely sounds like it (the
+session-25 model's 4 of 19 on ``demo/newterms``' sound-alikes). ``dev_all.tsv`` there: ``dev_and_reread.tsv``
+(written first by ``--set dev-reread``) and these, 792 utterances, the set ``benchmarks/demo_table.sh`` tunes on.
 
 ``demo/background/``: 64 general-English sentences read by the same voice families, none of them with a demo or
 development hotword: the acoustic training's held-out validation sentences (``training.text``: never synthesised
@@ -112,13 +121,19 @@ def main() -> None:
     import argparse
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--set", choices=["demo", "dev", "background", "dev-reread", "demo-reread"], default="demo",
+    ap.add_argument("--set", choices=["demo", "dev", "background", "dev-reread", "demo-reread", "dev-soundalike"],
+                    default="demo",
                     help="demo: the demo set in demo/; dev: the development set in demo/dev/ (other sentences, "
                          "hotwords and voices, for tuning); background: demo/background/ (general English, for "
                          "calibrating hotword spotting); dev-reread: runs/dev_reread/ (the development "
                          "sentences read by the three other voice families; not committed); demo-reread: "
-                         "runs/demo_reread/ (the same for the demo sentences: a larger test, never tuned on)")
+                         "runs/demo_reread/ (the same for the demo sentences: a larger test, never tuned on); "
+                         "dev-soundalike: runs/dev_soundalike/ (demo/dev/soundalike.txt read by all four families, "
+                         "and dev_all.tsv: those with runs/dev_reread/dev_and_reread.tsv)")
     args = ap.parse_args()
+    if args.set == "dev-soundalike":
+        soundalikes()
+        return
     if args.set == "background":
         out = DEMO / "background"
         out.mkdir(exist_ok=True)
@@ -140,6 +155,43 @@ def main() -> None:
     synthesise(DEMO if args.set == "demo" else DEMO / "dev", SEED if args.set == "demo" else SEED + 1)
 
 
+def soundalikes() -> None:
+    """``--set dev-soundalike``: see the module's docstring. Refuses a sentence with a demo or development hotword,
+    or with the words of one's spoken form in a row (those would be the hotword said, not a sound-alike)."""
+    sentences = (DEMO / "dev" / "soundalike.txt").read_text().splitlines()
+    both = ROOT / "runs" / "dev_reread" / "dev_and_reread.tsv"
+    if not both.is_file():
+        sys.exit(f"{both} is missing: run `demo/make_demo.py --set dev-reread` first")
+    problems = soundalike_problems(sentences)
+    if problems:
+        sys.exit("demo/dev/soundalike.txt: " + "; ".join(problems))
+    out = ROOT / "runs" / "dev_soundalike"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "sentences.txt").write_text("\n".join(sentences) + "\n")
+    synthesise(out, SEED + 5, hotwords=False, readings=(0, 1, 2, 3), dither=False, prefix="s")  # s: its names
+    # must not meet dev_reread's (NNN_k_family) in the tuning's emissions folder
+    rows = [f"../dev_reread/{r}" for r in both.read_text().splitlines()[1:] if r.strip()]
+    rows += [r for r in (out / "manifest.tsv").read_text().splitlines()[1:] if r.strip()]
+    (out / "dev_all.tsv").write_text("audio\ttext\n" + "\n".join(rows) + "\n")
+    print(f"{out / 'dev_all.tsv'}: {both.relative_to(ROOT)} and these, {len(rows)} utterances")
+
+
+def soundalike_problems(sentences: list[str]) -> list[str]:
+    """What makes ``sentences`` unfit as hotword-free sound-alikes: a demo or development hotword in one, or the
+    words of a hotword's automatic spoken form in a row (that is the hotword said), one message each."""
+    from ctcdecode_plus.decoders.hotwords import suggest_spoken_forms
+    from ctcdecode_plus.lm.arpa import read_arpa_unigrams
+
+    lexicon = read_arpa_unigrams(ROOT / "lm" / "domain_4gram.arpa.gz")
+    problems = []
+    for f in (DEMO / "hotwords.txt", DEMO / "dev" / "hotwords.txt"):
+        for word in f.read_text().split():
+            for form in (word, *suggest_spoken_forms(word, lexicon)):
+                problems += [f"{s!r} says the hotword {word} ({form}): rewrite it" for s in sentences
+                             if f" {form} " in f" {s} "]
+    return problems
+
+
 def background_sentences(n: int = 64) -> list[str]:
     """The first ``n`` held-out validation sentences of the acoustic training text without a demo or dev hotword."""
     from training.text import read_fortunes, split_train_val, utterances_from_fortunes
@@ -152,11 +204,12 @@ def background_sentences(n: int = 64) -> list[str]:
 
 
 def synthesise(out: Path, seed: int, hotwords: bool = True, readings: tuple[int, ...] = (0,),
-               dither: bool = True) -> None:
+               dither: bool = True, prefix: str = "") -> None:
     """Synthesise ``out/sentences.txt`` into ``out/audio``, ``out/manifest.tsv``, ``voices.tsv``, ``hotwords.txt``
     (this one only with ``hotwords``). Sentence ``i`` is read once per ``k`` in ``readings``, by family
     ``FAMILIES[(i + k) % 4]`` (file ``NNN_<family>.flac``, or ``NNN_k_<family>.flac`` with several readings);
-    ``dither=False`` makes sox write the same bytes on every run."""
+    ``dither=False`` makes sox write the same bytes on every run; ``prefix`` starts every file name (a set whose
+    names must not meet another's in one emissions folder)."""
     sentences = (out / "sentences.txt").read_text().splitlines()
     hot = choose_hotwords(sentences) if hotwords else []
     if hotwords:
@@ -182,7 +235,7 @@ def synthesise(out: Path, seed: int, hotwords: bool = True, readings: tuple[int,
                 voice = FESTIVAL_VOICES[(i // 4 + k) % len(FESTIVAL_VOICES)]
             else:
                 voice = pick_voice(fam, rng)
-            name = f"{i:03d}_{fam}.flac" if len(readings) == 1 else f"{i:03d}_{k}_{fam}.flac"
+            name = prefix + (f"{i:03d}_{fam}.flac" if len(readings) == 1 else f"{i:03d}_{k}_{fam}.flac")
             with tempfile.TemporaryDirectory() as tmp:
                 wav = f"{tmp}/x.wav"
                 _tts("espeak" if fam == "newvoice" else fam, voice, tts_input(text), wav)

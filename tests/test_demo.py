@@ -156,3 +156,18 @@ def test_export_gates_decode_with_the_demos_settings():
     assert (T.GATE_ALPHA, T.GATE_BETA) == (option("alpha"), option("beta"))
     assert T.HOTWORD_GATE == dict(alpha=option("alpha"), beta=option("beta"),
                                   hotword_weight=option("hotword-weight"), spotting_ratio=option("spotting-ratio"))
+
+
+def test_the_sound_alike_development_sentences_say_no_hotword():
+    """demo/dev/soundalike.txt (hotword-free negatives the demo's settings are tuned with) holds no demo or development
+    hotword, nor one's spoken form; the check itself finds one that is there."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_demo", REPO / "demo" / "make_demo.py")
+    make_demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_demo)
+    sentences = (REPO / "demo" / "dev" / "soundalike.txt").read_text().splitlines()
+    assert len(sentences) >= 30 and all(s == s.upper() and s.strip() for s in sentences)
+    assert make_demo.soundalike_problems(sentences) == []
+    found = make_demo.soundalike_problems(["THE PAINTED WINDOW", "DRAG THE SCROLL BARS", "A MAKEFILE"])
+    assert len(found) == 2 and "SCROLLBARS" in found[0] and "MAKEFILE" in found[1]

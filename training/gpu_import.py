@@ -9,7 +9,8 @@ hotword recall no lower, with at most 1 point more false insertions, decoded as 
 (``train.dev_hotword_recall``, measured now for both; since session 16, whose seventh stage passed the first two
 with recall 96 -> 88 %). "demo/dev" here is ``train.dev_manifest()``: since session 20 demo/dev with each sentence
 also read by the three other voice families (640 utterances) once ``demo/make_demo.py --set dev-reread`` has written
-it (about 1 min; a model's dev emissions then take about 2 min on 2 cores, once for all temperatures), at the
+it (about 1 min; a model's dev emissions then take about 2 min on 2 cores, once for all temperatures), and since
+session 26 with 152 hotword-free sound-alikes of the development hotwords too (``--set dev-soundalike``: 792), at the
 demo's settings (``train.GATE_ALPHA``, ``train.HOTWORD_GATE``).
 
 ``--temperatures 1 1.5 2 2.5 3`` (with ``--lm-gate``/``--export``): a model trained for many epochs on a few hours
@@ -198,9 +199,9 @@ def main(argv=None) -> None:
     out = {"n_params": sum(p.numel() for p in model.parameters()), "eval": ev}
     processor = T.build_processor()
     if args.lm_gate or args.export:
-        print(f"gates on {T.dev_manifest()}" + ("" if T.dev_manifest() == T.DEV_REREAD_MANIFEST else
-                                                 " (write the 640-utterance set first: python demo/make_demo.py "
-                                                 "--set dev-reread)"), flush=True)
+        print(f"gates on {T.dev_manifest()}" + ("" if T.dev_manifest() == T.DEV_ALL_MANIFEST else
+                                                 " (write the 792-utterance set first: python demo/make_demo.py "
+                                                 "--set dev-reread, then --set dev-soundalike)"), flush=True)
         temp, wers = choose_temperature(model, processor, args.temperatures)
         scale_logits(model, temp)
         out.update(lm_dev_wer=wers[temp], temperature=temp, lm_dev_wer_by_temperature=wers)

@@ -58,9 +58,12 @@ DEMO_DIR = ROOT / "ctcdecode_plus" / "models" / "demo"
 # the export gate (--lm-gate): beam search + the domain LM on the demo's development set, at scripts/demo.sh's
 # alpha/beta -- what the demo's users get, which greedy CER on held-out sentences does not always tell. The set is
 # demo/dev with each sentence also read by the three other voice families (640 utterances, where the demo's settings
-# are tuned since session 20) once `demo/make_demo.py --set dev-reread` has written it, else demo/dev's 160
+# are tuned since session 20) once `demo/make_demo.py --set dev-reread` has written it, else demo/dev's 160; since
+# session 26 with the 152 sound-alike negatives of `--set dev-soundalike` too where they are written (792), so that
+# the hotword gate sees a model that forces hotwords onto words that only sound like them
 DEV_MANIFEST = ROOT / "demo" / "dev" / "manifest.tsv"
 DEV_REREAD_MANIFEST = ROOT / "runs" / "dev_reread" / "dev_and_reread.tsv"
+DEV_ALL_MANIFEST = ROOT / "runs" / "dev_soundalike" / "dev_all.tsv"
 DOMAIN_LM = ROOT / "lm" / "domain_4gram.arpa.gz"
 GATE_ALPHA, GATE_BETA = 0.5, 0.0  # scripts/demo.sh's since session 25 (0.8, 1.5 in sessions 23-24; 0.5, 0 in 20-22)
 GATE_TOLERANCE = 0.002  # WER (0.2 points: ~4 words of 160 dev utterances, ~14 of 640) an export may lose to noise
@@ -73,8 +76,9 @@ HOTWORD_GATE = dict(alpha=0.5, beta=0.0, hotword_weight=10.0, spotting_ratio=1.0
 
 
 def dev_manifest() -> Path:
-    """The gates' development set: ``DEV_REREAD_MANIFEST`` where it has been written, else ``DEV_MANIFEST``."""
-    return DEV_REREAD_MANIFEST if DEV_REREAD_MANIFEST.is_file() else DEV_MANIFEST
+    """The gates' development set: the first of ``DEV_ALL_MANIFEST``, ``DEV_REREAD_MANIFEST``, ``DEV_MANIFEST`` that
+    has been written."""
+    return next(m for m in (DEV_ALL_MANIFEST, DEV_REREAD_MANIFEST, DEV_MANIFEST) if m.is_file())
 
 # --------------------------------------------------------------------------- model / processor
 def build_processor():
