@@ -41,6 +41,7 @@ from .constants import (
     DEFAULT_HOTWORD_WEIGHT,
     DEFAULT_PAUSE_SECONDS,
     DEFAULT_SEGMENT_SECONDS,
+    DEFAULT_SPOTTING_MARGIN,
     DEFAULT_SPOTTING_RATIO,
     DEFAULT_UNK_SCORE_OFFSET,
     DEMO_MODEL_NAME,
@@ -225,6 +226,11 @@ def _add_decoder_args(p: argparse.ArgumentParser, multi_lm: bool = False) -> Non
                    help="the share of pyctcdecode's bonus for a partial hotword that a word being spelled gets while "
                         "it is a hotword's prefix (default %(default)s; 1: pyctcdecode's, which let a prefix push "
                         "letters out)")
+    g.add_argument("--spotting-margin", type=_margin, default=DEFAULT_SPOTTING_MARGIN, metavar="NATS|off",
+                   help="hotword spotting keeps a change only if the acoustics are against it by at most this many "
+                        "nats per character of the words it brings in, whatever the LM says (default %(default)s; "
+                        "'off': no limit: a hotword then replaced words the LM does not know on the "
+                        "unknown-word penalty alone)")
     g.add_argument("--hotwords", nargs="+", default=[], metavar="WORD",
                    help="words or phrases to boost (quote phrases); 'SHOWN: SPOKEN, ...' for a term written unlike "
                         "it sounds, e.g. 'STDLIB: ES TEE DEE LIB' or 'C++: SEE PLUS PLUS'")
@@ -348,6 +354,13 @@ def _share(text: str) -> float:
     return _number(text, 0.0, 1.0, what="a share in [0, 1], e.g. 0.5")
 
 
+def _margin(text: str) -> Optional[float]:
+    """``--spotting-margin``: nats per character >= 0, or ``off``."""
+    if text.strip().lower() in ("off", "none", "no"):
+        return None
+    return _number(text, low=0.0, what="nats per character >= 0 (e.g. 0.5), or 'off'")
+
+
 def _segment_seconds(text: str) -> Optional[float]:
     """``--segment-seconds`` value: seconds >= 1, or ``off``."""
     if text.strip().lower() in ("off", "none", "no"):
@@ -382,7 +395,7 @@ def _beam(args, lm: Optional[str], hotwords: Sequence[str], name: Optional[str] 
                              auto_spoken_forms=args.auto_spoken_forms, pause_seconds=args.pause_seconds,
                              segment_seconds=args.segment_seconds, fill_gap_seconds=args.fill_gap_seconds,
                              word_confidence=args.word_confidence, hotword_prefix_share=args.hotword_prefix_share,
-                             name=name)
+                             spotting_margin=args.spotting_margin, name=name)
 
 
 def _first_saved_labels(sources: Sequence):
@@ -450,7 +463,7 @@ def _note_unused_beam_options(args, hotwords: Sequence[str]) -> None:
     given = [f"--{k.replace('_', '-')}" for k in ("lm", "alpha", "beta", "unk_score_offset", "beam_width",
                                                  "hotword_weight", "auto_spoken_forms", "hotword_spotting",
                                                  "segment_seconds", "hotword_prefix_share", "spotting_background",
-                                                 "word_confidence",
+                                                 "word_confidence", "spotting_margin",
                                                  "spotting_ratio",
                                                  "explain_hotwords")
              if getattr(args, k) != getattr(defaults, k)] + (["--hotwords"] if hotwords else [])
@@ -465,7 +478,7 @@ def _note_unused_beam_options(args, hotwords: Sequence[str]) -> None:
 #: command-line options that set a BeamSearchDecoder setting of the same name
 _FOLDER_OVERRIDES = ("alpha", "beta", "unk_score_offset", "beam_width", "hotword_weight", "hotword_spotting",
                      "auto_spoken_forms", "pause_seconds", "segment_seconds", "hotword_prefix_share",
-                     "fill_gap_seconds", "word_confidence")
+                     "fill_gap_seconds", "word_confidence", "spotting_margin")
 
 
 def _folder_decoder(args, hotwords: Sequence[str]):

@@ -417,11 +417,11 @@ def test_tune_hotwords_can_choose_spotting(tmp_path):
     lm = write_bigram_arpa(tmp_path / "sat.arpa", ["sat", "on"])
     items = [Item("a", spell([{"k": 0.995, "c": 0.005}, "a", "t", " ", "s", "a", "t"]), "cat sat"),
              Item("b", spell([{"k": 0.97, "c": 0.03}, "i", "t", " ", "s", "a", "t"]), "kit sat")]
-    res = tune_hotwords(BeamSearchDecoder(lm, beam_width=16), items, ["cat"], weights=[10.0], spotting=[None, 2.0])
+    res = tune_hotwords(BeamSearchDecoder(lm, beam_width=16, spotting_margin=None), items, ["cat"], weights=[10.0], spotting=[None, 2.0])
     assert res.spotting == 2.0 and res.ratio is None and res.recall == 1.0 and res.false_insertion_rate == 0.0
     assert res.comparison.decoders["weight=10"].hotword_recall == 0.0
     # where thresholds tie on every score, the larger one (more candidates, each judged by the check) is chosen
-    tied = tune_hotwords(BeamSearchDecoder(lm, beam_width=16), items, ["cat"], weights=[10.0],
+    tied = tune_hotwords(BeamSearchDecoder(lm, beam_width=16, spotting_margin=None), items, ["cat"], weights=[10.0],
                          spotting=[None, 2.0, 4.0])
     assert tied.comparison.decoders["weight=10 spot=2"].hotword_recall == 1.0
     assert tied.spotting == 4.0 and tied.recall == 1.0 and tied.false_insertion_rate == 0.0
@@ -429,14 +429,14 @@ def test_tune_hotwords_can_choose_spotting(tmp_path):
     # leaves "cat" in item a (1.8 per character) unspotted at any ratio <= 1; a distant one lets it through
     near = [spell(["c", {"u": 0.6, "a": 0.4}, "t"])]
     far = [spell(["d", "o", "g"])]
-    cal = tune_hotwords(BeamSearchDecoder(lm, beam_width=16), items, ["cat"], weights=[10.0], spotting=[None],
+    cal = tune_hotwords(BeamSearchDecoder(lm, beam_width=16, spotting_margin=None), items, ["cat"], weights=[10.0], spotting=[None],
                         background=far, ratios=[0.5, 1.0])
     assert cal.ratio == 1.0 and cal.spotting is None and cal.recall == 1.0
     assert "weight=10 spot=x0.5" in cal.comparison.decoders
     # the chosen setting as a decoder (calibrated), which decodes as the sweep scored it
     assert cal.decoder.spotting_floors and cal.decoder.hotword_weight == 10.0
     assert cal.decoder.decode(items[0].emissions).text == "cat sat"
-    strict = tune_hotwords(BeamSearchDecoder(lm, beam_width=16), items, ["cat"], weights=[10.0], spotting=[None],
+    strict = tune_hotwords(BeamSearchDecoder(lm, beam_width=16, spotting_margin=None), items, ["cat"], weights=[10.0], spotting=[None],
                            background=near, ratios=[1.0])
     assert strict.comparison.decoders["weight=10 spot=x1"].hotword_recall == 0.0
 

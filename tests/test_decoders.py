@@ -299,7 +299,7 @@ def test_hotword_spotting_finds_what_the_beam_pruned(pyctc_data):
     em = spell([{"k": 0.995, "c": 0.005}, "a", "t", " ", "s", "a", "t"])
     clean = spell([{"k": 0.97, "c": 0.03}, "i", "t", " ", "s", "a", "t"])
     lm = pyctc_data / "bugs_bunny_kenlm.arpa"  # knows "bugs" and "bunny": "kat" is an unknown word
-    boost = BeamSearchDecoder(lm, beam_width=16, hotwords=["cat"], hotword_weight=10.0)
+    boost = BeamSearchDecoder(lm, beam_width=16, spotting_margin=None, hotwords=["cat"], hotword_weight=10.0)
     spot = boost.replace(hotword_spotting=2.0)
     assert boost.decode(em).text == "kat sat"
     t = spot.decode(em)
@@ -316,6 +316,35 @@ def test_hotword_spotting_finds_what_the_beam_pruned(pyctc_data):
     assert alignment_cost(rel, em.labels.labels, em.blank_id, "kat") == pytest.approx(0.0, abs=1e-6)
     assert alignment_cost(rel, em.labels.labels, em.blank_id, "cat") == pytest.approx(np.log(0.995 / 0.005), abs=0.01)
     assert alignment_cost(rel[:3], em.labels.labels, em.blank_id, "kat sat") == float("inf")  # does not fit
+
+
+def test_spotting_margin_refuses_a_hotword_the_acoustics_are_against(pyctc_data, tmp_path):
+    """Session 26: the check swapped a word the LM does not know for a hotword on the unknown-word penalty alone
+    (PRETENDS -> PREPENDS on the sound-alike development set); the margin bounds what the acoustics may lose."""
+    from ctcdecode_plus.cli import build_parser
+    from ctcdecode_plus.constants import DEFAULT_SPOTTING_MARGIN
+
+    em = spell([{"k": 0.995, "c": 0.005}, "a", "t", " ", "s", "a", "t"])  # "cat": 5.3 nats (1.77 a letter) below
+    lm = pyctc_data / "bugs_bunny_kenlm.arpa"
+    spot = BeamSearchDecoder(lm, beam_width=16, hotwords=["cat"], hotword_weight=10.0, hotword_spotting=2.0)
+    assert spot.spotting_margin == DEFAULT_SPOTTING_MARGIN == 0.5
+    assert spot.decode(em).text == "kat sat"
+    refused = [d for d in spot.explain_hotwords(em).decisions if d.hotwords == ("cat",)]
+    assert refused and not any(d.kept for d in refused)
+    assert max(d.acoustic for d in refused) == pytest.approx(-np.log(0.995 / 0.005), abs=0.05)
+    assert spot.replace(spotting_margin=2.0).decode(em).text == "cat sat"  # 1.77 a letter is within 2
+    assert spot.replace(spotting_margin=None).decode(em).text == "cat sat"
+    near = spell([{"k": 0.6, "c": 0.4}, "a", "t", " ", "s", "a", "t"])  # 0.4 nats: a close hotword stays found
+    assert BeamSearchDecoder(lm, beam_width=16, hotwords=["cat"], hotword_weight=0.0,
+                             hotword_spotting=2.0).decode(near).text == "cat sat"
+    for bad in (-1.0, float("nan"), "0.5", True):
+        with pytest.raises(CtcDecodeError, match="spotting_margin"):
+            spot.replace(spotting_margin=bad)
+    folder = spot.replace(spotting_margin=1.25).save_pretrained(tmp_path / "dec", em.labels)
+    assert BeamSearchDecoder.from_pretrained(folder).spotting_margin == 1.25
+    parser = build_parser()
+    assert parser.parse_args(["transcribe", "x", "--spotting-margin", "off"]).spotting_margin is None
+    assert parser.parse_args(["transcribe", "x"]).spotting_margin == DEFAULT_SPOTTING_MARGIN
 
 
 def test_transcript_cost_charges_frames_the_words_leave_unexplained():
@@ -378,7 +407,7 @@ def test_spotting_check_scores_a_spoken_form_as_its_written_term(pyctc_data):
 def test_explain_hotwords_says_what_spotting_found_kept_and_refused(pyctc_data):
     lm = pyctc_data / "bugs_bunny_kenlm.arpa"
     em = spell([{"k": 0.995, "c": 0.005}, "a", "t", " ", "s", "a", "t"])  # "cat": spotted and kept
-    spot = BeamSearchDecoder(lm, beam_width=16, hotwords=["cat"], hotword_weight=10.0, hotword_spotting=2.0)
+    spot = BeamSearchDecoder(lm, beam_width=16, spotting_margin=None, hotwords=["cat"], hotword_weight=10.0, hotword_spotting=2.0)
     report = spot.explain_hotwords(em)
     assert report.transcript.text == spot.decode(em).text == "cat sat"
     assert [(d.word, d.start_frame) for d in report.detections] == [("cat", 0)] and report.thresholds == {"cat": 2.0}
@@ -388,12 +417,12 @@ def test_explain_hotwords_says_what_spotting_found_kept_and_refused(pyctc_data):
     assert any(line.startswith("kept cat at 0.00-") for line in report.lines())
     # a near miss the LM and the acoustics both reject is reported as refused, with its margins
     near = spell(["b", {"u": 0.995, "i": 0.005}, "g", "s", " ", "b", "u", "n", "n", "y"])
-    bigs = BeamSearchDecoder(lm, beam_width=16, hotwords=["bigs"], hotword_spotting=3.0).explain_hotwords(near)
+    bigs = BeamSearchDecoder(lm, beam_width=16, spotting_margin=None, hotwords=["bigs"], hotword_spotting=3.0).explain_hotwords(near)
     assert bigs.transcript.text == "bugs bunny" and bigs.decisions
     assert all(not c.kept and c.acoustic + c.language_model < 0 for c in bigs.decisions)
     assert any(line.startswith("refused bigs") for line in bigs.lines())
     # without spotting there is nothing to explain, and the report says so
-    off = BeamSearchDecoder(lm, beam_width=16, hotwords=["cat"]).explain_hotwords(em)
+    off = BeamSearchDecoder(lm, beam_width=16, spotting_margin=None, hotwords=["cat"]).explain_hotwords(em)
     assert off.transcript.text == "kat sat" and off.lines()[0].startswith("hotword spotting was off")
 
 
@@ -405,7 +434,7 @@ def test_compare_explains_the_hotwords_a_decoder_missed(pyctc_data):
     found = spell([{"k": 0.995, "c": 0.005}, "a", "t", " ", "s", "a", "t"])
     items = [Item("near", near, "bigs bunny"), Item("found", found, "cat sat")]
     decoders = {"greedy": GreedyDecoder(),
-                "spot": BeamSearchDecoder(lm, beam_width=16, hotwords=["bigs", "cat"], hotword_spotting=3.0)}
+                "spot": BeamSearchDecoder(lm, beam_width=16, spotting_margin=None, hotwords=["bigs", "cat"], hotword_spotting=3.0)}
     result = compare(decoders, items, hotwords=["bigs", "cat"])
     lines = explain_missed_hotwords(result, decoders, items)
     assert lines[0].startswith("spot / near: missed bigs (wrote: bugs bunny)")  # only the spotting decoder
@@ -474,7 +503,7 @@ def test_guided_search_decodes_the_hotword_and_its_neighbours(tmp_path):
     # "katsat", one unknown word that a detection of "cat" covers only half of, so replacing words cannot help
     em = spell([{"k": 0.995, "c": 0.005}, "a", "t", "s", "a", "t"])
     lm = write_bigram_arpa(tmp_path / "sat.arpa", ["sat", "on"])
-    plain = BeamSearchDecoder(lm, beam_width=16, hotwords=["cat"], hotword_weight=10.0)
+    plain = BeamSearchDecoder(lm, beam_width=16, spotting_margin=None, hotwords=["cat"], hotword_weight=10.0)
     beam_words = plain.decode(em).words
     assert [w.word for w in beam_words] == ["katsat"]
     found = spot_hotwords(em.log_probs, em.labels.labels, em.blank_id, ["cat"], 2.0)
@@ -526,7 +555,7 @@ def test_spoken_form_is_spotted_and_scored_by_its_written_form(pyctc_data):
 
     # "c" is below token_min_logp: only spotting finds the spoken form "cat", which is then shown as "KAT-5"
     em = spell([{"k": 0.995, "c": 0.005}, "a", "t", " ", "s", "a", "t"])
-    dec = BeamSearchDecoder(pyctc_data / "bugs_bunny_kenlm.arpa", beam_width=16, hotwords=["KAT-5: cat"],
+    dec = BeamSearchDecoder(pyctc_data / "bugs_bunny_kenlm.arpa", beam_width=16, spotting_margin=None, hotwords=["KAT-5: cat"],
                             hotword_weight=10.0, hotword_spotting=2.0)
     assert dec.decode(em).text == "KAT-5 sat"
     r = compare({"hw": dec}, [Item("u", em, "KAT-5 SAT")], hotwords=["KAT-5: cat"])

@@ -44,6 +44,7 @@ from ..constants import (
     DEFAULT_HOTWORD_WEIGHT,
     DEFAULT_PAUSE_SECONDS,
     DEFAULT_SEGMENT_SECONDS,
+    DEFAULT_SPOTTING_MARGIN,
     DEFAULT_SPOTTING_RATIO,
     DEFAULT_TOKEN_MIN_LOGP,
     DEFAULT_UNK_SCORE_OFFSET,
@@ -158,6 +159,9 @@ class BeamSearchDecoder(Decoder):
             mapping ``{hotword spelling: threshold}``: one per hotword (those left out are not spotted), as
             :meth:`calibrate_spotting` makes from untranscribed speech. Tune it with
             :func:`ctcdecode_plus.tune.tune_hotwords`.
+        spotting_margin: the most the acoustics may be against a spotted change, in nats per character of the words
+            it brings in, whatever the LM says (the unknown-word penalty alone let a hotword replace an ordinary word
+            the LM does not know: PRETENDS -> PREPENDS); ``None``: no limit (before session 26).
         pause_seconds: a pause this long (seconds of frames whose best token is the blank) ends a word even where
             the model put no word delimiter in it (:meth:`Emissions.with_pause_breaks`), so the words on either
             side are searched and scored by the LM apart; ``None``: only the delimiter does, as bare pyctcdecode.
@@ -207,6 +211,7 @@ class BeamSearchDecoder(Decoder):
         hotword_prefix_share: float = DEFAULT_HOTWORD_PREFIX_SHARE,
         fill_gap_seconds: Optional[float] = DEFAULT_FILL_GAP_SECONDS,
         word_confidence: bool = False,
+        spotting_margin: Optional[float] = DEFAULT_SPOTTING_MARGIN,
         name: Optional[str] = None,
     ) -> None:
         if lm is not None and not isinstance(lm, (str, os.PathLike)):
@@ -218,7 +223,7 @@ class BeamSearchDecoder(Decoder):
             lm_score_boundary=lm_score_boundary, nbest=nbest, blank_skip_threshold=blank_skip_threshold,
             hotword_spotting=hotword_spotting, auto_spoken_forms=auto_spoken_forms, pause_seconds=pause_seconds,
             segment_seconds=segment_seconds, hotword_prefix_share=hotword_prefix_share,
-            fill_gap_seconds=fill_gap_seconds, word_confidence=word_confidence))
+            fill_gap_seconds=fill_gap_seconds, word_confidence=word_confidence, spotting_margin=spotting_margin))
         self.alpha: float = settings["alpha"]
         self.beta: float = settings["beta"]
         self.unk_score_offset: float = settings["unk_score_offset"]
@@ -237,6 +242,7 @@ class BeamSearchDecoder(Decoder):
         self.hotword_prefix_share: float = settings["hotword_prefix_share"]
         self.fill_gap_seconds: Optional[float] = settings["fill_gap_seconds"]
         self.word_confidence: bool = settings["word_confidence"]
+        self.spotting_margin: Optional[float] = settings["spotting_margin"]
         self.spotting_floors: Optional[dict[str, float]] = None  # set by calibrate_spotting
         self.name = name or ("beam" + ("+lm" if lm is not None else "") + ("+hotwords" if self.hotwords else ""))
         self._cache_kenlm = None
@@ -584,7 +590,8 @@ class BeamSearchDecoder(Decoder):
                to_display: Optional[dict] = None) -> "_FusionJudge":
         # no hotword bonus: spotting repairs the search, it does not outvote the acoustics and the LM (a bonus
         # here let near-misses such as ALLOCATE for "A LOCATES" through; benchmarks/RESULTS.md)
-        return _FusionJudge(self, emissions, case, label_hotwords, hotword_bonus=0.0, to_display=to_display)
+        return _FusionJudge(self, emissions, case, label_hotwords, hotword_bonus=0.0, to_display=to_display,
+                            margin=self.spotting_margin)
 
     def calibrate_spotting(self, background: Iterable[Emissions], ratio: float = DEFAULT_SPOTTING_RATIO,
                            cap: Optional[float] = None) -> "BeamSearchDecoder":
@@ -745,7 +752,8 @@ _NUMBER_OPTIONS = ("alpha", "beta", "unk_score_offset", "hotword_weight", "beam_
 #: what save_pretrained keeps beside pyctcdecode's files (``.ctcdecode_plus.json``), with ``spotting_floors``
 _SAVED_SEARCH_SETTINGS = ("hotwords", "hotword_weight", "beam_width", "beam_prune_logp", "token_min_logp", "nbest",
                           "blank_skip_threshold", "hotword_spotting", "auto_spoken_forms", "pause_seconds",
-                          "segment_seconds", "hotword_prefix_share", "fill_gap_seconds", "word_confidence")
+                          "segment_seconds", "hotword_prefix_share", "fill_gap_seconds", "word_confidence",
+                          "spotting_margin")
 
 
 def _check_folder_arg(folder, method: str) -> None:
@@ -776,6 +784,7 @@ def _check_saved_settings(path: Path, saved: dict) -> None:
         "fill_gap_seconds": lambda v: v is None or (number(v) and v >= 0),
         "word_confidence": lambda v: isinstance(v, bool),
         "hotword_prefix_share": lambda v: number(v) and 0 <= v <= 1,
+        "spotting_margin": lambda v: v is None or (number(v) and v >= 0),
         "spotting_floors": lambda v: v is None or mapping(v),
     }
     unknown = sorted(set(saved) - set(checks))
@@ -870,7 +879,7 @@ def _one_word_each(h: Hypothesis) -> Hypothesis:
 _SETTINGS = ("alpha", "beta", "unk_score_offset", "hotwords", "hotword_weight", "beam_width", "beam_prune_logp",
              "token_min_logp", "lm_score_boundary", "nbest", "blank_skip_threshold", "hotword_spotting",
              "auto_spoken_forms", "pause_seconds", "segment_seconds", "hotword_prefix_share", "fill_gap_seconds",
-             "word_confidence")
+             "word_confidence", "spotting_margin")
 
 
 def _normalized_settings(settings: dict) -> dict:
@@ -916,6 +925,12 @@ def _normalized_settings(settings: dict) -> dict:
             value = None if value is None else float(value)
         elif key == "fill_gap_seconds":
             value = check_fill_gap_seconds(value)
+        elif key == "spotting_margin":
+            if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Real)
+                                      or not math.isfinite(value) or value < 0):
+                raise CtcDecodeError(f"spotting_margin={value!r} (--spotting-margin): give nats per character >= 0 "
+                                     f"(default {DEFAULT_SPOTTING_MARGIN:g}), or None for no limit.")
+            value = None if value is None else float(value)
         elif key in _NUMBER_OPTIONS:
             value = float(value)
         elif key == "beam_width":
@@ -981,8 +996,8 @@ class _FusionJudge:
 
     def __init__(self, decoder: BeamSearchDecoder, emissions: Emissions, case: str,
                  label_hotwords: Sequence[str], hotword_bonus: Optional[float] = None,
-                 to_display: Optional[dict] = None) -> None:
-        self.decoder, self.emissions, self.case = decoder, emissions, case
+                 to_display: Optional[dict] = None, margin: Optional[float] = None) -> None:
+        self.decoder, self.emissions, self.case, self.margin = decoder, emissions, case, margin
         self.hotword_bonus = decoder.hotword_weight if hotword_bonus is None else hotword_bonus
         self.to_display = dict(to_display or {})
         self._spoken = {" ".join(k): v for k, v in self.to_display.items()}  # "HEAP POP" -> HEAPPOP, for reports
@@ -1046,13 +1061,19 @@ class _FusionJudge:
     def prefers(self, before: list[Word], after: list[Word], local: float) -> bool:
         """Does the score prefer ``after`` to ``before``? ``local`` is the per-word acoustic comparison (nats,
         > 0 favours ``after``); if it does not carry ``after``, the whole-transcript one
-        (:meth:`whole_difference`) may. With ``decisions`` (a list) set, each judgement is added to it."""
+        (:meth:`whole_difference`) may; and with a ``margin``, the acoustics may be against ``after`` by at most
+        that many nats per character of the words it brings in. With ``decisions`` (a list) set, each judgement is
+        added to it."""
         gain = self.fusion(after) - self.fusion(before)
         acoustic, kept = local, math.isfinite(local) and local + gain >= 0.0
         if not kept and self.whole_transcript_check:
             whole = self.whole_difference(before, after)
             kept = math.isfinite(whole) and whole + gain >= 0.0
             acoustic = max(acoustic, whole)
+        if kept and self.margin is not None:  # the acoustics may not be against it by more than the margin
+            a, b = [w.word for w in before], [w.word for w in after]
+            p, q = _common_ends(a, b)
+            kept = acoustic >= -self.margin * max(1, sum(len(w.replace(" ", "")) for w in b[p:len(b) - q]))
         if self.decisions is not None:
             self.decisions.append(self._decision(before, after, acoustic, gain, kept))
         return kept

@@ -35,7 +35,9 @@ class Decision:
     ``before`` (seconds ``start``-``end``) against ``after`` (as spelled: a spoken form as its words), which brings
     in ``hotwords`` (as transcripts show them). ``acoustic`` and
     ``language_model`` are nats in favour of ``after`` (negative: against it): the acoustic comparison that
-    carried most, and the LM + word-bonus difference. ``kept``: their sum is >= 0 and the change was made."""
+    carried most, and the LM + word-bonus difference. ``kept``: their sum is >= 0, the acoustics are against
+    it by at most the decoder's ``spotting_margin`` (nats per character of the words it brings in), and the
+    change was made."""
 
     hotwords: tuple[str, ...]
     before: str
