@@ -381,3 +381,19 @@ def test_wise_interpolation_lies_between_the_start_and_the_run(tmp_path):
     (other / "run.json").write_text(json.dumps(dict(record, config=cfg)))
     with pytest.raises(SystemExit, match="different architectures"):
         wise.interpolate(start, other, [0.5], tmp_path / "bad")
+
+
+def test_the_gates_measure_on_the_largest_development_set_written(tmp_path, monkeypatch):
+    """train.dev_manifest(): the 792 with sound-alikes where written (session 26), else the 640, else demo/dev."""
+    from training import train as T
+
+    sets = {name: tmp_path / f"{name}.tsv" for name in ("all", "reread", "dev")}
+    monkeypatch.setattr(T, "DEV_ALL_MANIFEST", sets["all"])
+    monkeypatch.setattr(T, "DEV_REREAD_MANIFEST", sets["reread"])
+    monkeypatch.setattr(T, "DEV_MANIFEST", sets["dev"])
+    sets["dev"].write_text("audio\ttext\n")
+    assert T.dev_manifest() == sets["dev"]
+    sets["reread"].write_text("audio\ttext\n")
+    assert T.dev_manifest() == sets["reread"]
+    sets["all"].write_text("audio\ttext\n")
+    assert T.dev_manifest() == sets["all"]
