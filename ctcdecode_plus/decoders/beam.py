@@ -918,19 +918,13 @@ def _normalized_settings(settings: dict) -> dict:
                                      f"(default {DEFAULT_HOTWORD_PREFIX_SHARE:g}; 1: pyctcdecode's partial bonus).")
             value = float(value)
         elif key == "segment_seconds":
-            if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Real)
-                                      or not math.isfinite(value) or value < 1):
-                raise CtcDecodeError(f"segment_seconds={value!r} (--segment-seconds): give a length in seconds >= 1 "
-                                     f"(default {DEFAULT_SEGMENT_SECONDS:g}), or None for one search.")
-            value = None if value is None else float(value)
+            value = _optional_number(key, value, 1, f"a length in seconds >= 1 (default {DEFAULT_SEGMENT_SECONDS:g}), "
+                                                    "or None for one search")
         elif key == "fill_gap_seconds":
             value = check_fill_gap_seconds(value)
         elif key == "spotting_margin":
-            if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Real)
-                                      or not math.isfinite(value) or value < 0):
-                raise CtcDecodeError(f"spotting_margin={value!r} (--spotting-margin): give nats per character >= 0 "
-                                     f"(default {DEFAULT_SPOTTING_MARGIN:g}), or None for no limit.")
-            value = None if value is None else float(value)
+            value = _optional_number(key, value, 0, f"nats per character >= 0 (default {DEFAULT_SPOTTING_MARGIN:g}), "
+                                                    "or None for no limit")
         elif key in _NUMBER_OPTIONS:
             value = float(value)
         elif key == "beam_width":
@@ -939,6 +933,15 @@ def _normalized_settings(settings: dict) -> dict:
             value = bool(value)
         out[key] = value
     return out
+
+
+def _optional_number(key: str, value, low: float, what: str) -> Optional[float]:
+    """``value`` as a float, or ``None``; :class:`CtcDecodeError` naming ``key`` (and its option) and ``what`` to give
+    unless it is ``None`` or a finite number >= ``low``."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Real)
+                              or not math.isfinite(value) or value < low):
+        raise CtcDecodeError(f"{key}={value!r} (--{key.replace('_', '-')}): give {what}.")
+    return None if value is None else float(value)
 
 
 def _check_spotting(value):
