@@ -32,6 +32,9 @@ def main() -> None:
     p.add_argument("--beta", type=float, default=0.0)
     p.add_argument("--weights", type=float, nargs="+", default=[0.0, 3.0, 6.0, 10.0])
     p.add_argument("--ratios", nargs="+", default=["off", "0.5", "1"], help="spotting ratios, or off")
+    p.add_argument("--prefix-share", type=float, default=None, help="hotword_prefix_share (default: the decoder's)")
+    p.add_argument("--spotting-margin", default=None, help="spotting_margin in nats per letter, or off "
+                                                            "(default: the decoder's)")
     p.add_argument("--jobs", type=int, default=2)
     args = p.parse_args()
     folder = Path(args.emissions)
@@ -40,6 +43,10 @@ def main() -> None:
     background = [Emissions.load(f) for f in sorted((folder / "background").glob("*.npz"))]
     hotwords = hotword_lines(Path(args.hotwords_file).read_text(encoding="utf-8"))
     base = BeamSearchDecoder(args.lm, alpha=args.alpha, beta=args.beta, hotwords=hotwords, auto_spoken_forms=True)
+    if args.prefix_share is not None:
+        base = base.replace(hotword_prefix_share=args.prefix_share)
+    if args.spotting_margin is not None:
+        base = base.replace(spotting_margin=None if args.spotting_margin == "off" else float(args.spotting_margin))
     grid = {}
     for weight in args.weights:
         for ratio in args.ratios:
