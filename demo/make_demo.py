@@ -35,10 +35,12 @@ the same files; too large to commit (about 36 MB). ``--set demo-reread`` does th
 
 ``runs/dev_soundalike/`` (session 26): the 38 sentences of ``demo/dev/soundalike.txt``, each full of ordinary words
 that sound like a development hotword (DETECTIVES for DIRECTIVES, THE PAINTED WINDOW for PANEDWINDOW, GORILLA for
-MOZILLA) and none of them, read by all four families (152 utterances ``sNNN_k_family.flac``, no dither). The development set had no such
-negatives, so settings chosen on it could not see a hotword forced onto a word that merely sounds like it (the
-session-25 model's 4 of 19 on ``demo/newterms``' sound-alikes). ``dev_all.tsv`` there: ``dev_and_reread.tsv``
-(written first by ``--set dev-reread``) and these, 792 utterances, the set ``benchmarks/demo_table.sh`` tunes on.
+MOZILLA) and none of them, read by all four families (152 utterances, ``sNNN_k_family.flac``, no dither). The
+development set had no such negatives, so settings chosen on it could not see a hotword forced onto a word that
+merely sounds like it (the session-25 model's 4 of 19 on ``demo/newterms``' sound-alikes). ``dev_all.tsv`` there:
+``dev_and_reread.tsv`` (written first by ``--set dev-reread``) and these, 792 utterances: the set the export gates
+measure on (``training/train.py``, ``dev_manifest``) and ``benchmarks/hotword_soundalikes.py`` reports on;
+``benchmarks/demo_table.sh`` still tunes on the 640 (``demo/README.md`` says why).
 
 ``demo/background/``: 64 general-English sentences read by the same voice families, none of them with a demo or
 development hotword: the acoustic training's held-out validation sentences (``training.text``: never synthesised
