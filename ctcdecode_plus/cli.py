@@ -224,8 +224,8 @@ def _add_decoder_args(p: argparse.ArgumentParser, multi_lm: bool = False) -> Non
                         "frames); --no-word-confidence turns off a --decoder-folder's")
     g.add_argument("--hotword-prefix-share", type=_share, default=DEFAULT_HOTWORD_PREFIX_SHARE, metavar="SHARE",
                    help="the share of pyctcdecode's bonus for a partial hotword that a word being spelled gets while "
-                        "it is a hotword's prefix (default %(default)s; 1: pyctcdecode's, which let a prefix push "
-                        "letters out)")
+                        "it is a hotword's prefix (default %(default)s: the bonus comes when the hotword is whole; "
+                        "1: pyctcdecode's, which let a prefix push letters out)")
     g.add_argument("--spotting-margin", type=_margin, default=DEFAULT_SPOTTING_MARGIN, metavar="NATS|off",
                    help="hotword spotting keeps a change only if the acoustics are against it by at most this many "
                         "nats per character of the words it brings in, whatever the LM says (default %(default)s; "

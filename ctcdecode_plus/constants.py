@@ -55,8 +55,11 @@ DEFAULT_SEGMENT_SECONDS = 30.0
 #: The share of pyctcdecode's bonus for a partial hotword (``weight * len(prefix) / len(hotword)`` while a word is
 #: spelled) that a prefix gets. Whole pushed letters out ("CAFE" -> "KAFE" for KAFKA); on demo/dev at weight 10 half
 #: of it changed 0.7 % of the hotword-free utterances instead of 2.2 %, at the same recall and a better WER
-#: (8.0 against 8.3 %; benchmarks/partial_bonus.py). 1: pyctcdecode's.
-DEFAULT_HOTWORD_PREFIX_SHARE = 0.5
+#: (8.0 against 8.3 %; benchmarks/partial_bonus.py). Since session 27 none (0): a hotword earns its bonus only when
+#: it is whole, as a phrase does (``search.PhraseHotwordScorer``); its prefix still pays no unknown-word penalty. On
+#: the development set with its sound-alikes (weight 10, ratio 1) the same recall (97 %) with fewer sound-alikes
+#: given a hotword (15.1 against 17.8 %; benchmarks/RESULTS.md, "Hotwords on sound-alikes"). 1: pyctcdecode's.
+DEFAULT_HOTWORD_PREFIX_SHARE = 0.0
 #: Calibrated hotword spotting: a detection must be at most this share of the hotword's closest false alarm in
 #: background speech (nats per character; ``BeamSearchDecoder.calibrate_spotting``).
 DEFAULT_SPOTTING_RATIO = 0.7

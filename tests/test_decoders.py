@@ -706,12 +706,19 @@ def test_explain_hotwords_of_pieces_gives_times_in_the_whole(libri_emissions, py
     assert all(0 <= c.start <= c.end <= joined.duration for c in report.decisions)
 
 
-def test_a_hotword_prefix_gets_half_of_pyctcdecodes_partial_bonus():
+def test_a_hotword_prefix_gets_no_partial_bonus_by_default():
     """pyctcdecode's whole bonus for a partial hotword let its prefix push letters out: "the cafe" -> "the kafe" for
-    KAFKA at weight 20 (in the newterms check, "DOUBLE IN" -> "DOUBLE" for the phrase AY DOUBLEYOU ES)."""
+    KAFKA at weight 20 (in the newterms check, "DOUBLE IN" -> "DOUBLE" for the phrase AY DOUBLEYOU ES). By default
+    (share 0) the bonus comes when the hotword is whole, and a whole one is still found."""
+    from ctcdecode_plus.constants import DEFAULT_HOTWORD_PREFIX_SHARE
+
+    assert DEFAULT_HOTWORD_PREFIX_SHARE == 0.0
     em = spell(["t", "h", "e", " ", {"c": 0.6, "k": 0.4}, "a", "f", "e"])
     assert BeamSearchDecoder(beam_width=16).decode(em).text == "the cafe"
     assert BeamSearchDecoder(beam_width=16, hotwords=["kafka"], hotword_weight=20).decode(em).text == "the cafe"
+    near = spell(["t", "h", "e", " ", {"c": 0.6, "k": 0.4}, "a", "f", {"k": 0.45, "e": 0.55}, "a"])
+    assert BeamSearchDecoder(beam_width=16).decode(near).text == "the cafea"
+    assert BeamSearchDecoder(beam_width=16, hotwords=["kafka"], hotword_weight=5).decode(near).text == "the kafka"
     assert BeamSearchDecoder(beam_width=16, hotwords=["kafka"], hotword_weight=20,
                              hotword_prefix_share=1.0).decode(em).text == "the kafe"
     for bad in (-0.1, 1.5, float("nan"), True):

@@ -140,8 +140,9 @@ class BeamSearchDecoder(Decoder):
             ``"SHOWN: SPOKEN, SPOKEN..."`` also searches how the term sounds and shows ``SHOWN`` (verbatim, any
             characters) in its place, e.g. ``"STDLIB: ES TEE DEE LIB"``, ``"C++: SEE PLUS PLUS"`` (:mod:`.hotwords`).
         hotword_prefix_share: the share, in [0, 1], of pyctcdecode's bonus for a partial hotword that a word being
-            spelled gets while it is a hotword's prefix (1: pyctcdecode's; the whole bonus let a prefix push
-            letters out: "CAFE" -> "KAFE" for KAFKA).
+            spelled gets while it is a hotword's prefix (default 0: the bonus comes when the hotword is whole; the
+            prefix still pays no unknown-word penalty. 1: pyctcdecode's, which let a prefix push letters out: "CAFE"
+            -> "KAFE" for KAFKA).
         hotword_weight: bonus per hotword match (pyctcdecode's scale), >= 0. Weight 0 is not "hotwords off": a
             hotword stays a known word (no unknown-word penalty) and spotting still applies; for "off", give no
             hotwords.

@@ -25,7 +25,7 @@ Another (session 16): a hotword list that holds a phrase is scored by :class:`Ph
 only where it stands whole), not word by word as pyctcdecode scores it; lists of single words score as before.
 
 And a third (session 18): ``hotword_prefix_share`` scales the bonus of a partial hotword (1.0 here, pyctcdecode's;
-``BeamSearchDecoder`` sets its own, 0.5 by default: the whole bonus let a prefix push letters out).
+``BeamSearchDecoder`` sets its own, 0 by default since session 27: the whole bonus let a prefix push letters out).
 """
 from __future__ import annotations
 
