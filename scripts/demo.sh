@@ -16,6 +16,6 @@ exec .venv/bin/ctcdecode-plus compare \
   --manifest demo/manifest.tsv --model demo \
   --lm general=lm/general_3gram.arpa.gz --lm domain=lm/domain_4gram.arpa.gz --lm mixed=lm/mixed.arpa.gz \
   --hotwords-file demo/hotwords.txt --hotword-lm domain --auto-spoken-forms \
-  --alpha 0.5 --beta 0 --hotword-weight 10 --hotword-spotting off \
+  --alpha 0.5 --beta 0 --hotword-weight 6 --hotword-spotting off \
   --spotting-background demo/background/manifest.tsv --spotting-ratio 1 \
   --explain-hotwords --json runs/demo_comparison.json --csv runs/demo_utterances.csv "$@"
