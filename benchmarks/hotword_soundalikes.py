@@ -35,6 +35,8 @@ def main() -> None:
     p.add_argument("--prefix-share", type=float, default=None, help="hotword_prefix_share (default: the decoder's)")
     p.add_argument("--spotting-margin", default=None, help="spotting_margin in nats per letter, or off "
                                                             "(default: the decoder's)")
+    p.add_argument("--unk-score-offset", type=float, default=None,
+                   help="unk_score_offset, log10 (default: the decoder's)")
     p.add_argument("--jobs", type=int, default=2)
     args = p.parse_args()
     folder = Path(args.emissions)
@@ -43,6 +45,8 @@ def main() -> None:
     background = [Emissions.load(f) for f in sorted((folder / "background").glob("*.npz"))]
     hotwords = hotword_lines(Path(args.hotwords_file).read_text(encoding="utf-8"))
     base = BeamSearchDecoder(args.lm, alpha=args.alpha, beta=args.beta, hotwords=hotwords, auto_spoken_forms=True)
+    if args.unk_score_offset is not None:
+        base = base.replace(unk_score_offset=args.unk_score_offset)
     if args.prefix_share is not None:
         base = base.replace(hotword_prefix_share=args.prefix_share)
     if args.spotting_margin is not None:
