@@ -554,10 +554,11 @@ def cmd_transcribe(args) -> int:
     names = _output_names(sources, note=out_dir is not None)
     clashes: list[tuple[str, str]] = []
     given = len(sources)
-    made_with = _transcript_made_with(args, decoder, sources) if "json" in formats and out_dir else None
-    # with -o, each input's files are written in this order, the JSON (which records how it was made) last: where
-    # the last one is there, so are the others, each written whole
-    formats.sort(key=lambda f: f == "json")
+    recording = out_dir is not None and any(f == "json" or f in _NOTE_PREFIX for f in formats)
+    made_with = _transcript_made_with(args, decoder, sources) if recording else None
+    # with -o, each input's files are written in this order, those that record how they were made (JSON, VTT, CTM)
+    # last: where the last one is there, so are the others, each written whole
+    formats.sort(key=lambda f: (f == "json", f in _NOTE_PREFIX))
     if args.skip_existing:
         if out_dir is None:
             raise CtcDecodeError("--skip-existing skips the inputs whose file is already in -o DIR; give -o DIR.")
@@ -592,14 +593,16 @@ def cmd_transcribe(args) -> int:
                 for line in decoder.explain_hotwords(em).lines():
                     print(f"{src}: {line}", file=sys.stderr)
             if args.output_dir:  # one file per input and format, written as it is done, named as `emissions` does
+                made = (None if made_with is None else
+                        {**_for_audio(made_with, src), "source_abspath": os.path.abspath(src)})
                 try:  # whole or not at all: a kill mid-write leaves no half file for the next stage to read
                     for f in formats:
                         out = Path(args.output_dir) / f"{name}.{_EXTENSIONS[f]}"
                         body = (json.dumps({"audio": src, "duration": round(em.audio_duration, 3), **t.to_dict(),
-                                            "made_with": {**_for_audio(made_with, src),
-                                                          "source_abspath": os.path.abspath(src)}}, indent=2)
-                                if f == "json" else t.to_srt() if f == "srt" else t.to_vtt() if f == "vtt"
-                                else _ctm(t, name).rstrip("\n") if f == "ctm" else t.text)
+                                            "made_with": made}, indent=2)
+                                if f == "json" else t.to_srt() if f == "srt" else _with_note(t.to_vtt(), f, made)
+                                if f == "vtt" else _with_note(_ctm(t, name).rstrip("\n"), f, made) if f == "ctm"
+                                else t.text)
                         _atomic_write(out, body + "\n")
                         print(f"{src}\t{out}")  # as it is written: an interrupted run lists what it wrote
                 except CtcDecodeError as e:
@@ -634,7 +637,7 @@ _EXTENSIONS = {"text": "txt", "json": "json", "srt": "srt", "vtt": "vtt", "ctm":
 
 
 def _transcript_made_with(args, decoder, sources) -> dict:
-    """What a JSON transcript in ``-o DIR`` records of how it was made, for ``--skip-existing`` to remake one made
+    """What a JSON, VTT or CTM transcript in ``-o DIR`` records of how it was made, for ``--skip-existing`` to remake one made
     otherwise: the model and chunking (for audio), and the decoder's settings (with ``--spotting-background``, the
     background and ratio instead of the thresholds calibrated from them, which come later)."""
     from .compare import json_safe
@@ -685,6 +688,37 @@ def _output_names(sources: Sequence[str], note: bool = True) -> list[str]:
     return names
 
 
+#: the comment line a VTT (after its header) or CTM transcript in ``-o DIR`` records its ``made_with`` in, for
+#: ``--skip-existing`` as a JSON transcript's: a WebVTT ``NOTE`` block, which players skip, and a CTM ``;;``
+#: comment, which sclite skips
+_NOTE_PREFIX = {"vtt": "NOTE ctcdecode-plus made_with ", "ctm": ";; ctcdecode-plus made_with "}
+
+
+def _with_note(body: str, fmt: str, made: dict) -> str:
+    """A VTT or CTM transcript ``body`` with a comment line recording ``made`` (one line of JSON; ``>`` escaped, so
+    that no ``-->`` ends a WebVTT note)."""
+    note = _NOTE_PREFIX[fmt] + json.dumps(made, separators=(",", ":")).replace(">", "\\u003e")
+    if fmt == "ctm":
+        return note + ("\n" + body if body else "")
+    header, _, cues = body.partition("\n")  # "WEBVTT", then the cues, each after a blank line
+    return f"{header}\n\n{note}\n{cues}"
+
+
+def _noted_made_with(path: Path) -> dict:
+    """``{"made_with": ...}`` from a VTT or CTM transcript's comment (:func:`_with_note`); ``{}`` where it has none or
+    it cannot be read."""
+    prefix = _NOTE_PREFIX[path.suffix[1:]]
+    try:
+        with path.open(encoding="utf-8") as f:
+            for _, line in zip(range(3), f):  # the note is the first line (CTM) or the third (VTT)
+                if line.startswith(prefix):
+                    made = json.loads(line[len(prefix):])
+                    return {"made_with": made} if isinstance(made, dict) else {}
+    except Exception:  # noqa: BLE001 - damaged, or not ours: nothing to compare
+        return {}
+    return {}
+
+
 def _ctm(t, name: str) -> str:
     """``t`` as CTM lines, the recording named ``name`` (its output name) with any spaces as ``_``."""
     return t.to_ctm("_".join(name.split()) or "_")
@@ -695,6 +729,8 @@ def _saved_meta(npz: Path) -> dict:
     it cannot be read."""
     import numpy as np
 
+    if npz.suffix in (".vtt", ".ctm"):
+        return _noted_made_with(npz)
     if npz.suffix == ".json":
         try:
             meta = json.loads(npz.read_text(encoding="utf-8"))
@@ -718,8 +754,8 @@ def _recorded_source(path: Path) -> Optional[str]:
         if path.suffix == ".npz":
             meta = _saved_meta(path)
             source = meta.get("source_abspath") or meta.get("source")
-        elif path.suffix == ".json":  # the absolute path since session 23; "audio" as it was given
-            data = json.loads(path.read_text(encoding="utf-8"))
+        elif path.suffix in (".json", ".vtt", ".ctm"):  # JSON: the absolute path since session 23; "audio" as given
+            data = json.loads(path.read_text(encoding="utf-8")) if path.suffix == ".json" else _saved_meta(path)
             made = data.get("made_with")
             source = (made.get("source_abspath") if isinstance(made, dict) else None) or data.get("audio")
         else:

@@ -700,7 +700,8 @@ def test_ctm_lines_for_scoring_tools(tmp_path, libri_emissions, capsys):
     assert [float(x) for x in lines[0].split()[2:4]] == pytest.approx([words[0].start,
                                                                        words[0].end - words[0].start], abs=1e-3)
     assert main(["transcribe", str(npz[0]), "--format", "ctm", "-o", str(tmp_path / "ctm")]) == 0
-    assert (tmp_path / "ctm" / "a.ctm").read_text().splitlines() == lines[:len(words)]
+    written = (tmp_path / "ctm" / "a.ctm").read_text().splitlines()  # a ";;" comment (how it was made), then the words
+    assert written[0].startswith(";; ctcdecode-plus made_with {") and written[1:] == lines[:len(words)]
 
 
 def test_cli_writes_webvtt(tiny_model_dir, corpus, tmp_path, capsys):
@@ -1138,6 +1139,37 @@ def test_skip_existing_remakes_json_transcripts_made_with_other_settings(tiny_mo
                  "--decoder", "beam"]) == 0
     assert "made again, not skipped: 2 made with other decoding settings" in capsys.readouterr().err
     assert json.loads((out / "u0.json").read_text())["made_with"]["decoder"]["type"] == "BeamSearchDecoder"
+
+
+def test_vtt_and_ctm_transcripts_record_how_they_were_made(tiny_model_dir, corpus, tmp_path, capsys):
+    """VTT (a NOTE block, which players skip) and CTM (a ``;;`` comment, which sclite skips) transcripts in -o DIR
+    record what a JSON one does, so --skip-existing remakes those made otherwise; text and SRT have no comment."""
+    model, out = ["--model", str(tiny_model_dir)], tmp_path / "subs"
+    wavs = [str(corpus / "u0.wav"), str(corpus / "u2.wav")]
+    for fmt in ("vtt", "ctm"):
+        assert main(["transcribe", *wavs, *model, "--format", fmt, "-o", str(out)]) == 0
+        lines = (out / f"u0.{fmt}").read_text().splitlines()
+        note = lines[2] if fmt == "vtt" else lines[0]
+        assert (lines[:2] == ["WEBVTT", ""]) if fmt == "vtt" else True
+        prefix = "NOTE ctcdecode-plus made_with " if fmt == "vtt" else ";; ctcdecode-plus made_with "
+        made = json.loads(note[len(prefix):])
+        assert note.startswith(prefix) and made["decoder"]["type"] == "GreedyDecoder" and "-->" not in note
+        assert made["source_abspath"] == str((corpus / "u0.wav").resolve())
+        if fmt == "ctm":  # every other line is a word: "<recording> <channel> <start> <duration> <word> [<conf>]"
+            assert lines[1:] and all(len(ln.split()) in (5, 6) and ln.startswith("u0 1 ") for ln in lines[1:])
+        capsys.readouterr()
+        assert main(["transcribe", *wavs, *model, "--format", fmt, "-o", str(out), "--skip-existing"]) == 0
+        assert "2 of 2 input(s) skipped" in capsys.readouterr().err
+        assert main(["transcribe", *wavs, *model, "--format", fmt, "-o", str(out), "--skip-existing",
+                     "--decoder", "beam"]) == 0
+        assert "made again, not skipped: 2 made with other decoding settings" in capsys.readouterr().err
+        assert "BeamSearchDecoder" in (out / f"u0.{fmt}").read_text()
+    # with text beside it, the VTT is written last and decides: text alone records nothing
+    assert main(["transcribe", *wavs, *model, "--format", "text,vtt", "-o", str(tmp_path / "both")]) == 0
+    capsys.readouterr()
+    assert main(["transcribe", *wavs, *model, "--format", "text,vtt", "-o", str(tmp_path / "both"),
+                 "--skip-existing", "--decoder", "beam"]) == 0
+    assert "made again, not skipped: 2 made with other decoding settings" in capsys.readouterr().err
 
 
 def test_files_saved_before_the_context_was_recorded_count_as_made_with_2_s(tiny_model_dir, tmp_path, capsys):
