@@ -376,6 +376,7 @@ class AcousticModel:
         context_seconds: Optional[float] = None,
         chunk_batch_size: int = 4,
         progress: Optional[Callable[[float], None]] = None,
+        checkpoint: Optional[PathLike] = None,
     ) -> Emissions:
         """Emissions of one utterance: log-probs ``[frames, vocab]``, float32, 1 frame = ``seconds_per_frame`` s.
 
@@ -385,6 +386,12 @@ class AcousticModel:
         model's own (:attr:`chunk_seconds`, :attr:`context_seconds`). ``progress`` is called after each step
         (``chunk_batch_size`` chunks; the whole input when it is not chunked) with the seconds of audio that step
         did: increments, which add up to the audio's length (a progress bar's ``update``), not a running total.
+
+        ``checkpoint``: a file (``.npz``) where a chunked run keeps the frames it has computed, saved every
+        ``CHECKPOINT_SECONDS`` of running and when it is interrupted (Ctrl-C, SIGTERM as ``KeyboardInterrupt``); a
+        later call with the same file, audio (path, size and time), model files and chunking starts after the chunks
+        it holds (``progress`` gets their seconds at once), and the file is removed when the emissions are whole.
+        One that does not match is ignored and replaced. Unchunked audio does not use it.
         """
         chunk_seconds = self.chunk_seconds if chunk_seconds is None else chunk_seconds
         context_seconds = self.context_seconds if context_seconds is None else context_seconds
@@ -399,7 +406,9 @@ class AcousticModel:
                                      min_seconds=chunk_seconds + 2 * context_seconds)
             if streamed is not None:
                 ends: list[float] = []  # each chunk's end, in seconds: the last is the audio's length
-                log_probs = self._stitch((ends.append(c.end) or c for c in streamed), chunk_batch_size, progress)
+                saved = self._checkpoint(checkpoint, source, None, chunk_seconds, context_seconds)
+                log_probs = self._stitch((ends.append(c.end) or c for c in streamed), chunk_batch_size, progress,
+                                         saved)
                 return Emissions.from_logits(log_probs, self.labels, self.seconds_per_frame, str(source), ends[-1])
         audio = self._load(source, input_rate)
         if len(audio.samples) < self._min_samples():
@@ -410,8 +419,9 @@ class AcousticModel:
                 f"({self._min_samples() / self.sampling_rate:.3f} s); pad it or pass a longer recording."
             )
         if chunk_seconds and audio.duration > chunk_seconds + 2 * context_seconds:
+            saved = self._checkpoint(checkpoint, audio.source, len(audio.samples), chunk_seconds, context_seconds)
             log_probs = self._stitch(iter_chunks(audio, chunk_seconds, context_seconds, self.frame_samples),
-                                     chunk_batch_size, progress)
+                                     chunk_batch_size, progress, saved)
         else:
             log_probs = self._forward([audio.samples])[0]
             if progress:
@@ -419,24 +429,64 @@ class AcousticModel:
         return Emissions.from_logits(log_probs, self.labels, self.seconds_per_frame, audio.source, audio.duration)
 
     def _stitch(self, chunks: Iterable[Chunk], batch_size: int,
-                progress: Optional[Callable[[float], None]] = None) -> np.ndarray:
+                progress: Optional[Callable[[float], None]] = None,
+                checkpoint: Optional["_Checkpoint"] = None) -> np.ndarray:
         """Run chunks ``batch_size`` at a time and keep each one's central frames; returns ``[frames, vocab]``.
-        ``progress``: called with the seconds each group covers."""
+        ``progress``: called with the seconds each group covers. ``checkpoint``: resume from it, keep it, and
+        remove it at the end (:meth:`emissions`)."""
         pieces: list[np.ndarray] = []
         it = iter(chunks)
-        while True:
-            group = list(itertools.islice(it, batch_size))
-            if not group:
-                break
-            outs = self._forward([c.samples for c in group])
-            for c, out in zip(group, outs):
-                left = int(round(c.left_context * self.sampling_rate / self.frame_samples))
-                keep = int(round((c.end - c.start) * self.sampling_rate / self.frame_samples))
-                is_last = c.right_context == 0
-                pieces.append(out[left:] if is_last else out[left : left + keep])
-            if progress:
-                progress(sum(c.end - c.start for c in group))
+        done = 0
+        if checkpoint is not None and checkpoint.frames is not None:  # the chunks it holds: read past, not run
+            skipped = list(itertools.islice(it, checkpoint.chunks))
+            if len(skipped) == checkpoint.chunks:
+                pieces.append(checkpoint.frames)
+                done = checkpoint.chunks
+                if progress:
+                    progress(sum(c.end - c.start for c in skipped))
+            else:  # fewer chunks than it says: not this audio after all
+                it = itertools.chain(skipped, it)
+        first = done
+        try:
+            while True:
+                group = list(itertools.islice(it, batch_size))
+                if not group:
+                    break
+                outs = self._forward([c.samples for c in group])
+                for c, out in zip(group, outs):
+                    left = int(round(c.left_context * self.sampling_rate / self.frame_samples))
+                    keep = int(round((c.end - c.start) * self.sampling_rate / self.frame_samples))
+                    is_last = c.right_context == 0
+                    pieces.append(out[left:] if is_last else out[left : left + keep])
+                done += len(group)
+                if checkpoint is not None and checkpoint.due():
+                    checkpoint.save(done, pieces)
+                if progress:
+                    progress(sum(c.end - c.start for c in group))
+        except KeyboardInterrupt:  # keep what was computed for the next run
+            if checkpoint is not None and done > first:
+                checkpoint.save(done, pieces)
+            raise
+        if checkpoint is not None:
+            checkpoint.remove()
         return np.concatenate(pieces, axis=0)
+
+    def _checkpoint(self, path: Optional[PathLike], source, samples: Optional[int], chunk_seconds: float,
+                    context_seconds: float) -> Optional["_Checkpoint"]:
+        """The :class:`_Checkpoint` of a chunked run of ``source`` (a path, or an :class:`Audio`'s ``source``),
+        what it holds loaded where it was made the same way."""
+        if path is None:
+            return None
+        try:
+            st = os.stat(source)
+            stamp: Optional[list] = [os.path.abspath(source), st.st_size, st.st_mtime_ns]
+        except (OSError, TypeError, ValueError):
+            stamp = None
+        key = {"audio": stamp if stamp is not None else str(source), "samples": samples,
+               "model": model_fingerprint(self.source) if self.source else None,
+               "chunk_seconds": chunk_seconds, "context_seconds": context_seconds,
+               "frame_samples": self.frame_samples, "vocab": len(self.labels)}
+        return _Checkpoint(Path(path), json.loads(json.dumps(key)))
 
     def emissions_batch(
         self,
@@ -518,6 +568,51 @@ class AcousticModel:
                 flush()
             batch.append(item)
         flush()
+
+
+#: a chunked run with a ``checkpoint`` saves the frames it has computed at most this often (seconds of running), and
+#: when it is interrupted
+CHECKPOINT_SECONDS = 30.0
+
+
+class _Checkpoint:
+    """The frames of a chunked run saved so far (:meth:`AcousticModel.emissions`'s ``checkpoint``): ``chunks`` done
+    and their ``frames`` ``[frames, vocab]``, loaded where the file says it was made as ``key`` says (the audio, the
+    model files, the chunking); ``frames`` is ``None`` where there is nothing to resume."""
+
+    def __init__(self, path: Path, key: dict) -> None:
+        import time
+
+        self.path, self.key, self.chunks, self.frames = path, key, 0, None
+        self._clock = time.monotonic
+        self._last = self._clock()
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                if json.loads(str(z["key"])) == key:
+                    self.chunks, self.frames = int(z["chunks"]), np.asarray(z["frames"], dtype=np.float32)
+        except Exception:  # noqa: BLE001 - none there, damaged, or another run's: start from the beginning
+            self.chunks, self.frames = 0, None
+
+    def due(self) -> bool:
+        """Has ``CHECKPOINT_SECONDS`` passed since the last save (or the start)?"""
+        return self._clock() - self._last >= CHECKPOINT_SECONDS
+
+    def save(self, chunks: int, pieces: Sequence[np.ndarray]) -> None:
+        """Keep ``chunks`` chunks' frames (``pieces``, in order), written whole or not at all. A file that cannot be
+        written is left out with a warning: the run itself goes on."""
+        from ._files import atomic_write
+
+        try:
+            with atomic_write(self.path, "wb") as fh:
+                np.savez(fh, key=np.array(json.dumps(self.key)), chunks=np.array(chunks),
+                         frames=np.concatenate(pieces, axis=0))
+        except CtcDecodeError as e:
+            logger.warning("%s; the run goes on without it", e)
+        self._last = self._clock()
+
+    def remove(self) -> None:
+        with contextlib.suppress(OSError):
+            self.path.unlink()
 
 
 #: emissions_batch loads this many inputs at a time (sorted by length within them, for little padding), so its memory

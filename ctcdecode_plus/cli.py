@@ -579,9 +579,12 @@ def cmd_transcribe(args) -> int:
     results = []
     bar = _AudioProgress(sources, "transcribing")
     interrupted, processed = False, 0
+    # with -o, a long file's model run is kept beside its outputs as it goes, for the next run to resume
+    checkpoints = [out_dir / f".{n}{_CHECKPOINT_SUFFIX}" for n in names] if out_dir is not None else None
     try:
         for (src, em, t), name in zip(each_transcript(sources, model, decoder, **_chunking(args),
-                                                      progress=bar.seconds, num_workers=args.jobs), names):
+                                                      progress=bar.seconds, num_workers=args.jobs,
+                                                      checkpoints=checkpoints), names):
             bar.inputs(1)
             processed += 1
             if isinstance(t, CtcDecodeError):
@@ -628,8 +631,17 @@ def cmd_transcribe(args) -> int:
     if interrupted:
         print(_interrupted_line(processed, given - len(sources) - len(clashes), given, "the results above are complete",
                                 len(clashes)), file=sys.stderr)
+        kept = [c for c in checkpoints or () if c.exists()]
+        if kept:
+            print(f"the model's run through {kept[0].name[1:-len(_CHECKPOINT_SUFFIX)]} so far is kept in {kept[0]}; "
+                  "the same command (with --skip-existing for the finished files) goes on from there",
+                  file=sys.stderr)
         return 130
     return rc
+
+
+#: the file (``-o DIR/.<name><suffix>``) where ``transcribe -o`` keeps a long input's model run as it goes
+_CHECKPOINT_SUFFIX = ".partial-emissions"
 
 
 #: the file extension of each ``transcribe --format``

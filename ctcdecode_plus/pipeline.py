@@ -100,6 +100,7 @@ def each_transcript(
     context_seconds: Optional[float] = None,
     progress: Optional[Callable[[float], None]] = None,
     num_workers: Optional[int] = None,
+    checkpoints: Optional[Iterable[Optional[Union[str, os.PathLike]]]] = None,
 ) -> Iterator[Tuple[Source, Optional[Emissions], Union[Transcript, CtcDecodeError]]]:
     """``(source, emissions, transcript)`` for each source as soon as it is done; a source that fails gives
     ``(source, None, the CtcDecodeError)`` and the next one goes on. A source is audio (run through ``acoustic``),
@@ -109,8 +110,9 @@ def each_transcript(
     ``input_rate`` (Hz), ``chunk_seconds`` and ``context_seconds`` as in :func:`transcribe`; ``progress`` is called
     with the seconds of audio each step ran through the model (increments, chunk by chunk in a long file; they add
     up to its length). ``num_workers`` > 1: decode in that many worker processes while this one reads and runs
-    the model on the next sources (the same transcripts, in order). The loop under :func:`transcribe` and
-    ``ctcdecode-plus transcribe``."""
+    the model on the next sources (the same transcripts, in order). ``checkpoints``: a file for each source, in
+    order (``None`` for none), where a long one's model run is kept as it goes and resumed from (``checkpoint`` of
+    :meth:`.AcousticModel.emissions`). The loop under :func:`transcribe` and ``ctcdecode-plus transcribe``."""
     if not isinstance(decoder, Decoder):
         raise CtcDecodeError(f"each_transcript(): decoder={decoder!r:.40} is not a decoder; give GreedyDecoder() or "
                              "BeamSearchDecoder(...).")
@@ -128,7 +130,10 @@ def each_transcript(
         sources = list(sources)
         _prepare_for_saved(decoder, sources)
 
+    kept = iter(checkpoints) if checkpoints is not None else None
+
     def emissions_of(source) -> Emissions:
+        checkpoint = next(kept, None) if kept is not None else None  # called once per source, in order
         if isinstance(source, Emissions):
             return source
         if is_emissions_file(source):
@@ -137,7 +142,7 @@ def each_transcript(
             raise CtcDecodeError(f"{source}: audio needs an acoustic model; pass one (or give saved emissions, "
                                  "a .npz from `ctcdecode-plus emissions`).")
         return acoustic.emissions(source, input_rate=input_rate, chunk_seconds=chunk_seconds,
-                                  context_seconds=context_seconds, progress=progress)
+                                  context_seconds=context_seconds, progress=progress, checkpoint=checkpoint)
 
     if num_workers is not None and num_workers > 1:
         labels = [acoustic.labels] if acoustic is not None else _saved_label_sets(list(sources))

@@ -408,3 +408,68 @@ def test_each_transcript_decodes_in_workers_with_the_same_results(tiny_model_dir
         if jobs == "1":
             one = capsys.readouterr().out
     assert capsys.readouterr().out == one and one.count("\n") == 5
+
+
+def test_an_interrupted_chunked_run_resumes_from_its_checkpoint(tmp_path, monkeypatch):
+    """Ctrl-C part-way through a long file keeps the chunks computed (``checkpoint``); the next call runs only the
+    rest and gives the emissions of an uninterrupted run; the file goes when they are whole, and one made otherwise
+    (other chunking, changed audio) is not used."""
+    import os
+
+    import soundfile as sf
+
+    from ctcdecode_plus import acoustic
+
+    m = AcousticModel.from_pretrained(make_tiny_model(tmp_path / "local", layers=0, normalize=False))
+    sig = (np.random.default_rng(3).standard_normal(16000 * 12) * 0.1).astype(np.float32)
+    wav = tmp_path / "long.wav"
+    sf.write(wav, sig, 16000)
+    opts = dict(chunk_seconds=1.0, context_seconds=0.5, chunk_batch_size=2)
+    whole = m.emissions(wav, **opts)
+    calls = []
+    real = AcousticModel._forward
+
+    def counted(self, signals):
+        calls.append(len(signals))
+        if stop_after is not None and len(calls) > stop_after:
+            raise KeyboardInterrupt
+        return real(self, signals)
+
+    monkeypatch.setattr(AcousticModel, "_forward", counted)
+    ckpt = tmp_path / "out" / ".long.partial-emissions"
+    ckpt.parent.mkdir()
+    for source in (wav, load_audio(wav)):  # streamed from the file, and from audio in memory
+        calls.clear()
+        stop_after = 3  # 6 of the 12 chunks, then Ctrl-C
+        with pytest.raises(KeyboardInterrupt):
+            m.emissions(source, checkpoint=ckpt, **opts)
+        assert ckpt.exists()
+        calls.clear()
+        stop_after, seconds = None, []
+        resumed = m.emissions(source, checkpoint=ckpt, progress=seconds.append, **opts)
+        assert sum(calls) == 6 and sum(seconds) == pytest.approx(12.0)  # the rest only; progress still sums up
+        np.testing.assert_allclose(resumed.log_probs, whole.log_probs, atol=1e-5)
+        assert resumed.num_frames == whole.num_frames and not ckpt.exists()
+    # a checkpoint made otherwise is not used: other chunking, then audio changed since
+    stop_after = 3
+    calls.clear()
+    with pytest.raises(KeyboardInterrupt):
+        m.emissions(wav, checkpoint=ckpt, **opts)
+    stop_after = None
+    calls.clear()
+    m.emissions(wav, checkpoint=ckpt, chunk_seconds=2.0, context_seconds=0.5, chunk_batch_size=2)
+    assert sum(calls) == 6 and not ckpt.exists()  # 6 chunks of 2 s, all run
+    stop_after = 3
+    calls.clear()
+    with pytest.raises(KeyboardInterrupt):
+        m.emissions(wav, checkpoint=ckpt, **opts)
+    os.utime(wav, ns=(os.stat(wav).st_atime_ns, os.stat(wav).st_mtime_ns + 10**9))  # "changed"
+    stop_after = None
+    calls.clear()
+    m.emissions(wav, checkpoint=ckpt, **opts)
+    assert sum(calls) == 12
+    # a checkpoint that cannot be written does not stop the run
+    monkeypatch.setattr(acoustic, "CHECKPOINT_SECONDS", 0.0)
+    calls.clear()
+    again = m.emissions(wav, checkpoint=tmp_path / "missing-folder" / "x", **opts)
+    np.testing.assert_allclose(again.log_probs, whole.log_probs, atol=1e-5)

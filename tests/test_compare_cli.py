@@ -1309,3 +1309,41 @@ def test_review_of_the_recorded_settings_and_manifest_emissions(tiny_model_dir, 
                  "--lm", str(lm), "--save-decoder", str(tmp_path / "dec")]) == 2
     captured = capsys.readouterr()
     assert "best:" not in captured.out and "no-such-org/no-such-model" in captured.err
+
+
+def test_transcribe_resumes_a_long_file_after_ctrl_c(tmp_path, monkeypatch, capsys):
+    """From the known list: Ctrl-C on a long file lost its whole model run. With -o the run is kept beside the
+    outputs as it goes (.NAME.partial-emissions), and the same command goes on from there."""
+    import soundfile as sf
+
+    from conftest import make_tiny_model
+    from ctcdecode_plus.acoustic import AcousticModel
+
+    model = ["--model", str(make_tiny_model(tmp_path / "m", layers=0, normalize=False)),
+             "--chunk-seconds", "1", "--context-seconds", "0.5"]
+    sig = (np.random.default_rng(4).standard_normal(16000 * 10) * 0.1).astype(np.float32)
+    sf.write(tmp_path / "long.wav", sig, 16000)
+    out = tmp_path / "out"
+    calls, real = [], AcousticModel._forward
+
+    def counted(self, signals):
+        calls.append(len(signals))
+        if stop and len(calls) > 1:
+            raise KeyboardInterrupt
+        return real(self, signals)
+
+    monkeypatch.setattr(AcousticModel, "_forward", counted)
+    stop = False
+    assert main(["transcribe", str(tmp_path / "long.wav"), *model, "--format", "json", "-o", str(tmp_path / "ref")]) == 0
+    full, calls[:] = sum(calls), []
+    stop = True
+    assert main(["transcribe", str(tmp_path / "long.wav"), *model, "--format", "json", "-o", str(out)]) == 130
+    err = capsys.readouterr().err
+    kept = out / ".long.partial-emissions"
+    assert kept.exists() and f"so far is kept in {kept}" in err and not (out / "long.json").exists()
+    stop, calls[:] = False, []
+    assert main(["transcribe", str(tmp_path / "long.wav"), *model, "--format", "json", "-o", str(out),
+                 "--skip-existing"]) == 0
+    assert 0 < sum(calls) < full and not kept.exists()
+    ref = json.loads((tmp_path / "ref" / "long.json").read_text())
+    assert json.loads((out / "long.json").read_text())["text"] == ref["text"]
