@@ -498,6 +498,7 @@ class AcousticModel:
         progress: Optional[Callable[[float], None]] = None,
         input_rate: Optional[int] = None,
         progress_seconds: bool = False,
+        checkpoints: Optional[Sequence[Optional[PathLike]]] = None,
     ) -> list[Union[Emissions, CtcDecodeError]]:
         """Emissions for many inputs, batched by total duration (``batch_seconds`` of padded audio at most).
 
@@ -507,6 +508,8 @@ class AcousticModel:
         (Hz): the rate of the numpy arrays among ``sources``.
         ``progress`` is called after each step with the number of inputs finished, or with ``progress_seconds`` the
         seconds of audio done (a long input's chunks as they go; nothing for an input that fails).
+        ``checkpoints``: a file for each source (``None`` for none) where a long one's run is kept and resumed from
+        (``checkpoint`` of :meth:`emissions`).
         """
         chunk_seconds = self.chunk_seconds if chunk_seconds is None else chunk_seconds
         context_seconds = self.context_seconds if context_seconds is None else context_seconds
@@ -518,14 +521,19 @@ class AcousticModel:
         if isinstance(sources, (str, os.PathLike, Audio)) or (isinstance(sources, np.ndarray) and sources.ndim == 1):
             sources = [sources]  # one input, not its characters or samples
         sources = list(sources)  # a generator too
+        kept = list(checkpoints) if checkpoints is not None else [None] * len(sources)
+        if len(kept) != len(sources):
+            raise ModelError(f"checkpoints: {len(kept)} for {len(sources)} sources; give one (or None) for each.")
         results: list[Union[Emissions, CtcDecodeError, None]] = [None] * len(sources)
         for start in range(0, len(sources), _LOAD_AHEAD):  # memory: a window's audio, not all of it
             self._batch_window(sources, range(start, min(start + _LOAD_AHEAD, len(sources))), results,
-                               batch_seconds, chunk_seconds, context_seconds, progress, input_rate, progress_seconds)
+                               batch_seconds, chunk_seconds, context_seconds, progress, input_rate, progress_seconds,
+                               kept)
         return results  # type: ignore[return-value]
 
     def _batch_window(self, sources, window: range, results: list, batch_seconds: float, chunk_seconds: float,
-                      context_seconds: float, progress, input_rate, progress_seconds: bool = False) -> None:
+                      context_seconds: float, progress, input_rate, progress_seconds: bool = False,
+                      checkpoints: Sequence = ()) -> None:
         """:meth:`emissions_batch` of ``sources[window]``, into ``results``: load, sort by length, batch, run."""
         loaded: list[tuple[int, Audio]] = []
         for i in window:
@@ -536,7 +544,8 @@ class AcousticModel:
                     results[i] = self.emissions(audio)  # raises the short-audio error
                 elif chunk_seconds and audio.duration > chunk_seconds + 2 * context_seconds:
                     results[i] = self.emissions(audio, chunk_seconds=chunk_seconds, context_seconds=context_seconds,
-                                                progress=progress if progress_seconds else None)
+                                                progress=progress if progress_seconds else None,
+                                                checkpoint=checkpoints[i] if checkpoints else None)
                     if progress and not progress_seconds:
                         progress(1)
                 else:

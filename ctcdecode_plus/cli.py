@@ -631,13 +631,17 @@ def cmd_transcribe(args) -> int:
     if interrupted:
         print(_interrupted_line(processed, given - len(sources) - len(clashes), given, "the results above are complete",
                                 len(clashes)), file=sys.stderr)
-        kept = [c for c in checkpoints or () if c.exists()]
-        if kept:
-            print(f"the model's run through {kept[0].name[1:-len(_CHECKPOINT_SUFFIX)]} so far is kept in {kept[0]}; "
-                  "the same command (with --skip-existing for the finished files) goes on from there",
-                  file=sys.stderr)
+        _say_checkpoint_kept(checkpoints or ())
         return 130
     return rc
+
+
+def _say_checkpoint_kept(checkpoints) -> None:
+    """After Ctrl-C: where a long input's model run so far is kept (:meth:`.AcousticModel.emissions`'s checkpoint)."""
+    kept = [c for c in checkpoints if c.exists()]
+    if kept:
+        print(f"the model's run through {kept[0].name[1:-len(_CHECKPOINT_SUFFIX)]} so far is kept in {kept[0]}; "
+              "the same command (with --skip-existing for the finished files) goes on from there", file=sys.stderr)
 
 
 #: the file (``-o DIR/.<name><suffix>``) where ``transcribe -o`` keeps a long input's model run as it goes
@@ -891,8 +895,9 @@ def cmd_emissions(args) -> int:
     try:  # slice by slice, each saved as soon as it is computed: an interrupted run keeps what it did
         for k in range(0, len(sources), _SAVE_EMISSIONS_EVERY):
             part = sources[k:k + _SAVE_EMISSIONS_EVERY]
+            kept = [out / f".{n}{_CHECKPOINT_SUFFIX}" for n in names[k:k + _SAVE_EMISSIONS_EVERY]]
             results = model.emissions_batch(part, **_chunking(args), progress=bar.seconds,
-                                            progress_seconds=True)
+                                            progress_seconds=True, checkpoints=kept)
             bar.inputs(len(part))
             for src, em in zip(part, results):
                 done += 1
@@ -910,6 +915,7 @@ def cmd_emissions(args) -> int:
         _report_failures(failures, done + given - len(sources))
         print(_interrupted_line(done, given - len(sources) - len(clashes), given, "the files listed above are written",
                                 len(clashes)), file=sys.stderr)
+        _say_checkpoint_kept([out / f".{n}{_CHECKPOINT_SUFFIX}" for n in names])
         return 130
     bar.close()
     return _report_failures(failures, given)

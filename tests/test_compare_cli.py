@@ -1347,3 +1347,11 @@ def test_transcribe_resumes_a_long_file_after_ctrl_c(tmp_path, monkeypatch, caps
     assert 0 < sum(calls) < full and not kept.exists()
     ref = json.loads((tmp_path / "ref" / "long.json").read_text())
     assert json.loads((out / "long.json").read_text())["text"] == ref["text"]
+    # `emissions -o` keeps and resumes the same way
+    stop, calls[:] = True, []
+    assert main(["emissions", str(tmp_path / "long.wav"), *model, "-o", str(tmp_path / "em")]) == 130
+    kept = tmp_path / "em" / ".long.partial-emissions"
+    assert kept.exists() and "so far is kept in" in capsys.readouterr().err
+    stop, calls[:] = False, []
+    assert main(["emissions", str(tmp_path / "long.wav"), *model, "-o", str(tmp_path / "em")]) == 0
+    assert 0 < sum(calls) < full and not kept.exists() and (tmp_path / "em" / "long.npz").exists()
