@@ -16,6 +16,7 @@ import logging
 import math
 import numbers
 import os
+import time
 from pathlib import Path
 from typing import Callable, Iterable, Optional, Sequence, Union
 
@@ -486,7 +487,7 @@ class AcousticModel:
                "model": model_fingerprint(self.source) if self.source else None,
                "chunk_seconds": chunk_seconds, "context_seconds": context_seconds,
                "frame_samples": self.frame_samples, "vocab": len(self.labels)}
-        return _Checkpoint(Path(path), json.loads(json.dumps(key)))
+        return _Checkpoint(Path(path), json.loads(json.dumps(key)))  # as it reads back from the file: lists, floats
 
     def emissions_batch(
         self,
@@ -590,11 +591,8 @@ class _Checkpoint:
     model files, the chunking); ``frames`` is ``None`` where there is nothing to resume."""
 
     def __init__(self, path: Path, key: dict) -> None:
-        import time
-
         self.path, self.key, self.chunks, self.frames = path, key, 0, None
-        self._clock = time.monotonic
-        self._last = self._clock()
+        self._last = time.monotonic()
         try:
             with np.load(path, allow_pickle=False) as z:
                 if json.loads(str(z["key"])) == key:
@@ -604,7 +602,7 @@ class _Checkpoint:
 
     def due(self) -> bool:
         """Has ``CHECKPOINT_SECONDS`` passed since the last save (or the start)?"""
-        return self._clock() - self._last >= CHECKPOINT_SECONDS
+        return time.monotonic() - self._last >= CHECKPOINT_SECONDS
 
     def save(self, chunks: int, pieces: Sequence[np.ndarray]) -> None:
         """Keep ``chunks`` chunks' frames (``pieces``, in order), written whole or not at all. A file that cannot be
@@ -617,7 +615,7 @@ class _Checkpoint:
                          frames=np.concatenate(pieces, axis=0))
         except CtcDecodeError as e:
             logger.warning("%s; the run goes on without it", e)
-        self._last = self._clock()
+        self._last = time.monotonic()
 
     def remove(self) -> None:
         with contextlib.suppress(OSError):

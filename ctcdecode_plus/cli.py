@@ -644,7 +644,8 @@ def _say_checkpoint_kept(checkpoints) -> None:
               "the same command (with --skip-existing for the finished files) goes on from there", file=sys.stderr)
 
 
-#: the file (``-o DIR/.<name><suffix>``) where ``transcribe -o`` keeps a long input's model run as it goes
+#: the file (``-o DIR/.<name><suffix>``) where ``transcribe -o`` and ``emissions -o`` keep a long input's model run as
+#: it goes
 _CHECKPOINT_SUFFIX = ".partial-emissions"
 
 
@@ -653,9 +654,10 @@ _EXTENSIONS = {"text": "txt", "json": "json", "srt": "srt", "vtt": "vtt", "ctm":
 
 
 def _transcript_made_with(args, decoder, sources) -> dict:
-    """What a JSON, VTT or CTM transcript in ``-o DIR`` records of how it was made, for ``--skip-existing`` to remake one made
-    otherwise: the model and chunking (for audio), and the decoder's settings (with ``--spotting-background``, the
-    background and ratio instead of the thresholds calibrated from them, which come later)."""
+    """What a JSON, VTT or CTM transcript in ``-o DIR`` records of how it was made, for ``--skip-existing`` to remake
+    one made otherwise: the model and chunking (for audio), and the decoder's settings (with
+    ``--spotting-background``, the background and ratio instead of the thresholds calibrated from them, which come
+    later)."""
     from .compare import json_safe
     from .pipeline import needs_acoustic_model
 
@@ -741,8 +743,8 @@ def _ctm(t, name: str) -> str:
 
 
 def _saved_meta(npz: Path) -> dict:
-    """The metadata of a saved emissions file (:meth:`.Emissions.save`), or a JSON transcript's object; ``{}`` where
-    it cannot be read."""
+    """The metadata of a saved emissions file (:meth:`.Emissions.save`), a JSON transcript's object, or a VTT or CTM
+    transcript's ``{"made_with": ...}`` (:func:`_noted_made_with`); ``{}`` where it cannot be read."""
     import numpy as np
 
     if npz.suffix in (".vtt", ".ctm"):
@@ -771,7 +773,7 @@ def _recorded_source(path: Path) -> Optional[str]:
             meta = _saved_meta(path)
             source = meta.get("source_abspath") or meta.get("source")
         elif path.suffix in (".json", ".vtt", ".ctm"):  # JSON: the absolute path since session 23; "audio" as given
-            data = json.loads(path.read_text(encoding="utf-8")) if path.suffix == ".json" else _saved_meta(path)
+            data = _saved_meta(path)
             made = data.get("made_with")
             source = (made.get("source_abspath") if isinstance(made, dict) else None) or data.get("audio")
         else:
@@ -892,12 +894,12 @@ def cmd_emissions(args) -> int:
     bar = _AudioProgress(sources, "emissions")
     failures = list(clashes)
     done = 0
+    checkpoints = [out / f".{n}{_CHECKPOINT_SUFFIX}" for n in names]  # a long file's run so far, for Ctrl-C
     try:  # slice by slice, each saved as soon as it is computed: an interrupted run keeps what it did
         for k in range(0, len(sources), _SAVE_EMISSIONS_EVERY):
             part = sources[k:k + _SAVE_EMISSIONS_EVERY]
-            kept = [out / f".{n}{_CHECKPOINT_SUFFIX}" for n in names[k:k + _SAVE_EMISSIONS_EVERY]]
-            results = model.emissions_batch(part, **_chunking(args), progress=bar.seconds,
-                                            progress_seconds=True, checkpoints=kept)
+            results = model.emissions_batch(part, **_chunking(args), progress=bar.seconds, progress_seconds=True,
+                                            checkpoints=checkpoints[k:k + _SAVE_EMISSIONS_EVERY])
             bar.inputs(len(part))
             for src, em in zip(part, results):
                 done += 1
@@ -915,7 +917,7 @@ def cmd_emissions(args) -> int:
         _report_failures(failures, done + given - len(sources))
         print(_interrupted_line(done, given - len(sources) - len(clashes), given, "the files listed above are written",
                                 len(clashes)), file=sys.stderr)
-        _say_checkpoint_kept([out / f".{n}{_CHECKPOINT_SUFFIX}" for n in names])
+        _say_checkpoint_kept(checkpoints)
         return 130
     bar.close()
     return _report_failures(failures, given)
