@@ -1210,9 +1210,10 @@ def cmd_compare(args) -> int:
         lines = explain_missed_hotwords(result, decoders, items)
         spotting = any(getattr(d, "hotword_spotting", None) is not None and getattr(d, "hotwords", None)
                        for d in decoders.values())
-        print("\nwhy hotwords were missed (spotting; margins in nats):\n" + "\n".join(
-            lines or ["(none missed)" if spotting else "(no decoder spots hotwords: add --hotword-spotting NATS "
-                                                       "or --spotting-background PATH to see why they were missed)"]))
+        print("\nwhy hotwords were missed or inserted (margins in nats):\n" + "\n".join(
+            lines or ["(none missed or inserted)" if spotting else
+                      "(none inserted; no decoder spots hotwords: add --hotword-spotting NATS or --spotting-background "
+                      "PATH to see why they were missed)"]))
     print(f"\n{len(items)} utterances, {sum(i.emissions.audio_duration for i in items):.1f} s of audio"
           + (f"; hotwords: {len(hotwords)}" if hotwords else "")
           + (f"; {len(result.failures)} more not scored (listed below; the 'failed' column counts decoding "

@@ -390,24 +390,29 @@ def _hotword_free_changed(decoder: Decoder, items: Sequence[Item], free: Sequenc
 
 
 def explain_missed_hotwords(result: Comparison, decoders: Mapping[str, Decoder], items: Sequence[Item]) -> list[str]:
-    """Why each decoder with hotword spotting missed the hotwords it missed: for every utterance whose reference
-    holds a hotword (``result.hotwords``) more often than the decoder's hypothesis, the utterance's
-    :meth:`~.decoders.beam.BeamSearchDecoder.explain_hotwords` lines (decoded once more). Text lines."""
+    """Why each decoder with hotword spotting missed the hotwords it missed, and why each decoder with hotwords put
+    in those it put in beyond the reference: for every such utterance (``result.hotwords`` counted in the reference
+    and the decoder's hypothesis), the utterance's :meth:`~.decoders.beam.BeamSearchDecoder.explain_hotwords` lines
+    (decoded once more: what the bonus brought in, what spotting found, kept and refused). Text lines."""
     from .metrics import count_hotwords
 
     hyp = {(u.id, u.decoder): u.hypothesis for u in result.utterances if u.error is None}
     out: list[str] = []
     for name, decoder in decoders.items():
-        if getattr(decoder, "hotword_spotting", None) is None or not getattr(decoder, "hotwords", None):
+        if not getattr(decoder, "hotwords", None) or not hasattr(decoder, "explain_hotwords"):
             continue
+        spots = getattr(decoder, "hotword_spotting", None) is not None
         for it in items:
             text = hyp.get((it.id, name))
             if text is None:
                 continue
             expected, found = count_hotwords(it.reference, result.hotwords), count_hotwords(text, result.hotwords)
-            missed = [w for w in result.hotwords if expected[w] > found[w]]
-            if missed:
-                out.append(f"{name} / {it.id}: missed {', '.join(missed)} (wrote: {text})")
+            missed = [w for w in result.hotwords if expected[w] > found[w]] if spots else []
+            inserted = [w for w in result.hotwords if found[w] > expected[w]]
+            if missed or inserted:
+                what = "; ".join(f"{verb} {', '.join(ws)}" for verb, ws in (("missed", missed), ("inserted", inserted))
+                                 if ws)
+                out.append(f"{name} / {it.id}: {what} (wrote: {text})")
                 out += [f"  {line}" for line in decoder.explain_hotwords(it.emissions).lines()]
     return out
 

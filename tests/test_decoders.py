@@ -442,6 +442,27 @@ def test_compare_explains_the_hotwords_a_decoder_missed(pyctc_data):
     assert not any("found" in line for line in lines)  # "cat" was found: nothing to explain
 
 
+def test_explain_hotwords_says_what_the_bonus_put_in(pyctc_data):
+    """A hotword the search's bonus puts in is explained against the same search without it: the acoustics and the
+    LM without the bonus, which here are against the change, and compare's explanation lists the insertion."""
+    from ctcdecode_plus.compare import Item, compare, explain_missed_hotwords
+
+    lm = pyctc_data / "bugs_bunny_kenlm.arpa"
+    em = spell(["b", {"u": 0.7, "i": 0.3}, "g", "s", " ", "b", "u", "n", "n", "y"])  # "bugs", near "bigs"
+    plain = BeamSearchDecoder(lm, beam_width=16, hotwords=["bigs"], hotword_weight=0.0)
+    boost = BeamSearchDecoder(lm, beam_width=16, hotwords=["bigs"], hotword_weight=20.0)
+    assert plain.decode(em).text == "bugs bunny" and boost.decode(em).text == "bigs bunny"
+    report = boost.explain_hotwords(em)
+    (change,) = report.bonus
+    assert change.hotwords == ("bigs",) and (change.before, change.after) == ("bugs", "bigs")
+    assert change.acoustic < 0 and change.acoustic + change.language_model < 0 and report.bonus_weight == 20.0
+    assert report.lines()[0].startswith("the bonus brought in bigs at 0.00-")
+    assert plain.explain_hotwords(em).bonus == []  # no bonus, nothing it brought in
+    result = compare({"boost": boost}, [Item("u", em, "bugs bunny")], hotwords=["bigs"])
+    lines = explain_missed_hotwords(result, {"boost": boost}, [Item("u", em, "bugs bunny")])
+    assert lines[0] == "boost / u: inserted bigs (wrote: bigs bunny)" and "the bonus brought in bigs" in lines[1]
+
+
 def test_spotting_never_outvotes_the_lm_with_the_bonus(pyctc_data):
     # a near miss: the beam's word is one the LM knows; the spotted hotword is acoustically close but the LM and
     # the acoustics prefer the beam's word, so no hotword bonus, however large, lets spotting put it in

@@ -435,11 +435,13 @@ class BeamSearchDecoder(Decoder):
         return dataclasses.replace(t, words=word_ends(t.words, emissions, self.fill_gap_seconds), nbest=nbest)
 
     def explain_hotwords(self, emissions: Emissions) -> HotwordReport:
-        """Decode ``emissions`` as :meth:`decode` does and say what hotword spotting did: where each hotword
-        spelling was found (deficit against its threshold, nats per character) and every change the check judged
-        (acoustic and LM margins in nats, kept or refused). ``report.lines()`` reads as text; the CLI prints it
-        with ``transcribe --explain-hotwords``. Without spotting (``hotword_spotting=None``) it is empty. The
-        decisions' times are the search's words', before :func:`.base.word_ends` places the transcript's ends."""
+        """Decode ``emissions`` as :meth:`decode` does and say what the hotwords did: each change the search's bonus
+        made (``report.bonus``: against the same search without it, one more search; acoustic and LM margins in nats,
+        the bonus aside), where spotting found each hotword spelling (deficit against its threshold, nats per
+        character) and every change its check judged (margins in nats, kept or refused). ``report.lines()`` reads
+        as text; the CLI prints it with ``transcribe --explain-hotwords``. Without spotting
+        (``hotword_spotting=None``) only the bonus's part is filled. The times are the search's words', before
+        :func:`.base.word_ends` places the transcript's ends."""
         report = HotwordReport(None, [], {}, [], emissions.seconds_per_frame)
         report.transcript = self._with_word_ends(self._decode(emissions, report), emissions)
         return report
@@ -454,6 +456,10 @@ class BeamSearchDecoder(Decoder):
         if not len(emissions.log_probs):  # no frames (built directly: from_logits refuses them): nothing was said
             return Transcript("", [], 0.0, None, [], emissions.source, self.name)
         hyps = self._search(dec, hotwords, emissions, emissions.log_probs)
+        if report is not None and label_hotwords and self.hotword_weight > 0:
+            report.bonus = self._bonus_changes(dec, case, hotwords, label_hotwords, emissions, hyps[0].words,
+                                               to_display)
+            report.bonus_weight = self.hotword_weight
         keep = max(self.nbest, WORD_CONFIDENCE_NBEST if self.word_confidence else 1)
         if keep > 1:  # the alternatives from a search that keeps them; the best stays the 1-best search's
             alternatives = self._search(dec, hotwords, emissions, emissions.log_probs, nbest=keep)
@@ -493,6 +499,9 @@ class BeamSearchDecoder(Decoder):
                 report.thresholds.update(sub.thresholds)
                 report.decisions += [dataclasses.replace(c, start=c.start + a * spf, end=c.end + a * spf)
                                      for c in sub.decisions]
+                report.bonus += [dataclasses.replace(c, start=c.start + a * spf, end=c.end + a * spf)
+                                 for c in sub.bonus]
+                report.bonus_weight = sub.bonus_weight
 
         def words(t: Union[Transcript, Hypothesis], offset: float) -> list[Word]:
             return [dataclasses.replace(w, start=round(w.start + offset, 4), end=round(w.end + offset, 4))
@@ -522,7 +531,7 @@ class BeamSearchDecoder(Decoder):
                           emissions.source, self.name)
 
     def _search(self, dec, hotwords: Sequence[str], emissions: Emissions, log_probs: np.ndarray,
-                keep: Optional[np.ndarray] = None, nbest: int = 1) -> list[Hypothesis]:
+                keep: Optional[np.ndarray] = None, nbest: int = 1, weight: Optional[float] = None) -> list[Hypothesis]:
         """pyctcdecode's beam search over ``log_probs`` ``[frames, vocab]`` (the emissions' or a boosted copy);
         the ``nbest`` best hypotheses with word times in seconds. ``nbest=1`` merges beams that share their LM
         history, as pyctcdecode's ``decode()`` does; more keeps them apart (``decode_beams()``), which can change
@@ -536,7 +545,7 @@ class BeamSearchDecoder(Decoder):
             token_min_logp=self.token_min_logp,
             prune_history=nbest == 1,
             hotwords=hotwords or None,
-            hotword_weight=self.hotword_weight,
+            hotword_weight=self.hotword_weight if weight is None else weight,
         )
         out_case = emissions.labels.case
         spf = emissions.seconds_per_frame
@@ -584,6 +593,25 @@ class BeamSearchDecoder(Decoder):
         display = to_display or {}
         return apply_detections(words, found, emissions.seconds_per_frame, accept=judge.accept,
                                 term=lambda text: display.get(tuple(text.split()), text).casefold())
+
+    def _bonus_changes(self, dec, case: str, hotwords: Sequence[str], label_hotwords: Sequence[str],
+                       emissions: Emissions, words: list[Word], to_display: Optional[dict]) -> list[Decision]:
+        """For :meth:`explain_hotwords`: each stretch of the search's best ``words`` that differs from the same
+        search without the hotword bonus and brings in a hotword, judged as spotting's check judges a change, the
+        bonus aside (one more search)."""
+        plain = self._search(dec, hotwords, emissions, emissions.log_probs, weight=0.0)[0].words
+        judge = _FusionJudge(self, emissions, case, label_hotwords, hotword_bonus=0.0, to_display=to_display)
+        out = []
+        ops = difflib.SequenceMatcher(a=[w.word for w in plain], b=[w.word for w in words], autojunk=False)
+        for tag, i1, i2, j1, j2 in ops.get_opcodes():
+            old, new = plain[i1:i2], words[j1:j2]
+            if tag == "equal" or not {w.word for w in new} & judge.hot_words - {w.word for w in old}:
+                continue
+            before = words[:j1] + old + words[j2:]
+            local = sum(judge.word_cost(w) for w in old) - sum(judge.word_cost(w) for w in new)
+            acoustic = max(local, judge.whole_difference(before, words))
+            out.append(judge._decision(before, words, acoustic, judge.fusion(words) - judge.fusion(before), True))
+        return out
 
     _guided_search = True  # step 1 of _spot; benchmarks/hotword_spotting.py turns it off for its ablation
 

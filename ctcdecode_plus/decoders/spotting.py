@@ -10,7 +10,7 @@ the idea of NeMo's CTC word spotter (Andrusenko et al., 2024), on top of any bea
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping, Optional, Sequence, Union
 
 import numpy as np
@@ -51,25 +51,34 @@ class Decision:
 
 @dataclass
 class HotwordReport:
-    """What hotword spotting did in one utterance: ``transcript`` (the same as ``decode`` gives), ``detections``
+    """What the hotwords did in one utterance: ``transcript`` (the same as ``decode`` gives), ``detections``
     (hotword spellings found within their threshold, ``[start_frame, end_frame)``, with ``thresholds`` in nats
-    per character by spelling) and the ``decisions`` of the check, in order."""
+    per character by spelling), the ``decisions`` of the spotting check, in order, and the changes the search's
+    hotword ``bonus`` made (against the same search without it: ``acoustic`` and ``language_model`` as in a
+    :class:`Decision`, the bonus itself aside, ``bonus_weight`` nats a hotword word)."""
 
     transcript: Transcript
     detections: list[Detection]
     thresholds: dict[str, float]
     decisions: list[Decision]
     seconds_per_frame: float
+    bonus: list[Decision] = field(default_factory=list)
+    bonus_weight: float = 0.0
 
     def lines(self) -> list[str]:
-        """The report as text, one line per detection and per decision (times in seconds, margins in nats)."""
+        """The report as text, one line per change the bonus made, per detection and per decision (times in seconds,
+        margins in nats)."""
+        out = [f"the bonus brought in {' '.join(c.hotwords)} at {c.start:.2f}-{c.end:.2f} s: "
+               f"{c.before or '(nothing)'!r} -> {c.after or '(nothing)'!r}; acoustics {c.acoustic:+.1f}, LM "
+               f"{c.language_model:+.1f}, total {c.acoustic + c.language_model:+.1f} nats without the bonus "
+               f"(weight {self.bonus_weight:g} a hotword word)" for c in self.bonus]
         if not self.thresholds:
-            return ["hotword spotting was off or had no hotwords: nothing to explain (give hotwords and "
-                    "--hotword-spotting NATS or --spotting-background PATH; hotword_spotting= in Python)"]
+            return out + ["hotword spotting was off or had no hotwords (give hotwords and --hotword-spotting NATS "
+                          "or --spotting-background PATH; hotword_spotting= in Python)"]
         spf = self.seconds_per_frame
-        out = [f"spotted {d.word} at {d.start_frame * spf:.2f}-{d.end_frame * spf:.2f} s: {d.deficit:.2f} nats/char "
-               f"from the best path (threshold {self.thresholds.get(d.word, float('nan')):.2f})"
-               for d in self.detections]
+        out += [f"spotted {d.word} at {d.start_frame * spf:.2f}-{d.end_frame * spf:.2f} s: {d.deficit:.2f} nats/char "
+                f"from the best path (threshold {self.thresholds.get(d.word, float('nan')):.2f})"
+                for d in self.detections]
         for c in dict.fromkeys(self.decisions):  # the guided search and the replacement may judge the same change
             verdict = "kept" if c.kept else "refused"
             out.append(f"{verdict} {' '.join(c.hotwords) or '(no hotword)'} at {c.start:.2f}-{c.end:.2f} s: "
