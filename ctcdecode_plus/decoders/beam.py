@@ -605,11 +605,10 @@ class BeamSearchDecoder(Decoder):
         ops = difflib.SequenceMatcher(a=[w.word for w in plain], b=[w.word for w in words], autojunk=False)
         for tag, i1, i2, j1, j2 in ops.get_opcodes():
             old, new = plain[i1:i2], words[j1:j2]
-            if tag == "equal" or not {w.word for w in new} & judge.hot_words - {w.word for w in old}:
+            if tag == "equal" or not judge.brings_in(old, new):
                 continue
             before = words[:j1] + old + words[j2:]
-            local = sum(judge.word_cost(w) for w in old) - sum(judge.word_cost(w) for w in new)
-            acoustic = max(local, judge.whole_difference(before, words))
+            acoustic = max(judge.local_difference(old, new), judge.whole_difference(before, words))
             out.append(judge._decision(before, words, acoustic, judge.fusion(words) - judge.fusion(before), True))
         return out
 
@@ -1136,6 +1135,15 @@ class _FusionJudge:
         local = -det.deficit * len(det.word) + sum(self.word_cost(w) for w in before if id(w) not in kept)
         return self.prefers(before, after, local)
 
+    def brings_in(self, old: Sequence[Word], new: Sequence[Word]) -> bool:
+        """Does the stretch ``new``, in place of ``old``, bring in a hotword word that ``old`` does not hold?"""
+        return bool({w.word for w in new} & self.hot_words - {w.word for w in old})
+
+    def local_difference(self, old: Sequence[Word], new: Sequence[Word]) -> float:
+        """The per-word acoustic comparison of ``new`` in place of ``old`` (nats, > 0 favours ``new``): each one's
+        deficit over its own frames (:meth:`word_cost`)."""
+        return sum(self.word_cost(w) for w in old) - sum(self.word_cost(w) for w in new)
+
     def merge(self, words: list[Word], other: list[Word]) -> list[Word]:
         """``words`` with each stretch of ``other`` that differs, brings in a hotword, and raises the score;
         stretches are judged one at a time, left to right."""
@@ -1144,12 +1152,10 @@ class _FusionJudge:
         out, shift = list(words), 0
         for tag, i1, i2, j1, j2 in ops:
             old, new = out[i1 + shift:i2 + shift], other[j1:j2]
-            if tag == "equal" or not any(w.word in self.hot_words for w in new) or \
-                    {w.word for w in new} & self.hot_words <= {w.word for w in old}:
+            if tag == "equal" or not self.brings_in(old, new):
                 continue
             candidate = out[:i1 + shift] + new + out[i2 + shift:]
-            local = sum(self.word_cost(w) for w in old) - sum(self.word_cost(w) for w in new)
-            if self.prefers(out, candidate, local):
+            if self.prefers(out, candidate, self.local_difference(old, new)):
                 out = candidate
                 shift += len(new) - len(old)
         return out
