@@ -554,10 +554,9 @@ def cmd_transcribe(args) -> int:
     names = _output_names(sources, note=out_dir is not None)
     clashes: list[tuple[str, str]] = []
     given = len(sources)
-    recording = out_dir is not None and any(f == "json" or f in _NOTE_PREFIX for f in formats)
-    made_with = _transcript_made_with(args, decoder, sources) if recording else None
-    # with -o, each input's files are written in this order, those that record how they were made (JSON, VTT, CTM)
-    # last: where the last one is there, so are the others, each written whole
+    made_with = _transcript_made_with(args, decoder, sources) if out_dir is not None else None
+    # with -o, each input's files are written in this order, those that record how they were made in themselves
+    # (JSON, VTT, CTM) last: where the last one is there, so are the others, each written whole
     formats.sort(key=lambda f: (f == "json", f in _NOTE_PREFIX))
     if args.skip_existing:
         if out_dir is None:
@@ -608,6 +607,8 @@ def cmd_transcribe(args) -> int:
                                 else t.text)
                         _atomic_write(out, body + "\n")
                         print(f"{src}\t{out}")  # as it is written: an interrupted run lists what it wrote
+                        if f in ("text", "srt") and made is not None:  # no comment syntax: a hidden file beside
+                            _atomic_write(_sidecar(out), json.dumps(made) + "\n")  # (after: never a stale one kept)
                 except CtcDecodeError as e:
                     failures.append((src, str(e)))
                     continue
@@ -654,10 +655,10 @@ _EXTENSIONS = {"text": "txt", "json": "json", "srt": "srt", "vtt": "vtt", "ctm":
 
 
 def _transcript_made_with(args, decoder, sources) -> dict:
-    """What a JSON, VTT or CTM transcript in ``-o DIR`` records of how it was made, for ``--skip-existing`` to remake
-    one made otherwise: the model and chunking (for audio), and the decoder's settings (with
-    ``--spotting-background``, the background and ratio instead of the thresholds calibrated from them, which come
-    later)."""
+    """What a transcript in ``-o DIR`` records of how it was made (JSON, VTT and CTM in themselves, text and SRT in a
+    hidden file beside them: :func:`_sidecar`), for ``--skip-existing`` to remake one made otherwise: the model and
+    chunking (for audio), and the decoder's settings (with ``--spotting-background``, the background and ratio
+    instead of the thresholds calibrated from them, which come later)."""
     from .compare import json_safe
     from .pipeline import needs_acoustic_model
 
@@ -722,9 +723,22 @@ def _with_note(body: str, fmt: str, made: dict) -> str:
     return f"{header}\n\n{note}\n{cues}"
 
 
+#: the hidden file beside a text or SRT transcript in ``-o DIR`` (``.<name>.txt.made_with``, one JSON object) that
+#: records its ``made_with`` for ``--skip-existing``: neither format has a comment that every reader skips
+_SIDECAR_SUFFIX = ".made_with"
+
+
+def _sidecar(path: Path) -> Path:
+    """Where a text or SRT transcript ``path`` records how it was made (:data:`_SIDECAR_SUFFIX`)."""
+    return path.with_name(f".{path.name}{_SIDECAR_SUFFIX}")
+
+
 def _noted_made_with(path: Path) -> dict:
-    """``{"made_with": ...}`` from a VTT or CTM transcript's comment (:func:`_with_note`); ``{}`` where it has none or
-    it cannot be read."""
+    """``{"made_with": ...}`` from a VTT or CTM transcript's comment (:func:`_with_note`), or a text or SRT
+    transcript's hidden file (:func:`_sidecar`); ``{}`` where it has none or it cannot be read."""
+    if path.suffix in (".txt", ".srt"):  # none (made before it was recorded), or damaged: nothing to compare
+        made = _json_object(_sidecar(path))
+        return {"made_with": made} if made else {}
     prefix = _NOTE_PREFIX[path.suffix[1:]]
     try:
         with path.open(encoding="utf-8") as f:
@@ -743,18 +757,14 @@ def _ctm(t, name: str) -> str:
 
 
 def _saved_meta(npz: Path) -> dict:
-    """The metadata of a saved emissions file (:meth:`.Emissions.save`), a JSON transcript's object, or a VTT or CTM
-    transcript's ``{"made_with": ...}`` (:func:`_noted_made_with`); ``{}`` where it cannot be read."""
+    """The metadata of a saved emissions file (:meth:`.Emissions.save`), a JSON transcript's object, or a VTT, CTM,
+    text or SRT transcript's ``{"made_with": ...}`` (:func:`_noted_made_with`); ``{}`` where it cannot be read."""
     import numpy as np
 
-    if npz.suffix in (".vtt", ".ctm"):
+    if npz.suffix in (".vtt", ".ctm", ".txt", ".srt"):
         return _noted_made_with(npz)
     if npz.suffix == ".json":
-        try:
-            meta = json.loads(npz.read_text(encoding="utf-8"))
-        except Exception:  # noqa: BLE001 - damaged, or not ours: nothing to compare
-            return {}
-        return meta if isinstance(meta, dict) else {}
+        return _json_object(npz)
     try:
         with np.load(npz, allow_pickle=False) as z:
             meta = json.loads(str(z["meta"]))
@@ -763,16 +773,26 @@ def _saved_meta(npz: Path) -> dict:
     return meta if isinstance(meta, dict) else {}
 
 
+def _json_object(path: Path) -> dict:
+    """The JSON object in file ``path``; ``{}`` where there is none, or it is damaged or not ours."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except Exception:  # noqa: BLE001 - damaged, or not ours: nothing to compare
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def _recorded_source(path: Path) -> Optional[str]:
     """The absolute path of the input an output file says it was made from (a ``.npz``'s or a ``.json``
     transcript's ``source_abspath``, or its ``source`` or ``audio`` where that is absolute), or ``None`` where it
-    does not say (text, subtitles; a relative path, which named a file in whatever folder that run started in) or
-    cannot be read."""
+    does not say (a file made before this was recorded; a relative path, which named a file in whatever folder that
+    run started in) or cannot be read."""
     try:
         if path.suffix == ".npz":
             meta = _saved_meta(path)
             source = meta.get("source_abspath") or meta.get("source")
-        elif path.suffix in (".json", ".vtt", ".ctm"):  # JSON: the absolute path since session 23; "audio" as given
+        elif path.suffix in (".json", ".vtt", ".ctm", ".txt", ".srt"):  # JSON: the absolute path since session 23;
+            # "audio" as given
             data = _saved_meta(path)
             made = data.get("made_with")
             source = (made.get("source_abspath") if isinstance(made, dict) else None) or data.get("audio")
@@ -1409,7 +1429,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write one file per input and format, DIR/<name>.txt, .json, .srt, .vtt or .ctm (by --format), "
                         "each as soon as it is done; stdout lists them (needed for subtitles of several inputs)")
     p.add_argument("--skip-existing", action="store_true",
-                   help="with -o: leave out the inputs whose file is already there (to finish an interrupted run)")
+                   help="with -o: leave out the inputs whose file is already there (to finish an interrupted run); "
+                        "one made with another model or other settings is made again (each file records how it was "
+                        "made; text and SRT in a hidden .NAME.txt.made_with beside them)")
     p.set_defaults(func=cmd_transcribe)
 
     p = sub.add_parser("emissions", help="save frame-level log-probabilities (.npz)",

@@ -114,7 +114,8 @@ def test_cli_transcribe_one_file_per_input(tiny_model_dir, corpus, tmp_path, cap
     out = tmp_path / "subs"
     assert main(["transcribe", *files, "--model", str(tiny_model_dir), "--format", "srt", "-o", str(out)]) == 1
     listed = capsys.readouterr()
-    assert sorted(p.name for p in out.iterdir()) == ["u0.srt", "u1.srt"] and "broken.wav" in listed.err
+    assert sorted(p.name for p in out.iterdir()) == [".u0.srt.made_with", ".u1.srt.made_with", "u0.srt", "u1.srt"]
+    assert "broken.wav" in listed.err
     assert all(line.split("\t")[1].endswith(".srt") for line in listed.out.splitlines())
     assert main(["transcribe", files[0], "--model", str(tiny_model_dir), "--format", "srt", "-o",
                  str(tmp_path / "one.srt")]) == 2  # was a folder named one.srt holding u0.srt
@@ -820,7 +821,8 @@ def test_skip_existing_finishes_an_interrupted_run(tiny_model_dir, corpus, tmp_p
                  "-o", str(tmp_path / "same")]) == 0
     err = capsys.readouterr().err
     assert "1 input(s) share a file name" in err and "u0.wav -> u0#1" in err
-    assert sorted(p.name for p in (tmp_path / "same").iterdir()) == ["u0#1.txt", "u0.txt"]
+    assert sorted(p.name for p in (tmp_path / "same").iterdir()) == [".u0#1.txt.made_with", ".u0.txt.made_with",
+                                                                     "u0#1.txt", "u0.txt"]
     assert main(["transcribe", files[0], str(tmp_path / "other" / "u0.wav"), "--model", str(tiny_model_dir)]) == 0
     assert "share a file name" not in capsys.readouterr().err  # nothing is written: no note
     # across runs: --skip-existing neither skips nor overwrites a file that another input of the same name made
@@ -1164,12 +1166,44 @@ def test_vtt_and_ctm_transcripts_record_how_they_were_made(tiny_model_dir, corpu
                      "--decoder", "beam"]) == 0
         assert "made again, not skipped: 2 made with other decoding settings" in capsys.readouterr().err
         assert "BeamSearchDecoder" in (out / f"u0.{fmt}").read_text()
-    # with text beside it, the VTT is written last and decides: text alone records nothing
+    # with text beside it, the VTT is written last and decides
     assert main(["transcribe", *wavs, *model, "--format", "text,vtt", "-o", str(tmp_path / "both")]) == 0
     capsys.readouterr()
     assert main(["transcribe", *wavs, *model, "--format", "text,vtt", "-o", str(tmp_path / "both"),
                  "--skip-existing", "--decoder", "beam"]) == 0
     assert "made again, not skipped: 2 made with other decoding settings" in capsys.readouterr().err
+
+
+def test_text_and_srt_transcripts_record_how_they_were_made_beside_them(tiny_model_dir, corpus, tmp_path, capsys):
+    """Text and SRT have no comment every reader skips, so -o DIR keeps a hidden ``.NAME.<ext>.made_with`` beside
+    each, and --skip-existing remakes those made otherwise, as for JSON; one made before this was recorded (no such
+    file) is kept as it is; one made from another file of the same name is a listed failure."""
+    model, out = ["--model", str(tiny_model_dir)], tmp_path / "out"
+    wavs = [str(corpus / "u0.wav"), str(corpus / "u2.wav")]
+    for fmt, ext in (("text", "txt"), ("srt", "srt")):
+        assert main(["transcribe", *wavs, *model, "--format", fmt, "-o", str(out)]) == 0
+        made = json.loads((out / f".u0.{ext}.made_with").read_text())
+        assert made["decoder"]["type"] == "GreedyDecoder"
+        assert made["source_abspath"] == str((corpus / "u0.wav").resolve())
+        assert "made_with" not in (out / f"u0.{ext}").read_text()  # the transcript itself is as it was
+        capsys.readouterr()
+        assert main(["transcribe", *wavs, *model, "--format", fmt, "-o", str(out), "--skip-existing"]) == 0
+        assert "2 of 2 input(s) skipped" in capsys.readouterr().err
+        assert main(["transcribe", *wavs, *model, "--format", fmt, "-o", str(out), "--skip-existing",
+                     "--decoder", "beam"]) == 0
+        assert "made again, not skipped: 2 made with other decoding settings" in capsys.readouterr().err
+        assert json.loads((out / f".u0.{ext}.made_with").read_text())["decoder"]["type"] == "BeamSearchDecoder"
+    (out / ".u2.txt.made_with").unlink()  # u2.txt as a file of before: taken as it is, though made by beam search
+    capsys.readouterr()
+    assert main(["transcribe", *wavs, *model, "--format", "text", "-o", str(out), "--skip-existing"]) == 0
+    err = capsys.readouterr().err  # greedy now: u0.txt (beam search, recorded) is made again
+    assert "made again, not skipped: 1 made with other decoding settings" in err and "1 of 2 input(s) skipped" in err
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    (other / "u0.wav").write_bytes((corpus / "u2.wav").read_bytes())
+    assert main(["transcribe", str(other / "u0.wav"), *model, "--format", "text", "-o", str(out),
+                 "--skip-existing"]) == 1
+    assert f"made from {(corpus / 'u0.wav').resolve()}" in capsys.readouterr().err
 
 
 def test_files_saved_before_the_context_was_recorded_count_as_made_with_2_s(tiny_model_dir, tmp_path, capsys):
@@ -1201,7 +1235,10 @@ def test_several_formats_in_one_run(tiny_model_dir, corpus, tmp_path, capsys, mo
     wavs = [str(corpus / "u0.wav"), str(corpus / "u2.wav")]
     assert main(["transcribe", *wavs, *model, "--format", "json,srt,text", "-o", str(out)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert sorted(p.name for p in out.iterdir()) == ["u0.json", "u0.srt", "u0.txt", "u2.json", "u2.srt", "u2.txt"]
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
+        "u0.json", "u0.srt", "u0.txt", "u2.json", "u2.srt", "u2.txt"]
+    assert sorted(p.name for p in out.glob(".*")) == [".u0.srt.made_with", ".u0.txt.made_with", ".u2.srt.made_with",
+                                                      ".u2.txt.made_with"]  # text and SRT record beside them
     assert [ln.rsplit(".", 1)[1] for ln in lines] == ["srt", "txt", "json"] * 2  # the JSON last for each input
     expected = transcribe(wavs[0], model=str(tiny_model_dir))
     assert (out / "u0.txt").read_text() == expected.text + "\n"
