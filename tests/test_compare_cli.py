@@ -1143,6 +1143,16 @@ def test_skip_existing_remakes_json_transcripts_made_with_other_settings(tiny_mo
     assert json.loads((out / "u0.json").read_text())["made_with"]["decoder"]["type"] == "BeamSearchDecoder"
 
 
+def _skipped_then_made_again(command: list, capsys) -> None:
+    """``command`` (a run into -o DIR that has just written two inputs' files, with the greedy decoder) again with
+    --skip-existing: both skipped; with --decoder beam: both made again."""
+    capsys.readouterr()
+    assert main([*command, "--skip-existing"]) == 0
+    assert "2 of 2 input(s) skipped" in capsys.readouterr().err
+    assert main([*command, "--skip-existing", "--decoder", "beam"]) == 0
+    assert "made again, not skipped: 2 made with other decoding settings" in capsys.readouterr().err
+
+
 def test_vtt_and_ctm_transcripts_record_how_they_were_made(tiny_model_dir, corpus, tmp_path, capsys):
     """VTT (a NOTE block, which players skip) and CTM (a ``;;`` comment, which sclite skips) transcripts in -o DIR
     record what a JSON one does, so --skip-existing remakes those made otherwise; text and SRT have no comment."""
@@ -1159,12 +1169,7 @@ def test_vtt_and_ctm_transcripts_record_how_they_were_made(tiny_model_dir, corpu
         assert made["source_abspath"] == str((corpus / "u0.wav").resolve())
         if fmt == "ctm":  # every other line is a word: "<recording> <channel> <start> <duration> <word> [<conf>]"
             assert lines[1:] and all(len(ln.split()) in (5, 6) and ln.startswith("u0 1 ") for ln in lines[1:])
-        capsys.readouterr()
-        assert main(["transcribe", *wavs, *model, "--format", fmt, "-o", str(out), "--skip-existing"]) == 0
-        assert "2 of 2 input(s) skipped" in capsys.readouterr().err
-        assert main(["transcribe", *wavs, *model, "--format", fmt, "-o", str(out), "--skip-existing",
-                     "--decoder", "beam"]) == 0
-        assert "made again, not skipped: 2 made with other decoding settings" in capsys.readouterr().err
+        _skipped_then_made_again(["transcribe", *wavs, *model, "--format", fmt, "-o", str(out)], capsys)
         assert "BeamSearchDecoder" in (out / f"u0.{fmt}").read_text()
     # with text beside it, the VTT is written last and decides
     assert main(["transcribe", *wavs, *model, "--format", "text,vtt", "-o", str(tmp_path / "both")]) == 0
@@ -1186,12 +1191,7 @@ def test_text_and_srt_transcripts_record_how_they_were_made_beside_them(tiny_mod
         assert made["decoder"]["type"] == "GreedyDecoder"
         assert made["source_abspath"] == str((corpus / "u0.wav").resolve())
         assert "made_with" not in (out / f"u0.{ext}").read_text()  # the transcript itself is as it was
-        capsys.readouterr()
-        assert main(["transcribe", *wavs, *model, "--format", fmt, "-o", str(out), "--skip-existing"]) == 0
-        assert "2 of 2 input(s) skipped" in capsys.readouterr().err
-        assert main(["transcribe", *wavs, *model, "--format", fmt, "-o", str(out), "--skip-existing",
-                     "--decoder", "beam"]) == 0
-        assert "made again, not skipped: 2 made with other decoding settings" in capsys.readouterr().err
+        _skipped_then_made_again(["transcribe", *wavs, *model, "--format", fmt, "-o", str(out)], capsys)
         assert json.loads((out / f".u0.{ext}.made_with").read_text())["decoder"]["type"] == "BeamSearchDecoder"
     (out / ".u2.txt.made_with").unlink()  # u2.txt as a file of before: taken as it is, though made by beam search
     capsys.readouterr()
