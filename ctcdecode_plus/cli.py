@@ -607,8 +607,8 @@ def cmd_transcribe(args) -> int:
                                 else t.text)
                         _atomic_write(out, body + "\n")
                         print(f"{src}\t{out}")  # as it is written: an interrupted run lists what it wrote
-                        if f in ("text", "srt") and made is not None:  # no comment syntax: a hidden file beside
-                            _atomic_write(_sidecar(out), json.dumps(made) + "\n")  # (after: never a stale one kept)
+                        if f in _SIDECAR_FORMATS and made is not None:  # after it: never a stale record kept
+                            _atomic_write(_sidecar(out), json.dumps(made) + "\n")
                 except CtcDecodeError as e:
                     failures.append((src, str(e)))
                     continue
@@ -652,6 +652,8 @@ _CHECKPOINT_SUFFIX = ".partial-emissions"
 
 #: the file extension of each ``transcribe --format``
 _EXTENSIONS = {"text": "txt", "json": "json", "srt": "srt", "vtt": "vtt", "ctm": "ctm"}
+#: the suffixes of transcripts in ``-o DIR``, each of which records how it was made
+_TRANSCRIPT_SUFFIXES = tuple(f".{e}" for e in _EXTENSIONS.values())
 
 
 def _transcript_made_with(args, decoder, sources) -> dict:
@@ -723,8 +725,9 @@ def _with_note(body: str, fmt: str, made: dict) -> str:
     return f"{header}\n\n{note}\n{cues}"
 
 
-#: the hidden file beside a text or SRT transcript in ``-o DIR`` (``.<name>.txt.made_with``, one JSON object) that
-#: records its ``made_with`` for ``--skip-existing``: neither format has a comment that every reader skips
+#: the formats without a comment that every reader skips: their transcripts in ``-o DIR`` record their ``made_with``
+#: in a hidden file beside them (:func:`_sidecar`, ``.<name>.txt.made_with``, one JSON object)
+_SIDECAR_FORMATS = ("text", "srt")
 _SIDECAR_SUFFIX = ".made_with"
 
 
@@ -736,10 +739,10 @@ def _sidecar(path: Path) -> Path:
 def _noted_made_with(path: Path) -> dict:
     """``{"made_with": ...}`` from a VTT or CTM transcript's comment (:func:`_with_note`), or a text or SRT
     transcript's hidden file (:func:`_sidecar`); ``{}`` where it has none or it cannot be read."""
-    if path.suffix in (".txt", ".srt"):  # none (made before it was recorded), or damaged: nothing to compare
+    prefix = _NOTE_PREFIX.get(path.suffix[1:])
+    if prefix is None:  # text, SRT; none (made before it was recorded), or damaged: nothing to compare
         made = _json_object(_sidecar(path))
         return {"made_with": made} if made else {}
-    prefix = _NOTE_PREFIX[path.suffix[1:]]
     try:
         with path.open(encoding="utf-8") as f:
             for _, line in zip(range(3), f):  # the note is the first line (CTM) or the third (VTT)
@@ -761,10 +764,10 @@ def _saved_meta(npz: Path) -> dict:
     text or SRT transcript's ``{"made_with": ...}`` (:func:`_noted_made_with`); ``{}`` where it cannot be read."""
     import numpy as np
 
-    if npz.suffix in (".vtt", ".ctm", ".txt", ".srt"):
-        return _noted_made_with(npz)
     if npz.suffix == ".json":
         return _json_object(npz)
+    if npz.suffix in _TRANSCRIPT_SUFFIXES:
+        return _noted_made_with(npz)
     try:
         with np.load(npz, allow_pickle=False) as z:
             meta = json.loads(str(z["meta"]))
@@ -791,8 +794,7 @@ def _recorded_source(path: Path) -> Optional[str]:
         if path.suffix == ".npz":
             meta = _saved_meta(path)
             source = meta.get("source_abspath") or meta.get("source")
-        elif path.suffix in (".json", ".vtt", ".ctm", ".txt", ".srt"):  # JSON: the absolute path since session 23;
-            # "audio" as given
+        elif path.suffix in _TRANSCRIPT_SUFFIXES:  # JSON: the absolute path since session 23; "audio" as given
             data = _saved_meta(path)
             made = data.get("made_with")
             source = (made.get("source_abspath") if isinstance(made, dict) else None) or data.get("audio")
