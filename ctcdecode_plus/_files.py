@@ -22,6 +22,16 @@ from .errors import CtcDecodeError
 PathLike = Union[str, os.PathLike]
 
 
+def size_and_time(path) -> Optional[list]:
+    """``[size in bytes, modification time in ns]`` of a file or folder, to tell later whether it changed; ``None``
+    for what cannot be read (or is not a path)."""
+    try:
+        st = os.stat(path)
+    except (OSError, TypeError, ValueError):
+        return None
+    return [st.st_size, st.st_mtime_ns]
+
+
 def default_mode(folder: bool = False) -> int:
     """The permission bits ``open``/``mkdir`` would give a new file (folder) under the current umask: ``mkstemp``
     and ``mkdtemp`` make theirs private (0600/0700), which would hide a written model from other users."""

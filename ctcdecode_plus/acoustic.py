@@ -478,12 +478,10 @@ class AcousticModel:
         what it holds loaded where it was made the same way."""
         if path is None:
             return None
-        try:
-            st = os.stat(source)
-            stamp: Optional[list] = [os.path.abspath(source), st.st_size, st.st_mtime_ns]
-        except (OSError, TypeError, ValueError):
-            stamp = None
-        key = {"audio": stamp if stamp is not None else str(source), "samples": samples,
+        from ._files import size_and_time
+
+        stamp = size_and_time(source)
+        key = {"audio": [os.path.abspath(source), *stamp] if stamp else str(source), "samples": samples,
                "model": model_fingerprint(self.source) if self.source else None,
                "chunk_seconds": chunk_seconds, "context_seconds": context_seconds,
                "frame_samples": self.frame_samples, "vocab": len(self.labels)}

@@ -46,7 +46,7 @@ from .constants import (
     DEFAULT_UNK_SCORE_OFFSET,
     DEMO_MODEL_NAME,
 )
-from ._files import replaced_file, write_in_place
+from ._files import replaced_file, size_and_time, write_in_place
 from .compare import _atomic_write
 from .errors import CtcDecodeError
 from .manifest import ManifestEntry, cut_entries, unique_ids
@@ -678,11 +678,8 @@ def _transcript_made_with(args, decoder, sources) -> dict:
 
 def _file_stamp(path) -> list:
     """``[real path, size, modification time in ns]`` of a file or folder (``None`` for what cannot be read)."""
-    try:
-        st = os.stat(path)
-        return [os.path.realpath(path), st.st_size, st.st_mtime_ns]
-    except (OSError, TypeError, ValueError):
-        return [str(path), None, None]
+    stamp = size_and_time(path)
+    return [os.path.realpath(path), *stamp] if stamp else [str(path), None, None]
 
 
 def _interrupted_line(done: int, skipped: int, given: int, kept: str, refused: int = 0) -> str:
@@ -1098,12 +1095,7 @@ def _chunking(args) -> dict:
 def _for_audio(made_with: dict, audio) -> dict:
     """``made_with`` (:func:`_made_with`) with the audio file's ``[size, modification time in ns]`` (``None`` where
     it cannot be read), to tell later whether it changed."""
-    try:
-        st = os.stat(audio)
-        stamp: Optional[list] = [st.st_size, st.st_mtime_ns]
-    except (OSError, TypeError, ValueError):
-        stamp = None
-    return {**made_with, "audio": stamp}
+    return {**made_with, "audio": size_and_time(audio)}
 
 
 _STALE_REASONS = {"model": "by another model, or one whose files have changed since",
