@@ -1245,15 +1245,22 @@ def cmd_compare(args) -> int:
 def cmd_spoken_forms(args) -> int:
     """Print each hotword entry with the spoken forms ``--auto-spoken-forms`` would add (a hotwords file to edit)."""
     from .decoders import BeamSearchDecoder
-    from .decoders.hotwords import parse_hotword, with_suggested_forms
+    from .decoders.hotwords import near_words, parse_hotword, with_suggested_forms
 
     entries = _read_hotwords(args)
     if not entries:
         raise CtcDecodeError("spoken-forms: no hotwords; give --hotwords WORD ... or --hotwords-file FILE.")
     lexicon = (BeamSearchDecoder(args.lm).unigrams or []) if args.lm else []
     lines = []  # every entry first: a bad one must not leave half a hotwords file in a redirected output
+    listed = [parse_hotword(text).display for text in entries]
     for text in entries:
         entry = with_suggested_forms(parse_hotword(text), lexicon)
+        near = near_words(entry.display, lexicon, exclude=listed)
+        if near:  # a comment line: the output stays a hotwords file
+            shown = [n.upper() if entry.display.isupper() else n for n in near]
+            lines.append(f"# {entry.display} is one letter from {', '.join(shown)}, known to the LM: the hotword "
+                         f"bonus may write {entry.display} where {'one of those' if len(near) > 1 else shown[0]} "
+                         "is said")
         lines.append(f"{entry.display}: {', '.join(entry.spoken)}" if entry.spoken else entry.display)
     print("\n".join(lines))
     return 0
@@ -1458,8 +1465,11 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Print each hotword as a hotwords-file line, 'SHOWN: SPOKEN, ...', with the spoken "
                                    "forms --auto-spoken-forms would search (compounds of the LM's words split, "
                                    "consonant runs read as letter names); edit the output and pass it with "
-                                   "--hotwords-file. Entries that have forms keep them.")
-    p.add_argument("--lm", default=None, help="KenLM model whose unigrams are the known words (compounds need it)")
+                                   "--hotwords-file. Entries that have forms keep them. With --lm, a '#' line "
+                                   "before a hotword names the words the LM knows one letter from it (TRACING: "
+                                   "TRACKING), where the hotword bonus may write the hotword for them.")
+    p.add_argument("--lm", default=None, help="KenLM model whose unigrams are the known words (compounds and "
+                                              "one-letter neighbours need it)")
     p.add_argument("--hotwords", nargs="+", default=[], metavar="WORD", help="hotwords")
     p.add_argument("--hotwords-file", default=None, help="file with one hotword per line")
     p.set_defaults(func=cmd_spoken_forms)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 
 import jiwer
 import numpy as np
@@ -1392,3 +1393,27 @@ def test_transcribe_resumes_a_long_file_after_ctrl_c(tmp_path, monkeypatch, caps
     stop, calls[:] = False, []
     assert main(["emissions", str(tmp_path / "long.wav"), *model, "-o", str(tmp_path / "em")]) == 0
     assert 0 < sum(calls) < full and not kept.exists() and (tmp_path / "em" / "long.npz").exists()
+
+
+def test_spoken_forms_names_the_words_one_letter_from_a_hotword(tmp_path, capsys):
+    """The demo's false insertion was TRACING written for a spoken TRACKING, a word the LM knows one letter away;
+    spoken-forms names such neighbours as comment lines, so its output is still a hotwords file."""
+    from ctcdecode_plus.decoders.hotwords import hotword_lines, near_words
+    from ctcdecode_plus.lm.build import build_lm
+
+    lm = tmp_path / "lm.arpa"
+    with warnings.catch_warnings():  # a toy corpus: Kneser-Ney's discounts fall back
+        warnings.simplefilter("ignore")
+        build_lm(None, lm, 2, lines=["the server is tracking the tracing calls", "under the mock", "a tracer"] * 3,
+                 discount_fallback=True, binary=False)
+    assert near_words("TRACING", ["tracking", "tracer", "racing", "tracing", "trace"]) == ["tracking", "racing"]
+    assert near_words("TRACING", ["tracking"], exclude=["Tracking"]) == []
+    assert near_words("HEAP PUSH", ["heap pus"]) == [] and near_words("MOC", ["mock"]) == []
+    assert main(["spoken-forms", "--lm", str(lm), "--hotwords", "TRACING", "MOCKS", "COROUTINE"]) == 0
+    out = capsys.readouterr().out
+    assert ("# TRACING is one letter from TRACKING, known to the LM: the hotword bonus may write TRACING where "
+            "TRACKING is said") in out
+    assert "# MOCKS is one letter from MOCK," in out and "COROUTINE is one letter" not in out
+    assert hotword_lines(out) == ["TRACING", "MOCKS", "COROUTINE"]
+    assert main(["spoken-forms", "--lm", str(lm), "--hotwords", "TRACING", "TRACKING"]) == 0
+    assert "#" not in capsys.readouterr().out  # both boosted alike: the bonus does not choose between them

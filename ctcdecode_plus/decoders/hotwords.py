@@ -200,3 +200,35 @@ def suggest_spoken_forms(word: str, lexicon: Collection[str] = (), limit: int = 
 def with_suggested_forms(entry: Hotword, lexicon: Collection[str] = ()) -> Hotword:
     """``entry`` with :func:`suggest_spoken_forms` as its spoken forms, unless it has its own."""
     return entry if entry.spoken else replace(entry, spoken=suggest_spoken_forms(entry.display, lexicon))
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    """Are ``a`` and ``b`` one insertion, deletion or substitution apart (Levenshtein distance 1)?"""
+    if len(a) > len(b):
+        a, b = b, a
+    if len(b) - len(a) > 1 or a == b:
+        return False
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i + (len(a) == len(b)):] == b[i + 1:]
+
+
+def near_words(word: str, lexicon: Collection[str], limit: int = 5, exclude: Collection[str] = ()) -> list[str]:
+    """Words of ``lexicon`` (an LM's vocabulary) one letter away from the single word ``word`` (an insertion,
+    deletion or substitution; case ignored), other than those in ``exclude`` (the other hotwords: boosted alike, the
+    bonus does not choose between them), at most ``limit``, in the lexicon's order; none for a phrase or a word under
+    4 letters.
+
+    A hotword one letter from a word the LM knows (TRACING and TRACKING) is where the hotword bonus most often
+    writes the hotword for the ordinary word: the demo's one false insertion (README). Giving those neighbours the
+    bonus too was measured and not kept (``benchmarks/RESULTS.md``, *Hotwords on sound-alikes*, session 29), so
+    ``ctcdecode-plus spoken-forms`` names them for the user to judge.
+    """
+    w = word.casefold()
+    if " " in w.strip() or len(w) < 4:
+        return []
+    skip = {x.casefold() for x in exclude}
+    out = [x for x in dict.fromkeys(lexicon) if _one_edit_apart(w, x.casefold()) and x.casefold() not in skip]
+    return out[:limit]
+
