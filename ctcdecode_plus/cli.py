@@ -1252,9 +1252,10 @@ def cmd_spoken_forms(args) -> int:
         raise CtcDecodeError("spoken-forms: no hotwords; give --hotwords WORD ... or --hotwords-file FILE.")
     lexicon = (BeamSearchDecoder(args.lm).unigrams or []) if args.lm else []
     lines = []  # every entry first: a bad one must not leave half a hotwords file in a redirected output
-    listed = [parse_hotword(text).display for text in entries]
-    for text in entries:
-        entry = with_suggested_forms(parse_hotword(text), lexicon)
+    parsed = [parse_hotword(text) for text in entries]
+    listed = [e.display for e in parsed]
+    for entry in parsed:
+        entry = with_suggested_forms(entry, lexicon)
         near = near_words(entry.display, lexicon, exclude=listed)
         if near:  # a comment line: the output stays a hotwords file
             shown = [n.upper() if entry.display.isupper() else n for n in near]
