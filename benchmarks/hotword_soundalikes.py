@@ -33,6 +33,8 @@ def main() -> None:
     p.add_argument("--weights", type=float, nargs="+", default=[0.0, 3.0, 6.0, 10.0])
     p.add_argument("--ratios", nargs="+", default=["off", "0.5", "1"], help="spotting ratios, or off")
     p.add_argument("--prefix-share", type=float, default=None, help="hotword_prefix_share (default: the decoder's)")
+    p.add_argument("--full-letters", type=int, default=None,
+                   help="hotword_full_letters (default: the decoder's; 1: every hotword the whole weight)")
     p.add_argument("--spotting-margin", default=None, help="spotting_margin in nats per letter, or off "
                                                             "(default: the decoder's)")
     p.add_argument("--unk-score-offset", type=float, default=None,
@@ -49,6 +51,8 @@ def main() -> None:
         base = base.replace(unk_score_offset=args.unk_score_offset)
     if args.prefix_share is not None:
         base = base.replace(hotword_prefix_share=args.prefix_share)
+    if args.full_letters is not None:
+        base = base.replace(hotword_full_letters=args.full_letters)
     if args.spotting_margin is not None:
         base = base.replace(spotting_margin=None if args.spotting_margin == "off" else float(args.spotting_margin))
     grid = {}

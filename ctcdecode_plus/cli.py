@@ -37,6 +37,7 @@ from .constants import (
     DEFAULT_CHUNK_SECONDS,
     DEFAULT_CONTEXT_SECONDS,
     DEFAULT_FILL_GAP_SECONDS,
+    DEFAULT_HOTWORD_FULL_LETTERS,
     DEFAULT_HOTWORD_PREFIX_SHARE,
     DEFAULT_HOTWORD_WEIGHT,
     DEFAULT_PAUSE_SECONDS,
@@ -226,6 +227,10 @@ def _add_decoder_args(p: argparse.ArgumentParser, multi_lm: bool = False) -> Non
                    help="the share of pyctcdecode's bonus for a partial hotword that a word being spelled gets while "
                         "it is a hotword's prefix (default %(default)s: the bonus comes when the hotword is whole; "
                         "1: pyctcdecode's, which let a prefix push letters out)")
+    g.add_argument("--hotword-full-letters", type=int, default=DEFAULT_HOTWORD_FULL_LETTERS, metavar="N",
+                   help="a hotword of fewer letters earns weight x letters / N of the bonus, so that a short one "
+                        "('C', 'AI') is not written all over the transcript (default %(default)s; 1: the whole "
+                        "weight for any hotword, as pyctcdecode)")
     g.add_argument("--spotting-margin", type=_margin, default=DEFAULT_SPOTTING_MARGIN, metavar="NATS|off",
                    help="hotword spotting keeps a change only if the acoustics are against it by at most this many "
                         "nats per character of the words it brings in, whatever the LM says (default %(default)s; "
@@ -395,7 +400,8 @@ def _beam(args, lm: Optional[str], hotwords: Sequence[str], name: Optional[str] 
                              auto_spoken_forms=args.auto_spoken_forms, pause_seconds=args.pause_seconds,
                              segment_seconds=args.segment_seconds, fill_gap_seconds=args.fill_gap_seconds,
                              word_confidence=args.word_confidence, hotword_prefix_share=args.hotword_prefix_share,
-                             spotting_margin=args.spotting_margin, name=name)
+                             hotword_full_letters=args.hotword_full_letters, spotting_margin=args.spotting_margin,
+                             name=name)
 
 
 def _first_saved_labels(sources: Sequence):
@@ -462,7 +468,8 @@ def _note_unused_beam_options(args, hotwords: Sequence[str]) -> None:
     defaults = build_parser().parse_args(["transcribe", "x"])
     given = [f"--{k.replace('_', '-')}" for k in ("lm", "alpha", "beta", "unk_score_offset", "beam_width",
                                                  "hotword_weight", "auto_spoken_forms", "hotword_spotting",
-                                                 "segment_seconds", "hotword_prefix_share", "spotting_background",
+                                                 "segment_seconds", "hotword_prefix_share", "hotword_full_letters",
+                                                 "spotting_background",
                                                  "word_confidence", "spotting_margin",
                                                  "spotting_ratio",
                                                  "explain_hotwords")
@@ -478,7 +485,7 @@ def _note_unused_beam_options(args, hotwords: Sequence[str]) -> None:
 #: command-line options that set a BeamSearchDecoder setting of the same name
 _FOLDER_OVERRIDES = ("alpha", "beta", "unk_score_offset", "beam_width", "hotword_weight", "hotword_spotting",
                      "auto_spoken_forms", "pause_seconds", "segment_seconds", "hotword_prefix_share",
-                     "fill_gap_seconds", "word_confidence", "spotting_margin")
+                     "hotword_full_letters", "fill_gap_seconds", "word_confidence", "spotting_margin")
 
 
 def _folder_decoder(args, hotwords: Sequence[str]):

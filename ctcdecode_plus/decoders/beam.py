@@ -40,6 +40,7 @@ from ..constants import (
     DEFAULT_BEAM_WIDTH,
     DEFAULT_BETA,
     DEFAULT_FILL_GAP_SECONDS,
+    DEFAULT_HOTWORD_FULL_LETTERS,
     DEFAULT_HOTWORD_PREFIX_SHARE,
     DEFAULT_HOTWORD_WEIGHT,
     DEFAULT_PAUSE_SECONDS,
@@ -146,6 +147,10 @@ class BeamSearchDecoder(Decoder):
         hotword_weight: bonus per hotword match (pyctcdecode's scale), >= 0. Weight 0 is not "hotwords off": a
             hotword stays a known word (no unknown-word penalty) and spotting still applies; for "off", give no
             hotwords.
+        hotword_full_letters: the letters (spaces aside) from which a hotword entry earns the whole bonus; a
+            shorter one earns ``hotword_weight * letters / hotword_full_letters`` (default 4: "C" a quarter, "AI"
+            half; a one-letter hotword at the whole weight was written all over the development set). 1: every
+            entry the whole weight, as pyctcdecode.
         beam_width, beam_prune_logp, token_min_logp: pyctcdecode's search parameters.
         lm_score_boundary: score sentence start/end with the LM.
         nbest: number of alternatives to keep in ``Transcript.nbest``.
@@ -210,6 +215,7 @@ class BeamSearchDecoder(Decoder):
         pause_seconds: Optional[float] = DEFAULT_PAUSE_SECONDS,
         segment_seconds: Optional[float] = DEFAULT_SEGMENT_SECONDS,
         hotword_prefix_share: float = DEFAULT_HOTWORD_PREFIX_SHARE,
+        hotword_full_letters: int = DEFAULT_HOTWORD_FULL_LETTERS,
         fill_gap_seconds: Optional[float] = DEFAULT_FILL_GAP_SECONDS,
         word_confidence: bool = False,
         spotting_margin: Optional[float] = DEFAULT_SPOTTING_MARGIN,
@@ -224,7 +230,7 @@ class BeamSearchDecoder(Decoder):
             lm_score_boundary=lm_score_boundary, nbest=nbest, blank_skip_threshold=blank_skip_threshold,
             hotword_spotting=hotword_spotting, auto_spoken_forms=auto_spoken_forms, pause_seconds=pause_seconds,
             segment_seconds=segment_seconds, hotword_prefix_share=hotword_prefix_share,
-            fill_gap_seconds=fill_gap_seconds, word_confidence=word_confidence, spotting_margin=spotting_margin))
+            hotword_full_letters=hotword_full_letters, fill_gap_seconds=fill_gap_seconds, word_confidence=word_confidence, spotting_margin=spotting_margin))
         self.alpha: float = settings["alpha"]
         self.beta: float = settings["beta"]
         self.unk_score_offset: float = settings["unk_score_offset"]
@@ -241,6 +247,7 @@ class BeamSearchDecoder(Decoder):
         self.pause_seconds: Optional[float] = settings["pause_seconds"]
         self.segment_seconds: Optional[float] = settings["segment_seconds"]
         self.hotword_prefix_share: float = settings["hotword_prefix_share"]
+        self.hotword_full_letters: int = settings["hotword_full_letters"]
         self.fill_gap_seconds: Optional[float] = settings["fill_gap_seconds"]
         self.word_confidence: bool = settings["word_confidence"]
         self.spotting_margin: Optional[float] = settings["spotting_margin"]
@@ -538,6 +545,7 @@ class BeamSearchDecoder(Decoder):
         the best one, so :meth:`decode` takes the best from a 1-best search."""
         searched, frame_index = skip_blank_frames(log_probs, emissions.blank_id, self.blank_skip_threshold, keep)
         dec.hotword_prefix_share = self.hotword_prefix_share
+        dec.hotword_full_letters = self.hotword_full_letters
         beams = dec.decode_beams(
             searched,
             beam_width=self.beam_width,
@@ -780,8 +788,8 @@ _NUMBER_OPTIONS = ("alpha", "beta", "unk_score_offset", "hotword_weight", "beam_
 #: what save_pretrained keeps beside pyctcdecode's files (``.ctcdecode_plus.json``), with ``spotting_floors``
 _SAVED_SEARCH_SETTINGS = ("hotwords", "hotword_weight", "beam_width", "beam_prune_logp", "token_min_logp", "nbest",
                           "blank_skip_threshold", "hotword_spotting", "auto_spoken_forms", "pause_seconds",
-                          "segment_seconds", "hotword_prefix_share", "fill_gap_seconds", "word_confidence",
-                          "spotting_margin")
+                          "segment_seconds", "hotword_prefix_share", "hotword_full_letters", "fill_gap_seconds",
+                          "word_confidence", "spotting_margin")
 
 
 def _check_folder_arg(folder, method: str) -> None:
@@ -812,6 +820,7 @@ def _check_saved_settings(path: Path, saved: dict) -> None:
         "fill_gap_seconds": lambda v: v is None or (number(v) and v >= 0),
         "word_confidence": lambda v: isinstance(v, bool),
         "hotword_prefix_share": lambda v: number(v) and 0 <= v <= 1,
+        "hotword_full_letters": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1,
         "spotting_margin": lambda v: v is None or (number(v) and v >= 0),
         "spotting_floors": lambda v: v is None or mapping(v),
     }
@@ -906,8 +915,8 @@ def _one_word_each(h: Hypothesis) -> Hypothesis:
 #: the settings BeamSearchDecoder(...) takes beside ``lm``, ``unigrams`` and ``name``; replace() may change them
 _SETTINGS = ("alpha", "beta", "unk_score_offset", "hotwords", "hotword_weight", "beam_width", "beam_prune_logp",
              "token_min_logp", "lm_score_boundary", "nbest", "blank_skip_threshold", "hotword_spotting",
-             "auto_spoken_forms", "pause_seconds", "segment_seconds", "hotword_prefix_share", "fill_gap_seconds",
-             "word_confidence", "spotting_margin")
+             "auto_spoken_forms", "pause_seconds", "segment_seconds", "hotword_prefix_share", "hotword_full_letters",
+             "fill_gap_seconds", "word_confidence", "spotting_margin")
 
 
 def _normalized_settings(settings: dict) -> dict:
@@ -945,6 +954,12 @@ def _normalized_settings(settings: dict) -> dict:
                 raise CtcDecodeError(f"hotword_prefix_share={value!r} (--hotword-prefix-share): give a share in [0, 1] "
                                      f"(default {DEFAULT_HOTWORD_PREFIX_SHARE:g}; 1: pyctcdecode's partial bonus).")
             value = float(value)
+        elif key == "hotword_full_letters":
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+                raise CtcDecodeError(f"hotword_full_letters={value!r} (--hotword-full-letters): give a whole number "
+                                     f">= 1 (default {DEFAULT_HOTWORD_FULL_LETTERS}; 1: every hotword the whole "
+                                     "bonus, as pyctcdecode).")
+            value = int(value)
         elif key == "segment_seconds":
             value = _optional_number(key, value, 1, f"a length in seconds >= 1 (default {DEFAULT_SEGMENT_SECONDS:g}), "
                                                     "or None for one search")

@@ -26,6 +26,10 @@ only where it stands whole), not word by word as pyctcdecode scores it; lists of
 
 And a third (session 18): ``hotword_prefix_share`` scales the bonus of a partial hotword (1.0 here, pyctcdecode's;
 ``BeamSearchDecoder`` sets its own, 0 by default since session 27: the whole bonus let a prefix push letters out).
+
+And a fourth (session 30): ``hotword_full_letters`` (1 here, pyctcdecode's; ``BeamSearchDecoder`` sets 4): a hotword
+entry of fewer letters earns ``weight * letters / full_letters`` per word, so that a one- or two-letter hotword ("C",
+"AI"), which the search can write almost anywhere for little acoustic cost, is not written everywhere.
 """
 from __future__ import annotations
 
@@ -59,7 +63,11 @@ class PhraseHotwordScorer(HotwordScorer):
     of the utterance (:meth:`at_end`), takes it back. The refund only cancels a penalty: no bonus before the phrase
     is whole.
 
-    Single-word hotwords score exactly as in pyctcdecode. The trie of partial words holds the single-word hotwords
+    ``full_letters``: an entry (word or phrase) of fewer letters than this earns ``letters / full_letters`` of the
+    bonus, for each of its words, and its prefixes their share of that (:meth:`score_partial_token`); 1: all earn it
+    whole, as in pyctcdecode.
+
+    Single-word hotwords score exactly as in pyctcdecode (at ``full_letters`` 1, or when none is shorter). The trie of partial words holds the single-word hotwords
     and the phrase words in ``refund`` (so that the LM's penalty for an unknown partial word does not end a phrase
     before its last word); a partial word's bonus lasts only until the word ends.
 
@@ -70,8 +78,9 @@ class PhraseHotwordScorer(HotwordScorer):
     """
 
     def __init__(self, match_ptn, char_trie, weight: float, refund: Mapping[str, float], longest_phrase: int = 1,
-                 prefixes: frozenset = frozenset(), final: bool = False) -> None:
+                 prefixes: frozenset = frozenset(), final: bool = False, full_letters: int = 1) -> None:
         super().__init__(match_ptn, char_trie, weight)
+        self.full_letters = full_letters
         self._refund = dict(refund)
         #: words in the longest hotword: history pruning must compare that many words (less one) to keep apart
         #: beams such as "sea plus" and "see plus" while "see plus plus" is being heard
@@ -80,9 +89,10 @@ class PhraseHotwordScorer(HotwordScorer):
         self._final = final
 
     @classmethod
-    def build(cls, hotwords: Iterable[str], weight: float, refund: Optional[Mapping[str, float]] = None
-              ) -> "PhraseHotwordScorer":
-        """``hotwords``: words and phrases (space-separated, in the search's case); ``refund``: ``{word: nats}``."""
+    def build(cls, hotwords: Iterable[str], weight: float, refund: Optional[Mapping[str, float]] = None,
+              full_letters: int = 1) -> "PhraseHotwordScorer":
+        """``hotwords``: words and phrases (space-separated, in the search's case); ``refund``: ``{word: nats}``;
+        ``full_letters``: the letters from which an entry earns the whole bonus."""
         entries = list(dict.fromkeys(" ".join(h.split()) for h in hotwords if h.strip()))
         refund = dict(refund or {})
         partial = [e for e in entries if " " not in e] + [w for e in entries if " " in e for w in e.split()
@@ -92,18 +102,26 @@ class PhraseHotwordScorer(HotwordScorer):
         match_ptn = re.compile(r"(?<!\S)(?=(" + alternatives + r")(?!\S))")  # zero width: phrases may overlap
         prefixes = frozenset(tuple(e.split()[:k]) for e in entries if any(w in refund for w in e.split())
                              for k in range(1, len(e.split())))
-        return cls(match_ptn, trie, weight, refund, max(len(e.split()) for e in entries), prefixes)
+        return cls(match_ptn, trie, weight, refund, max(len(e.split()) for e in entries), prefixes,
+                   full_letters=full_letters)
 
     def at_end(self) -> "PhraseHotwordScorer":
         """This scorer for the end of the utterance: a phrase left unfinished gets no refund."""
         return PhraseHotwordScorer(self._match_ptn, self._char_trie, self._weight, self._refund, self.longest_phrase,
-                                   self._prefixes, final=True)
+                                   self._prefixes, final=True, full_letters=self.full_letters)
+
+    def _entry_weight(self, entry: str) -> float:
+        """The bonus each word of a hotword entry earns: ``weight``, times ``letters / full_letters`` if shorter."""
+        letters = len(entry) - entry.count(" ")
+        return self._weight * min(1.0, letters / self.full_letters)
 
     def score(self, text: str) -> float:
         total = 0.0
         for m in self._match_ptn.finditer(text):
-            for w in m.group(1).split():
-                total += self._weight + self._refund.get(w, 0.0)
+            entry = m.group(1)
+            bonus = self._entry_weight(entry)
+            for w in entry.split():
+                total += bonus + self._refund.get(w, 0.0)
         if self._final or not self._prefixes:
             return total
         words = text.split()
@@ -112,6 +130,14 @@ class PhraseHotwordScorer(HotwordScorer):
             if tail in self._prefixes:
                 return total + sum(self._refund.get(w, 0.0) for w in tail)
         return total
+
+    def score_partial_token(self, token: str) -> float:
+        """pyctcdecode's bonus for a word being spelled: ``weight * len(token) / letters`` of the shortest hotword
+        word it begins, here ``/ max(letters, full_letters)``, so that it grows to what the whole word earns."""
+        if token not in self:
+            return 0.0
+        shortest = len(next(self._char_trie.iterkeys(token, shallow=True)))
+        return self._weight * len(token) / max(shortest, self.full_letters)
 
 
 class FastBeamSearchDecoderCTC(BeamSearchDecoderCTC):
@@ -124,21 +150,25 @@ class FastBeamSearchDecoderCTC(BeamSearchDecoderCTC):
         #: the share of pyctcdecode's bonus for a partial hotword (``weight * len(prefix) / len(hotword)``) a prefix
         #: gets while it is spelled; 1: pyctcdecode's (character alphabets; BPE keeps pyctcdecode's)
         self.hotword_prefix_share: float = 1.0
+        #: an entry of fewer letters earns this share of the bonus: letters / hotword_full_letters (1: pyctcdecode's)
+        self.hotword_full_letters: int = 1
 
     def decode_beams(self, logits, beam_width: int = DEFAULT_BEAM_WIDTH, beam_prune_logp: float = DEFAULT_PRUNE_LOGP,
                      token_min_logp: float = DEFAULT_MIN_TOKEN_LOGP, prune_history: bool = DEFAULT_PRUNE_BEAMS,
                      hotwords: Optional[Iterable[str]] = None, hotword_weight: float = DEFAULT_HOTWORD_WEIGHT,
                      lm_start_state=None):
-        """pyctcdecode's ``decode_beams``; hotword lists with a phrase are scored by :class:`PhraseHotwordScorer`
-        (character alphabets; lists of single words, and BPE, as pyctcdecode scores them)."""
+        """pyctcdecode's ``decode_beams``; hotword lists with a phrase, or with an entry shorter than
+        :attr:`hotword_full_letters`, are scored by :class:`PhraseHotwordScorer` (character alphabets; other lists
+        of single words, and BPE, as pyctcdecode scores them)."""
         hotwords = [h for h in (hotwords or ()) if h.strip()]
-        if self._is_bpe or not any(len(h.split()) > 1 for h in hotwords):
+        full = self.hotword_full_letters
+        if self._is_bpe or not any(len(h.split()) > 1 or len(h.strip()) - h.count(" ") < full for h in hotwords):
             return super().decode_beams(logits, beam_width=beam_width, beam_prune_logp=beam_prune_logp,
                                         token_min_logp=token_min_logp, prune_history=prune_history,
                                         hotwords=hotwords or None, hotword_weight=hotword_weight,
                                         lm_start_state=lm_start_state)
         self._check_logits_dimension(logits)
-        scorer = PhraseHotwordScorer.build(hotwords, hotword_weight, self.phrase_refund)
+        scorer = PhraseHotwordScorer.build(hotwords, hotword_weight, self.phrase_refund, full_letters=full)
         if math.isclose(logits.sum(axis=1).mean(), 1):  # as pyctcdecode: probabilities, or logits
             logits = np.log(np.clip(logits, MIN_TOKEN_CLIP_P, 1))
         else:
@@ -152,7 +182,7 @@ class FastBeamSearchDecoderCTC(BeamSearchDecoderCTC):
         lm = self._language_model
         key = (type(hotword_scorer), hotword_scorer._match_ptn.pattern, hotword_scorer._weight,
                tuple(sorted(getattr(hotword_scorer, "_refund", {}))), getattr(lm, "unk_score_offset", None),
-               self.hotword_prefix_share)
+               self.hotword_prefix_share, getattr(hotword_scorer, "full_letters", 1))
         cache = self._partial_caches.get(key)
         if cache is None:
             if len(self._partial_caches) > 16:
