@@ -127,5 +127,9 @@ def test_the_hotword_score_step_by_step_equals_the_whole_texts():
             word = str(rng.choice(vocab))
             new_text = f"{text} {word}" if text else word
             assert step(new_text, text, word) == scorer.score(new_text), (type(scorer).__name__, new_text)
+            at_end = scorer.at_end() if isinstance(scorer, PhraseHotwordScorer) else scorer  # no refund left open
+            assert step(new_text, text, word, True) == at_end.score(new_text), (type(scorer).__name__, new_text)
             texts.append(new_text)
         assert max(len(t.split()) for t in texts) > 8 and any(scorer.score(t) > 0 for t in texts)
+        assert any(scorer.score(t) != at_end.score(t) for t in texts) or not isinstance(scorer, PhraseHotwordScorer) \
+            or not scorer._prefixes

@@ -150,36 +150,38 @@ class PhraseHotwordScorer(HotwordScorer):
         return total
 
     def stepper(self):
-        """``step(new_text, text, word)``: :meth:`score` of ``new_text`` (``text`` and one more ``word``, or ``text``
-        itself), equal to it to the bit, from what ``text``'s step kept: a match starting more than
-        :attr:`longest_phrase` words before the end cannot change, so each step looks at the last words only,
+        """``step(new_text, text, word, final=False)``: :meth:`score` of ``new_text`` (``text`` and one more
+        ``word``, or ``text`` itself), equal to it to the bit, from what ``text``'s step kept: a match starting more
+        than :attr:`longest_phrase` words before the end cannot change, so each step looks at the last words only,
         where the regular expression read the whole text with every hotword (with 1,000 hotwords it took 70 % of
-        the decoding time). Texts must reach the step in order: ``""`` first, each one before those that extend
-        it."""
-        kept = {"": (0.0, 0, 0.0)}  # text -> (total of the positions no later word changes, their count, score)
+        the decoding time). ``final``: the score of :meth:`at_end` instead. Texts must reach the step in order:
+        ``""`` first, each one before those that extend it."""
+        # text -> (total of the positions no later word changes, their count, score, score at the end)
+        kept = {"": (0.0, 0, 0.0, 0.0)}
         span, prefixes, refund, add = self.longest_phrase, self._prefixes, self._refund, self._add_position
 
-        def step(new_text: str, text: str, word: str) -> float:
+        def step(new_text: str, text: str, word: str, final: bool = False) -> float:
             done = kept.get(new_text)
             if done is not None:
-                return done[2]
-            fixed, m, _ = kept[text]
+                return done[3] if final else done[2]
+            fixed, m, _, _ = kept[text]
             words = new_text.split()
             n = len(words)
             m_new = max(m, n - span + 1)
             for i in range(m, m_new):
                 fixed = add(fixed, words, i)
-            total = fixed
+            whole = fixed
             for i in range(m_new, n):
-                total = add(total, words, i)
+                whole = add(whole, words, i)
+            total = whole
             if prefixes and not self._final:
                 for k in range(min(span - 1, n), 0, -1):
                     tail = tuple(words[-k:])
                     if tail in prefixes:
-                        total = total + sum(refund.get(w, 0.0) for w in tail)
+                        total = whole + sum(refund.get(w, 0.0) for w in tail)
                         break
-            kept[new_text] = (fixed, m_new, total)
-            return total
+            kept[new_text] = (fixed, m_new, total, whole)
+            return whole if final else total
 
         return step
 
@@ -193,24 +195,47 @@ class PhraseHotwordScorer(HotwordScorer):
 
 
 def hotword_stepper(scorer: HotwordScorer):
-    """``step(new_text, text, word)``: ``scorer.score(new_text)``, computed from ``text``'s (``new_text`` is ``text``
-    and one more ``word``, or ``text`` itself). pyctcdecode's scorer counts the words of the text that are hotwords;
-    :meth:`PhraseHotwordScorer.stepper` has its own."""
+    """``step(new_text, text, word, final=False)``: ``scorer.score(new_text)`` (``final``: the score at the end of
+    the utterance), computed from ``text``'s (``new_text`` is ``text`` and one more ``word``, or ``text`` itself).
+    pyctcdecode's scorer counts the words of the text that are hotwords; :meth:`PhraseHotwordScorer.stepper` has
+    its own."""
     if isinstance(scorer, PhraseHotwordScorer):
         return scorer.stepper()
     if type(scorer) is not HotwordScorer:  # another scorer: ask it
-        return lambda new_text, text, word: scorer.score(new_text)
+        return lambda new_text, text, word, final=False: scorer.score(new_text)
     hot = frozenset(scorer._char_trie.keys())
     weight = scorer._weight
     counts = {"": 0}
 
-    def step(new_text: str, text: str, word: str) -> float:
+    def step(new_text: str, text: str, word: str, final: bool = False) -> float:
         n = counts.get(new_text)
         if n is None:
             n = counts[new_text] = counts[text] + (word in hot)
         return weight * n
 
     return step
+
+
+class _SteppedScorer:
+    """``scorer`` at the end of the utterance (pyctcdecode's ``_get_lm_beams``), its whole-text score read from
+    the search's ``step`` (each final text is a text of the search, or one and its unfinished last word)."""
+
+    def __init__(self, scorer: HotwordScorer, step) -> None:
+        self._scorer, self._step = scorer, step
+        self._at_end = scorer.at_end() if isinstance(scorer, PhraseHotwordScorer) else scorer
+
+    def __contains__(self, item: str) -> bool:
+        return item in self._scorer
+
+    def score_partial_token(self, token: str) -> float:
+        return self._scorer.score_partial_token(token)
+
+    def score(self, text: str) -> float:
+        parent, _, word = text.rpartition(" ")
+        try:
+            return self._step(text, parent, word, True)
+        except KeyError:  # a text the search never scored: the whole text, as before
+            return self._at_end.score(text)
 
 
 class FastBeamSearchDecoderCTC(BeamSearchDecoderCTC):
@@ -392,7 +417,7 @@ class FastBeamSearchDecoderCTC(BeamSearchDecoderCTC):
                                text_frames + [part_frames], _NULL_FRAMES, score)
                               for text, word_part, _, text_frames, part_frames, score, _, _ in beams])
         cached = {(b[0], False): lm_cache[b[0]] for b in final if b[0] in lm_cache}
-        at_end = hotword_scorer.at_end() if isinstance(hotword_scorer, PhraseHotwordScorer) else hotword_scorer
+        at_end = _SteppedScorer(hotword_scorer, hot_step)
         scored = self._get_lm_beams(final, at_end, cached, partial, is_eos=True)
         max_score = max(b[-1] for b in scored)
         scored = [b for b in scored if b[-1] >= max_score + beam_prune_logp]
