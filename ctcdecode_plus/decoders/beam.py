@@ -230,7 +230,8 @@ class BeamSearchDecoder(Decoder):
             lm_score_boundary=lm_score_boundary, nbest=nbest, blank_skip_threshold=blank_skip_threshold,
             hotword_spotting=hotword_spotting, auto_spoken_forms=auto_spoken_forms, pause_seconds=pause_seconds,
             segment_seconds=segment_seconds, hotword_prefix_share=hotword_prefix_share,
-            hotword_full_letters=hotword_full_letters, fill_gap_seconds=fill_gap_seconds, word_confidence=word_confidence, spotting_margin=spotting_margin))
+            hotword_full_letters=hotword_full_letters, fill_gap_seconds=fill_gap_seconds,
+            word_confidence=word_confidence, spotting_margin=spotting_margin))
         self.alpha: float = settings["alpha"]
         self.beta: float = settings["beta"]
         self.unk_score_offset: float = settings["unk_score_offset"]

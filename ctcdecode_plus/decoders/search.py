@@ -36,6 +36,7 @@ entry of fewer letters earns ``weight * letters / full_letters`` per word, so th
 """
 from __future__ import annotations
 
+import copy
 import heapq
 import math
 import re
@@ -54,6 +55,11 @@ _NULL_FRAMES = (-1, -1)
 _PARTIAL_CACHE_LIMIT = 200_000  # partial words kept between utterances (~50 k new ones per 10 min of noisy speech)
 
 
+def _letters(entry: str) -> int:
+    """The letters of a hotword entry, spaces aside (``hotword_full_letters`` counts them)."""
+    return len(entry) - entry.count(" ")
+
+
 class PhraseHotwordScorer(HotwordScorer):
     """Hotword scoring that knows phrases. pyctcdecode boosts every word of a hotword phrase wherever it stands
     (``ES TEE DEE LIB`` turned "CLASSES" into "CLASS ES", and "NO AS Y" into "NON A SEE"); here a phrase earns its
@@ -70,9 +76,10 @@ class PhraseHotwordScorer(HotwordScorer):
     bonus, for each of its words, and its prefixes their share of that (:meth:`score_partial_token`); 1: all earn it
     whole, as in pyctcdecode.
 
-    Single-word hotwords score exactly as in pyctcdecode (at ``full_letters`` 1, or when none is shorter). The trie of partial words holds the single-word hotwords
-    and the phrase words in ``refund`` (so that the LM's penalty for an unknown partial word does not end a phrase
-    before its last word); a partial word's bonus lasts only until the word ends.
+    Single-word hotwords score exactly as in pyctcdecode (at ``full_letters`` 1, or when none is shorter). The trie
+    of partial words holds the single-word hotwords and the phrase words in ``refund`` (so that the LM's penalty for
+    an unknown partial word does not end a phrase before its last word); a partial word's bonus lasts only until the
+    word ends.
 
     Tried and not kept: a provisional *bonus* for the last words of the text that begin a phrase. The beam then kept
     such a word and ran the following speech into one long unknown "word" (which pays the unknown-word penalty once,
@@ -113,13 +120,13 @@ class PhraseHotwordScorer(HotwordScorer):
 
     def at_end(self) -> "PhraseHotwordScorer":
         """This scorer for the end of the utterance: a phrase left unfinished gets no refund."""
-        return PhraseHotwordScorer(self._match_ptn, self._char_trie, self._weight, self._refund, self.longest_phrase,
-                                   self._prefixes, final=True, full_letters=self.full_letters)
+        end = copy.copy(self)
+        end._final = True
+        return end
 
     def _entry_weight(self, entry: str) -> float:
         """The bonus each word of a hotword entry earns: ``weight``, times ``letters / full_letters`` if shorter."""
-        letters = len(entry) - entry.count(" ")
-        return self._weight * min(1.0, letters / self.full_letters)
+        return self._weight * min(1.0, _letters(entry) / self.full_letters)
 
     def score(self, text: str) -> float:
         total = 0.0
@@ -260,7 +267,7 @@ class FastBeamSearchDecoderCTC(BeamSearchDecoderCTC):
         of single words, and BPE, as pyctcdecode scores them)."""
         hotwords = [h for h in (hotwords or ()) if h.strip()]
         full = self.hotword_full_letters
-        if self._is_bpe or not any(len(h.split()) > 1 or len(h.strip()) - h.count(" ") < full for h in hotwords):
+        if self._is_bpe or not any(len(h.split()) > 1 or _letters(h.strip()) < full for h in hotwords):
             return super().decode_beams(logits, beam_width=beam_width, beam_prune_logp=beam_prune_logp,
                                         token_min_logp=token_min_logp, prune_history=prune_history,
                                         hotwords=hotwords or None, hotword_weight=hotword_weight,
