@@ -929,6 +929,9 @@ def test_a_short_hotword_earns_its_share_of_the_bonus(tmp_path):
     assert whole.decode(em).text == "the a cat"
     assert whole.replace(hotword_full_letters=4).decode(em).text == "the cat"
     assert BeamSearchDecoder(beam_width=16, hotwords=["a"], hotword_weight=5).decode(em).text == "the cat"
+    report = BeamSearchDecoder(beam_width=16, hotwords=["a"], hotword_weight=20).explain_hotwords(em)
+    assert report.transcript.text == "the a cat" and report.bonus_full_letters == 4  # a quarter of 20 carries it
+    assert any(line.endswith("(weight 20 a hotword word; a: 1/4 of it)") for line in report.lines())
     # the scorer: each word of an entry earns weight x min(1, letters / full_letters); a prefix grows towards that
     scorer = PhraseHotwordScorer.build(["c", "ai", "kafka", "see plus"], 8.0, full_letters=4)
     assert scorer.score("c") == pytest.approx(2.0) and scorer.score("ai") == pytest.approx(4.0)

@@ -467,7 +467,7 @@ class BeamSearchDecoder(Decoder):
         if report is not None and label_hotwords and self.hotword_weight > 0:
             report.bonus = self._bonus_changes(dec, case, hotwords, label_hotwords, emissions, hyps[0].words,
                                                to_display)
-            report.bonus_weight = self.hotword_weight
+            report.bonus_weight, report.bonus_full_letters = self.hotword_weight, self.hotword_full_letters
         keep = max(self.nbest, WORD_CONFIDENCE_NBEST if self.word_confidence else 1)
         if keep > 1:  # the alternatives from a search that keeps them; the best stays the 1-best search's
             alternatives = self._search(dec, hotwords, emissions, emissions.log_probs, nbest=keep)
@@ -509,7 +509,7 @@ class BeamSearchDecoder(Decoder):
                                      for c in sub.decisions]
                 report.bonus += [dataclasses.replace(c, start=c.start + a * spf, end=c.end + a * spf)
                                  for c in sub.bonus]
-                report.bonus_weight = sub.bonus_weight
+                report.bonus_weight, report.bonus_full_letters = sub.bonus_weight, sub.bonus_full_letters
 
         def words(t: Union[Transcript, Hypothesis], offset: float) -> list[Word]:
             return [dataclasses.replace(w, start=round(w.start + offset, 4), end=round(w.end + offset, 4))

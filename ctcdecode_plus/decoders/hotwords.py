@@ -202,6 +202,11 @@ def with_suggested_forms(entry: Hotword, lexicon: Collection[str] = ()) -> Hotwo
     return entry if entry.spoken else replace(entry, spoken=suggest_spoken_forms(entry.display, lexicon))
 
 
+def letters(entry: str) -> int:
+    """The letters of a hotword entry (a word or phrase), spaces aside: what ``hotword_full_letters`` counts."""
+    return len(entry) - entry.count(" ")
+
+
 def _one_edit_apart(a: str, b: str) -> bool:
     """Are ``a`` and ``b`` one insertion, deletion or substitution apart (Levenshtein distance 1)?"""
     if len(a) > len(b):

@@ -51,13 +51,10 @@ from pyctcdecode.constants import (DEFAULT_BEAM_WIDTH, DEFAULT_HOTWORD_WEIGHT, D
 from pyctcdecode.decoder import BeamSearchDecoderCTC, _log_softmax, _merge_beams, _merge_tokens, _sum_log_scores
 from pyctcdecode.language_model import HotwordScorer
 
+from .hotwords import letters as _letters
+
 _NULL_FRAMES = (-1, -1)
 _PARTIAL_CACHE_LIMIT = 200_000  # partial words kept between utterances (~50 k new ones per 10 min of noisy speech)
-
-
-def _letters(entry: str) -> int:
-    """The letters of a hotword entry, spaces aside (``hotword_full_letters`` counts them)."""
-    return len(entry) - entry.count(" ")
 
 
 class PhraseHotwordScorer(HotwordScorer):

@@ -16,6 +16,7 @@ from typing import Callable, Iterable, Mapping, Optional, Sequence, Union
 import numpy as np
 
 from ..transcript import Transcript, Word
+from .hotwords import letters
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,8 @@ class HotwordReport:
     (hotword spellings found within their threshold, ``[start_frame, end_frame)``, with ``thresholds`` in nats
     per character by spelling), the ``decisions`` of the spotting check, in order, and the changes the search's
     hotword ``bonus`` made (against the same search without it: ``acoustic`` and ``language_model`` as in a
-    :class:`Decision`, the bonus itself aside, ``bonus_weight`` nats a hotword word)."""
+    :class:`Decision`, the bonus itself aside, ``bonus_weight`` nats a hotword word, a share of it for a hotword
+    of fewer than ``bonus_full_letters`` letters)."""
 
     transcript: Transcript
     detections: list[Detection]
@@ -64,6 +66,12 @@ class HotwordReport:
     seconds_per_frame: float
     bonus: list[Decision] = field(default_factory=list)
     bonus_weight: float = 0.0
+    bonus_full_letters: int = 1
+
+    def _short_note(self, hotwords: Sequence[str]) -> str:
+        """``"; AI: 2/4 of it"`` for the hotwords of fewer than ``bonus_full_letters`` letters (spaces aside)."""
+        n = self.bonus_full_letters
+        return "".join(f"; {h}: {letters(h)}/{n} of it" for h in dict.fromkeys(hotwords) if letters(h) < n)
 
     def lines(self) -> list[str]:
         """The report as text, one line per change the bonus made, per detection and per decision (times in seconds,
@@ -71,7 +79,7 @@ class HotwordReport:
         out = [f"the bonus brought in {' '.join(c.hotwords)} at {c.start:.2f}-{c.end:.2f} s: "
                f"{c.before or '(nothing)'!r} -> {c.after or '(nothing)'!r}; acoustics {c.acoustic:+.1f}, LM "
                f"{c.language_model:+.1f}, total {c.acoustic + c.language_model:+.1f} nats without the bonus "
-               f"(weight {self.bonus_weight:g} a hotword word)" for c in self.bonus]
+               f"(weight {self.bonus_weight:g} a hotword word{self._short_note(c.hotwords)})" for c in self.bonus]
         if not self.thresholds:
             return out + ["hotword spotting was off or had no hotwords (give hotwords and --hotword-spotting NATS "
                           "or --spotting-background PATH; hotword_spotting= in Python)"]
