@@ -1252,7 +1252,7 @@ def cmd_compare(args) -> int:
 def cmd_spoken_forms(args) -> int:
     """Print each hotword entry with the spoken forms ``--auto-spoken-forms`` would add (a hotwords file to edit)."""
     from .decoders import BeamSearchDecoder
-    from .decoders.hotwords import near_words, parse_hotword, with_suggested_forms
+    from .decoders.hotwords import letters, near_words, parse_hotword, with_suggested_forms
 
     entries = _read_hotwords(args)
     if not entries:
@@ -1269,6 +1269,13 @@ def cmd_spoken_forms(args) -> int:
             lines.append(f"# {entry.display} is one letter from {', '.join(shown)}, known to the LM: the hotword "
                          f"bonus may write {entry.display} where {'one of those' if len(near) > 1 else shown[0]} "
                          "is said")
+        searched = [s for s in (entry.display, *entry.spoken) if all(c.isalpha() or c in "' " for c in s)]  # C++: no
+        shortest = min(map(letters, searched), default=DEFAULT_HOTWORD_FULL_LETTERS)
+        if shortest < DEFAULT_HOTWORD_FULL_LETTERS:
+            lines.append(f"# {entry.display} is searched as {shortest} letter{'s' if shortest > 1 else ''}: it earns "
+                         f"{shortest}/{DEFAULT_HOTWORD_FULL_LETTERS} of the hotword bonus (--hotword-full-letters), "
+                         "and a short word is easy to write where it is not said; a phrase with the words around it "
+                         "earns it whole")
         lines.append(f"{entry.display}: {', '.join(entry.spoken)}" if entry.spoken else entry.display)
     print("\n".join(lines))
     return 0
@@ -1475,7 +1482,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    "consonant runs read as letter names); edit the output and pass it with "
                                    "--hotwords-file. Entries that have forms keep them. With --lm, a '#' line "
                                    "before a hotword names the words the LM knows one letter from it (TRACING: "
-                                   "TRACKING), where the hotword bonus may write the hotword for them.")
+                                   "TRACKING), where the hotword bonus may write the hotword for them; another "
+                                   "says when a hotword is searched as fewer than 4 letters (AI), and so earns a "
+                                   "share of the bonus.")
     p.add_argument("--lm", default=None, help="KenLM model whose unigrams are the known words (compounds and "
                                               "one-letter neighbours need it)")
     p.add_argument("--hotwords", nargs="+", default=[], metavar="WORD", help="hotwords")

@@ -1417,3 +1417,8 @@ def test_spoken_forms_names_the_words_one_letter_from_a_hotword(tmp_path, capsys
     assert hotword_lines(out) == ["TRACING", "MOCKS", "COROUTINE"]
     assert main(["spoken-forms", "--lm", str(lm), "--hotwords", "TRACING", "TRACKING"]) == 0
     assert "#" not in capsys.readouterr().out  # both boosted alike: the bonus does not choose between them
+    assert main(["spoken-forms", "--hotwords", "AI", "C: SEE", "KAFKA", "STDLIB: ES TEE DEE LIB"]) == 0
+    out = capsys.readouterr().out  # short ones earn a share of the bonus (hotword_full_letters): said, as comments
+    assert "# AI is searched as 2 letters: it earns 2/4 of the hotword bonus" in out
+    assert "# C is searched as 1 letter: it earns 1/4" in out and "KAFKA is searched" not in out
+    assert "STDLIB is searched" not in out and hotword_lines(out) == ["AI", "C: SEE", "KAFKA", "STDLIB: ES TEE DEE LIB"]
